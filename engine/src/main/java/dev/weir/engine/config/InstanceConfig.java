@@ -1,0 +1,197 @@
+package dev.weir.engine.config;
+
+import com.typesafe.config.Config;
+import dev.weir.engine.store.StoreSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One instance of a pipeline ({@code full}, {@code midi}, {@code mini}, …), resolved from the
+ * configuration: {@code instances.__any__} merged under the instance's own section, the technical
+ * setup applied, {@code {instance_id}} and {@code {$ENV}} substituted, secrets read from the attrs
+ * file. Immutable and validated; {@link WeirConfig#instance} builds it.
+ *
+ * @param pipelineName     the configuration's {@code name}
+ * @param instanceName     the instance's key under {@code instances}
+ * @param instanceId       what isolates this instance's data (schemas, files, paths)
+ * @param tableStore       the selected table store connection
+ * @param tableStores      every configured table store connection, resolved for this instance, by
+ *                         connection name (for {@code --table-store NAME})
+ * @param blobStoreDir     where blobs of this instance are written
+ * @param workDir          a directory private to this instance (locks, local table cache)
+ * @param cacheValidation  the cache validation settings
+ * @param orchestration    the engine and its parallelism
+ * @param failFast         whether the first failed task fails the run at once
+ * @param inline           how {@code Table.inline()} hints are interpreted
+ * @param lockTimeout      how long a run waits for another run of the same instance
+ * @param retry            the retry policy for transient failures
+ * @param attrs            free-form attributes handed to the flow ({@code attrs}), may be empty
+ * @param perUser          whether {@link #instanceId} carries the user name
+ * @param source           where this instance was read from (file and key), for messages
+ */
+public record InstanceConfig(
+        String pipelineName,
+        String instanceName,
+        String instanceId,
+        StoreSettings tableStore,
+        Map<String, StoreSettings> tableStores,
+        Path blobStoreDir,
+        Path workDir,
+        CacheValidation cacheValidation,
+        Orchestration orchestration,
+        boolean failFast,
+        InlineMode inline,
+        Duration lockTimeout,
+        RetryPolicy retry,
+        Config attrs,
+        boolean perUser,
+        String source) {
+
+    public InstanceConfig {
+        Objects.requireNonNull(pipelineName, "pipelineName is null");
+        Objects.requireNonNull(instanceName, "instanceName is null");
+        Objects.requireNonNull(instanceId, "instanceId is null");
+        Objects.requireNonNull(tableStore, "tableStore is null");
+        tableStores = Map.copyOf(tableStores);
+        Objects.requireNonNull(blobStoreDir, "blobStoreDir is null");
+        Objects.requireNonNull(workDir, "workDir is null");
+        Objects.requireNonNull(cacheValidation, "cacheValidation is null");
+        Objects.requireNonNull(orchestration, "orchestration is null");
+        Objects.requireNonNull(inline, "inline is null");
+        Objects.requireNonNull(lockTimeout, "lockTimeout is null");
+        Objects.requireNonNull(retry, "retry is null");
+        Objects.requireNonNull(attrs, "attrs is null");
+        Objects.requireNonNull(source, "source is null");
+    }
+
+    /** This instance on another of its configured table store connections. */
+    public InstanceConfig withTableStore(String connectionName) {
+        StoreSettings other = tableStores.get(connectionName);
+        if (other == null) {
+            throw new ConfigError(source, "table_store.table_store_connection", connectionName,
+                    "one of the configured table store connections " + tableStores.keySet());
+        }
+        return new InstanceConfig(pipelineName, instanceName, instanceId, other, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser,
+                source);
+    }
+
+    /** This instance with other cache validation settings (e.g. from the command line). */
+    public InstanceConfig withCacheValidation(CacheValidation validation) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, validation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source);
+    }
+
+    /** This instance with another engine or parallelism. */
+    public InstanceConfig withOrchestration(Orchestration other) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source);
+    }
+
+    /** An attribute as a string, if set. */
+    public Optional<String> attr(String path) {
+        return attrs.hasPath(path) ? Optional.of(attrs.getString(path)) : Optional.empty();
+    }
+
+    /** How a run checks and uses the cache. */
+    public record CacheValidation(Mode mode, boolean ignoreTaskVersion, boolean disableCacheFunction) {
+        public static final CacheValidation NORMAL = new CacheValidation(Mode.NORMAL, false, false);
+
+        public CacheValidation {
+            Objects.requireNonNull(mode, "mode is null");
+        }
+
+        public CacheValidation withMode(Mode other) {
+            return new CacheValidation(other, ignoreTaskVersion, disableCacheFunction);
+        }
+
+        /** The five validation modes of pipedag. */
+        public enum Mode {
+            /** Use the cache; cache functions decide whether input is fresh. */
+            NORMAL("normal"),
+            /** Fail when a cache function reports fresh input (e.g. a frozen release run). */
+            ASSERT_NO_FRESH_INPUT("assert-no-fresh-input"),
+            /** Do not call cache functions: input is taken as unchanged. */
+            IGNORE_FRESH_INPUT("ignore-fresh-input"),
+            /** Tasks with a cache function run as if their input were fresh. */
+            FORCE_FRESH_INPUT("force-fresh-input"),
+            /** Every task runs. */
+            FORCE_CACHE_INVALID("force-cache-invalid");
+
+            private final String configName;
+
+            Mode(String configName) {
+                this.configName = configName;
+            }
+
+            public String configName() {
+                return configName;
+            }
+
+            /** Accepts the kebab-case name and the pipedag snake_case name. */
+            public static Optional<Mode> parse(String text) {
+                String normalized = text.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                for (Mode m : values()) {
+                    if (m.configName.equals(normalized)) {
+                        return Optional.of(m);
+                    }
+                }
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Which engine runs tasks, and how many at once. */
+    public record Orchestration(Engine engine, int maxParallelism) {
+        public Orchestration {
+            Objects.requireNonNull(engine, "engine is null");
+            if (maxParallelism < 1) {
+                throw new IllegalArgumentException("maxParallelism must be at least 1, was " + maxParallelism);
+            }
+        }
+
+        public enum Engine { SEQUENTIAL, PARALLEL }
+    }
+
+    /** Retries of transient store failures. */
+    public record RetryPolicy(int maxAttempts, Duration minBackoff, Duration maxBackoff) {
+        public static final RetryPolicy DEFAULT = new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(5));
+
+        public RetryPolicy {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+            }
+            Objects.requireNonNull(minBackoff, "minBackoff is null");
+            Objects.requireNonNull(maxBackoff, "maxBackoff is null");
+        }
+    }
+
+    /** The per-instance interpretation of {@code inline} hints (pipedag #163). */
+    public enum InlineMode {
+        DEFAULT_TRUE("default-true"), DEFAULT_FALSE("default-false"), FORCE_TRUE("force-true"),
+        FORCE_FALSE("force-false");
+
+        private final String configName;
+
+        InlineMode(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
+
+        public static Optional<InlineMode> parse(String text) {
+            String normalized = text.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            for (InlineMode m : values()) {
+                if (m.configName.equals(normalized)) {
+                    return Optional.of(m);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.weir.engine.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * Where one instance's tables live. The engine knows no database: everything it asks of one goes
+ * through this interface.
+ *
+ * <p><b>Threads.</b> Every method blocks and is called from the engine's blocking dispatcher, never
+ * from an actor thread. Several tasks call one store at once (the parallel engine), so
+ * implementations are thread-safe.
+ *
+ * <p><b>Stages and transactions.</b> Each stage is one schema. A run writes a stage's tables into
+ * the stage's <em>transaction schema</em> ({@link #transactionSchema}) and {@link #commitStage}
+ * makes them the committed ones in one atomic step; until then readers of
+ * {@link #committedSchema} see the previous committed version, and {@link #abortStage} leaves it
+ * untouched. Cache entries written by {@link #recordTask} during a stage become visible to
+ * {@link #findTask} only when the stage commits.
+ *
+ * <p><b>Names.</b> Stage and table names are logical; the store adds the instance's schema prefix
+ * and suffix and quotes every identifier it puts into SQL.
+ */
+public interface TableStore extends AutoCloseable {
+
+    /** The implementation's short name, e.g. {@code duckdb}. */
+    String kind();
+
+    /** The settings this store was opened with. */
+    StoreSettings settings();
+
+    /**
+     * Creates the {@code weir_metadata} schema and tables if absent and checks their version; fails
+     * with a clear message when the metadata was written by an incompatible Weir version.
+     */
+    void init();
+
+    // ---------------------------------------------------------------- stage transactions
+
+    /** The schema holding the committed tables of {@code stage}, as the database names it. */
+    String committedSchema(String stage);
+
+    /** The schema that {@code stage}'s running transaction writes into. */
+    String transactionSchema(String stage);
+
+    /**
+     * Prepares an empty transaction schema for {@code stage}: drops what an unfinished earlier run
+     * left there and removes that run's uncommitted cache entries. The committed schema is
+     * untouched.
+     */
+    void beginStage(String stage);
+
+    /**
+     * Makes the transaction schema the committed one, atomically, together with the cache entries
+     * recorded during the stage. After it, {@link #committedSchema} shows the new tables.
+     */
+    void commitStage(String stage);
+
+    /** Drops the transaction schema and its uncommitted cache entries; the committed stage stays. */
+    void abortStage(String stage);
+
+    /** True when {@code stage} has been committed at least once in this store. */
+    boolean isCommitted(String stage);
+
+    /**
+     * A value that changes whenever {@code stage} is committed with different content (e.g. the
+     * committing run's id), or empty when the stage was never committed. Cache functions of tasks
+     * that copy another instance's stage use it.
+     */
+    Optional<String> stageVersion(String stage);
+
+    // ---------------------------------------------------------------- tables
+
+    /** The fully quoted, qualified SQL name of {@code location} in this store's dialect. */
+    String sqlName(TableLocation location);
+
+    /** Quotes one identifier in this store's dialect ({@code a"b} becomes {@code "a""b"}). */
+    String quote(String identifier);
+
+    /**
+     * Creates {@code target} from Arrow batches, replacing any table of that name, then adds the
+     * primary key and indexes of {@code spec}. Reads {@code data} to its end but does not close it.
+     *
+     * @return the number of rows written
+     */
+    long writeArrow(TableLocation target, ArrowReader data, TableSpec spec);
+
+    /**
+     * Creates {@code target} as the result of {@code selectSql} (run inside the database), replacing
+     * any table of that name, then adds the primary key and indexes of {@code spec}.
+     *
+     * @return the number of rows written, or -1 when the database does not say
+     */
+    long writeSql(TableLocation target, String selectSql, TableSpec spec);
+
+    /**
+     * Copies a table inside the database (a cache hit carried forward), with its primary key and
+     * indexes as given by {@code spec}. Rows never pass through the JVM.
+     */
+    void copyTable(TableLocation source, TableLocation target, TableSpec spec);
+
+    /**
+     * Reads a table as a stream of Arrow batches, in bounded memory. The caller owns the returned
+     * reader and closes it; its buffers come from {@code allocator}.
+     */
+    ArrowReader readArrow(TableLocation source, BufferAllocator allocator, ReadOptions options);
+
+    /** Runs a query and streams its result as Arrow batches; the caller closes the reader. */
+    ArrowReader query(String sql, BufferAllocator allocator);
+
+    /** True when the table (or view) exists. */
+    boolean exists(TableLocation location);
+
+    /** The tables (and views) in {@code schema}, sorted by name. */
+    List<String> listTables(String schema);
+
+    /** The number of rows of a table. */
+    long rowCount(TableLocation location);
+
+    /**
+     * Runs an SQL script of one or more statements (a raw SQL task), in one transaction where the
+     * database allows DDL in transactions.
+     */
+    void executeScript(String script);
+
+    // ---------------------------------------------------------------- cache metadata
+
+    /** The committed cache entry of {@code task} in {@code stage} under {@code cacheKey}, if any. */
+    Optional<TaskRecord> findTask(String stage, String task, String cacheKey);
+
+    /** Records a cache entry in the running transaction of {@code record.stage()}. */
+    void recordTask(TaskRecord record);
+
+    // ---------------------------------------------------------------- other instances
+
+    /**
+     * The committed tables of a stage of another instance, by table name, each as a fully quoted
+     * SQL name usable in this store's queries (attaching the other instance's database read-only
+     * where that is needed). Fails with a clear message when the two instances cannot see each
+     * other (e.g. different servers).
+     */
+    Map<String, String> foreignStageTables(StoreSettings other, String stage);
+
+    /** {@link #stageVersion} of a stage of another instance, read through this store. */
+    Optional<String> foreignStageVersion(StoreSettings other, String stage);
+
+    /** The lock manager serializing runs of instances in this store. */
+    LockManager locks();
+
+    /** Extra information for the run report, e.g. the database file or server (no secrets). */
+    default Map<String, String> describe() {
+        return Map.of("kind", kind(), "connection", settings().connectionName());
+    }
+
+    /** Releases connections and files. */
+    @Override
+    void close();
+}
