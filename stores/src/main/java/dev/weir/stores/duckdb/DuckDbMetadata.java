@@ -1,0 +1,151 @@
+package dev.weir.stores.duckdb;
+
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TaskRecord;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Weir's bookkeeping in the {@code weir_metadata} schema of a DuckDB database.
+ *
+ * <ul>
+ *   <li>{@code version}: one row, the layout version of these tables; {@link #init} refuses a
+ *       database written with another layout instead of misreading it.
+ *   <li>{@code stages}: per committed stage schema, the physical side its views point at
+ *       ({@code odd} or {@code even}) and the stage version (changes at every commit).
+ *   <li>{@code tasks}: cache entries. Rows recorded during a stage carry
+ *       {@code in_transaction = true} until the stage commits; only committed rows are found.
+ * </ul>
+ * Rows are keyed by the committed schema name (prefix, stage, suffix), so instances that share one
+ * file through different schema prefixes keep separate metadata. The methods take the caller's
+ * connection so that a commit flips views and metadata in one transaction.
+ */
+final class DuckDbMetadata {
+
+    static final String SCHEMA = "weir_metadata";
+    static final int VERSION = 1;
+
+    private final DuckDbDatabase database;
+
+    DuckDbMetadata(DuckDbDatabase database) {
+        this.database = database;
+    }
+
+    /** Creates the tables if absent, then checks the layout version. */
+    void init() {
+        database.inTransaction("cannot create schema " + SCHEMA, connection -> {
+            String schema = DuckDbSql.quote(SCHEMA);
+            for (String ddl : List.of(
+                    "CREATE SCHEMA IF NOT EXISTS " + schema,
+                    "CREATE TABLE IF NOT EXISTS " + schema + ".version (version INTEGER NOT NULL)",
+                    "CREATE TABLE IF NOT EXISTS " + schema + ".stages (schema_name VARCHAR PRIMARY KEY, "
+                            + "stage VARCHAR NOT NULL, current_side VARCHAR NOT NULL, "
+                            + "stage_version VARCHAR NOT NULL, committed_at TIMESTAMPTZ NOT NULL)",
+                    "CREATE TABLE IF NOT EXISTS " + schema + ".tasks (schema_name VARCHAR NOT NULL, "
+                            + "stage VARCHAR NOT NULL, task VARCHAR NOT NULL, cache_key VARCHAR NOT NULL, "
+                            + "output_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, "
+                            + "created_at TIMESTAMPTZ NOT NULL, in_transaction BOOLEAN NOT NULL)")) {
+                database.execute(connection, "cannot create the metadata tables", ddl);
+            }
+            String select = "SELECT version FROM " + schema + ".version";
+            List<String> versions = database.strings(connection, "cannot read the metadata version", select);
+            if (versions.isEmpty()) {
+                database.update(connection, "cannot write the metadata version",
+                        "INSERT INTO " + schema + ".version VALUES (?)", VERSION);
+            } else if (versions.size() != 1 || Integer.parseInt(versions.get(0)) != VERSION) {
+                throw StoreException.of(database.storeName() + ": the metadata in schema " + SCHEMA
+                        + " of " + database.config().describeLocation() + " has layout version "
+                        + String.join(", ", versions) + ", but this Weir reads version " + VERSION
+                        + ". Use the Weir version that wrote it, or point the instance at a new database file.");
+            }
+            return null;
+        });
+    }
+
+    /** The side ({@code odd}/{@code even}) the committed views of a schema point at, if committed. */
+    Optional<String> currentSide(DuckDBConnection connection, String catalog, String committedSchema) {
+        return single(connection, "SELECT current_side FROM " + table(catalog, "stages")
+                + " WHERE schema_name = ?", committedSchema);
+    }
+
+    /** The version of the last commit of a schema, if committed. */
+    Optional<String> stageVersion(DuckDBConnection connection, String catalog, String committedSchema) {
+        return single(connection, "SELECT stage_version FROM " + table(catalog, "stages")
+                + " WHERE schema_name = ?", committedSchema);
+    }
+
+    /** Marks a stage committed on {@code side} and makes its recorded tasks the committed ones. */
+    void commit(DuckDBConnection connection, String stage, String committedSchema, String side) {
+        String runIds = "SELECT max(run_id) FROM " + table(null, "tasks")
+                + " WHERE schema_name = ? AND in_transaction";
+        String version = single(connection, runIds, committedSchema)
+                .map(runId -> runId + "/" + UUID.randomUUID())
+                .orElseGet(() -> UUID.randomUUID().toString());
+        database.update(connection, "cannot record the commit of stage " + stage,
+                "INSERT INTO " + table(null, "stages") + " VALUES (?, ?, ?, ?, now()) ON CONFLICT (schema_name) "
+                        + "DO UPDATE SET current_side = excluded.current_side, "
+                        + "stage_version = excluded.stage_version, committed_at = excluded.committed_at",
+                committedSchema, stage, side, version);
+        database.update(connection, "cannot drop the replaced cache entries of stage " + stage,
+                "DELETE FROM " + table(null, "tasks") + " WHERE schema_name = ? AND NOT in_transaction",
+                committedSchema);
+        database.update(connection, "cannot commit the cache entries of stage " + stage,
+                "UPDATE " + table(null, "tasks") + " SET in_transaction = false WHERE schema_name = ?",
+                committedSchema);
+    }
+
+    /** Forgets the cache entries an unfinished or aborted run of a stage recorded. */
+    void deleteUncommittedTasks(DuckDBConnection connection, String committedSchema) {
+        database.update(connection, "cannot drop uncommitted cache entries of " + committedSchema,
+                "DELETE FROM " + table(null, "tasks") + " WHERE schema_name = ? AND in_transaction",
+                committedSchema);
+    }
+
+    void recordTask(DuckDBConnection connection, String committedSchema, TaskRecord record) {
+        database.update(connection, "cannot record task " + record.task() + " of stage " + record.stage(),
+                "INSERT INTO " + table(null, "tasks") + " VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), true)",
+                committedSchema, record.stage(), record.task(), record.cacheKey(), record.outputJson(),
+                record.runId(), record.createdAt().toString());
+    }
+
+    Optional<TaskRecord> findTask(DuckDBConnection connection, String committedSchema, String stage, String task,
+                                  String cacheKey) {
+        String sql = "SELECT output_json, run_id, epoch_us(created_at) FROM " + table(null, "tasks")
+                + " WHERE schema_name = ? AND task = ? AND cache_key = ? AND NOT in_transaction"
+                + " ORDER BY created_at DESC LIMIT 1";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, committedSchema);
+            statement.setString(2, task);
+            statement.setString(3, cacheKey);
+            try (ResultSet rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                long micros = rows.getLong(3);
+                Instant createdAt = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                        Math.floorMod(micros, 1_000_000L) * 1_000L);
+                return Optional.of(new TaskRecord(stage, task, cacheKey, rows.getString(1), rows.getString(2),
+                        createdAt));
+            }
+        } catch (SQLException e) {
+            throw database.error("cannot look up task " + task + " of stage " + stage, sql, e);
+        }
+    }
+
+    private Optional<String> single(DuckDBConnection connection, String sql, String parameter) {
+        List<String> values = database.strings(connection, "cannot read " + SCHEMA, sql, parameter);
+        return values.isEmpty() || values.get(0) == null ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    /** A metadata table, in this database ({@code catalog} null) or in an attached one. */
+    static String table(String catalog, String name) {
+        String schemaAndTable = DuckDbSql.qualified(SCHEMA, name);
+        return catalog == null ? schemaAndTable : DuckDbSql.quote(catalog) + "." + schemaAndTable;
+    }
+}

@@ -1,0 +1,211 @@
+package dev.weir.stores.duckdb;
+
+import dev.weir.engine.store.LockManager;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.StoreSettings;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TaskRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * A table store in an embedded DuckDB database file, one file per instance by default.
+ *
+ * <p>Thread-safe: every call works on its own duplicate of one root connection. Stage
+ * transactions switch views between two physical schemas ({@link ViewSwitchingStages}); Arrow
+ * moves through the C Data interface ({@link DuckDbArrowIo}, which documents the type mapping).
+ * Errors are {@link dev.weir.engine.store.StoreException}s naming this store and the SQL; only
+ * transaction conflicts and a file locked by another process are transient.
+ */
+public final class DuckDbTableStore implements TableStore {
+
+    private final StoreSettings settings;
+    private final DuckDbDatabase database;
+    private final DuckDbMetadata metadata;
+    private final ViewSwitchingStages stages;
+    private final ForeignInstances foreign;
+    private final FileLockManager locks;
+    /** Buffers of Arrow streams exported into DuckDB while writing; freed by the end of each write. */
+    private final BufferAllocator exportAllocator = new RootAllocator();
+
+    DuckDbTableStore(StoreSettings settings, DuckDbConfig config) {
+        this.settings = settings;
+        this.database = DuckDbDatabase.open(config, settings.toString());
+        this.metadata = new DuckDbMetadata(database);
+        this.stages = new ViewSwitchingStages(database, metadata);
+        this.foreign = new ForeignInstances(database, metadata);
+        this.locks = new FileLockManager(config.databaseFile()
+                .orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb")), settings.toString());
+    }
+
+    @Override
+    public String kind() {
+        return DuckDbStoreFactory.KIND;
+    }
+
+    @Override
+    public StoreSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void init() {
+        metadata.init();
+    }
+
+    @Override
+    public String committedSchema(String stage) {
+        return stages.committedSchema(stage);
+    }
+
+    @Override
+    public String transactionSchema(String stage) {
+        return stages.transactionSchema(stage);
+    }
+
+    @Override
+    public void beginStage(String stage) {
+        stages.begin(stage);
+    }
+
+    @Override
+    public void commitStage(String stage) {
+        stages.commit(stage);
+    }
+
+    @Override
+    public void abortStage(String stage) {
+        stages.abort(stage);
+    }
+
+    @Override
+    public boolean isCommitted(String stage) {
+        return stages.isCommitted(stage);
+    }
+
+    @Override
+    public Optional<String> stageVersion(String stage) {
+        return stages.stageVersion(stage);
+    }
+
+    @Override
+    public String sqlName(TableLocation location) {
+        return DuckDbSql.qualified(location.schema(), location.table());
+    }
+
+    @Override
+    public String quote(String identifier) {
+        return DuckDbSql.quote(identifier);
+    }
+
+    @Override
+    public long writeArrow(TableLocation target, ArrowReader data, TableSpec spec) {
+        return new DuckDbTableWriter(database, target, spec).fromArrow(data, exportAllocator);
+    }
+
+    @Override
+    public long writeSql(TableLocation target, String selectSql, TableSpec spec) {
+        return new DuckDbTableWriter(database, target, spec).fromSelect(selectSql);
+    }
+
+    @Override
+    public void copyTable(TableLocation source, TableLocation target, TableSpec spec) {
+        new DuckDbTableWriter(database, target, spec).fromSelect("SELECT * FROM " + sqlName(source));
+    }
+
+    @Override
+    public ArrowReader readArrow(TableLocation source, BufferAllocator allocator, ReadOptions options) {
+        String columns = options.columns().isEmpty() ? "*" : DuckDbSql.columnList(options.columns());
+        String sql = "SELECT " + columns + " FROM " + sqlName(source)
+                + (options.where() == null ? "" : " WHERE " + options.where());
+        return DuckDbArrowIo.query(database, "cannot read table " + source, sql, allocator, options.batchRows());
+    }
+
+    @Override
+    public ArrowReader query(String sql, BufferAllocator allocator) {
+        return DuckDbArrowIo.query(database, "query failed", sql, allocator, ReadOptions.DEFAULT_BATCH_ROWS);
+    }
+
+    @Override
+    public boolean exists(TableLocation location) {
+        return database.withConnection("cannot look up table " + location, connection ->
+                !database.strings(connection, "cannot look up table " + location,
+                        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+                                + " AND table_schema = ? AND table_name = ?",
+                        location.schema(), location.table()).isEmpty());
+    }
+
+    @Override
+    public List<String> listTables(String schema) {
+        return database.withConnection("cannot list schema " + schema, connection ->
+                database.strings(connection, "cannot list schema " + schema,
+                        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+                                + " AND table_schema = ? ORDER BY table_name", schema));
+    }
+
+    @Override
+    public long rowCount(TableLocation location) {
+        String sql = "SELECT count(*) FROM " + sqlName(location);
+        return database.withConnection("cannot count rows of " + location, connection ->
+                Long.parseLong(database.strings(connection, "cannot count rows of " + location, sql).get(0)));
+    }
+
+    @Override
+    public void executeScript(String script) {
+        database.inTransaction("script failed", connection -> {
+            database.execute(connection, "script failed", script);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<TaskRecord> findTask(String stage, String task, String cacheKey) {
+        return database.withConnection("cannot look up task " + task, connection ->
+                metadata.findTask(connection, committedSchema(stage), stage, task, cacheKey));
+    }
+
+    @Override
+    public void recordTask(TaskRecord record) {
+        database.withConnection("cannot record task " + record.task(), (DuckDBConnection connection) -> {
+            metadata.recordTask(connection, committedSchema(record.stage()), record);
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, String> foreignStageTables(StoreSettings other, String stage) {
+        return foreign.stageTables(other, stage);
+    }
+
+    @Override
+    public Optional<String> foreignStageVersion(StoreSettings other, String stage) {
+        return foreign.stageVersion(other, stage);
+    }
+
+    @Override
+    public LockManager locks() {
+        return locks;
+    }
+
+    @Override
+    public Map<String, String> describe() {
+        return Map.of("kind", kind(), "connection", settings.connectionName(),
+                "database", database.config().describeLocation());
+    }
+
+    @Override
+    public void close() {
+        try {
+            database.close();
+        } finally {
+            exportAllocator.close();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.weir.stores.duckdb;
+
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * Creates one table, replacing any of that name, with its primary key and indexes, in one
+ * transaction: a failure (a duplicate key, a bad query) leaves no half-made table behind.
+ *
+ * <p>DuckDB 2.0 supports {@code ALTER TABLE ... ADD PRIMARY KEY}, which checks the loaded rows
+ * ("Data contains duplicates on indexed column(s)"), so the table is filled first at bulk speed
+ * and constrained after. Index names are {@code <table>__idx<n>}, unique within the schema.
+ */
+final class DuckDbTableWriter {
+
+    private final DuckDbDatabase database;
+    private final TableLocation target;
+    private final TableSpec spec;
+    private final String name;
+
+    DuckDbTableWriter(DuckDbDatabase database, TableLocation target, TableSpec spec) {
+        this.database = database;
+        this.target = target;
+        this.spec = spec;
+        this.name = DuckDbSql.qualified(target.schema(), target.table());
+    }
+
+    /** Loads the rows of {@code data} (read to its end, not closed). */
+    long fromArrow(ArrowReader data, BufferAllocator exportAllocator) {
+        String what = "cannot write table " + target;
+        return database.inTransaction(what, connection -> {
+            dropExisting(connection);
+            long rows = DuckDbArrowIo.createFromArrow(database, connection, data, exportAllocator, what,
+                    "CREATE TABLE " + name + " AS SELECT * FROM %s");
+            constrain(connection);
+            return rows;
+        });
+    }
+
+    /** Creates the table from a query run inside the database. */
+    long fromSelect(String selectSql) {
+        String what = "cannot write table " + target;
+        return database.inTransaction(what, connection -> {
+            dropExisting(connection);
+            database.execute(connection, what, "CREATE TABLE " + name + " AS " + selectSql);
+            constrain(connection);
+            return Long.parseLong(database.strings(connection, what, "SELECT count(*) FROM " + name).get(0));
+        });
+    }
+
+    private void dropExisting(org.duckdb.DuckDBConnection connection) {
+        database.execute(connection, "cannot replace table " + target, "DROP TABLE IF EXISTS " + name);
+    }
+
+    private void constrain(org.duckdb.DuckDBConnection connection) {
+        if (!spec.primaryKey().isEmpty()) {
+            database.execute(connection, "cannot add the primary key of " + target,
+                    "ALTER TABLE " + name + " ADD PRIMARY KEY (" + DuckDbSql.columnList(spec.primaryKey()) + ")");
+        }
+        List<List<String>> indexes = spec.indexes();
+        for (int i = 0; i < indexes.size(); i++) {
+            String index = DuckDbSql.quote(target.table() + "__idx" + i);
+            database.execute(connection, "cannot create index " + i + " of " + target,
+                    "CREATE INDEX " + index + " ON " + name + " (" + DuckDbSql.columnList(indexes.get(i)) + ")");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.weir.stores.duckdb;
+
+import dev.weir.engine.store.StoreException;
+import java.util.List;
+import java.util.Optional;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Stage transactions for DuckDB, by switching views between two physical schemas.
+ *
+ * <p>DuckDB cannot rename schemas ({@code ALTER SCHEMA ... RENAME} fails with "Altering schemas is
+ * not yet supported" in 2.0), so a stage's tables live in {@code <schema>__odd} and
+ * {@code <schema>__even}, and the committed schema {@code <schema>} holds one view per table
+ * pointing at the current side. A run writes the other side; {@link #commit} drops and recreates
+ * the views and flips the metadata in one transaction. DuckDB's DDL is transactional, so a reader
+ * sees the old views or the new ones, never a mix, and a failed commit changes nothing.
+ */
+final class ViewSwitchingStages {
+
+    static final String ODD = "odd";
+    static final String EVEN = "even";
+
+    private final DuckDbDatabase database;
+    private final DuckDbMetadata metadata;
+
+    ViewSwitchingStages(DuckDbDatabase database, DuckDbMetadata metadata) {
+        this.database = database;
+        this.metadata = metadata;
+    }
+
+    /** The schema of committed views, e.g. {@code pre_raw_suf}. */
+    String committedSchema(String stage) {
+        DuckDbConfig config = database.config();
+        return config.schemaPrefix() + stage + config.schemaSuffix();
+    }
+
+    /** The physical schema of {@code side}. */
+    static String sideSchema(String committedSchema, String side) {
+        return committedSchema + "__" + side;
+    }
+
+    /** The schema the next or running transaction of {@code stage} writes: the side not committed. */
+    String transactionSchema(String stage) {
+        return database.withConnection("cannot read the sides of stage " + stage,
+                connection -> transactionSchema(connection, stage));
+    }
+
+    private String transactionSchema(DuckDBConnection connection, String stage) {
+        String committed = committedSchema(stage);
+        String current = metadata.currentSide(connection, null, committed).orElse(EVEN);
+        return sideSchema(committed, current.equals(ODD) ? EVEN : ODD);
+    }
+
+    /** Empties the transaction side and forgets the uncommitted cache entries of an earlier run. */
+    void begin(String stage) {
+        database.inTransaction("cannot begin stage " + stage, connection -> {
+            String committed = committedSchema(stage);
+            String transaction = transactionSchema(connection, stage);
+            database.execute(connection, "cannot create schema " + committed,
+                    "CREATE SCHEMA IF NOT EXISTS " + DuckDbSql.quote(committed));
+            database.execute(connection, "cannot empty schema " + transaction,
+                    "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(transaction) + " CASCADE");
+            database.execute(connection, "cannot create schema " + transaction,
+                    "CREATE SCHEMA " + DuckDbSql.quote(transaction));
+            metadata.deleteUncommittedTasks(connection, committed);
+            return null;
+        });
+    }
+
+    /** Points the committed views at the transaction side and commits its cache entries, atomically. */
+    void commit(String stage) {
+        database.inTransaction("cannot commit stage " + stage, connection -> {
+            String committed = committedSchema(stage);
+            String transaction = transactionSchema(connection, stage);
+            if (!schemaExists(connection, transaction)) {
+                throw StoreException.of(database.storeName() + ": cannot commit stage " + stage
+                        + ": its transaction schema " + transaction + " does not exist; call beginStage first");
+            }
+            database.execute(connection, "cannot create schema " + committed,
+                    "CREATE SCHEMA IF NOT EXISTS " + DuckDbSql.quote(committed));
+            for (String view : relations(connection, committed, "duckdb_views()")) {
+                database.execute(connection, "cannot replace view " + committed + "." + view,
+                        "DROP VIEW " + DuckDbSql.qualified(committed, view));
+            }
+            for (String table : relations(connection, transaction, "duckdb_tables()")) {
+                database.execute(connection, "cannot publish table " + table + " of stage " + stage,
+                        "CREATE VIEW " + DuckDbSql.qualified(committed, table) + " AS SELECT * FROM "
+                                + DuckDbSql.qualified(transaction, table));
+            }
+            String side = transaction.endsWith("__" + ODD) ? ODD : EVEN;
+            metadata.commit(connection, stage, committed, side);
+            return null;
+        });
+    }
+
+    /** Drops the transaction side and its cache entries; the committed views stay as they were. */
+    void abort(String stage) {
+        database.inTransaction("cannot abort stage " + stage, connection -> {
+            String transaction = transactionSchema(connection, stage);
+            database.execute(connection, "cannot drop schema " + transaction,
+                    "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(transaction) + " CASCADE");
+            metadata.deleteUncommittedTasks(connection, committedSchema(stage));
+            return null;
+        });
+    }
+
+    boolean isCommitted(String stage) {
+        return stageVersion(stage).isPresent();
+    }
+
+    Optional<String> stageVersion(String stage) {
+        return database.withConnection("cannot read the version of stage " + stage,
+                connection -> metadata.stageVersion(connection, null, committedSchema(stage)));
+    }
+
+    private boolean schemaExists(DuckDBConnection connection, String schema) {
+        return !database.strings(connection, "cannot list schemas",
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()"
+                        + " AND schema_name = ?", schema).isEmpty();
+    }
+
+    /** Names of the tables or views (non-internal) of a schema in this database, sorted. */
+    List<String> relations(DuckDBConnection connection, String schema, String catalogFunction) {
+        String name = catalogFunction.startsWith("duckdb_views") ? "view_name" : "table_name";
+        String internal = catalogFunction.startsWith("duckdb_views") ? " AND NOT internal" : "";
+        return database.strings(connection, "cannot list " + schema,
+                "SELECT " + name + " FROM " + catalogFunction + " WHERE database_name = current_database()"
+                        + " AND schema_name = ?" + internal + " ORDER BY 1", schema);
+    }
+}
