@@ -3,7 +3,10 @@ package dev.weir.stores.duckdb;
 import dev.weir.engine.store.StoreException;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.io.IOException;
+import java.util.List;
 import java.util.UUID;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
@@ -25,8 +28,9 @@ import org.duckdb.DuckDBResultSet;
  * <p><b>Type mapping</b> (Arrow → DuckDB → Arrow): signed integers of 8/16/32/64 bits, float,
  * double, decimal(p ≤ 38), boolean, utf8, date(day), binary and timestamp(micro) without zone
  * round-trip unchanged. A timestamp with a zone is stored as {@code TIMESTAMPTZ} (an instant):
- * it comes back as timestamp(micro, "UTC") whatever zone it was written with, since the store's
- * session zone is UTC. Nulls round-trip in every type.
+ * it comes back with DuckDB's session zone ({@code Etc/UTC}: duckdb_jdbc 2.0 ships without the ICU
+ * extension, so the zone cannot be changed) whatever zone it was written with; the instant is
+ * unchanged. Nulls round-trip in every type.
  */
 final class DuckDbArrowIo {
 
@@ -41,7 +45,8 @@ final class DuckDbArrowIo {
      * @return the number of rows DuckDB read from the stream
      */
     static long createFromArrow(DuckDbDatabase database, DuckDBConnection connection, ArrowReader data,
-                                BufferAllocator allocator, String what, String createSql) {
+                                String what, String createSql) {
+        BufferAllocator allocator = allocatorOf(database, data, what);
         String streamName = "weir_arrow_" + UUID.randomUUID().toString().replace("-", "");
         String sql = createSql.formatted(DuckDbSql.quote(streamName));
         DelegatingArrowReader counting = DelegatingArrowReader.borrowing(allocator, data);
@@ -57,6 +62,22 @@ final class DuckDbArrowIo {
             }
         }
         return counting.rowsRead();
+    }
+
+    /**
+     * The allocator the caller's batches live in. The exported stream's structures must come from
+     * the same root allocator as the batches, or Arrow refuses to hand the buffers over.
+     */
+    private static BufferAllocator allocatorOf(DuckDbDatabase database, ArrowReader data, String what) {
+        try {
+            List<FieldVector> vectors = data.getVectorSchemaRoot().getFieldVectors();
+            if (vectors.isEmpty()) {
+                throw StoreException.of(database.storeName() + ": " + what + ": the Arrow data has no columns");
+            }
+            return vectors.get(0).getAllocator();
+        } catch (IOException e) {
+            throw new StoreException(database.storeName() + ": " + what + ": cannot read the Arrow schema", e);
+        }
     }
 
     private static void dropStream(DuckDBConnection connection, String streamName) {

@@ -118,8 +118,6 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
         Properties properties = new Properties();
         threads.ifPresent(t -> properties.setProperty("threads", Integer.toString(t)));
         memoryLimit.ifPresent(m -> properties.setProperty("memory_limit", m));
-        // Timestamps with zone come back in the session zone: UTC makes reads equal on every machine.
-        properties.setProperty("TimeZone", "UTC");
         return properties;
     }
 

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
 
@@ -32,8 +31,6 @@ public final class DuckDbTableStore implements TableStore {
     private final ViewSwitchingStages stages;
     private final ForeignInstances foreign;
     private final FileLockManager locks;
-    /** Buffers of Arrow streams exported into DuckDB while writing; freed by the end of each write. */
-    private final BufferAllocator exportAllocator = new RootAllocator();
 
     DuckDbTableStore(StoreSettings settings, DuckDbConfig config) {
         this.settings = settings;
@@ -107,7 +104,7 @@ public final class DuckDbTableStore implements TableStore {
 
     @Override
     public long writeArrow(TableLocation target, ArrowReader data, TableSpec spec) {
-        return new DuckDbTableWriter(database, target, spec).fromArrow(data, exportAllocator);
+        return new DuckDbTableWriter(database, target, spec).fromArrow(data);
     }
 
     @Override
@@ -202,10 +199,6 @@ public final class DuckDbTableStore implements TableStore {
 
     @Override
     public void close() {
-        try {
-            database.close();
-        } finally {
-            exportAllocator.close();
-        }
+        database.close();
     }
 }

@@ -3,7 +3,6 @@ package dev.weir.stores.duckdb;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableSpec;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
@@ -29,11 +28,11 @@ final class DuckDbTableWriter {
     }
 
     /** Loads the rows of {@code data} (read to its end, not closed). */
-    long fromArrow(ArrowReader data, BufferAllocator exportAllocator) {
+    long fromArrow(ArrowReader data) {
         String what = "cannot write table " + target;
         return database.inTransaction(what, connection -> {
             dropExisting(connection);
-            long rows = DuckDbArrowIo.createFromArrow(database, connection, data, exportAllocator, what,
+            long rows = DuckDbArrowIo.createFromArrow(database, connection, data, what,
                     "CREATE TABLE " + name + " AS SELECT * FROM %s");
             constrain(connection);
             return rows;

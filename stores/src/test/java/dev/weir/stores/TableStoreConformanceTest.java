@@ -1,0 +1,513 @@
+package dev.weir.stores;
+
+import static dev.weir.stores.ArrowFixtures.idNames;
+import static dev.weir.stores.ArrowFixtures.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.engine.store.LockManager;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TaskRecord;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What every table store must do, as the engine relies on it. A store's test extends this class and
+ * says how to open a store; server-backed stores override the hooks.
+ *
+ * <p>Every test allocates from one {@link RootAllocator} closed after it: a leaked Arrow buffer
+ * fails the test.
+ */
+public abstract class TableStoreConformanceTest {
+
+    protected static final String STAGE = "raw";
+
+    @TempDir
+    protected Path workDir;
+
+    protected BufferAllocator allocator;
+    protected TableStore store;
+
+    /** Opens (without init) a store of instance {@code instanceId} keeping local files in {@code workDir}. */
+    protected abstract TableStore openStore(String instanceId, Path workDir);
+
+    /** The number of indexes (primary key excluded) on a table. */
+    protected abstract int indexCount(TableStore store, TableLocation location);
+
+    /** Makes the store's metadata look written by another Weir version. */
+    protected void corruptMetadataVersion(TableStore store) {
+        store.executeScript("UPDATE weir_metadata.version SET version = 999");
+    }
+
+    @BeforeEach
+    void openAllocatorAndStore() {
+        allocator = new RootAllocator();
+        store = openStore("main", workDir);
+        store.init();
+    }
+
+    @AfterEach
+    void closeStoreAndCheckLeaks() {
+        if (store != null) {
+            store.close();
+        }
+        allocator.close();
+    }
+
+    protected TableLocation inTransaction(String table) {
+        return new TableLocation(store.transactionSchema(STAGE), table);
+    }
+
+    protected TableLocation committed(String table) {
+        return new TableLocation(store.committedSchema(STAGE), table);
+    }
+
+    protected long write(TableLocation target, long firstId, int batches, int rows, TableSpec spec) {
+        try (ArrowReader data = idNames(allocator, firstId, batches, rows)) {
+            return store.writeArrow(target, data, spec);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    protected List<List<Object>> read(TableLocation source, ReadOptions options) {
+        try (ArrowReader reader = store.readArrow(source, allocator, options)) {
+            return rows(reader);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    protected List<List<Object>> query(String sql) {
+        try (ArrowReader reader = store.query(sql, allocator)) {
+            return rows(reader);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    protected static TaskRecord record(String task, String key, String runId) {
+        return new TaskRecord(STAGE, task, key, "{\"tables\":[\"" + task + "\"]}", runId, Instant.parse("2025-01-02T03:04:05.123456Z"));
+    }
+
+    // ------------------------------------------------------------------ Arrow round trip
+
+    @Test
+    void everyTypeRoundTripsWithNulls() throws Exception {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("all_types");
+        try (ArrowReader data = ArrowFixtures.stream(allocator, ArrowFixtures.ALL_TYPES, 1,
+                (root, batch) -> ArrowFixtures.fillAllTypes(root))) {
+            assertEquals(3, store.writeArrow(target, data, TableSpec.NONE));
+        }
+        try (ArrowReader reader = store.readArrow(target, allocator, ReadOptions.ALL)) {
+            List<Field> fields = reader.getVectorSchemaRoot().getSchema().getFields();
+            assertEquals(ArrowFixtures.ALL_TYPES.getFields().stream().map(TableStoreConformanceTest::zoneless).toList(),
+                    fields.stream().map(TableStoreConformanceTest::zoneless).toList());
+            assertTrue(fields.get(11).getType() instanceof ArrowType.Timestamp ts && ts.getTimezone() != null,
+                    "a timestamp with zone keeps a zone (the instant is what round-trips): " + fields.get(11));
+            List<List<Object>> rows = rows(reader);
+            assertEquals(3, rows.size());
+            assertEquals(List.of((byte) -128, (short) -32768, Integer.MIN_VALUE, Long.MIN_VALUE, 1.5f, Math.PI,
+                    new BigDecimal("123456789.123"), true, "Zürich ✓", 
+                    (int) java.time.LocalDate.of(1969, 12, 31).toEpochDay(),
+                    LocalDateTime.of(2023, 11, 14, 22, 13, 20, 123_456_000), 1_700_000_000_654_321L, "0x0001ff"),
+                    rows.get(0).stream().map(TableStoreConformanceTest::dateAsDays).toList());
+            assertEquals(List.of((byte) 127, (short) 32767, Integer.MAX_VALUE, Long.MAX_VALUE, -0.25f, -1e300,
+                    new BigDecimal("-0.001"), false, "", (int) java.time.LocalDate.of(2024, 2, 29).toEpochDay(),
+                    LocalDateTime.of(1969, 12, 31, 23, 59, 59, 999_999_000), 0L, "0x"),
+                    rows.get(1).stream().map(TableStoreConformanceTest::dateAsDays).toList());
+            assertTrue(rows.get(2).stream().allMatch(v -> v == null), "third row is all nulls: " + rows.get(2));
+        }
+    }
+
+    /** A store may name the zone of a timestamp differently (its session zone); the instant counts. */
+    private static ArrowType zoneless(Field field) {
+        return field.getType() instanceof ArrowType.Timestamp ts && ts.getTimezone() != null
+                ? new ArrowType.Timestamp(ts.getUnit(), "*") : field.getType();
+    }
+
+    /** DateDayVector.getObject gives a LocalDateTime at midnight; compare as epoch days. */
+    private static Object dateAsDays(Object value) {
+        if (value instanceof LocalDateTime time && time.toLocalTime().equals(java.time.LocalTime.MIDNIGHT)
+                && time.getYear() != 2023) {
+            return (int) time.toLocalDate().toEpochDay();
+        }
+        return value;
+    }
+
+    @Test
+    void multiBatchInputIsWrittenWholeAndReadInBatchesOfTheGivenSize() {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("ids");
+        assertEquals(3 * 5_000, write(target, 0, 3, 5_000, TableSpec.NONE));
+        assertEquals(15_000, store.rowCount(target));
+        try (ArrowReader reader = store.readArrow(target, allocator, new ReadOptions(List.of(), null, 4_096))) {
+            List<Integer> sizes = ArrowFixtures.batchSizes(reader);
+            assertEquals(15_000, sizes.stream().mapToInt(Integer::intValue).sum());
+            assertTrue(sizes.stream().allMatch(size -> size <= 4_096), "batches: " + sizes);
+            assertTrue(sizes.size() >= 4, "batches: " + sizes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void readOptionsSelectColumnsAndRows() {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("ids");
+        write(target, 1, 1, 10, TableSpec.NONE);
+        List<List<Object>> rows = read(target, new ReadOptions(List.of("name"), "id > 8", 100));
+        assertEquals(List.of(List.of("name-9"), List.of("name-10")), rows);
+    }
+
+    @Test
+    void queryStreamsAnyResult() {
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
+        assertEquals(List.of(List.of(55L)),
+                query("SELECT CAST(sum(id) AS BIGINT) FROM " + store.sqlName(inTransaction("ids"))));
+    }
+
+    // ------------------------------------------------------------------ keys, SQL, copies
+
+    @Test
+    void primaryKeyRejectsDuplicateRows() {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("keyed");
+        write(target, 1, 1, 5, new TableSpec(List.of("id"), List.of()));
+        String insert = "INSERT INTO " + store.sqlName(target) + " VALUES (1, 'again')";
+        StoreException error = assertThrows(StoreException.class, () -> store.executeScript(insert));
+        assertEquals(insert, error.sql());
+        assertEquals(5, store.rowCount(target));
+    }
+
+    @Test
+    void duplicateKeysInTheDataFailTheWriteAndLeaveNoTable() {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("keyed");
+        try (ArrowReader data = ArrowFixtures.stream(allocator, ArrowFixtures.ID_NAME, 2, (root, batch) -> {
+            root.allocateNew();
+            ((org.apache.arrow.vector.BigIntVector) root.getVector("id")).setSafe(0, 7L);
+            root.setRowCount(1);
+        })) {
+            StoreException error = assertThrows(StoreException.class,
+                    () -> store.writeArrow(target, data, new TableSpec(List.of("id"), List.of())));
+            assertTrue(error.getMessage().contains("keyed"), error.getMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertFalse(store.exists(target));
+        StoreException error = assertThrows(StoreException.class, () -> store.writeSql(target,
+                "SELECT 1 AS id UNION ALL SELECT 1", new TableSpec(List.of("id"), List.of())));
+        assertTrue(error.getMessage().contains("keyed"), error.getMessage());
+        assertFalse(store.exists(target));
+    }
+
+    @Test
+    void indexesAreCreated() {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("indexed");
+        write(target, 1, 1, 5, new TableSpec(List.of("id"), List.of(List.of("name"), List.of("name", "id"))));
+        assertEquals(2, indexCount(store, target));
+    }
+
+    @Test
+    void writeSqlCreatesATableFromAQuery() {
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
+        long rows = store.writeSql(inTransaction("evens"),
+                "SELECT * FROM " + store.sqlName(inTransaction("ids")) + " WHERE id % 2 = 0", TableSpec.NONE);
+        assertTrue(rows == 5 || rows == -1, "rows: " + rows);
+        assertEquals(5, store.rowCount(inTransaction("evens")));
+    }
+
+    @Test
+    void writingReplacesATableOfTheSameName() {
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 10, new TableSpec(List.of("id"), List.of(List.of("name"))));
+        write(inTransaction("ids"), 1, 1, 3, new TableSpec(List.of("id"), List.of(List.of("name"))));
+        assertEquals(3, store.rowCount(inTransaction("ids")));
+    }
+
+    @Test
+    void copyTableCarriesACacheHitForward() {
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
+        store.commitStage(STAGE);
+
+        store.beginStage(STAGE);
+        TableSpec keyed = new TableSpec(List.of("id"), List.of());
+        store.copyTable(committed("ids"), inTransaction("ids"), keyed);
+        String duplicate = "INSERT INTO " + store.sqlName(inTransaction("ids")) + " VALUES (1, 'again')";
+        assertThrows(StoreException.class, () -> store.executeScript(duplicate));
+        store.commitStage(STAGE);
+
+        assertEquals(10, store.rowCount(committed("ids")));
+        assertEquals(read(committed("ids"), ReadOptions.ALL).size(), 10);
+    }
+
+    // ------------------------------------------------------------------ stage transactions
+
+    @Test
+    void commitMakesTablesAndTaskRecordsVisible() {
+        assertFalse(store.isCommitted(STAGE));
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
+        store.recordTask(record("load", "k1", "run-1"));
+        assertFalse(store.exists(committed("ids")));
+        store.commitStage(STAGE);
+
+        assertTrue(store.isCommitted(STAGE));
+        assertEquals(List.of("ids"), store.listTables(store.committedSchema(STAGE)));
+        assertEquals(10, store.rowCount(committed("ids")));
+        assertEquals(Optional.of(record("load", "k1", "run-1")), store.findTask(STAGE, "load", "k1"));
+    }
+
+    @Test
+    void findTaskIgnoresUncommittedEntries() {
+        store.beginStage(STAGE);
+        store.recordTask(record("load", "k1", "run-1"));
+        assertEquals(Optional.empty(), store.findTask(STAGE, "load", "k1"));
+        assertEquals(Optional.empty(), store.findTask(STAGE, "load", "other-key"));
+    }
+
+    @Test
+    void abortLeavesThePreviousCommitReadableWithItsRecords() {
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
+        store.recordTask(record("load", "k1", "run-1"));
+        store.commitStage(STAGE);
+        Optional<String> version = store.stageVersion(STAGE);
+
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 3, TableSpec.NONE);
+        write(inTransaction("extra"), 1, 1, 3, TableSpec.NONE);
+        store.recordTask(record("load", "k2", "run-2"));
+        store.abortStage(STAGE);
+
+        assertEquals(10, store.rowCount(committed("ids")));
+        assertEquals(List.of("ids"), store.listTables(store.committedSchema(STAGE)));
+        assertTrue(store.findTask(STAGE, "load", "k1").isPresent());
+        assertEquals(Optional.empty(), store.findTask(STAGE, "load", "k2"));
+        assertEquals(version, store.stageVersion(STAGE));
+    }
+
+    @Test
+    void beginAfterAnUnfinishedRunStartsClean() {
+        store.beginStage(STAGE);
+        write(inTransaction("stale"), 1, 1, 3, TableSpec.NONE);
+        store.recordTask(record("stale_task", "k0", "run-0"));
+        // the run dies here: no commit, no abort
+
+        store.beginStage(STAGE);
+        assertEquals(List.of(), store.listTables(store.transactionSchema(STAGE)));
+        write(inTransaction("ids"), 1, 1, 2, TableSpec.NONE);
+        store.commitStage(STAGE);
+
+        assertEquals(List.of("ids"), store.listTables(store.committedSchema(STAGE)));
+        assertEquals(Optional.empty(), store.findTask(STAGE, "stale_task", "k0"));
+    }
+
+    @Test
+    void eachCommitReplacesTablesRecordsAndVersion() {
+        store.beginStage(STAGE);
+        write(inTransaction("a"), 1, 1, 1, TableSpec.NONE);
+        store.recordTask(record("a", "k1", "run-1"));
+        store.commitStage(STAGE);
+        String first = store.stageVersion(STAGE).orElseThrow();
+
+        store.beginStage(STAGE);
+        write(inTransaction("b"), 1, 1, 2, TableSpec.NONE);
+        store.recordTask(record("b", "k2", "run-2"));
+        store.commitStage(STAGE);
+
+        assertNotEquals(first, store.stageVersion(STAGE).orElseThrow());
+        assertEquals(List.of("b"), store.listTables(store.committedSchema(STAGE)));
+        assertEquals(Optional.empty(), store.findTask(STAGE, "a", "k1"));
+        assertTrue(store.findTask(STAGE, "b", "k2").isPresent());
+    }
+
+    @Test
+    void executeScriptCreatesSeveralTablesInOneTransaction() {
+        store.beginStage(STAGE);
+        String one = store.sqlName(inTransaction("one"));
+        String two = store.sqlName(inTransaction("two"));
+        store.executeScript("CREATE TABLE " + one + " AS SELECT 1 AS x;\nCREATE TABLE " + two + " AS SELECT 2 AS x;");
+        assertEquals(List.of("one", "two"), store.listTables(store.transactionSchema(STAGE)));
+
+        String failing = "CREATE TABLE " + store.sqlName(inTransaction("three")) + " AS SELECT 3 AS x;\n"
+                + "SELECT * FROM no_such_table;";
+        StoreException error = assertThrows(StoreException.class, () -> store.executeScript(failing));
+        assertTrue(error.getMessage().contains("no_such_table"), error.getMessage());
+        assertFalse(store.exists(inTransaction("three")), "a failed script leaves nothing behind");
+    }
+
+    // ------------------------------------------------------------------ names and errors
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Order", "a-b", "select", "it's", "quote\"d", "MiXed Case"})
+    void hostileIdentifiersAreQuotedEverywhere(String name) {
+        store.beginStage(name);
+        TableLocation target = new TableLocation(store.transactionSchema(name), name);
+        store.writeSql(target, "SELECT 1 AS " + store.quote(name), new TableSpec(List.of(name), List.of(List.of(name))));
+        store.recordTask(new TaskRecord(name, name, name, "{}", name, Instant.EPOCH));
+        store.commitStage(name);
+
+        TableLocation published = new TableLocation(store.committedSchema(name), name);
+        assertEquals(List.of(name), store.listTables(store.committedSchema(name)));
+        try (ArrowReader reader = store.readArrow(published, allocator,
+                new ReadOptions(List.of(name), store.quote(name) + " = 1", 10))) {
+            assertEquals(name, reader.getVectorSchemaRoot().getSchema().getFields().get(0).getName());
+            assertEquals(List.of(List.of(1)), rows(reader));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(store.findTask(name, name, name).isPresent());
+    }
+
+    @Test
+    void errorsCarryTheSqlAndNameTheTable() {
+        store.beginStage(STAGE);
+        StoreException error = assertThrows(StoreException.class,
+                () -> store.writeSql(inTransaction("broken"), "SELEKT 1", TableSpec.NONE));
+        assertTrue(error.sql().contains("SELEKT 1"), error.sql());
+        assertTrue(error.getMessage().contains("broken"), error.getMessage());
+        assertFalse(error.isTransient());
+    }
+
+    @Test
+    void readingAMissingTableFailsNamingIt() {
+        StoreException error = assertThrows(StoreException.class,
+                () -> read(committed("missing"), ReadOptions.ALL));
+        assertTrue(error.getMessage().contains("missing"), error.getMessage());
+    }
+
+    @Test
+    void metadataVersionMismatchFailsInit() {
+        corruptMetadataVersion(store);
+        store.close();
+        store = openStore("main", workDir);
+        StoreException error = assertThrows(StoreException.class, store::init);
+        assertTrue(error.getMessage().contains("999"), error.getMessage());
+        assertTrue(error.getMessage().contains("weir_metadata"), error.getMessage());
+    }
+
+    // ------------------------------------------------------------------ other instances
+
+    @Test
+    void committedTablesOfAnotherInstanceCanBeRead() {
+        var otherSettings = withOtherInstance("full", other -> {
+            other.beginStage(STAGE);
+            TableLocation target = new TableLocation(other.transactionSchema(STAGE), "orders");
+            try (ArrowReader data = idNames(allocator, 1, 1, 4)) {
+                other.writeArrow(target, data, TableSpec.NONE);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            other.commitStage(STAGE);
+        });
+        Map<String, String> tables = store.foreignStageTables(otherSettings, STAGE);
+        assertEquals(List.of("orders"), List.copyOf(tables.keySet()));
+        assertEquals(List.of(List.of(4L)), query("SELECT count(*) FROM " + tables.get("orders")));
+        assertTrue(store.foreignStageVersion(otherSettings, STAGE).isPresent());
+    }
+
+    /** Opens, initializes and uses another instance's store, closes it, and returns its settings. */
+    protected dev.weir.engine.store.StoreSettings withOtherInstance(String instanceId,
+                                                                    java.util.function.Consumer<TableStore> use) {
+        try (TableStore other = openStore(instanceId, workDir)) {
+            other.init();
+            use.accept(other);
+            return other.settings();
+        }
+    }
+
+    // ------------------------------------------------------------------ locks
+
+    @Test
+    void aSecondAcquirerWaitsThenTimesOutSayingWhatWasLocked() throws Exception {
+        LockManager locks = store.locks();
+        try (LockManager.Lock held = locks.acquire("main", Duration.ofSeconds(5), message -> { })) {
+            List<String> waits = new ArrayList<>();
+            LockManager.LockTimeoutException timeout = CompletableFuture.supplyAsync(() -> assertThrows(
+                    LockManager.LockTimeoutException.class,
+                    () -> locks.acquire("main", Duration.ofMillis(300), waits::add))).get(10, TimeUnit.SECONDS);
+            assertEquals(1, waits.size(), "onWait is called once: " + waits);
+            assertTrue(waits.get(0).contains("main"), waits.get(0));
+            assertTrue(timeout.getMessage().contains("'main'"), timeout.getMessage());
+            assertTrue(timeout.getMessage().contains("PT0.3S"), timeout.getMessage());
+        }
+        try (LockManager.Lock again = CompletableFuture.supplyAsync(() -> acquireQuietly(locks, "main"))
+                .get(10, TimeUnit.SECONDS)) {
+            again.close();
+            again.close();
+        }
+    }
+
+    @Test
+    void aWaitingAcquirerGetsTheLockWhenReleased() throws Exception {
+        LockManager locks = store.locks();
+        LockManager.Lock held = locks.acquire("main", Duration.ofSeconds(5), message -> { });
+        List<String> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<LockManager.Lock> waiter = CompletableFuture.supplyAsync(() -> {
+            try {
+                return locks.acquire("main", Duration.ofSeconds(10), waits::add);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertFalse(waiter.isDone());
+        held.close();
+        try (LockManager.Lock acquired = waiter.get(10, TimeUnit.SECONDS)) {
+            assertEquals(1, waits.size());
+        }
+    }
+
+    @Test
+    void differentLockNamesDoNotBlockEachOther() throws Exception {
+        LockManager locks = store.locks();
+        try (LockManager.Lock a = locks.acquire("main/raw", Duration.ofSeconds(1), m -> { });
+             LockManager.Lock b = locks.acquire("main/clean", Duration.ofSeconds(1), m -> { })) {
+            assertNotEquals(a, b);
+        }
+    }
+
+    private static LockManager.Lock acquireQuietly(LockManager locks, String name) {
+        try {
+            return locks.acquire(name, Duration.ofSeconds(1), message -> {
+                throw new AssertionError("should not wait: " + message);
+            });
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
