@@ -1,0 +1,76 @@
+package dev.weir.engine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Collects the stages and tasks of a flow inside {@link Flow#define}. */
+public final class FlowBuilder {
+
+    private final String name;
+    private final Map<String, StageDef> stages = new LinkedHashMap<>();
+    private final Map<String, TaskDef> tasks = new LinkedHashMap<>();
+    private final List<String> pendingTasks = new ArrayList<>();
+
+    FlowBuilder(String name) {
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Adds a top-level stage. */
+    public Stage stage(String stageName) {
+        return addStage(stageName, null);
+    }
+
+    Stage addStage(String stageName, String parent) {
+        checkName("stage", stageName, null);
+        if (stages.containsKey(stageName)) {
+            throw new FlowDefinitionException(name, stageName, null, "a stage of this name is already defined");
+        }
+        stages.put(stageName, new StageDef(stageName, parent));
+        return new Stage(this, stageName);
+    }
+
+    void checkTaskName(String stage, String taskName) {
+        checkName("task", taskName, stage);
+        if (tasks.containsKey(taskName) || pendingTasks.contains(taskName)) {
+            throw new FlowDefinitionException(name, stage, taskName,
+                    "a task of this name is already defined (task names are unique in a flow)");
+        }
+        pendingTasks.add(taskName);
+    }
+
+    void add(TaskDef task) {
+        for (TaskDef.Input input : task.inputs()) {
+            Ref ref = input.ref();
+            if (ref == null) {
+                continue;
+            }
+            TaskDef producer = tasks.get(ref.task());
+            if (producer == null) {
+                throw new FlowDefinitionException(name, task.stage(), task.name(), "input '" + input.name()
+                        + "' reads " + ref + ", which is not a task defined before it in this flow");
+            }
+        }
+        pendingTasks.remove(task.name());
+        tasks.put(task.name(), task);
+    }
+
+    private void checkName(String what, String value, String stage) {
+        if (value == null || value.isBlank()) {
+            throw new FlowDefinitionException(name, stage, null, "a " + what + " needs a non-blank name");
+        }
+    }
+
+    Flow build() {
+        if (!pendingTasks.isEmpty()) {
+            throw new FlowDefinitionException(name, null, pendingTasks.get(0),
+                    "the task was started but never given a body (produces, sql or rawSql)");
+        }
+        return new Flow(name, List.copyOf(stages.values()), List.copyOf(tasks.values()));
+    }
+}

@@ -1,0 +1,25 @@
+package dev.weir.engine;
+
+import java.util.Objects;
+
+/**
+ * A reference to one output of a task (a table, a blob or a value), used to wire it into later
+ * tasks and to read it back from a {@link Result}.
+ *
+ * @param stage  the producing task's stage
+ * @param task   the producing task
+ * @param output the output's name (for tables, the table name in the stage's schema)
+ */
+public record Ref(String stage, String task, String output) {
+
+    public Ref {
+        Objects.requireNonNull(stage, "stage is null");
+        Objects.requireNonNull(task, "task is null");
+        Objects.requireNonNull(output, "output is null");
+    }
+
+    @Override
+    public String toString() {
+        return stage + "/" + task + "." + output;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.weir.engine;
+
+/**
+ * What a run reports as it goes, to the listener of {@link RunOptions#listener}. Sent from the run's
+ * supervisor actor, in order.
+ */
+public sealed interface RunEvent {
+
+    String runId();
+
+    /** Planned: {@code toRun} tasks will run, {@code cached} are cache hits, of {@code total}. */
+    record RunStarted(String runId, String flow, String instance, int total, int toRun, int cached)
+            implements RunEvent {
+    }
+
+    /** The run waits for a lock held by another run of the instance. */
+    record Waiting(String runId, String message) implements RunEvent {
+    }
+
+    record TaskStarted(String runId, String stage, String task, int attempt) implements RunEvent {
+    }
+
+    record TaskFinished(String runId, TaskResult result) implements RunEvent {
+    }
+
+    record StageCommitted(String runId, String stage) implements RunEvent {
+    }
+
+    record StageAborted(String runId, String stage, String reason) implements RunEvent {
+    }
+
+    record RunFinished(String runId, boolean successful, String summary) implements RunEvent {
+    }
+}

@@ -1,0 +1,96 @@
+package dev.weir.engine;
+
+import com.typesafe.config.ConfigFactory;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.runtime.Engine;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The engine: runs flows on instances and gives back {@link Result}s.
+ *
+ * <pre>{@code
+ * try (Weir weir = Weir.start()) {
+ *     Result r = weir.run(flow, config.instance("mini")).toCompletableFuture().join();
+ * }
+ * }</pre>
+ *
+ * A service that owns an actor system embeds the engine with {@link #embedded(ActorSystem)}; runs are
+ * then actors of that system and closing the engine leaves the system running. Thread-safe.
+ */
+public final class Weir implements AutoCloseable {
+
+    private final ActorSystem<?> system;
+    private final boolean ownsSystem;
+    private final BufferAllocator allocator;
+    private final boolean ownsAllocator;
+    private final Engine engine;
+
+    private Weir(ActorSystem<?> system, boolean ownsSystem, BufferAllocator allocator, boolean ownsAllocator) {
+        this.system = system;
+        this.ownsSystem = ownsSystem;
+        this.allocator = allocator;
+        this.ownsAllocator = ownsAllocator;
+        this.engine = new Engine(system, allocator, Weir.class.getClassLoader());
+    }
+
+    /** An engine with its own actor system and allocator, closed with it. */
+    public static Weir start() {
+        return new Weir(ActorSystem.create(Behaviors.empty(), "weir", ConfigFactory.load()), true,
+                new RootAllocator(), true);
+    }
+
+    /** An engine running on the service's actor system (which must have Weir's reference.conf). */
+    public static Weir embedded(ActorSystem<?> system) {
+        return new Weir(Objects.requireNonNull(system, "system is null"), false, new RootAllocator(), true);
+    }
+
+    /**
+     * An engine on the given system and allocator, neither of which it closes; tests pass an
+     * allocator that they check for leaks.
+     */
+    public static Weir embedded(ActorSystem<?> system, BufferAllocator allocator) {
+        return new Weir(Objects.requireNonNull(system, "system is null"), false,
+                Objects.requireNonNull(allocator, "allocator is null"), false);
+    }
+
+    /** Runs the whole flow on {@code instance}. */
+    public CompletionStage<Result> run(Flow flow, InstanceConfig instance) {
+        return run(flow, instance, RunOptions.defaults());
+    }
+
+    /** Runs a flow with options (a subset of stages or tasks, a listener, a cache validation mode). */
+    public CompletionStage<Result> run(Flow flow, InstanceConfig instance, RunOptions options) {
+        return engine.run(Objects.requireNonNull(flow, "flow is null"), Objects.requireNonNull(instance, "instance is null"),
+                Objects.requireNonNull(options, "options is null"));
+    }
+
+    public ActorSystem<?> system() {
+        return system;
+    }
+
+    /** The allocator results read into; close what you read before closing the engine. */
+    public BufferAllocator allocator() {
+        return allocator;
+    }
+
+    /** Closes the stores, and the actor system and allocator if the engine created them. */
+    @Override
+    public void close() {
+        try {
+            engine.close();
+        } finally {
+            if (ownsSystem) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().join();
+            }
+            if (ownsAllocator) {
+                allocator.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package dev.weir.engine.data;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.DateMilliVector;
+import org.apache.arrow.vector.DecimalVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.SmallIntVector;
+import org.apache.arrow.vector.TimeStampMicroTZVector;
+import org.apache.arrow.vector.TimeStampMicroVector;
+import org.apache.arrow.vector.TimeStampMilliTZVector;
+import org.apache.arrow.vector.TimeStampMilliVector;
+import org.apache.arrow.vector.TimeStampNanoTZVector;
+import org.apache.arrow.vector.TimeStampNanoVector;
+import org.apache.arrow.vector.TimeStampSecTZVector;
+import org.apache.arrow.vector.TimeStampSecVector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VarBinaryVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.types.DateUnit;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.TimeUnit;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.util.Text;
+
+/**
+ * Converts between Arrow vector cells and plain Java values: {@code Long}, {@code Integer},
+ * {@code Short}, {@code Byte}, {@code Double}, {@code Float}, {@code BigDecimal}, {@code Boolean},
+ * {@code String}, {@code LocalDate}, {@code LocalDateTime} (timestamp without zone),
+ * {@code Instant} (timestamp with zone), {@code byte[]} and null.
+ */
+final class ArrowValues {
+
+    private ArrowValues() {
+    }
+
+    /** The Java value at {@code index}, or null. */
+    static Object get(FieldVector vector, int index) {
+        if (vector.isNull(index)) {
+            return null;
+        }
+        if (vector instanceof VarCharVector v) {
+            return new String(v.get(index), StandardCharsets.UTF_8);
+        }
+        if (vector instanceof LargeVarCharVector v) {
+            return new String(v.get(index), StandardCharsets.UTF_8);
+        }
+        if (vector instanceof DateDayVector v) {
+            return LocalDate.ofEpochDay(v.get(index));
+        }
+        if (vector instanceof DateMilliVector v) {
+            return LocalDate.ofEpochDay(Math.floorDiv(v.get(index), 86_400_000L));
+        }
+        if (vector instanceof TimeStampMicroTZVector v) {
+            return Instant.EPOCH.plus(v.get(index), ChronoUnit.MICROS);
+        }
+        if (vector instanceof TimeStampMilliTZVector v) {
+            return Instant.ofEpochMilli(v.get(index));
+        }
+        if (vector instanceof TimeStampNanoTZVector v) {
+            return Instant.EPOCH.plusNanos(v.get(index));
+        }
+        if (vector instanceof TimeStampSecTZVector v) {
+            return Instant.ofEpochSecond(v.get(index));
+        }
+        if (vector instanceof TimeStampMicroVector || vector instanceof TimeStampMilliVector
+                || vector instanceof TimeStampNanoVector || vector instanceof TimeStampSecVector) {
+            return vector.getObject(index); // LocalDateTime
+        }
+        Object value = vector.getObject(index);
+        if (value instanceof Text text) {
+            return text.toString();
+        }
+        return value;
+    }
+
+    /** The Arrow field for a column whose first non-null value is {@code sample}. */
+    static Field fieldFor(String name, Object sample) {
+        return Field.nullable(name, typeOf(name, sample));
+    }
+
+    private static ArrowType typeOf(String column, Object sample) {
+        if (sample == null || sample instanceof String) {
+            return ArrowType.Utf8.INSTANCE;
+        } else if (sample instanceof Long) {
+            return new ArrowType.Int(64, true);
+        } else if (sample instanceof Integer) {
+            return new ArrowType.Int(32, true);
+        } else if (sample instanceof Short) {
+            return new ArrowType.Int(16, true);
+        } else if (sample instanceof Byte) {
+            return new ArrowType.Int(8, true);
+        } else if (sample instanceof Double) {
+            return new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+        } else if (sample instanceof Float) {
+            return new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+        } else if (sample instanceof BigDecimal d) {
+            return new ArrowType.Decimal(38, Math.max(d.scale(), 0), 128);
+        } else if (sample instanceof Boolean) {
+            return ArrowType.Bool.INSTANCE;
+        } else if (sample instanceof LocalDate) {
+            return new ArrowType.Date(DateUnit.DAY);
+        } else if (sample instanceof LocalDateTime) {
+            return new ArrowType.Timestamp(TimeUnit.MICROSECOND, null);
+        } else if (sample instanceof Instant || sample instanceof OffsetDateTime) {
+            return new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC");
+        } else if (sample instanceof byte[]) {
+            return ArrowType.Binary.INSTANCE;
+        }
+        throw new IllegalArgumentException("column '" + column + "': values of " + sample.getClass().getName()
+                + " have no Arrow type; use Long, Integer, Double, BigDecimal, Boolean, String, LocalDate,"
+                + " LocalDateTime, Instant or byte[]");
+    }
+
+    /** Writes {@code value} (or null) into {@code vector} at {@code index}, growing it as needed. */
+    static void set(FieldVector vector, int index, Object value) {
+        if (value == null) {
+            vector.setNull(index);
+            return;
+        }
+        try {
+            setNonNull(vector, index, value);
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("column '" + vector.getName() + "' of type "
+                    + vector.getField().getType() + " cannot hold " + value.getClass().getSimpleName()
+                    + " value " + value, e);
+        }
+    }
+
+    private static void setNonNull(FieldVector vector, int index, Object value) {
+        if (vector instanceof BigIntVector v) {
+            v.setSafe(index, ((Number) value).longValue());
+        } else if (vector instanceof IntVector v) {
+            v.setSafe(index, ((Number) value).intValue());
+        } else if (vector instanceof SmallIntVector v) {
+            v.setSafe(index, ((Number) value).shortValue());
+        } else if (vector instanceof TinyIntVector v) {
+            v.setSafe(index, ((Number) value).byteValue());
+        } else if (vector instanceof Float8Vector v) {
+            v.setSafe(index, ((Number) value).doubleValue());
+        } else if (vector instanceof Float4Vector v) {
+            v.setSafe(index, ((Number) value).floatValue());
+        } else if (vector instanceof DecimalVector v) {
+            BigDecimal d = value instanceof BigDecimal b ? b : new BigDecimal(value.toString());
+            v.setSafe(index, d.setScale(v.getScale(), RoundingMode.HALF_EVEN));
+        } else if (vector instanceof BitVector v) {
+            v.setSafe(index, ((Boolean) value) ? 1 : 0);
+        } else if (vector instanceof VarCharVector v) {
+            v.setSafe(index, value.toString().getBytes(StandardCharsets.UTF_8));
+        } else if (vector instanceof LargeVarCharVector v) {
+            v.setSafe(index, value.toString().getBytes(StandardCharsets.UTF_8));
+        } else if (vector instanceof DateDayVector v) {
+            v.setSafe(index, (int) ((LocalDate) value).toEpochDay());
+        } else if (vector instanceof TimeStampMicroTZVector v) {
+            v.setSafe(index, micros(value));
+        } else if (vector instanceof TimeStampMicroVector v) {
+            v.setSafe(index, micros(value));
+        } else if (vector instanceof VarBinaryVector v) {
+            v.setSafe(index, (byte[]) value);
+        } else {
+            throw new IllegalArgumentException("column '" + vector.getName() + "': writing Java values into "
+                    + vector.getField().getType() + " vectors is not supported");
+        }
+    }
+
+    private static long micros(Object value) {
+        Instant instant;
+        if (value instanceof Instant i) {
+            instant = i;
+        } else if (value instanceof OffsetDateTime o) {
+            instant = o.toInstant();
+        } else {
+            instant = ((LocalDateTime) value).toInstant(ZoneOffset.UTC);
+        }
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
+    }
+
+    static List<Object> row(List<FieldVector> vectors, int index) {
+        Object[] values = new Object[vectors.size()];
+        for (int c = 0; c < values.length; c++) {
+            values[c] = get(vectors.get(c), index);
+        }
+        return java.util.Arrays.asList(values);
+    }
+}

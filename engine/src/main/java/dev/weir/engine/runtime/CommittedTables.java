@@ -1,0 +1,82 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.Ref;
+import dev.weir.engine.Result;
+import dev.weir.engine.blob.FileBlobStore;
+import dev.weir.engine.cache.CacheKeys;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.data.Rows;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableStore;
+import java.io.IOException;
+import java.util.Map;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/** Reads a run's committed outputs for {@link Result#get}. Blocking; called from the user's thread. */
+final class CommittedTables implements Result.Reader {
+
+    private final RunServices services;
+    private final InstanceConfig config;
+    private final Map<String, String> stageOf;
+    private final Map<String, String> tableOf;
+    private final Map<String, OutputSet> outputs;
+
+    CommittedTables(RunServices services, InstanceConfig config, Map<String, String> stageOf,
+                    Map<String, String> tableOf, Map<String, OutputSet> outputs) {
+        this.services = services;
+        this.config = config;
+        this.stageOf = Map.copyOf(stageOf);
+        this.tableOf = Map.copyOf(tableOf);
+        this.outputs = Map.copyOf(outputs);
+    }
+
+    @Override
+    public <T> T read(Ref ref, Class<T> type) {
+        OutputSet set = outputs.get(ref.task());
+        OutputSet.Output output = set == null ? null : set.output(ref.output()).orElse(null);
+        if (output != null && output.kind() == OutputSet.Kind.VALUE) {
+            try {
+                return CacheKeys.JSON.treeToValue(output.value(), type);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(ref + " is the value " + output.value() + ", not a "
+                        + type.getSimpleName(), e);
+            }
+        }
+        if (output != null && output.kind() == OutputSet.Kind.BLOB) {
+            byte[] bytes = new FileBlobStore(config.blobStoreDir()).read(ref.stage(), output.table(), false);
+            try {
+                return type == byte[].class ? type.cast(bytes) : CacheKeys.JSON.readValue(bytes, type);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("blob " + ref + " does not read as " + type.getSimpleName(), e);
+            }
+        }
+        TableStore store = services.stores().open(config.tableStore());
+        String stage = stageOf.getOrDefault(ref.task(), ref.stage());
+        String table = tableOf.getOrDefault(ref.task() + "\u0000" + ref.output(), ref.output());
+        TableLocation location = new TableLocation(store.committedSchema(stage), table);
+        if (!store.exists(location)) {
+            throw new IllegalStateException(ref + " has no committed table " + location + " in " + config.tableStore()
+                    + "; did its task or stage fail?");
+        }
+        if (type == String.class) {
+            return type.cast(store.sqlName(location));
+        }
+        if (type == ArrowReader.class) {
+            return type.cast(store.readArrow(location, services.allocator(), ReadOptions.ALL));
+        }
+        try (ArrowReader reader = store.readArrow(location, services.allocator(), ReadOptions.ALL)) {
+            if (type == Rows.class) {
+                return type.cast(Rows.fromArrow(reader));
+            }
+            if (type == ArrowTable.class) {
+                return type.cast(ArrowTable.readAll(reader, services.allocator()));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot close the reader of " + location, e);
+        }
+        throw new IllegalArgumentException(ref + " is a table; read it as Rows, ArrowTable, ArrowReader or String"
+                + " (its SQL name), not " + type.getName());
+    }
+}

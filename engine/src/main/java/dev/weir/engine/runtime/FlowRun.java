@@ -1,0 +1,478 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Result;
+import dev.weir.engine.RunEvent;
+import dev.weir.engine.RunOptions;
+import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskResult;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.WeirException;
+import dev.weir.engine.blob.FileBlobStore;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.store.LockManager;
+import dev.weir.engine.store.TableStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The supervisor of one run. Opens the store, takes the instance lock, plans (every cache key before
+ * anything runs), spawns a {@link StageRun} per stage that has work, hands tasks to their stages as
+ * their inputs become ready (within {@code max-parallelism}), retries transient failures with
+ * backoff, commits or aborts stages, and completes the {@link Result}. All run state lives here, as
+ * actor state; store and user code run on the blocking dispatcher and report with {@code pipeToSelf}.
+ */
+public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
+
+    public sealed interface Command {
+    }
+
+    private record Prepared(Prepare prepare, Throwable error) implements Command {
+    }
+
+    private record Waiting(String message) implements Command {
+    }
+
+    record StageBegun(String stage, Throwable error) implements Command {
+    }
+
+    record TaskFinished(TaskOutcome outcome) implements Command {
+    }
+
+    record StageEnded(String stage, boolean committed, Throwable error, String reason) implements Command {
+    }
+
+    private record Retry(String task) implements Command {
+    }
+
+    private record Released(Throwable error) implements Command {
+    }
+
+    /** What preparing a run yields: the open store, the held lock, the plan. */
+    private record Prepare(TableStore store, LockManager.Lock lock, Plan plan) {
+    }
+
+    private enum TaskStatus { PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED }
+
+    private enum StageStatus { UNTOUCHED, BEGINNING, OPEN, ENDING, COMMITTED, ABORTED }
+
+    private final RunServices services;
+    private final Flow flow;
+    private final InstanceConfig config;
+    private final RunOptions options;
+    private final CompletableFuture<Result> promise;
+    private final TimerScheduler<Command> timers;
+    private final long startNanos = System.nanoTime();
+
+    private TableStore store;
+    private LockManager.Lock lock;
+    private Plan plan;
+    private BufferAllocator runAllocator;
+    private TaskExecution execution;
+    private final Map<String, TaskStatus> status = new LinkedHashMap<>();
+    private final Map<String, OutputSet> outputs = new HashMap<>();
+    private final Map<String, TaskResult> results = new LinkedHashMap<>();
+    private final Map<String, Integer> attempts = new HashMap<>();
+    private final Map<String, Double> seconds = new HashMap<>();
+    private final Map<String, StageStatus> stages = new LinkedHashMap<>();
+    private final Map<String, ActorRef<StageRun.Command>> stageRuns = new HashMap<>();
+    private final List<Throwable> failures = new ArrayList<>();
+    private int running;
+    private boolean stopping;
+    private boolean finishing;
+
+    static Behavior<Command> create(RunServices services, Flow flow, InstanceConfig config, RunOptions options,
+                                    CompletableFuture<Result> promise) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new FlowRun(ctx, timers, services, flow, config, options, promise)));
+    }
+
+    private FlowRun(ActorContext<Command> context, TimerScheduler<Command> timers, RunServices services, Flow flow,
+                    InstanceConfig config, RunOptions options, CompletableFuture<Result> promise) {
+        super(context);
+        this.timers = timers;
+        this.services = services;
+        this.flow = flow;
+        this.config = options.cacheValidation() == null ? config : config.withCacheValidation(options.cacheValidation());
+        this.options = options;
+        this.promise = promise;
+        ActorRef<Command> self = context.getSelf();
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> prepare(self), services.blocking()), Prepared::new);
+    }
+
+    /** Blocking: open the store, wait for the instance lock, plan. */
+    private Prepare prepare(ActorRef<Command> self) {
+        TableStore opened = services.stores().open(config.tableStore());
+        LockManager.Lock held;
+        try {
+            held = opened.locks().acquire("instance:" + config.instanceId(), config.lockTimeout(),
+                    message -> self.tell(new Waiting(message)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WeirException("interrupted while waiting for the lock of instance '" + config.instanceName() + "'", e);
+        }
+        try {
+            Planner planner = new Planner(flow, config, config.cacheValidation(), opened);
+            return new Prepare(opened, held, planner.plan(options.runId(), options.only()));
+        } catch (RuntimeException e) {
+            held.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Prepared.class, this::onPrepared)
+                .onMessage(Waiting.class, this::onWaiting)
+                .onMessage(StageBegun.class, this::onStageBegun)
+                .onMessage(TaskFinished.class, this::onTaskFinished)
+                .onMessage(Retry.class, this::onRetry)
+                .onMessage(StageEnded.class, this::onStageEnded)
+                .onMessage(Released.class, this::onReleased)
+                .build();
+    }
+
+    private Behavior<Command> onWaiting(Waiting msg) {
+        getContext().getLog().info("{}", msg.message());
+        emit(new RunEvent.Waiting(options.runId(), msg.message()));
+        return this;
+    }
+
+    private Behavior<Command> onPrepared(Prepared msg) {
+        if (msg.error() != null) {
+            Throwable cause = unwrap(msg.error());
+            failures.add(cause);
+            flow.tasks().forEach(t -> status.put(t.name(), TaskStatus.SKIPPED));
+            flow.tasks().forEach(t -> results.put(t.name(), result(t, TaskState.SKIPPED, "run-not-started", 0, -1, null)));
+            return finish();
+        }
+        store = msg.prepare().store();
+        lock = msg.prepare().lock();
+        plan = msg.prepare().plan();
+        runAllocator = services.allocator().newChildAllocator("run-" + options.runId(), 0, Long.MAX_VALUE);
+        execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()), runAllocator,
+                options.runId());
+        emit(new RunEvent.RunStarted(options.runId(), flow.name(), config.instanceName(), plan.tasks().size(),
+                (int) plan.count(TaskPlan.Decision.RUN), (int) plan.count(TaskPlan.Decision.HIT)));
+        for (TaskPlan task : plan.tasks().values()) {
+            boolean touched = plan.touched().contains(task.stage());
+            if (task.decision() == TaskPlan.Decision.SKIP) {
+                settle(task.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, task.reason(), task.cached(), null);
+            } else if (!touched) {
+                settle(task.task(), TaskStatus.SUCCEEDED, TaskState.CACHE_VALID, task.reason(), task.cached(), null);
+            } else {
+                status.put(task.name(), TaskStatus.PENDING);
+            }
+        }
+        for (var stage : flow.stages()) {
+            if (plan.touched().contains(stage.name())) {
+                stages.put(stage.name(), StageStatus.BEGINNING);
+                stageRuns.put(stage.name(), getContext().spawn(
+                        StageRun.create(stage.name(), services, execution, getContext().getSelf()),
+                        "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8)));
+            } else {
+                stages.put(stage.name(), StageStatus.UNTOUCHED);
+            }
+        }
+        return advance();
+    }
+
+    private Behavior<Command> onStageBegun(StageBegun msg) {
+        if (msg.error() != null) {
+            fail(unwrap(msg.error()));
+            stages.put(msg.stage(), StageStatus.ENDING);
+            skipPendingOf(msg.stage(), "stage-could-not-begin");
+            stageRuns.get(msg.stage()).tell(new StageRun.Abort("the stage could not begin"));
+        } else {
+            stages.put(msg.stage(), StageStatus.OPEN);
+        }
+        return advance();
+    }
+
+    private Behavior<Command> onTaskFinished(TaskFinished msg) {
+        TaskOutcome outcome = msg.outcome();
+        TaskPlan task = plan.task(outcome.task());
+        running--;
+        seconds.merge(task.name(), outcome.seconds(), Double::sum);
+        if (outcome.succeeded()) {
+            TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
+            settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
+            return advance();
+        }
+        int attempt = attempts.getOrDefault(task.name(), 1);
+        if (outcome.transientFailure() && attempt < config.retry().maxAttempts() && !stopping) {
+            Duration backoff = backoff(attempt);
+            getContext().getLog().warn("Task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
+                    task.name(), attempt, config.retry().maxAttempts(), backoff.toMillis(), outcome.error().getMessage());
+            attempts.put(task.name(), attempt + 1);
+            status.put(task.name(), TaskStatus.PENDING);
+            running++; // the retry holds its slot while it waits
+            timers.startSingleTimer(new Retry(task.name()), backoff);
+            return this;
+        }
+        fail(outcome.error());
+        settle(task.task(), TaskStatus.FAILED, TaskState.FAILED, task.reason(), null, outcome.error().getMessage());
+        skipDownstream(task.name());
+        return advance();
+    }
+
+    private Behavior<Command> onRetry(Retry msg) {
+        running--;
+        start(plan.task(msg.task()));
+        return advance();
+    }
+
+    private Behavior<Command> onStageEnded(StageEnded msg) {
+        if (msg.error() != null) {
+            fail(unwrap(msg.error()));
+            stages.put(msg.stage(), StageStatus.ABORTED);
+            emit(new RunEvent.StageAborted(options.runId(), msg.stage(), unwrap(msg.error()).getMessage()));
+            plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
+        } else if (msg.committed()) {
+            stages.put(msg.stage(), StageStatus.COMMITTED);
+            emit(new RunEvent.StageCommitted(options.runId(), msg.stage()));
+        } else {
+            stages.put(msg.stage(), StageStatus.ABORTED);
+            emit(new RunEvent.StageAborted(options.runId(), msg.stage(), msg.reason()));
+            plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
+        }
+        return advance();
+    }
+
+    /** Starts what can start, ends the stages that are done, and finishes the run when nothing is left. */
+    private Behavior<Command> advance() {
+        if (!stopping) {
+            int limit = config.orchestration().engine() == InstanceConfig.Orchestration.Engine.SEQUENTIAL
+                    ? 1 : config.orchestration().maxParallelism();
+            for (TaskPlan task : plan.tasks().values()) {
+                if (running >= limit) {
+                    break;
+                }
+                if (status.get(task.name()) == TaskStatus.PENDING && ready(task)) {
+                    attempts.putIfAbsent(task.name(), 1);
+                    start(task);
+                }
+            }
+        }
+        endStages();
+        if (running == 0 && stages.values().stream().noneMatch(s -> s == StageStatus.BEGINNING || s == StageStatus.ENDING)
+                && (stopping || status.values().stream().noneMatch(s -> s == TaskStatus.PENDING))) {
+            return finish();
+        }
+        return this;
+    }
+
+    private boolean ready(TaskPlan task) {
+        if (stages.get(task.stage()) != StageStatus.OPEN) {
+            return false;
+        }
+        for (Ref ref : task.task().upstream()) {
+            TaskPlan producer = plan.task(ref.task());
+            if (producer.stage().equals(task.stage())) {
+                TaskStatus s = status.get(producer.name());
+                if (s != TaskStatus.SUCCEEDED && s != TaskStatus.SKIPPED) {
+                    return false;
+                }
+            } else {
+                StageStatus s = stages.get(producer.stage());
+                if (s != StageStatus.COMMITTED && s != StageStatus.UNTOUCHED) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void start(TaskPlan task) {
+        List<InputSpec> inputs = new ArrayList<>();
+        for (TaskDef.Input in : task.task().inputs()) {
+            inputs.add(in.ref() == null
+                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant())
+                    : inputSpec(task, in));
+        }
+        status.put(task.name(), TaskStatus.RUNNING);
+        running++;
+        int attempt = attempts.getOrDefault(task.name(), 1);
+        emit(new RunEvent.TaskStarted(options.runId(), task.stage(), task.name(), attempt));
+        stageRuns.get(task.stage()).tell(new StageRun.RunTask(task, inputs, attempt));
+    }
+
+    private InputSpec inputSpec(TaskPlan consumer, TaskDef.Input in) {
+        Ref ref = in.ref();
+        TaskPlan producer = plan.task(ref.task());
+        OutputSet produced = outputs.get(producer.name());
+        OutputSet.Output output = produced == null ? null : produced.output(ref.output()).orElse(null);
+        if (output == null && produced != null && producer.task().kind() == TaskDef.Kind.RAW_SQL) {
+            output = produced.tables().stream().filter(t -> t.table().equals(ref.output())).findFirst().orElse(null);
+        }
+        if (output == null) {
+            // selected out without a valid cache entry: read what the committed stage holds under that name
+            output = new OutputSet.Output(ref.output(), OutputSet.Kind.TABLE, ref.output(), null, -1, null, null);
+        }
+        boolean inTransaction = producer.stage().equals(consumer.stage())
+                && status.get(producer.name()) == TaskStatus.SUCCEEDED && plan.touched().contains(producer.stage());
+        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null);
+    }
+
+    private void endStages() {
+        for (Map.Entry<String, StageStatus> e : stages.entrySet()) {
+            String stage = e.getKey();
+            if (e.getValue() != StageStatus.OPEN) {
+                continue;
+            }
+            List<TaskPlan> tasks = plan.tasksOf(stage);
+            boolean busy = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.RUNNING);
+            boolean pending = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.PENDING);
+            if (busy || (pending && !stopping)) {
+                continue;
+            }
+            boolean failed = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.FAILED);
+            if (pending) {
+                skipPendingOf(stage, "run-stopped (fail-fast)");
+            }
+            e.setValue(StageStatus.ENDING);
+            if (failed || pending) {
+                stageRuns.get(stage).tell(new StageRun.Abort(failed ? "a task of the stage failed" : "the run stopped"));
+            } else {
+                List<dev.weir.engine.store.TaskRecord> carry = tasks.stream()
+                        .filter(t -> t.decision() == TaskPlan.Decision.SKIP && t.cached() != null)
+                        .map(t -> StageRun.rerecord(options.runId(), t)).toList();
+                stageRuns.get(stage).tell(new StageRun.Commit(plan.subset(), carry));
+            }
+        }
+    }
+
+    private void skipPendingOf(String stage, String reason) {
+        for (TaskPlan t : plan.tasksOf(stage)) {
+            if (status.get(t.name()) == TaskStatus.PENDING) {
+                settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
+            }
+        }
+    }
+
+    /** Marks every task reading {@code failed}'s outputs, directly or not, as skipped. */
+    private void skipDownstream(String failed) {
+        for (TaskPlan t : plan.tasks().values()) {
+            if (status.get(t.name()) == TaskStatus.PENDING
+                    && t.task().upstream().stream().anyMatch(r -> r.task().equals(failed)
+                    || (stages.get(r.stage()) == StageStatus.ABORTED && !r.stage().equals(t.stage())))) {
+                settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, "upstream-failed (" + failed + ")", null, null);
+                skipDownstream(t.name());
+            }
+        }
+    }
+
+    private void settle(TaskDef task, TaskStatus taskStatus, TaskState state, String reason, OutputSet produced,
+                        String error) {
+        status.put(task.name(), taskStatus);
+        if (produced != null) {
+            outputs.put(task.name(), produced);
+        }
+        long rows = produced == null ? -1 : produced.rows();
+        TaskResult result = result(task, state, reason, seconds.getOrDefault(task.name(), 0.0), rows, error);
+        results.put(task.name(), result);
+        emit(new RunEvent.TaskFinished(options.runId(), result));
+    }
+
+    private TaskResult result(TaskDef task, TaskState state, String reason, double secs, long rows, String error) {
+        return new TaskResult(task.stage(), task.name(), state, reason, secs, rows,
+                attempts.getOrDefault(task.name(), state == TaskState.COMPLETED || state == TaskState.FAILED ? 1 : 0),
+                error);
+    }
+
+    private void fail(Throwable error) {
+        failures.add(error);
+        if (config.failFast()) {
+            stopping = true;
+        }
+    }
+
+    private Behavior<Command> finish() {
+        if (finishing) {
+            return this;
+        }
+        finishing = true;
+        LockManager.Lock held = lock;
+        BufferAllocator allocator = runAllocator;
+        getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+            try {
+                if (held != null) {
+                    held.close();
+                }
+            } finally {
+                if (allocator != null) {
+                    allocator.close();
+                }
+            }
+        }, services.blocking()), (ok, error) -> new Released(error));
+        return this;
+    }
+
+    private Behavior<Command> onReleased(Released msg) {
+        if (msg.error() != null) {
+            failures.add(unwrap(msg.error()));
+        }
+        double secs = (System.nanoTime() - startNanos) / 1e9;
+        List<TaskResult> ordered = new ArrayList<>();
+        for (TaskDef t : flow.tasks()) {
+            TaskResult r = results.get(t.name());
+            ordered.add(r != null ? r : result(t, TaskState.SKIPPED, "run-stopped", 0, -1, null));
+        }
+        Map<String, String> tables = new HashMap<>();
+        outputs.forEach((task, set) -> set.outputs().forEach(o -> {
+            if (o.kind() == OutputSet.Kind.TABLE) {
+                tables.put(task + "\u0000" + o.name(), o.table());
+            }
+        }));
+        Result result = new Result(flow.name(), config.instanceName(), options.runId(), failures.isEmpty(), ordered, secs,
+                failures.isEmpty() ? null : failures.get(0),
+                new CommittedTables(services, config, plan == null ? Map.of() : stageOf(), tables, outputs));
+        emit(new RunEvent.RunFinished(options.runId(), result.successful(), result.summary()));
+        promise.complete(result);
+        return Behaviors.stopped();
+    }
+
+    private Map<String, String> stageOf() {
+        Map<String, String> stageOf = new HashMap<>();
+        plan.tasks().values().forEach(t -> stageOf.put(t.name(), t.stage()));
+        return stageOf;
+    }
+
+    private Duration backoff(int attempt) {
+        long min = config.retry().minBackoff().toMillis();
+        long max = config.retry().maxBackoff().toMillis();
+        long millis = Math.min(max, min * (1L << Math.min(attempt - 1, 20)));
+        long jitter = (long) (millis * 0.2 * Math.random());
+        return Duration.ofMillis(millis + jitter);
+    }
+
+    private void emit(RunEvent event) {
+        if (options.listener() != null) {
+            options.listener().tell(event);
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

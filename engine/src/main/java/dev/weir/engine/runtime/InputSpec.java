@@ -1,0 +1,25 @@
+package dev.weir.engine.runtime;
+
+import java.util.Objects;
+
+/**
+ * Where one input of a task comes from, as the run's supervisor sees it; the task resolves it to a
+ * table location or file on the blocking dispatcher.
+ *
+ * @param name          the input's name
+ * @param type          the type the task wants
+ * @param output        the producer's output (null for a constant)
+ * @param producerStage the producer's stage (null for a constant)
+ * @param producerTask  the producer's name (null for a constant)
+ * @param inTransaction true when the output is read from the stage's running transaction, false for
+ *                      the committed stage
+ * @param constant      the constant's value, when {@code output} is null
+ */
+record InputSpec(String name, Class<?> type, OutputSet.Output output, String producerStage, String producerTask,
+                 boolean inTransaction, Object constant) {
+
+    InputSpec {
+        Objects.requireNonNull(name, "name is null");
+        Objects.requireNonNull(type, "type is null");
+    }
+}

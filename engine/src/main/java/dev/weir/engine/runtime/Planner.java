@@ -1,0 +1,238 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.CacheContext;
+import dev.weir.engine.Flow;
+import dev.weir.engine.FlowDefinitionException;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Sql;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskDef;
+import dev.weir.engine.WeirException;
+import dev.weir.engine.cache.CacheKeys;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.config.InstanceConfig.CacheValidation;
+import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TaskRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Computes every task's cache key and decision top-down, before anything runs (DESIGN: Caching).
+ *
+ * <ul>
+ * <li>position key = H(stage, name, kind, inputs, lazy query or raw script): what the cache is looked
+ *     up by; each upstream input stands for its producer's full key, so upstream changes propagate;
+ * <li>the version and the cache function's value are compared against the entry found, so a run can
+ *     say why a task runs ({@code version-changed}, {@code fresh-input}) and the validation modes can
+ *     ignore one or the other;
+ * <li>full key = H(position key, version, cache function hash): what consumers build on. On a hit it
+ *     is the recorded one, so ignoring a version or fresh input also keeps the consumers valid.
+ * </ul>
+ *
+ * Blocking: calls cache functions, lazy task functions and the store. Runs on the blocking dispatcher.
+ */
+final class Planner {
+
+    private final Flow flow;
+    private final InstanceConfig config;
+    private final CacheValidation validation;
+    private final TableStore store;
+
+    Planner(Flow flow, InstanceConfig config, CacheValidation validation, TableStore store) {
+        this.flow = flow;
+        this.config = config;
+        this.validation = validation;
+        this.store = store;
+    }
+
+    Plan plan(String runId, Set<String> only) {
+        Set<String> selected = flow.select(only);
+        Map<String, TaskPlan> plans = new LinkedHashMap<>();
+        Map<String, Boolean> committed = new LinkedHashMap<>();
+        for (TaskDef task : flow.tasks()) {
+            boolean stageCommitted = committed.computeIfAbsent(task.stage(), store::isCommitted);
+            plans.put(task.name(), planTask(task, plans, selected.contains(task.name()), stageCommitted));
+        }
+        Set<String> touched = new LinkedHashSet<>();
+        plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN).forEach(p -> touched.add(p.stage()));
+        return new Plan(runId, flow, config, plans, touched, selected.size() < flow.tasks().size());
+    }
+
+    private TaskPlan planTask(TaskDef task, Map<String, TaskPlan> plans, boolean selected, boolean stageCommitted) {
+        List<String> parts = new ArrayList<>(List.of("TASK", task.stage(), task.name(), task.kind().name()));
+        for (TaskDef.Input input : task.inputs()) {
+            parts.add(input.name());
+            if (input.ref() != null) {
+                TaskPlan producer = plans.get(input.ref().task());
+                parts.add(producer.fullKey());
+                parts.add(input.ref().output());
+            } else {
+                parts.add(CacheKeys.canonicalJson(input.constant()));
+            }
+        }
+        List<Table> lazyTables = List.of();
+        if (task.kind() == TaskDef.Kind.LAZY) {
+            lazyTables = renderLazy(task);
+            for (Table t : lazyTables) {
+                parts.add(t.name());
+                parts.add(((Sql) t.payload()).query());
+                parts.add(String.valueOf(t.primaryKeyColumns()));
+                parts.add(String.valueOf(t.indexes()));
+            }
+        } else if (task.kind() == TaskDef.Kind.RAW_SQL) {
+            parts.add(task.rawScript());
+        }
+        String positionKey = CacheKeys.hash(parts.toArray(String[]::new));
+        boolean hasCacheFn = task.cache() != null || task.sourceInstance() != null;
+        boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
+                && validation.mode() != Mode.IGNORE_FRESH_INPUT;
+        String cacheFnHash = evaluateCacheFn ? cacheFunctionHash(task) : hasCacheFn ? "not-evaluated" : "";
+        String version = task.version();
+
+        Optional<OutputSet> entry = stageCommitted
+                ? store.findTask(task.stage(), task.name(), positionKey).map(TaskRecord::outputJson).map(OutputSet::fromJson)
+                : Optional.empty();
+
+        TaskPlan.Decision decision;
+        String reason;
+        if (!selected) {
+            decision = TaskPlan.Decision.SKIP;
+            reason = "not-selected";
+        } else if (validation.mode() == Mode.FORCE_CACHE_INVALID) {
+            decision = TaskPlan.Decision.RUN;
+            reason = "forced (force-cache-invalid)";
+        } else if (entry.isEmpty()) {
+            decision = TaskPlan.Decision.RUN;
+            reason = "no-cache-entry";
+        } else if (!validation.ignoreTaskVersion() && !Objects.equals(entry.get().version(), version)) {
+            decision = TaskPlan.Decision.RUN;
+            reason = "version-changed " + entry.get().version() + " -> " + version;
+        } else if (hasCacheFn && validation.mode() == Mode.FORCE_FRESH_INPUT) {
+            decision = TaskPlan.Decision.RUN;
+            reason = "forced (force-fresh-input)";
+        } else if (evaluateCacheFn && !entry.get().cacheFnHash().equals(cacheFnHash)) {
+            if (validation.mode() == Mode.ASSERT_NO_FRESH_INPUT) {
+                throw new FlowDefinitionException(flow.name(), task.stage(), task.name(),
+                        "the cache function reports fresh input, but cache validation mode is "
+                                + Mode.ASSERT_NO_FRESH_INPUT.configName()
+                                + " (use normal or ignore-fresh-input to run anyway)");
+            }
+            decision = TaskPlan.Decision.RUN;
+            reason = "fresh-input";
+        } else {
+            decision = TaskPlan.Decision.HIT;
+            reason = "cache-valid";
+        }
+        OutputSet valid = decision == TaskPlan.Decision.HIT
+                || (decision == TaskPlan.Decision.SKIP && entry.isPresent()) ? entry.orElse(null) : null;
+        String fullKey = valid != null ? valid.fullKey() : CacheKeys.hash(positionKey, version, cacheFnHash);
+        return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash, valid, lazyTables);
+    }
+
+    private String cacheFunctionHash(TaskDef task) {
+        List<String> parts = new ArrayList<>();
+        if (task.cache() != null) {
+            try {
+                Object value = task.cache().value(new PlanCacheContext(task));
+                parts.add(CacheKeys.canonicalJson(value));
+            } catch (Exception e) {
+                throw new WeirException(where(flow, task)
+                        + ": the cache function failed: " + e, e);
+            }
+        }
+        if (task.sourceInstance() != null) {
+            InstanceConfig source = task.sourceInstance();
+            Optional<String> version = store.foreignStageVersion(source.tableStore(), task.sourceStage());
+            if (version.isEmpty()) {
+                throw new WeirException(where(flow, task) + ": reads stage '"
+                        + task.sourceStage() + "' of instance '" + source.instanceName()
+                        + "', which has never been committed; run that instance first");
+            }
+            parts.add("source:" + source.instanceId() + ":" + version.get());
+        }
+        return CacheKeys.hash(parts.toArray(String[]::new));
+    }
+
+    private List<Table> renderLazy(TaskDef task) {
+        Object returned;
+        try {
+            returned = task.function().call(new LazyPlanContext(flow, config, task, store));
+        } catch (Exception e) {
+            throw new WeirException(where(flow, task) + ": the lazy task failed while"
+                    + " building its query: " + e, e);
+        }
+        Map<String, Object> outputs;
+        try {
+            outputs = ReturnedOutputs.match(task, returned);
+        } catch (IllegalArgumentException e) {
+            throw new WeirException(where(flow, task) + ": " + e.getMessage(), e);
+        }
+        List<Table> tables = new ArrayList<>();
+        outputs.forEach((name, item) -> {
+            if (!(item instanceof Table t) || !(t.payload() instanceof Sql)) {
+                throw new WeirException(where(flow, task) + ": a lazy task returns Tables"
+                        + " of Sql, but output '" + name + "' is " + describe(item)
+                        + "; drop lazy() to materialize in-memory data");
+            }
+            tables.add(t.name() == null ? t.name(name) : t);
+        });
+        return tables;
+    }
+
+    private static String describe(Object item) {
+        return item == null ? "null" : item instanceof Table t ? "a Table of " + t.payload().getClass().getSimpleName()
+                : "a " + item.getClass().getSimpleName();
+    }
+
+    /** Where a task is, for messages: {@code flow 'f', stage 's', task 't'}. */
+    static String where(Flow flow, TaskDef task) {
+        return "flow '" + flow.name() + "', stage '" + task.stage() + "', task '" + task.name() + "'";
+    }
+
+    private final class PlanCacheContext implements CacheContext {
+        private final TaskDef task;
+
+        PlanCacheContext(TaskDef task) {
+            this.task = task;
+        }
+
+        @Override
+        public InstanceConfig config() {
+            return config;
+        }
+
+        @Override
+        public String stage() {
+            return task.stage();
+        }
+
+        @Override
+        public String task() {
+            return task.name();
+        }
+    }
+
+    /** The token a lazy query holds for an input until the run substitutes the input's SQL name. */
+    static String token(String input) {
+        return "\u27e8weir-input:" + input + "\u27e9";
+    }
+
+    static String substitute(String query, Map<String, String> sqlNames) {
+        String result = query;
+        for (Map.Entry<String, String> e : sqlNames.entrySet()) {
+            result = result.replace(token(e.getKey()), e.getValue());
+        }
+        return result;
+    }
+
+    static Ref refOf(TaskDef task, String input) {
+        return task.input(input).map(TaskDef.Input::ref).orElse(null);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.weir.engine.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskContext;
+import dev.weir.engine.TaskDef;
+import dev.weir.engine.cache.CacheKeys;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.data.Rows;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.TableLocation;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * The {@link TaskContext} of one running attempt. Owns what it hands out (Arrow tables and readers)
+ * and closes it when the attempt ends. Used by one thread, the one running the task.
+ */
+final class RunTaskContext implements TaskContext, AutoCloseable {
+
+    private final TaskExecution execution;
+    private final TaskDef task;
+    private final List<InputSpec> inputs;
+    private final BufferAllocator allocator;
+    private final List<AutoCloseable> handedOut = new ArrayList<>();
+    private final List<OutputSet.Output> extraTables = new ArrayList<>();
+
+    RunTaskContext(TaskExecution execution, TaskDef task, List<InputSpec> inputs, BufferAllocator allocator) {
+        this.execution = execution;
+        this.task = task;
+        this.inputs = inputs;
+        this.allocator = allocator;
+    }
+
+    @Override
+    public String flow() {
+        return execution.flow().name();
+    }
+
+    @Override
+    public String stage() {
+        return task.stage();
+    }
+
+    @Override
+    public String task() {
+        return task.name();
+    }
+
+    @Override
+    public InstanceConfig config() {
+        return execution.config();
+    }
+
+    @Override
+    public <T> T input(String name, Class<T> type) {
+        InputSpec in = spec(name);
+        if (in.output() == null) {
+            if (!type.isInstance(in.constant())) {
+                throw new IllegalArgumentException("input '" + name + "' is a constant "
+                        + in.constant().getClass().getSimpleName() + ", not a " + type.getSimpleName());
+            }
+            return type.cast(in.constant());
+        }
+        return switch (in.output().kind()) {
+            case TABLE -> type.cast(readTable(in, type));
+            case VALUE -> convert(name, in.output().value(), type);
+            case BLOB -> readBlob(in, type);
+        };
+    }
+
+    private Object readTable(InputSpec in, Class<?> type) {
+        TableLocation location = location(in);
+        if (type == ArrowReader.class) {
+            return own(execution.store().readArrow(location, allocator, ReadOptions.ALL));
+        }
+        if (type == ArrowTable.class) {
+            try (ArrowReader reader = execution.store().readArrow(location, allocator, ReadOptions.ALL)) {
+                return own(ArrowTable.readAll(reader, allocator));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot close the reader of " + location, e);
+            }
+        }
+        if (type == Rows.class) {
+            try (ArrowReader reader = execution.store().readArrow(location, allocator, ReadOptions.ALL)) {
+                return Rows.fromArrow(reader);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot close the reader of " + location, e);
+            }
+        }
+        if (type == String.class || type == Ref.class) {
+            return execution.store().sqlName(location);
+        }
+        throw new IllegalArgumentException("input '" + in.name() + "' is a table; ask for it as ArrowTable, Rows,"
+                + " ArrowReader or String (its SQL name), not " + type.getName());
+    }
+
+    private <T> T readBlob(InputSpec in, Class<T> type) {
+        byte[] bytes = execution.blobs().read(in.producerStage(), in.output().table(), in.inTransaction());
+        if (type == byte[].class) {
+            return type.cast(bytes);
+        }
+        try {
+            return CacheKeys.JSON.readValue(bytes, type);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("blob input '" + in.name() + "' does not read as "
+                    + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T convert(String name, JsonNode value, Class<T> type) {
+        try {
+            return CacheKeys.JSON.treeToValue(value, type);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("value input '" + name + "' (" + value + ") does not read as "
+                    + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String sqlName(String input) {
+        InputSpec in = spec(input);
+        if (in.output() == null || in.output().kind() != OutputSet.Kind.TABLE) {
+            throw new IllegalArgumentException("input '" + input + "' is not a table, so it has no SQL name");
+        }
+        return execution.store().sqlName(location(in));
+    }
+
+    @Override
+    public Map<String, String> sourceTables() {
+        if (task.sourceInstance() == null) {
+            throw new IllegalStateException("the task was not declared with sourceInstance(...)");
+        }
+        return execution.store().foreignStageTables(task.sourceInstance().tableStore(), task.sourceStage());
+    }
+
+    @Override
+    public String materialize(Table table) {
+        if (table.name() == null) {
+            throw new IllegalArgumentException("a table materialized inside a task needs a name: Table.of(data, \"name\")");
+        }
+        OutputSet.Output out = execution.materializeOutput(task, table.name(), table, allocator);
+        extraTables.add(out);
+        return execution.store().sqlName(execution.transaction(task.stage(), out.table()));
+    }
+
+    @Override
+    public BufferAllocator allocator() {
+        return allocator;
+    }
+
+    List<OutputSet.Output> extraTables() {
+        return List.copyOf(extraTables);
+    }
+
+    private TableLocation location(InputSpec in) {
+        String table = in.output().table();
+        return in.inTransaction() ? execution.transaction(in.producerStage(), table)
+                : execution.committed(in.producerStage(), table);
+    }
+
+    private InputSpec spec(String name) {
+        return inputs.stream().filter(i -> i.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the task has no input '" + name + "'; its inputs are "
+                        + inputs.stream().map(InputSpec::name).toList()));
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        handedOut.add(resource);
+        return resource;
+    }
+
+    /** Closes everything handed out, newest first. */
+    @Override
+    public void close() throws Exception {
+        Exception first = null;
+        for (int i = handedOut.size() - 1; i >= 0; i--) {
+            try {
+                handedOut.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        handedOut.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}

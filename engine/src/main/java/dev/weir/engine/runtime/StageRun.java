@@ -1,0 +1,153 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TaskRecord;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One stage's transaction in a run: begins it (an empty transaction schema), runs the tasks its
+ * {@link FlowRun} hands it as {@link TaskRun} children, and commits or aborts it when told. Store work
+ * runs on the blocking dispatcher.
+ */
+final class StageRun extends AbstractBehavior<StageRun.Command> {
+
+    sealed interface Command {
+    }
+
+    /** Run one attempt of a task of this stage. */
+    record RunTask(TaskPlan plan, List<InputSpec> inputs, int attempt) implements Command {
+    }
+
+    /**
+     * Commit the stage. In a run of selected tasks, {@code carryForward} holds the cache entries of the
+     * stage's unselected tasks, and every committed table the run did not write is copied forward, so
+     * the commit loses nothing.
+     */
+    record Commit(boolean subset, List<TaskRecord> carryForward) implements Command {
+    }
+
+    record Abort(String reason) implements Command {
+    }
+
+    record TaskDone(TaskOutcome outcome) implements Command {
+    }
+
+    private record Begun(Throwable error) implements Command {
+    }
+
+    private record Ended(boolean committed, Throwable error, String reason) implements Command {
+    }
+
+    private final String stage;
+    private final RunServices services;
+    private final TaskExecution execution;
+    private final ActorRef<FlowRun.Command> flowRun;
+
+    static Behavior<Command> create(String stage, RunServices services, TaskExecution execution,
+                                    ActorRef<FlowRun.Command> flowRun) {
+        return Behaviors.setup(ctx -> {
+            ctx.pipeToSelf(CompletableFuture.runAsync(() -> {
+                execution.store().beginStage(stage);
+                execution.blobs().begin(stage);
+            }, services.blocking()), (ok, error) -> new Begun(error));
+            return new StageRun(ctx, stage, services, execution, flowRun);
+        });
+    }
+
+    private StageRun(ActorContext<Command> context, String stage, RunServices services, TaskExecution execution,
+                     ActorRef<FlowRun.Command> flowRun) {
+        super(context);
+        this.stage = stage;
+        this.services = services;
+        this.execution = execution;
+        this.flowRun = flowRun;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Begun.class, this::onBegun)
+                .onMessage(RunTask.class, this::onRunTask)
+                .onMessage(TaskDone.class, this::onTaskDone)
+                .onMessage(Commit.class, this::onCommit)
+                .onMessage(Abort.class, this::onAbort)
+                .onMessage(Ended.class, this::onEnded)
+                .build();
+    }
+
+    private Behavior<Command> onBegun(Begun msg) {
+        flowRun.tell(new FlowRun.StageBegun(stage, msg.error()));
+        return this;
+    }
+
+    private Behavior<Command> onRunTask(RunTask msg) {
+        String name = "task-" + URLEncoder.encode(msg.plan().name(), StandardCharsets.UTF_8) + "-" + msg.attempt();
+        getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(), msg.attempt(), services.blocking(),
+                getContext().getSelf()), name);
+        return this;
+    }
+
+    private Behavior<Command> onTaskDone(TaskDone msg) {
+        flowRun.tell(new FlowRun.TaskFinished(msg.outcome()));
+        return this;
+    }
+
+    private Behavior<Command> onCommit(Commit msg) {
+        TableStore store = execution.store();
+        getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+            if (msg.subset()) {
+                copyUntouchedTables(store);
+                msg.carryForward().forEach(store::recordTask);
+            }
+            store.commitStage(stage);
+            execution.blobs().commit(stage);
+        }, services.blocking()), (ok, error) -> new Ended(error == null, error, null));
+        return this;
+    }
+
+    private void copyUntouchedTables(TableStore store) {
+        if (!store.isCommitted(stage)) {
+            return;
+        }
+        String committed = store.committedSchema(stage);
+        String transaction = store.transactionSchema(stage);
+        Set<String> written = new HashSet<>(store.listTables(transaction));
+        for (String table : store.listTables(committed)) {
+            if (!written.contains(table)) {
+                store.copyTable(new TableLocation(committed, table), new TableLocation(transaction, table),
+                        TableSpec.NONE);
+            }
+        }
+    }
+
+    private Behavior<Command> onAbort(Abort msg) {
+        getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+            execution.store().abortStage(stage);
+            execution.blobs().abort(stage);
+        }, services.blocking()), (ok, error) -> new Ended(false, error, msg.reason()));
+        return this;
+    }
+
+    private Behavior<Command> onEnded(Ended msg) {
+        flowRun.tell(new FlowRun.StageEnded(stage, msg.committed(), msg.error(), msg.reason()));
+        return Behaviors.stopped();
+    }
+
+    static TaskRecord rerecord(String runId, TaskPlan plan) {
+        return new TaskRecord(plan.stage(), plan.name(), plan.positionKey(), plan.cached().toJson(), runId, Instant.now());
+    }
+}

@@ -1,0 +1,250 @@
+package dev.weir.engine.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weir.engine.Blob;
+import dev.weir.engine.Flow;
+import dev.weir.engine.Sql;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskFailedException;
+import dev.weir.engine.blob.FileBlobStore;
+import dev.weir.engine.cache.CacheKeys;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.data.Rows;
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TaskRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * One attempt of one task, start to end: carry a cache hit forward, or dematerialize the inputs, call
+ * the task, materialize its outputs, and record the cache entry. Blocking: runs on the blocking
+ * dispatcher, called by {@code TaskRun}. Each attempt gets its own child allocator, closed at the
+ * end, so a leaked buffer fails the task instead of going unnoticed.
+ */
+final class TaskExecution {
+
+    private final Flow flow;
+    private final InstanceConfig config;
+    private final TableStore store;
+    private final FileBlobStore blobs;
+    private final BufferAllocator runAllocator;
+    private final String runId;
+
+    TaskExecution(Flow flow, InstanceConfig config, TableStore store, FileBlobStore blobs,
+                  BufferAllocator runAllocator, String runId) {
+        this.flow = flow;
+        this.config = config;
+        this.store = store;
+        this.blobs = blobs;
+        this.runAllocator = runAllocator;
+        this.runId = runId;
+    }
+
+    TaskOutcome execute(TaskPlan plan, List<InputSpec> inputs, int attempt) {
+        long start = System.nanoTime();
+        TaskDef task = plan.task();
+        try {
+            OutputSet outputs = plan.decision() == TaskPlan.Decision.HIT ? carryForward(plan) : run(plan, inputs, attempt);
+            store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), outputs.toJson(), runId,
+                    Instant.now()));
+            return new TaskOutcome(task.name(), outputs, null, false, seconds(start));
+        } catch (Throwable e) {
+            boolean transientFailure = e instanceof StoreException se && se.isTransient();
+            return new TaskOutcome(task.name(), null, failure(task, e), transientFailure, seconds(start));
+        }
+    }
+
+    private OutputSet carryForward(TaskPlan plan) {
+        String stage = plan.stage();
+        for (OutputSet.Output table : plan.cached().tables()) {
+            store.copyTable(committed(stage, table.table()), transaction(stage, table.table()), table.spec());
+        }
+        for (OutputSet.Output blob : plan.cached().blobs()) {
+            blobs.copyForward(stage, blob.table());
+        }
+        return plan.cached();
+    }
+
+    private OutputSet run(TaskPlan plan, List<InputSpec> inputs, int attempt) throws Exception {
+        TaskDef task = plan.task();
+        String name = "task-" + task.name() + "-" + attempt;
+        try (BufferAllocator allocator = runAllocator.newChildAllocator(name, 0, Long.MAX_VALUE);
+             RunTaskContext ctx = new RunTaskContext(this, task, inputs, allocator)) {
+            List<OutputSet.Output> outputs = new ArrayList<>();
+            switch (task.kind()) {
+                case FUNCTION -> {
+                    Object returned = task.function().call(ctx);
+                    Map<String, Object> matched = matchOutputs(task, returned);
+                    for (Map.Entry<String, Object> e : matched.entrySet()) {
+                        outputs.add(materializeOutput(task, e.getKey(), e.getValue(), allocator));
+                    }
+                }
+                case LAZY -> {
+                    Map<String, String> names = new LinkedHashMap<>();
+                    for (InputSpec in : inputs) {
+                        if (in.output() != null) {
+                            names.put(in.name(), ctx.sqlName(in.name()));
+                        }
+                    }
+                    for (int i = 0; i < task.outputs().size(); i++) {
+                        Table t = plan.lazyTables().get(i);
+                        String query = Planner.substitute(((Sql) t.payload()).query(), names);
+                        outputs.add(materializeOutput(task, task.outputs().get(i), t.withPayload(Sql.of(query)), allocator));
+                    }
+                }
+                case RAW_SQL -> outputs.addAll(runScript(task, ctx));
+            }
+            return new OutputSet(task.version(), plan.cacheFnHash(), plan.fullKey(), outputs, ctx.extraTables());
+        }
+    }
+
+    private static Map<String, Object> matchOutputs(TaskDef task, Object returned) {
+        try {
+            return ReturnedOutputs.match(task, returned);
+        } catch (IllegalArgumentException e) {
+            throw new TaskShapeException(e.getMessage());
+        }
+    }
+
+    /** Writes one returned item and says what it became. Takes ownership of Arrow payloads. */
+    OutputSet.Output materializeOutput(TaskDef task, String output, Object item, BufferAllocator allocator) {
+        if (item instanceof Table table) {
+            String tableName = table.name() != null ? table.name() : output;
+            TableSpec spec = new TableSpec(table.primaryKeyColumns(), table.indexes());
+            long rows = writeTable(task.stage(), tableName, table.payload(), spec, allocator);
+            return OutputSet.Output.table(output, tableName, rows, spec);
+        }
+        if (item instanceof Blob blob) {
+            byte[] bytes = blob.value() instanceof byte[] raw ? raw : json(task, output, blob.value());
+            return OutputSet.Output.blob(output, blobs.write(task.stage(), blob.name() != null ? blob.name() : output, bytes));
+        }
+        if (item instanceof ArrowTable || item instanceof Rows || item instanceof VectorSchemaRoot || item instanceof Sql) {
+            closeQuietly(item);
+            throw new TaskShapeException("output '" + output + "' is a bare " + item.getClass().getSimpleName()
+                    + "; wrap it as Table.of(value) so it is materialized as a table");
+        }
+        try {
+            JsonNode value = CacheKeys.JSON.valueToTree(item);
+            return OutputSet.Output.value(output, value);
+        } catch (IllegalArgumentException e) {
+            throw new TaskShapeException("output '" + output + "' is a " + item.getClass().getName()
+                    + ", which is neither a Table, a Blob nor a value Jackson can write as JSON: " + e.getMessage());
+        }
+    }
+
+    private long writeTable(String stage, String tableName, Object payload, TableSpec spec, BufferAllocator allocator) {
+        TableLocation target = transaction(stage, tableName);
+        if (payload instanceof Sql sql) {
+            return store.writeSql(target, sql.query(), spec);
+        }
+        try (ArrowTable arrow = payload instanceof ArrowTable a ? a
+                : payload instanceof VectorSchemaRoot root ? ArrowTable.of(root)
+                : ((Rows) payload).toArrow(allocator);
+             ArrowReader reader = arrow.reader(allocator)) {
+            return store.writeArrow(target, reader, spec);
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot read the Arrow data of table '" + tableName + "'", e);
+        }
+    }
+
+    private List<OutputSet.Output> runScript(TaskDef task, RunTaskContext ctx) {
+        String schema = store.transactionSchema(task.stage());
+        Set<String> before = new HashSet<>(store.listTables(schema));
+        String script = task.rawScript().replace("{out}", store.quote(schema));
+        Map<String, String> names = new LinkedHashMap<>();
+        for (TaskDef.Input in : task.inputs()) {
+            names.put(in.name(), ctx.sqlName(in.name()));
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(script);
+        StringBuilder rendered = new StringBuilder();
+        while (m.find()) {
+            String replacement = names.get(m.group(1));
+            m.appendReplacement(rendered, java.util.regex.Matcher.quoteReplacement(
+                    replacement != null ? replacement : m.group()));
+        }
+        m.appendTail(rendered);
+        store.executeScript(rendered.toString());
+        List<OutputSet.Output> created = new ArrayList<>();
+        for (String table : store.listTables(schema)) {
+            if (!before.contains(table)) {
+                created.add(OutputSet.Output.table(table, table, store.rowCount(new TableLocation(schema, table)),
+                        TableSpec.NONE));
+            }
+        }
+        return created;
+    }
+
+    private byte[] json(TaskDef task, String output, Object value) {
+        try {
+            return CacheKeys.JSON.writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new TaskShapeException("blob '" + output + "' cannot be written as JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    TableLocation committed(String stage, String table) {
+        return new TableLocation(store.committedSchema(stage), table);
+    }
+
+    TableLocation transaction(String stage, String table) {
+        return new TableLocation(store.transactionSchema(stage), table);
+    }
+
+    TableStore store() {
+        return store;
+    }
+
+    FileBlobStore blobs() {
+        return blobs;
+    }
+
+    Flow flow() {
+        return flow;
+    }
+
+    InstanceConfig config() {
+        return config;
+    }
+
+    private TaskFailedException failure(TaskDef task, Throwable e) {
+        if (e instanceof TaskFailedException tfe) {
+            return tfe;
+        }
+        String problem = e instanceof TaskShapeException || e instanceof StoreException ? e.getMessage() : e.toString();
+        return new TaskFailedException(flow.name(), task.stage(), task.name(), problem, e);
+    }
+
+    private static void closeQuietly(Object item) {
+        if (item instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // the task's mistake is reported; a close failure would only hide it
+            }
+        }
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** The task returned something of the wrong shape. */
+    static final class TaskShapeException extends RuntimeException {
+        TaskShapeException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskDef;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the planner decided for one task, before anything ran.
+ *
+ * @param task        the definition
+ * @param decision    run it, carry its cached outputs forward, or leave it out
+ * @param reason      why, in a few words for the run report (e.g. {@code version-changed 1.0 -> 1.1})
+ * @param positionKey the cache lookup key (name, inputs, query or script; not version, not cache function)
+ * @param fullKey     the key consumers build on; for hits, the one recorded when the task ran
+ * @param cacheFnHash the cache function's hash for this run ("" without one)
+ * @param cached      the cache entry's outputs, for hits (and selected-out tasks with a valid entry)
+ * @param lazyTables  for lazy tasks, what the function returned, with input names as placeholders
+ */
+public record TaskPlan(TaskDef task, Decision decision, String reason, String positionKey, String fullKey,
+                       String cacheFnHash, OutputSet cached, List<Table> lazyTables) {
+
+    public TaskPlan {
+        Objects.requireNonNull(task, "task is null");
+        Objects.requireNonNull(decision, "decision is null");
+        lazyTables = lazyTables == null ? List.of() : List.copyOf(lazyTables);
+    }
+
+    public String name() {
+        return task.name();
+    }
+
+    public String stage() {
+        return task.stage();
+    }
+
+    /** What happens to a task in a run. */
+    public enum Decision {
+        /** The cache is invalid: the task runs. */
+        RUN,
+        /** The cache is valid: the committed outputs are carried forward (copied if the stage runs). */
+        HIT,
+        /** Not selected for this run: its committed outputs stay as they are. */
+        SKIP
+    }
+}

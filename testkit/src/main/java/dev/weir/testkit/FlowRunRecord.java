@@ -1,0 +1,72 @@
+package dev.weir.testkit;
+
+import dev.weir.engine.Result;
+import dev.weir.engine.RunEvent;
+import dev.weir.engine.TaskResult;
+import dev.weir.engine.TaskState;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A finished run as a test sees it: the {@link Result} and every {@link RunEvent} the run sent, in
+ * order.
+ *
+ * @param result the run's result
+ * @param events the events, ending with {@link RunEvent.RunFinished}
+ */
+public record FlowRunRecord(Result result, List<RunEvent> events) {
+
+    public FlowRunRecord {
+        events = List.copyOf(events);
+    }
+
+    /** The tasks that ran (state {@code COMPLETED}), as reported by the run's events. */
+    public Set<String> ran() {
+        return tasksIn(TaskState.COMPLETED);
+    }
+
+    /** The tasks whose cache was valid. */
+    public Set<String> cacheHits() {
+        return tasksIn(TaskState.CACHE_VALID);
+    }
+
+    public Set<String> failed() {
+        return tasksIn(TaskState.FAILED);
+    }
+
+    public Set<String> skipped() {
+        return tasksIn(TaskState.SKIPPED);
+    }
+
+    /** The tasks in {@code state}, from the {@link RunEvent.TaskFinished} events. */
+    public Set<String> tasksIn(TaskState state) {
+        Set<String> names = new LinkedHashSet<>();
+        for (RunEvent e : events) {
+            if (e instanceof RunEvent.TaskFinished f && f.result().state() == state) {
+                names.add(f.result().task());
+            }
+        }
+        return names;
+    }
+
+    /** The order in which tasks started. */
+    public List<String> startOrder() {
+        return events.stream().filter(e -> e instanceof RunEvent.TaskStarted).map(e -> ((RunEvent.TaskStarted) e).task())
+                .toList();
+    }
+
+    /** The stages committed in this run, in order. */
+    public List<String> committedStages() {
+        return events.stream().filter(e -> e instanceof RunEvent.StageCommitted)
+                .map(e -> ((RunEvent.StageCommitted) e).stage()).toList();
+    }
+
+    public TaskResult task(String name) {
+        return result.task(name).orElseThrow(() -> new IllegalArgumentException("no task '" + name + "' in the run"));
+    }
+
+    public boolean successful() {
+        return result.successful();
+    }
+}

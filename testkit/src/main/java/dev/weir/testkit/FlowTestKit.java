@@ -1,0 +1,142 @@
+package dev.weir.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.weir.engine.Flow;
+import dev.weir.engine.Result;
+import dev.weir.engine.RunEvent;
+import dev.weir.engine.RunOptions;
+import dev.weir.engine.Weir;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.config.InstanceConfig.CacheValidation;
+import dev.weir.engine.config.InstanceConfig.InlineMode;
+import dev.weir.engine.config.InstanceConfig.Orchestration;
+import dev.weir.engine.config.InstanceConfig.RetryPolicy;
+import dev.weir.engine.store.StoreSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+
+/**
+ * Runs flows in tests: on a temporary embedded DuckDB, under the Pekko {@link ActorTestKit}, with an
+ * allocator that fails {@link #close()} when a run leaked Arrow memory. Each run's events go to a
+ * {@link TestProbe}, so a test can assert which tasks ran and which hit the cache:
+ *
+ * <pre>{@code
+ * @TempDir Path dir;
+ * try (FlowTestKit kit = FlowTestKit.create(dir)) {
+ *     FlowRunRecord first = kit.run(flow, kit.instance("mini"));
+ *     assertEquals(Set.of("load", "clean"), first.ran());
+ *     FlowRunRecord second = kit.run(flow, kit.instance("mini"));
+ *     assertEquals(Set.of("load", "clean"), second.cacheHits());
+ * }
+ * }</pre>
+ *
+ * Not thread-safe: one test thread drives it.
+ */
+public final class FlowTestKit implements AutoCloseable {
+
+    private final ActorTestKit testKit;
+    private final boolean ownsTestKit;
+    private final Path dir;
+    private final RootAllocator allocator = new RootAllocator();
+    private final Weir weir;
+    private Duration timeout = Duration.ofMinutes(2);
+
+    private FlowTestKit(ActorTestKit testKit, boolean ownsTestKit, Path dir) {
+        this.testKit = testKit;
+        this.ownsTestKit = ownsTestKit;
+        this.dir = Objects.requireNonNull(dir, "dir is null");
+        this.weir = Weir.embedded(testKit.system(), allocator);
+    }
+
+    /** A kit with its own actor test kit, keeping its databases under {@code dir}. */
+    public static FlowTestKit create(Path dir) {
+        return new FlowTestKit(ActorTestKit.create(), true, dir);
+    }
+
+    /** A kit on the test's own actor test kit (which the test shuts down). */
+    public static FlowTestKit create(ActorTestKit testKit, Path dir) {
+        return new FlowTestKit(testKit, false, dir);
+    }
+
+    /** How long {@link #run} waits for a run before failing the test. Default: two minutes. */
+    public FlowTestKit timeout(Duration runTimeout) {
+        this.timeout = Objects.requireNonNull(runTimeout, "timeout is null");
+        return this;
+    }
+
+    /** An instance on its own DuckDB file in the kit's directory, with no attributes. */
+    public InstanceConfig instance(String name) {
+        return instance(name, ConfigFactory.empty());
+    }
+
+    /** An instance on its own DuckDB file in the kit's directory, with the given attributes. */
+    public InstanceConfig instance(String name, Config attrs) {
+        StoreSettings duckdb = new StoreSettings(name, name, "duckdb", "duckdb",
+                ConfigFactory.parseMap(Map.of("path", dir.resolve(name + ".duckdb").toString())), dir.resolve(name),
+                "FlowTestKit instance '" + name + "'");
+        return new InstanceConfig("test", name, name, duckdb, Map.of("duckdb", duckdb),
+                dir.resolve("blobs").resolve(name), dir.resolve(name), CacheValidation.NORMAL,
+                new Orchestration(Orchestration.Engine.PARALLEL, 4), false, InlineMode.DEFAULT_FALSE,
+                Duration.ofSeconds(30), new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(100)), attrs,
+                false, "FlowTestKit instance '" + name + "'");
+    }
+
+    /** Runs the whole flow and waits for its result. */
+    public FlowRunRecord run(Flow flow, InstanceConfig instance) {
+        return run(flow, instance, RunOptions.defaults());
+    }
+
+    /** Runs a flow with options and waits for its result; the options' listener is replaced by a probe. */
+    public FlowRunRecord run(Flow flow, InstanceConfig instance, RunOptions options) {
+        TestProbe<RunEvent> probe = testKit.createTestProbe(RunEvent.class);
+        Result result = weir.run(flow, instance, options.listener(probe.getRef())).toCompletableFuture()
+                .orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).join();
+        List<RunEvent> events = new ArrayList<>();
+        while (true) {
+            RunEvent event = probe.receiveMessage(timeout);
+            events.add(event);
+            if (event instanceof RunEvent.RunFinished) {
+                break;
+            }
+        }
+        return new FlowRunRecord(result, events);
+    }
+
+    /** The engine, for tests that drive it themselves. */
+    public Weir weir() {
+        return weir;
+    }
+
+    /** The allocator every run allocates from; checked for leaks on {@link #close()}. */
+    public RootAllocator allocator() {
+        return allocator;
+    }
+
+    public ActorTestKit testKit() {
+        return testKit;
+    }
+
+    /**
+     * Closes the engine's stores, shuts down the actor test kit if the kit made it, and closes the
+     * allocator, which throws {@link IllegalStateException} when Arrow memory was leaked.
+     */
+    @Override
+    public void close() {
+        try {
+            weir.close();
+        } finally {
+            if (ownsTestKit) {
+                testKit.shutdownTestKit();
+            }
+            allocator.close();
+        }
+    }
+}
