@@ -79,6 +79,10 @@ final class ForeignInstances {
                 try {
                     database.execute(connection, "cannot attach the database of " + other, sql);
                 } catch (StoreException e) {
+                    if (e.getMessage().contains("already exists")) {
+                        // Another store on this file attached it between our check and our ATTACH.
+                        return alias;
+                    }
                     if (e.getMessage().contains("Unique file handle conflict")) {
                         throw new StoreException(database.storeName() + ": cannot attach " + file + " of " + other
                                 + " read-only: a store of this JVM has it open. Close that store first, or keep"
