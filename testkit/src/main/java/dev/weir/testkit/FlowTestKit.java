@@ -72,15 +72,20 @@ public final class FlowTestKit implements AutoCloseable {
         return this;
     }
 
-    /** An instance on its own DuckDB file in the kit's directory, with no attributes. */
+    /**
+     * An instance in the kit's DuckDB file ({@code weir.duckdb} in the kit's directory), isolated from
+     * the kit's other instances by the schema prefix {@code <name>_}, with no attributes. Sharing one
+     * file lets a task read another instance's committed tables in the same JVM.
+     */
     public InstanceConfig instance(String name) {
         return instance(name, ConfigFactory.empty());
     }
 
-    /** An instance on its own DuckDB file in the kit's directory, with the given attributes. */
+    /** An instance in the kit's DuckDB file, with the given attributes. */
     public InstanceConfig instance(String name, Config attrs) {
         StoreSettings duckdb = new StoreSettings(name, name, "duckdb", "duckdb",
-                ConfigFactory.parseMap(Map.of("path", dir.resolve(name + ".duckdb").toString())), dir.resolve(name),
+                ConfigFactory.parseMap(Map.of("path", dir.resolve("weir.duckdb").toString(), "schema_prefix", name + "_")),
+                dir.resolve(name),
                 "FlowTestKit instance '" + name + "'");
         return new InstanceConfig("test", name, name, duckdb, Map.of("duckdb", duckdb),
                 dir.resolve("blobs").resolve(name), dir.resolve(name), CacheValidation.NORMAL,

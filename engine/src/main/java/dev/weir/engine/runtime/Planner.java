@@ -58,14 +58,15 @@ final class Planner {
         Map<String, Boolean> committed = new LinkedHashMap<>();
         for (TaskDef task : flow.tasks()) {
             boolean stageCommitted = committed.computeIfAbsent(task.stage(), store::isCommitted);
-            plans.put(task.name(), planTask(task, plans, selected.contains(task.name()), stageCommitted));
+            plans.put(task.name(), planTask(task, plans, selected.contains(task.name()), stageCommitted, runId));
         }
         Set<String> touched = new LinkedHashSet<>();
         plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN).forEach(p -> touched.add(p.stage()));
         return new Plan(runId, flow, config, plans, touched, selected.size() < flow.tasks().size());
     }
 
-    private TaskPlan planTask(TaskDef task, Map<String, TaskPlan> plans, boolean selected, boolean stageCommitted) {
+    private TaskPlan planTask(TaskDef task, Map<String, TaskPlan> plans, boolean selected, boolean stageCommitted,
+                              String runId) {
         List<String> parts = new ArrayList<>(List.of("TASK", task.stage(), task.name(), task.kind().name()));
         for (TaskDef.Input input : task.inputs()) {
             parts.add(input.name());
@@ -132,7 +133,11 @@ final class Planner {
         }
         OutputSet valid = decision == TaskPlan.Decision.HIT
                 || (decision == TaskPlan.Decision.SKIP && entry.isPresent()) ? entry.orElse(null) : null;
-        String fullKey = valid != null ? valid.fullKey() : CacheKeys.hash(positionKey, version, cacheFnHash);
+        // Forced fresh input gives the task a key of this run, so its consumers rerun as well; its entry
+        // keeps the real cache function hash, so the next normal run finds it valid again.
+        String fullKey = valid != null ? valid.fullKey()
+                : reason.startsWith("forced") ? CacheKeys.hash(positionKey, version, cacheFnHash, runId)
+                : CacheKeys.hash(positionKey, version, cacheFnHash);
         return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash, valid, lazyTables);
     }
 
