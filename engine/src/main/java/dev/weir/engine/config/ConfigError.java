@@ -26,6 +26,15 @@ public class ConfigError extends RuntimeException {
         return new ConfigError(file, null, message, cause);
     }
 
+    /**
+     * A message about one key that does not fit the value/expected form, e.g.
+     * {@code weir.yaml: technical_setups.default.fail_fst: not a known key ...}. The message must
+     * not contain a secret.
+     */
+    public static ConfigError at(String file, String key, String message) {
+        return new ConfigError(file, key, key + ": " + message, (Throwable) null);
+    }
+
     private ConfigError(String file, String key, String message, Throwable cause) {
         super(file + ": " + message, cause);
         this.file = file;

@@ -96,6 +96,21 @@ public record InstanceConfig(
         return attrs.hasPath(path) ? Optional.of(attrs.getString(path)) : Optional.empty();
     }
 
+    /**
+     * A description safe for logs: store arguments are left out (they may hold passwords) and
+     * only the names of {@code attrs} are shown (values may come from an attrs file of secrets).
+     * {@link WeirConfig#describe} shows every value with secrets masked.
+     */
+    @Override
+    public String toString() {
+        return "InstanceConfig[" + source + ": instanceId=" + instanceId + ", tableStore=" + tableStore
+                + ", tableStores=" + new java.util.TreeSet<>(tableStores.keySet()) + ", blobStoreDir=" + blobStoreDir
+                + ", workDir=" + workDir + ", cacheValidation=" + cacheValidation + ", orchestration=" + orchestration
+                + ", failFast=" + failFast + ", inline=" + inline.configName() + ", lockTimeout=" + lockTimeout
+                + ", retry=" + retry + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
+                + perUser + "]";
+    }
+
     /** How a run checks and uses the cache. */
     public record CacheValidation(Mode mode, boolean ignoreTaskVersion, boolean disableCacheFunction) {
         public static final CacheValidation NORMAL = new CacheValidation(Mode.NORMAL, false, false);
