@@ -216,7 +216,7 @@ final class InstanceResolver {
         Optional<String> attrsFile = settings.optionalString("attrs_file");
         if (attrsFile.isPresent()) {
             Path path = context.configDirectory().resolve(attrsFile.get());
-            Config fromFile = ConfigReader.readFile(path, path.toString(), true);
+            Config fromFile = ConfigReader.readSecretsFile(path, file, settings.keyOf("attrs_file"));
             fromFile.entrySet().forEach(e -> {
                 if (e.getValue().unwrapped() != null) {
                     secrets.add(String.valueOf(e.getValue().unwrapped()));

@@ -106,7 +106,7 @@ class SubstitutionTest {
     }
 
     @Test
-    void missingAttrsFileNamesTheFile() {
+    void missingAttrsFileIsReportedAgainstItsKey() {
         WeirConfig config = Configs.yaml(Configs.duckdb("""
                 instances:
                   mini:
@@ -114,7 +114,9 @@ class SubstitutionTest {
                     attrs_file: /nonexistent/weir-attrs.yaml
                 """));
         ConfigError e = assertThrows(ConfigError.class, () -> config.instance("mini"));
-        assertTrue(e.getMessage().startsWith("/nonexistent/weir-attrs.yaml: no such file"), e.getMessage());
+        assertEquals("instances.mini.attrs_file", e.key());
+        assertTrue(e.getMessage().startsWith("weir.yaml: instances.mini.attrs_file: names the file"
+                + " /nonexistent/weir-attrs.yaml, which does not exist"), e.getMessage());
     }
 
     @Test
