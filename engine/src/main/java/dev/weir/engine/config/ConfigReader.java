@@ -64,6 +64,18 @@ final class ConfigReader {
         return parse(text, syntax, origin, secret);
     }
 
+    /**
+     * Reads a file of secrets named by {@code key} in the configuration {@code file}; a missing file
+     * is reported against that key.
+     */
+    static Config readSecretsFile(Path path, String file, String key) {
+        if (!Files.isRegularFile(path)) {
+            throw ConfigError.at(file, key, "names the file " + path + ", which does not exist (a relative path is"
+                    + " read from the configuration's directory)");
+        }
+        return readFile(path, path.toString(), true);
+    }
+
     static Config readResource(ClassLoader loader, String name) {
         WeirConfig.Syntax syntax = syntaxOf(name).orElseThrow(() -> ConfigError.of(name,
                 "has an unknown file ending; expected .conf (HOCON), .yaml or .yml (YAML)", null));

@@ -225,7 +225,9 @@ final class ConfigSchema {
             return Optional.of(object);
         }
         String key = prefix.isEmpty() ? name : prefix + "." + name;
-        throw new ConfigError(file, key, String.valueOf(value.unwrapped()), "a section (a mapping of keys to values)");
+        boolean list = value.valueType() == ConfigValueType.LIST;
+        throw new ConfigError(file, key, list ? null : Secrets.maskUrlPasswords(String.valueOf(value.unwrapped())),
+                "a section (a mapping of keys to values)" + (list ? ", found a list" : ""));
     }
 
     @FunctionalInterface

@@ -3,6 +3,7 @@ package dev.weir.engine.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
@@ -90,6 +91,10 @@ final class InstanceResolver {
 
         TableStoreResolver stores = new TableStoreResolver(file, root, raw, placeholders, secrets,
                 context.configDirectory());
+        if (connection != null && !stores.connections().containsKey(connection)) {
+            throw new ConfigError(file, "table_store.table_store_connection", connection,
+                    "one of the table_store_connections " + new TreeSet<>(stores.connections().keySet()));
+        }
         String selected = connection != null ? connection : selectedConnection(raw, stores);
         Map<String, StoreSettings> tableStores = new LinkedHashMap<>();
         StoreSettings tableStore = stores.resolve(selected, true, name, instanceId, workDir);
@@ -196,7 +201,7 @@ final class InstanceResolver {
         Config result = config;
         for (String key : config.root().keySet()) {
             if (!ConfigSchema.SETUP.contains(key)) {
-                result = result.withoutPath(com.typesafe.config.ConfigUtil.joinPath(key));
+                result = result.withoutPath(ConfigUtil.joinPath(key));
             }
         }
         for (String key : List.of("orchestration.args", "lock_manager")) {
@@ -216,7 +221,7 @@ final class InstanceResolver {
         Optional<String> attrsFile = settings.optionalString("attrs_file");
         if (attrsFile.isPresent()) {
             Path path = context.configDirectory().resolve(attrsFile.get());
-            Config fromFile = ConfigReader.readFile(path, path.toString(), true);
+            Config fromFile = ConfigReader.readSecretsFile(path, file, settings.keyOf("attrs_file"));
             fromFile.entrySet().forEach(e -> {
                 if (e.getValue().unwrapped() != null) {
                     secrets.add(String.valueOf(e.getValue().unwrapped()));

@@ -2,6 +2,7 @@ package dev.weir.engine.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -109,8 +111,13 @@ final class LayeredConfig {
 
     String string(String path) {
         ConfigValue value = value(path);
-        if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
-            throw wrong(path, "a single value (text)", null);
+        if (value instanceof ConfigObject object) {
+            // Name the keys only: the values may be secrets.
+            throw new ConfigError(file, keyOf(path), null, "a single value (text), found a section with keys "
+                    + new TreeSet<>(object.keySet()));
+        }
+        if (value.valueType() == ConfigValueType.LIST) {
+            throw new ConfigError(file, keyOf(path), null, "a single value (text), found a list");
         }
         return String.valueOf(value.unwrapped());
     }

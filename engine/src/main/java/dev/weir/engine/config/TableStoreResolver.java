@@ -156,7 +156,7 @@ final class TableStoreResolver {
         }
         String text = placeholders.apply(key, (String) pathValue.unwrapped(), true);
         Path path = configDir.resolve(text);
-        Config attrs = ConfigReader.readFile(path, path.toString(), true);
+        Config attrs = ConfigReader.readSecretsFile(path, file, key);
         Map<String, String> names = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> e : attrs.root().entrySet()) {
             ConfigValue v = e.getValue();

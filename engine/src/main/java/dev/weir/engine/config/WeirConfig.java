@@ -122,8 +122,7 @@ public final class WeirConfig {
     public InstanceConfig instance(String name, boolean perUser, String tableStoreConnection) {
         Objects.requireNonNull(name, "name is null");
         Objects.requireNonNull(tableStoreConnection, "tableStoreConnection is null");
-        InstanceConfig instance = resolver.resolve(name, perUser, tableStoreConnection).instance();
-        return instance;
+        return resolver.resolve(name, perUser, tableStoreConnection).instance();
     }
 
     /**
@@ -163,7 +162,7 @@ public final class WeirConfig {
     }
 
     private static void values(StringBuilder out, String indent, Config config, Secrets secrets) {
-        for (Map.Entry<String, ConfigValue> e : new TreeMap<>(Map.copyOf(toMap(config))).entrySet()) {
+        for (Map.Entry<String, ConfigValue> e : toMap(config).entrySet()) {
             String value = String.valueOf(e.getValue().unwrapped());
             out.append(indent).append(e.getKey()).append(": ").append(secrets.mask(e.getKey(), value)).append('\n');
         }
