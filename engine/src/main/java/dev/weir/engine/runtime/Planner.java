@@ -55,18 +55,29 @@ final class Planner {
     Plan plan(String runId, Set<String> only) {
         Set<String> selected = flow.select(only);
         Map<String, TaskPlan> plans = new LinkedHashMap<>();
-        Map<String, Boolean> committed = new LinkedHashMap<>();
+        Map<String, Map<String, TaskRecord>> entries = new LinkedHashMap<>();
         for (TaskDef task : flow.tasks()) {
-            boolean stageCommitted = committed.computeIfAbsent(task.stage(), store::isCommitted);
-            plans.put(task.name(), planTask(task, plans, selected.contains(task.name()), stageCommitted, runId));
+            Map<String, TaskRecord> stageEntries = entries.computeIfAbsent(task.stage(), this::committedEntries);
+            plans.put(task.name(), planTask(task, plans, selected.contains(task.name()), stageEntries, runId));
         }
         Set<String> touched = new LinkedHashSet<>();
         plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN).forEach(p -> touched.add(p.stage()));
         return new Plan(runId, flow, config, plans, touched, selected.size() < flow.tasks().size());
     }
 
-    private TaskPlan planTask(TaskDef task, Map<String, TaskPlan> plans, boolean selected, boolean stageCommitted,
-                              String runId) {
+    /** The committed cache entries of a stage by task and position key; one store round trip per stage. */
+    private Map<String, TaskRecord> committedEntries(String stage) {
+        Map<String, TaskRecord> byKey = new java.util.HashMap<>();
+        if (store.isCommitted(stage)) {
+            for (TaskRecord r : store.committedTasks(stage)) {
+                byKey.put(r.task() + "\u0000" + r.cacheKey(), r); // ordered by time: the newest wins
+            }
+        }
+        return byKey;
+    }
+
+    private TaskPlan planTask(TaskDef task, Map<String, TaskPlan> plans, boolean selected,
+                              Map<String, TaskRecord> stageEntries, String runId) {
         List<String> parts = new ArrayList<>(List.of("TASK", task.stage(), task.name(), task.kind().name()));
         for (TaskDef.Input input : task.inputs()) {
             parts.add(input.name());
@@ -97,9 +108,8 @@ final class Planner {
         String cacheFnHash = evaluateCacheFn ? cacheFunctionHash(task) : hasCacheFn ? "not-evaluated" : "";
         String version = task.version();
 
-        Optional<OutputSet> entry = stageCommitted
-                ? store.findTask(task.stage(), task.name(), positionKey).map(TaskRecord::outputJson).map(OutputSet::fromJson)
-                : Optional.empty();
+        Optional<OutputSet> entry = Optional.ofNullable(stageEntries.get(task.name() + "\u0000" + positionKey))
+                .map(TaskRecord::outputJson).map(OutputSet::fromJson);
 
         TaskPlan.Decision decision;
         String reason;

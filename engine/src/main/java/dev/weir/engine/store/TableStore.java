@@ -131,6 +131,12 @@ public interface TableStore extends AutoCloseable {
     /** The committed cache entry of {@code task} in {@code stage} under {@code cacheKey}, if any. */
     Optional<TaskRecord> findTask(String stage, String task, String cacheKey);
 
+    /**
+     * Every committed cache entry of {@code stage}, in one round trip; the planner looks up a whole
+     * stage at once instead of one task at a time.
+     */
+    List<TaskRecord> committedTasks(String stage);
+
     /** Records a cache entry in the running transaction of {@code record.stage()}. */
     void recordTask(TaskRecord record);
 

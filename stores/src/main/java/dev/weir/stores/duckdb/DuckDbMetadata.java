@@ -114,6 +114,27 @@ final class DuckDbMetadata {
                 record.runId(), record.createdAt().toString());
     }
 
+    List<TaskRecord> committedTasks(DuckDBConnection connection, String committedSchema, String stage) {
+        String sql = "SELECT task, cache_key, output_json, run_id, epoch_us(created_at) FROM " + table(null, "tasks")
+                + " WHERE schema_name = ? AND NOT in_transaction ORDER BY created_at";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, committedSchema);
+            List<TaskRecord> records = new java.util.ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    long micros = rows.getLong(5);
+                    Instant createdAt = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                            Math.floorMod(micros, 1_000_000L) * 1_000L);
+                    records.add(new TaskRecord(stage, rows.getString(1), rows.getString(2), rows.getString(3),
+                            rows.getString(4), createdAt));
+                }
+            }
+            return records;
+        } catch (SQLException e) {
+            throw database.error("cannot read the cache entries of " + committedSchema, sql, e);
+        }
+    }
+
     Optional<TaskRecord> findTask(DuckDBConnection connection, String committedSchema, String stage, String task,
                                   String cacheKey) {
         String sql = "SELECT output_json, run_id, epoch_us(created_at) FROM " + table(null, "tasks")

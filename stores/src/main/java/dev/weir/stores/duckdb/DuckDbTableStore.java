@@ -169,6 +169,12 @@ public final class DuckDbTableStore implements TableStore {
     }
 
     @Override
+    public List<TaskRecord> committedTasks(String stage) {
+        return database.withConnection("cannot look up the cache entries of stage " + stage, connection ->
+                metadata.committedTasks(connection, committedSchema(stage), stage));
+    }
+
+    @Override
     public void recordTask(TaskRecord record) {
         database.withConnection("cannot record task " + record.task(), (DuckDBConnection connection) -> {
             metadata.recordTask(connection, committedSchema(record.stage()), record);

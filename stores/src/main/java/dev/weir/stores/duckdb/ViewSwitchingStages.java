@@ -2,7 +2,9 @@ package dev.weir.stores.duckdb;
 
 import dev.weir.engine.store.StoreException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -23,6 +25,13 @@ final class ViewSwitchingStages {
     private final DuckDbDatabase database;
     private final DuckDbMetadata metadata;
 
+    /**
+     * The transaction schema of each stage begun through this store and not yet ended. Runs of an
+     * instance hold its lock from begin to commit, so the side cannot change meanwhile; remembering it
+     * saves a metadata query on every table write.
+     */
+    private final Map<String, String> open = new ConcurrentHashMap<>();
+
     ViewSwitchingStages(DuckDbDatabase database, DuckDbMetadata metadata) {
         this.database = database;
         this.metadata = metadata;
@@ -41,6 +50,10 @@ final class ViewSwitchingStages {
 
     /** The schema the next or running transaction of {@code stage} writes: the side not committed. */
     String transactionSchema(String stage) {
+        String known = open.get(stage);
+        if (known != null) {
+            return known;
+        }
         return database.withConnection("cannot read the sides of stage " + stage,
                 connection -> transactionSchema(connection, stage));
     }
@@ -53,18 +66,20 @@ final class ViewSwitchingStages {
 
     /** Empties the transaction side and forgets the uncommitted cache entries of an earlier run. */
     void begin(String stage) {
-        database.inTransaction("cannot begin stage " + stage, connection -> {
+        open.remove(stage);
+        String transaction = database.inTransaction("cannot begin stage " + stage, connection -> {
             String committed = committedSchema(stage);
-            String transaction = transactionSchema(connection, stage);
+            String side = transactionSchema(connection, stage);
             database.execute(connection, "cannot create schema " + committed,
                     "CREATE SCHEMA IF NOT EXISTS " + DuckDbSql.quote(committed));
-            database.execute(connection, "cannot empty schema " + transaction,
-                    "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(transaction) + " CASCADE");
-            database.execute(connection, "cannot create schema " + transaction,
-                    "CREATE SCHEMA " + DuckDbSql.quote(transaction));
+            database.execute(connection, "cannot empty schema " + side,
+                    "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(side) + " CASCADE");
+            database.execute(connection, "cannot create schema " + side,
+                    "CREATE SCHEMA " + DuckDbSql.quote(side));
             metadata.deleteUncommittedTasks(connection, committed);
-            return null;
+            return side;
         });
+        open.put(stage, transaction);
     }
 
     /** Points the committed views at the transaction side and commits its cache entries, atomically. */
@@ -91,6 +106,7 @@ final class ViewSwitchingStages {
             metadata.commit(connection, stage, committed, side);
             return null;
         });
+        open.remove(stage);
     }
 
     /** Drops the transaction side and its cache entries; the committed views stay as they were. */
@@ -102,6 +118,7 @@ final class ViewSwitchingStages {
             metadata.deleteUncommittedTasks(connection, committedSchema(stage));
             return null;
         });
+        open.remove(stage);
     }
 
     boolean isCommitted(String stage) {
