@@ -53,8 +53,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Arrow data written by binary COPY reads back with the same values, nulls and (mapped) types. */
+@ExtendWith(PostgresTestServer.Required.class)
 class PostgresArrowRoundTripTest {
 
     private static PostgresTestServer server;

@@ -14,10 +14,12 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Bad connection settings fail at open with one message that says what to check, and never the password. */
+@ExtendWith(PostgresTestServer.Required.class)
 class PostgresConnectionTest {
 
     private static final String SECRET = "s3cret-Not-This-One";

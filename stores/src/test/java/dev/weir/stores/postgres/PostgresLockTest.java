@@ -15,8 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Advisory locks serialize runs across stores that do not share a connection (as two processes would). */
+@ExtendWith(PostgresTestServer.Required.class)
 class PostgresLockTest {
 
     private static PostgresTestServer server;

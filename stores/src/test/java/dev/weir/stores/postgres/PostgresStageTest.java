@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Stage transactions: begin, commit by schema swap, abort, killed runs, the cache metadata, other instances. */
+@ExtendWith(PostgresTestServer.Required.class)
 class PostgresStageTest {
 
     private static PostgresTestServer server;

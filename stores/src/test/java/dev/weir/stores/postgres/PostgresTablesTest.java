@@ -30,8 +30,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Keys, indexes, copies inside the database, SQL-made tables, scripts and hostile names. */
+@ExtendWith(PostgresTestServer.Required.class)
 class PostgresTablesTest {
 
     private static PostgresTestServer server;

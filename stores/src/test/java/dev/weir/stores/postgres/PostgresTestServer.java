@@ -16,12 +16,18 @@ import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The PostgreSQL server the tests run against, found through the libpq variables ({@code PGHOST},
  * {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}; {@code .ci/postgres.sh}
  * sets them). Without a reachable server the tests are skipped — except under {@code CI=true}, where
  * a missing server is a failure, so that CI cannot pass by skipping.
+ *
+ * <p>Test classes carry {@code @ExtendWith(PostgresTestServer.Required.class)} so that a missing server
+ * shows as skipped tests in the report, and call {@link #require()} to connect.
  *
  * <p>Each test class gets its own schema prefix (and so its own instance), dropped by {@link #dropAll()}.
  */
@@ -49,6 +55,23 @@ final class PostgresTestServer {
             }
             Assumptions.abort(message);
             throw new AssertionError("unreachable");
+        }
+    }
+
+    /** Skips a test class when no server is reachable, unless {@code CI=true} (then {@link #require()} fails it). */
+    static final class Required implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            Map<String, String> env = System.getenv();
+            if ("true".equals(env.get("CI"))) {
+                return ConditionEvaluationResult.enabled("CI=true: a missing PostgreSQL server fails the tests");
+            }
+            try (Connection ignored = connect(env)) {
+                return ConditionEvaluationResult.enabled("PostgreSQL reachable");
+            } catch (SQLException e) {
+                return ConditionEvaluationResult.disabled("no PostgreSQL server reachable (" + e.getMessage()
+                        + "); run `source .ci/postgres.sh` first");
+            }
         }
     }
 
