@@ -12,6 +12,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.postgresql.PGStatement;
 
 /**
  * A query result as Arrow batches of at most {@code batchRows} rows. The server sends rows through a
@@ -64,6 +65,9 @@ final class PgArrowReader extends ArrowReader {
             connection.setAutoCommit(false);
             statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             statement.setFetchSize(batchRows);
+            // Ask for binary results on the first execution: numbers, dates and timestamps then arrive
+            // without text parsing (pgjdbc otherwise switches to binary only after five executions).
+            statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
             ResultSet resultSet = statement.executeQuery();
             return new PgArrowReader(allocator, store, sql, connection, statement, resultSet, batchRows);
         } catch (SQLException | RuntimeException e) {

@@ -34,6 +34,15 @@ final class PgCopyWriter {
     static long copy(Connection connection, String copySql, int columns, ArrowReader data)
             throws SQLException, IOException {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+        return copy(copy, columns, data);
+    }
+
+    /**
+     * Encodes every remaining batch of {@code data} into {@code copy} and ends it; cancels it on failure.
+     *
+     * @return the row count {@link CopyIn#endCopy()} reports
+     */
+    static long copy(CopyIn copy, int columns, ArrowReader data) throws SQLException, IOException {
         try {
             CopyBuffer out = new CopyBuffer(copy, BUFFER_BYTES);
             out.header();
