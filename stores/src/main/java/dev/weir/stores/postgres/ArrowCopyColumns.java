@@ -86,6 +86,12 @@ final class ArrowCopyColumns {
                         + " in PostgreSQL table " + table + ": supported are signed and unsigned integers,"
                         + " floating point, decimal, bool, utf8, binary, date, timestamp and null");
             }
+            if (field.getName().isEmpty()
+                    || field.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > PgIdentifiers.MAX_BYTES) {
+                throw StoreException.of("cannot store column '" + field.getName() + "' in PostgreSQL table " + table
+                        + ": a column name must be 1 to " + PgIdentifiers.MAX_BYTES
+                        + " bytes long (PostgreSQL would silently truncate a longer one); rename the column");
+            }
             columns.add(new Column(field.getName(), type));
         }
         return columns;

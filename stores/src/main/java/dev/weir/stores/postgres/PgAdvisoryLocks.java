@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * of its UTF-8 bytes); the lock lives on one pooled connection, held for as long as the lock is, and
  * released with {@code pg_advisory_unlock} before the connection goes back to the pool.
  *
+ * <p>A held lock (and a waiting one) occupies one connection of the store's pool ({@code pool_size})
+ * until it is closed.
+ *
  * <p>Waiting polls {@code pg_try_advisory_lock} rather than blocking in {@code pg_advisory_lock}, so
  * that the timeout and thread interruption work without cancelling statements.
  */

@@ -222,6 +222,44 @@ class PostgresArrowRoundTripTest {
         assertNull(low.get(23));
     }
 
+    @Test
+    void decimalsKeepEveryDigitThroughTheBinaryNumericFormat() throws Exception {
+        List<BigDecimal> values = new ArrayList<>(List.of(new BigDecimal("0E-10"), new BigDecimal("0.0000000001"),
+                new BigDecimal("-0.0001000000"), new BigDecimal("10000.0000000000"), new BigDecimal("9999.9999999999"),
+                new BigDecimal("-1234567890123456789012345678.0000000001"),
+                new BigDecimal("9999999999999999999999999999.9999999999")));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 500; i++) {
+            values.add(new BigDecimal(new java.math.BigInteger(random.nextInt(120) + 1, random), 10));
+        }
+        Schema decimals = new Schema(List.of(field("d", new ArrowType.Decimal(38, 10, 128))));
+        TableLocation table = new TableLocation(schema, "decimals");
+        try (ArrowReader data = new TestBatches(allocator, decimals, 1, (root, batch) -> {
+            for (int r = 0; r < values.size(); r++) {
+                ((DecimalVector) root.getVector(0)).setSafe(r, values.get(r));
+            }
+            root.setRowCount(values.size());
+        })) {
+            store.writeArrow(table, data, TableSpec.NONE);
+        }
+        try (ArrowReader read = store.readArrow(table, allocator, ReadOptions.ALL)) {
+            assertEquals(values, TestBatches.rows(read).stream().map(row -> row.get(0)).toList());
+        }
+    }
+
+    @Test
+    void unconstrainedNumericReadsAsDecimal38Scale10() throws Exception {
+        try (ArrowReader read = store.query("SELECT 1 / 3::numeric AS third", allocator)) {
+            assertEquals(new ArrowType.Decimal(38, 10, 128), read.getVectorSchemaRoot().getSchema().getFields().get(0).getType());
+            assertEquals(List.of(List.of(new BigDecimal("0.3333333333"))), TestBatches.rows(read));
+        }
+        try (ArrowReader read = store.query("SELECT 10::numeric ^ 30 AS huge", allocator)) {
+            dev.weir.engine.store.StoreException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.weir.engine.store.StoreException.class, read::loadNextBatch);
+            assertTrue(e.getMessage().contains("'huge'") && e.getMessage().contains("numeric(p,s)"), e.getMessage());
+        }
+    }
+
     private static LocalDateTime micros(long micros) {
         return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                 (int) Math.floorMod(micros, 1_000_000L) * 1_000, java.time.ZoneOffset.UTC);

@@ -200,6 +200,17 @@ class PostgresTablesTest {
     }
 
     @Test
+    void aColumnNameOverSixtyThreeBytesIsRejectedNamingIt() throws Exception {
+        String longColumn = "c".repeat(64);
+        TableLocation table = new TableLocation(schema, "long_column");
+        try (ArrowReader data = rows("id", longColumn, 1)) {
+            StoreException e = assertThrows(StoreException.class, () -> store.writeArrow(table, data, TableSpec.NONE));
+            assertTrue(e.getMessage().contains(longColumn) && e.getMessage().contains(table.toString()), e.getMessage());
+        }
+        assertFalse(store.exists(table));
+    }
+
+    @Test
     void anUnsupportedArrowTypeIsRejectedNamingColumnTypeAndTable() throws Exception {
         Field struct = new Field("point", FieldType.nullable(ArrowType.Struct.INSTANCE),
                 List.of(Field.nullable("x", new ArrowType.Int(32, true))));
