@@ -24,12 +24,12 @@ weir_pg_main() {
 
     # The first cluster listed; create one for the newest installed server when there is none.
     local version cluster port status
-    read -r version cluster port status _ < <(pg_lsclusters -h | head -n 1)
+    read -r version cluster port status _ < <(pg_lsclusters -h | head -n 1) || true
     if [ -z "${version:-}" ]; then
         version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
         echo "postgres.sh: creating cluster ${version}/main" >&2
         "${as_root[@]}" pg_createcluster "$version" main || return 1
-        read -r version cluster port status _ < <(pg_lsclusters -h | head -n 1)
+        read -r version cluster port status _ < <(pg_lsclusters -h | head -n 1) || true
     fi
     if [ "$status" != "online" ]; then
         echo "postgres.sh: starting cluster ${version}/${cluster} on port ${port}" >&2

@@ -166,9 +166,12 @@ record PgConnectionSettings(String host, int port, String database, String user,
         }
     }
 
-    /** {@code scheme://user:secret@host} becomes {@code scheme://user:***@host}. */
+    /**
+     * {@code scheme://user:secret@host} becomes {@code scheme://user:***@host}. Everything up to the
+     * last {@code @} is masked, so a password holding {@code /}, {@code :} or {@code @} stays hidden too.
+     */
     static String maskPassword(String url) {
-        return url.replaceAll("(//[^:/@]*):[^@/]*@", "$1:***@");
+        return url.replaceAll("(://[^:/?#@]*):.*@", "$1:***@");
     }
 
     /** Percent-encoding of a path segment. */

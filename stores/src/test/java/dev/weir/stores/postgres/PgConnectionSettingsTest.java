@@ -65,6 +65,15 @@ class PgConnectionSettingsTest {
     }
 
     @Test
+    void passwordsWithUrlCharactersAreMaskedWhole() {
+        assertEquals("postgresql://u:***@h:5432/d", PgConnectionSettings.maskPassword("postgresql://u:a/b@c:d@h:5432/d"));
+        assertEquals("jdbc:postgresql://h/d", PgConnectionSettings.maskPassword("jdbc:postgresql://h/d"));
+        StoreException e = assertThrows(StoreException.class, () -> PgConnectionSettings.from(
+                store(Map.of("url", "postgresql://u:p/w#x@h:1/d")), Map.of()));
+        assertFalse(e.getMessage().contains("p/w#x"), e.getMessage());
+    }
+
+    @Test
     void aBadPortOrPoolSizeIsNamed() {
         StoreException port = assertThrows(StoreException.class,
                 () -> PgConnectionSettings.from(store(Map.of("port", "fivefour")), Map.of()));
