@@ -9,6 +9,9 @@ import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TableStoreFactory;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
 import java.io.StringWriter;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -82,6 +85,33 @@ class PostgresConnectionTest {
             assertEquals(Map.of("kind", "postgres", "connection", "postgres", "server", env.getOrDefault("PGHOST", "localhost")
                     + ":" + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", "postgres")),
                     store.describe(), "host, port and database only: no user, no password");
+        }
+    }
+
+    @Test
+    void aConnectionKilledMidReadIsATransientFailureAndThePoolRecovers() throws Exception {
+        try (PostgresTableStore store = PostgresTableStore.open(server.settings("killed_mid_read", Map.of()), server.env());
+             org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator()) {
+            StoreException e;
+            try (org.apache.arrow.vector.ipc.ArrowReader read = store.readArrow(
+                    new dev.weir.engine.store.TableLocation("pg_catalog", "pg_class"), allocator,
+                    new dev.weir.engine.store.ReadOptions(List.of(), null, 1))) {
+                assertTrue(read.loadNextBatch());
+                try (Connection c = server.connection(); Statement s = c.createStatement();
+                     java.sql.ResultSet rs = s.executeQuery("SELECT application_name, state, query, pg_terminate_backend(pid)"
+                             + " FROM pg_stat_activity WHERE application_name = 'weir killed_mid_read'"
+                             + " AND state = 'idle in transaction'")) {
+                    assertTrue(rs.next(), "the reader's session is found");
+                    assertTrue(rs.getBoolean(4), "terminated");
+                }
+                e = assertThrows(StoreException.class, () -> {
+                    while (read.loadNextBatch()) {
+                        // the cursor's next fetch meets the dead connection
+                    }
+                });
+            }
+            assertTrue(e.isTransient(), e.getMessage());
+            assertTrue(store.listTables("pg_catalog").contains("pg_class"), "a fresh connection serves the next call");
         }
     }
 
