@@ -7,6 +7,7 @@ import dev.weir.engine.store.StoreSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,7 +68,7 @@ record PgConnectionSettings(String host, int port, String database, String user,
     /** The JDBC URL, without user or password (they go to the driver as properties). */
     String jdbcUrl() {
         String hostPart = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-        return "jdbc:postgresql://" + hostPart + ":" + port + "/" + URLEncoding.encode(database);
+        return "jdbc:postgresql://" + hostPart + ":" + port + "/" + encodePathSegment(database);
     }
 
     /** {@code host:port/database} — what a user needs to find the server; no secrets. */
@@ -174,10 +175,8 @@ record PgConnectionSettings(String host, int port, String database, String user,
         return url.replaceAll("(://[^:/?#@]*):.*@", "$1:***@");
     }
 
-    /** Percent-encoding of a path segment. */
-    private static final class URLEncoding {
-        static String encode(String segment) {
-            return java.net.URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
-        }
+    /** Percent-encodes a database name for the JDBC URL (pgjdbc decodes it again). */
+    private static String encodePathSegment(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

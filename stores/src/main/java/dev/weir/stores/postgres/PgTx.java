@@ -1,5 +1,6 @@
 package dev.weir.stores.postgres;
 
+import dev.weir.engine.store.StoreException;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -53,7 +54,7 @@ final class PgTx {
                 return result;
             } catch (SQLException | IOException | RuntimeException e) {
                 rollback(connection, e);
-                if (e instanceof dev.weir.engine.store.StoreException se) {
+                if (e instanceof StoreException se) {
                     throw se;
                 }
                 throw PgErrors.failure(store, "cannot " + what, tx.currentSql, e);
