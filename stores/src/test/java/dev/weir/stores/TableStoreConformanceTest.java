@@ -61,6 +61,15 @@ public abstract class TableStoreConformanceTest {
     /** The number of indexes (primary key excluded) on a table. */
     protected abstract int indexCount(TableStore store, TableLocation location);
 
+    /**
+     * The field a store reads back for a written field: the same, unless the database has no exact
+     * counterpart and widens the type (e.g. PostgreSQL has no one-byte integer). Stores document
+     * every such widening; the values round-trip unchanged.
+     */
+    protected Field asRead(Field written) {
+        return written;
+    }
+
     /** Makes the store's metadata look written by another Weir version. */
     protected void corruptMetadataVersion(TableStore store) {
         store.executeScript("UPDATE weir_metadata.version SET version = 999");
@@ -129,7 +138,8 @@ public abstract class TableStoreConformanceTest {
         }
         try (ArrowReader reader = store.readArrow(target, allocator, ReadOptions.ALL)) {
             List<Field> fields = reader.getVectorSchemaRoot().getSchema().getFields();
-            assertEquals(ArrowFixtures.ALL_TYPES.getFields().stream().map(TableStoreConformanceTest::zoneless).toList(),
+            assertEquals(ArrowFixtures.ALL_TYPES.getFields().stream().map(this::asRead)
+                            .map(TableStoreConformanceTest::zoneless).toList(),
                     fields.stream().map(TableStoreConformanceTest::zoneless).toList());
             assertTrue(fields.get(11).getType() instanceof ArrowType.Timestamp ts && ts.getTimezone() != null,
                     "a timestamp with zone keeps a zone (the instant is what round-trips): " + fields.get(11));

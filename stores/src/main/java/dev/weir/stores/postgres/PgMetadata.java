@@ -1,0 +1,128 @@
+package dev.weir.stores.postgres;
+
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TaskRecord;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The {@code weir_metadata} schema: which stages are committed (and their version), and the cache
+ * entries of tasks. Shared by all instances of one database, so rows are keyed by the stage's
+ * committed schema name, which carries the instance's prefix and suffix.
+ *
+ * <p>A task row written during a stage has {@code in_transaction = true} and is invisible to
+ * {@link #findTask} until {@link #commit} flips it, in the same transaction as the schema swap.
+ */
+final class PgMetadata {
+
+    /** Bumped whenever the tables below change shape; a mismatch stops {@code init()}. */
+    static final int VERSION = 1;
+    static final String SCHEMA = "weir_metadata";
+
+    private static final String VERSION_TABLE = SCHEMA + ".version";
+    private static final String STAGES = SCHEMA + ".stages";
+    private static final String TASKS = SCHEMA + ".tasks";
+    /** Serializes concurrent {@code init()} calls of any Weir process on this database. */
+    private static final long INIT_LOCK = PgAdvisoryLocks.key("weir_metadata init");
+
+    private final PgPool pool;
+    private final Object store;
+
+    PgMetadata(PgPool pool, Object store) {
+        this.pool = pool;
+        this.store = store;
+    }
+
+    /** Creates the schema and tables if absent and checks the version. Safe when run concurrently. */
+    void init() {
+        Integer found = PgTx.run(pool, store, "create the metadata schema " + SCHEMA, tx -> {
+            // IF NOT EXISTS alone races on the catalog's unique indexes; the lock makes it safe.
+            tx.query("SELECT pg_advisory_xact_lock(?)", rs -> null, INIT_LOCK);
+            tx.execute(
+                    "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
+                    "CREATE TABLE IF NOT EXISTS " + VERSION_TABLE + " (version integer NOT NULL)",
+                    "CREATE TABLE IF NOT EXISTS " + STAGES + " (schema_name text PRIMARY KEY, stage text NOT NULL,"
+                            + " version text NOT NULL, committed_at timestamptz NOT NULL)",
+                    "CREATE TABLE IF NOT EXISTS " + TASKS + " (schema_name text NOT NULL, stage text NOT NULL,"
+                            + " task text NOT NULL, cache_key text NOT NULL, output_json text NOT NULL,"
+                            + " run_id text NOT NULL, created_at timestamptz NOT NULL, in_transaction boolean NOT NULL)",
+                    "CREATE INDEX IF NOT EXISTS tasks_by_key ON " + TASKS + " (schema_name, task, cache_key)");
+            List<Integer> versions = tx.query("SELECT version FROM " + VERSION_TABLE, rs -> rs.getInt(1));
+            if (versions.isEmpty()) {
+                tx.update("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", VERSION);
+                return VERSION;
+            }
+            return versions.get(0);
+        });
+        if (found != VERSION) {
+            throw StoreException.of(store + ": the metadata schema " + SCHEMA + " has version " + found
+                    + ", this Weir reads version " + VERSION + ". Use the Weir version that wrote it, or drop"
+                    + " schema " + SCHEMA + " (this forgets every cached result of every instance in the database).");
+        }
+    }
+
+    Optional<TaskRecord> findTask(String schema, String task, String cacheKey) {
+        List<TaskRecord> rows = PgTx.run(pool, store, "look up task '" + task + "' in the cache", tx -> tx.query(
+                "SELECT stage, task, cache_key, output_json, run_id, created_at FROM " + TASKS
+                        + " WHERE schema_name = ? AND task = ? AND cache_key = ? AND NOT in_transaction"
+                        + " ORDER BY created_at DESC LIMIT 1",
+                rs -> new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getObject(6, OffsetDateTime.class).toInstant()),
+                schema, task, cacheKey));
+        return rows.stream().findFirst();
+    }
+
+    /** Every committed record of a stage, oldest first, in one query. */
+    List<TaskRecord> committedTasks(String schema) {
+        return PgTx.run(pool, store, "read the cache entries of schema '" + schema + "'", tx -> tx.query(
+                "SELECT stage, task, cache_key, output_json, run_id, created_at FROM " + TASKS
+                        + " WHERE schema_name = ? AND NOT in_transaction ORDER BY created_at",
+                rs -> new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getObject(6, OffsetDateTime.class).toInstant()),
+                schema));
+    }
+
+    /** Records {@code record} as uncommitted, replacing an earlier record of the same task in this transaction. */
+    void recordTask(String schema, TaskRecord record) {
+        PgTx.run(pool, store, "record task '" + record.task() + "' of stage '" + record.stage() + "'", tx -> {
+            tx.update("DELETE FROM " + TASKS + " WHERE schema_name = ? AND task = ? AND in_transaction",
+                    schema, record.task());
+            return tx.update("INSERT INTO " + TASKS + " (schema_name, stage, task, cache_key, output_json, run_id,"
+                            + " created_at, in_transaction) VALUES (?, ?, ?, ?, ?, ?, ?, true)",
+                    schema, record.stage(), record.task(), record.cacheKey(), record.outputJson(), record.runId(),
+                    OffsetDateTime.ofInstant(record.createdAt(), ZoneOffset.UTC));
+        });
+    }
+
+    /** Forgets the uncommitted records of a stage (inside the caller's transaction). */
+    void deleteUncommitted(PgTx tx, String schema) throws SQLException {
+        tx.update("DELETE FROM " + TASKS + " WHERE schema_name = ? AND in_transaction", schema);
+    }
+
+    /**
+     * Makes a stage's uncommitted records the committed ones, replacing the previous commit's, and
+     * records the stage's new version: the run id of its newest record, or a fresh id when it has none.
+     * Runs inside the caller's transaction (the schema swap).
+     */
+    void commit(PgTx tx, String schema, String stage) throws SQLException {
+        List<String> runIds = tx.query("SELECT run_id FROM " + TASKS + " WHERE schema_name = ? AND in_transaction"
+                + " ORDER BY created_at DESC LIMIT 1", rs -> rs.getString(1), schema);
+        String version = runIds.isEmpty() ? UUID.randomUUID().toString() : runIds.get(0);
+        tx.update("DELETE FROM " + TASKS + " WHERE schema_name = ? AND NOT in_transaction", schema);
+        tx.update("UPDATE " + TASKS + " SET in_transaction = false WHERE schema_name = ?", schema);
+        tx.update("INSERT INTO " + STAGES + " (schema_name, stage, version, committed_at) VALUES (?, ?, ?, now())"
+                + " ON CONFLICT (schema_name) DO UPDATE SET stage = excluded.stage, version = excluded.version,"
+                + " committed_at = excluded.committed_at", schema, stage, version);
+    }
+
+    /** The version of the stage committed as {@code schema}, if it was ever committed. */
+    Optional<String> stageVersion(String schema) {
+        List<String> rows = PgTx.run(pool, store, "read the version of schema " + schema, tx -> tx.query(
+                "SELECT version FROM " + STAGES + " WHERE schema_name = ?", rs -> rs.getString(1), schema));
+        return rows.stream().findFirst();
+    }
+}

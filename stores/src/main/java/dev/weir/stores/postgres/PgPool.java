@@ -1,0 +1,103 @@
+package dev.weir.stores.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.StoreSettings;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * The HikariCP pool of one store. Opening it connects once, so that a wrong password, an
+ * unreachable server or a missing database fails at once with one message saying what to check,
+ * instead of at the first task.
+ */
+final class PgPool implements AutoCloseable {
+
+    private final StoreSettings store;
+    private final PgConnectionSettings connection;
+    private final HikariDataSource dataSource;
+
+    private PgPool(StoreSettings store, PgConnectionSettings connection, HikariDataSource dataSource) {
+        this.store = store;
+        this.connection = connection;
+        this.dataSource = dataSource;
+    }
+
+    static PgPool open(StoreSettings store, PgConnectionSettings connection) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("weir-pg-" + store.instanceName() + "-" + store.connectionName());
+        config.setJdbcUrl(connection.jdbcUrl());
+        config.setUsername(connection.user());
+        if (connection.password() != null) {
+            config.setPassword(connection.password());
+        }
+        config.setMaximumPoolSize(connection.poolSize());
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(30_000);
+        // Fail in the constructor when the first connection cannot be made.
+        config.setInitializationFailTimeout(1);
+        config.addDataSourceProperty("ApplicationName", "weir " + store.instanceName());
+        config.addDataSourceProperty("connectTimeout", "10");
+        for (Map.Entry<String, String> property : connection.properties().entrySet()) {
+            config.addDataSourceProperty(property.getKey(), property.getValue());
+        }
+        try {
+            return new PgPool(store, connection, new HikariDataSource(config));
+        } catch (HikariPool.PoolInitializationException e) {
+            throw connectFailure(store, connection, e.getCause() == null ? e : e.getCause());
+        } catch (RuntimeException e) {
+            throw connectFailure(store, connection, e);
+        }
+    }
+
+    /** A connection from the pool; the caller closes it (which returns it). */
+    Connection connection() {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw PgErrors.failure(store, "cannot get a connection to " + connection.address(), null, e);
+        }
+    }
+
+    /** Closes {@code broken} for good instead of returning it to the pool. */
+    void evict(Connection broken) {
+        dataSource.evictConnection(broken);
+    }
+
+    PgConnectionSettings settings() {
+        return connection;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    private static StoreException connectFailure(StoreSettings store, PgConnectionSettings connection, Throwable e) {
+        String state = PgErrors.sqlState(e);
+        String check;
+        if ("28P01".equals(state) || "28000".equals(state)) {
+            check = "check the user and password (keys 'user'/'password' or the url, else PGUSER/PGPASSWORD)"
+                    + " and pg_hba.conf";
+        } else if ("3D000".equals(state)) {
+            check = "the database does not exist: create it (CREATE DATABASE \"" + connection.database()
+                    + "\") or fix key 'database' / the url / PGDATABASE";
+        } else if (state != null && state.startsWith("08")) {
+            check = "check that the server runs and accepts TCP connections at this host and port"
+                    + " (keys 'host'/'port' or the url, else PGHOST/PGPORT)";
+        } else {
+            check = "check the connection settings";
+        }
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        if (connection.password() != null && !connection.password().isEmpty()) {
+            reason = reason.replace(connection.password(), "***");
+        }
+        String message = store + ": cannot connect to PostgreSQL at " + connection.address() + " as user '"
+                + connection.user() + "': " + reason + (state == null ? "" : " [SQLState " + state + "]")
+                + ". " + Character.toUpperCase(check.charAt(0)) + check.substring(1) + ".";
+        return new StoreException(message, null, PgErrors.isTransient(e), e);
+    }
+}

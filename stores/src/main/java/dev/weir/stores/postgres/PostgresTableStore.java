@@ -1,0 +1,350 @@
+package dev.weir.stores.postgres;
+
+import dev.weir.engine.store.LockManager;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.StoreSettings;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TaskRecord;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * A table store on one PostgreSQL database. Each stage is a schema {@code <prefix><stage><suffix>};
+ * a run writes into {@code <...>__tx}, and commit renames the schemas in one transaction (PostgreSQL
+ * DDL is transactional), so readers see the old stage or the new one, never a mix. Arrow data goes
+ * in by binary COPY and comes out through a cursor; cache hits are copied inside the database.
+ *
+ * <p>Thread-safe: every operation takes its own connection from the store's pool.
+ */
+final class PostgresTableStore implements TableStore {
+
+    static final String KIND = "postgres";
+    static final String TX_SUFFIX = "__tx";
+    static final String OLD_SUFFIX = "__old";
+
+    private final StoreSettings settings;
+    private final Map<String, String> env;
+    private final PgPool pool;
+    private final PgMetadata metadata;
+    private final PgAdvisoryLocks locks;
+
+    private PostgresTableStore(StoreSettings settings, Map<String, String> env, PgPool pool) {
+        this.settings = settings;
+        this.env = Map.copyOf(env);
+        this.pool = pool;
+        this.metadata = new PgMetadata(pool, this);
+        this.locks = new PgAdvisoryLocks(pool, this);
+    }
+
+    /** Connects (once, to fail early on bad settings) and returns the store. */
+    static PostgresTableStore open(StoreSettings settings, Map<String, String> env) {
+        PgConnectionSettings connection = PgConnectionSettings.from(settings, env);
+        return new PostgresTableStore(settings, env, PgPool.open(settings, connection));
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public StoreSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void init() {
+        metadata.init();
+    }
+
+    // ---------------------------------------------------------------- stage transactions
+
+    @Override
+    public String committedSchema(String stage) {
+        Objects.requireNonNull(stage, "stage is null");
+        String schema = settings.schemaPrefix() + stage + settings.schemaSuffix();
+        // The longest name Weir derives from it must survive PostgreSQL's 63-byte limit too.
+        PgIdentifiers.checkLength("schema (with the " + OLD_SUFFIX + " suffix used while committing) of stage '"
+                + stage + "'", schema + OLD_SUFFIX, this);
+        return schema;
+    }
+
+    @Override
+    public String transactionSchema(String stage) {
+        return committedSchema(stage) + TX_SUFFIX;
+    }
+
+    @Override
+    public void beginStage(String stage) {
+        String committed = committedSchema(stage);
+        String tx = transactionSchema(stage);
+        PgTx.run(pool, this, "begin stage '" + stage + "'", t -> {
+            t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE", "CREATE SCHEMA " + quote(tx));
+            metadata.deleteUncommitted(t, committed);
+            return null;
+        });
+    }
+
+    @Override
+    public void commitStage(String stage) {
+        String committed = committedSchema(stage);
+        String tx = transactionSchema(stage);
+        String old = committed + OLD_SUFFIX;
+        PgTx.run(pool, this, "commit stage '" + stage + "'", t -> {
+            if (!schemaExists(t, tx)) {
+                throw StoreException.of(this + ": cannot commit stage '" + stage + "': its transaction schema "
+                        + tx + " does not exist (was the stage begun, or already committed or aborted?)");
+            }
+            t.execute("DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
+            if (schemaExists(t, committed)) {
+                t.execute("ALTER SCHEMA " + quote(committed) + " RENAME TO " + quote(old));
+            }
+            t.execute("ALTER SCHEMA " + quote(tx) + " RENAME TO " + quote(committed),
+                    "DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
+            metadata.commit(t, committed, stage);
+            return null;
+        });
+    }
+
+    @Override
+    public void abortStage(String stage) {
+        String committed = committedSchema(stage);
+        String tx = transactionSchema(stage);
+        PgTx.run(pool, this, "abort stage '" + stage + "'", t -> {
+            t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE");
+            metadata.deleteUncommitted(t, committed);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean isCommitted(String stage) {
+        return stageVersion(stage).isPresent();
+    }
+
+    @Override
+    public Optional<String> stageVersion(String stage) {
+        return metadata.stageVersion(committedSchema(stage));
+    }
+
+    // ---------------------------------------------------------------- tables
+
+    @Override
+    public String sqlName(TableLocation location) {
+        return PgIdentifiers.qualified(location);
+    }
+
+    @Override
+    public String quote(String identifier) {
+        return PgIdentifiers.quote(identifier);
+    }
+
+    @Override
+    public long writeArrow(TableLocation target, ArrowReader data, TableSpec spec) {
+        PgIdentifiers.checkLength("table", target.table(), this);
+        Schema schema;
+        try {
+            schema = data.getVectorSchemaRoot().getSchema();
+        } catch (IOException e) {
+            throw new StoreException(this + ": cannot read the Arrow schema for table " + target, e);
+        }
+        List<ArrowCopyColumns.Column> columns;
+        try {
+            columns = ArrowCopyColumns.columns(schema, target.toString());
+        } catch (StoreException e) {
+            throw StoreException.of(this + ": " + e.getMessage());
+        }
+        String name = sqlName(target);
+        List<String> definitions = new ArrayList<>();
+        for (ArrowCopyColumns.Column column : columns) {
+            definitions.add(quote(column.name()) + " " + column.sqlType());
+        }
+        String copySql = "COPY " + name + " (" + PgIdentifiers.columnList(columnNames(columns))
+                + ") FROM STDIN (FORMAT binary)";
+        return PgTx.run(pool, this, "write table " + target, t -> {
+            t.execute("DROP TABLE IF EXISTS " + name,
+                    "CREATE TABLE " + name + " (" + String.join(", ", definitions) + ")");
+            long rows = PgCopyWriter.copy(t.connection(), t.track(copySql), columns.size(), data);
+            addKeys(t, name, spec);
+            return rows;
+        });
+    }
+
+    @Override
+    public long writeSql(TableLocation target, String selectSql, TableSpec spec) {
+        PgIdentifiers.checkLength("table", target.table(), this);
+        String name = sqlName(target);
+        return PgTx.run(pool, this, "write table " + target + " from a query", t -> {
+            t.execute("DROP TABLE IF EXISTS " + name);
+            long rows = t.update("CREATE TABLE " + name + " AS " + selectSql);
+            addKeys(t, name, spec);
+            return rows;
+        });
+    }
+
+    @Override
+    public void copyTable(TableLocation source, TableLocation target, TableSpec spec) {
+        PgIdentifiers.checkLength("table", target.table(), this);
+        String from = sqlName(source);
+        String to = sqlName(target);
+        PgTx.run(pool, this, "copy table " + source + " to " + target, t -> {
+            t.execute("DROP TABLE IF EXISTS " + to,
+                    "CREATE TABLE " + to + " (LIKE " + from + ")",
+                    "INSERT INTO " + to + " SELECT * FROM " + from);
+            addKeys(t, to, spec);
+            return null;
+        });
+    }
+
+    private void addKeys(PgTx t, String name, TableSpec spec) throws SQLException {
+        if (!spec.primaryKey().isEmpty()) {
+            t.execute("ALTER TABLE " + name + " ADD PRIMARY KEY (" + PgIdentifiers.columnList(spec.primaryKey()) + ")");
+        }
+        for (List<String> index : spec.indexes()) {
+            t.execute("CREATE INDEX ON " + name + " (" + PgIdentifiers.columnList(index) + ")");
+        }
+    }
+
+    @Override
+    public ArrowReader readArrow(TableLocation source, BufferAllocator allocator, ReadOptions options) {
+        String columns = options.columns().isEmpty() ? "*" : PgIdentifiers.columnList(options.columns());
+        String sql = "SELECT " + columns + " FROM " + sqlName(source)
+                + (options.where() == null ? "" : " WHERE (" + options.where() + ")");
+        return PgArrowReader.open(pool, this, sql, allocator, options.batchRows());
+    }
+
+    @Override
+    public ArrowReader query(String sql, BufferAllocator allocator) {
+        return PgArrowReader.open(pool, this, sql, allocator, ReadOptions.DEFAULT_BATCH_ROWS);
+    }
+
+    @Override
+    public boolean exists(TableLocation location) {
+        return PgTx.run(pool, this, "look up table " + location, t -> !t.query(
+                PgCatalog.RELATION, rs -> true, location.schema(), location.table()).isEmpty());
+    }
+
+    @Override
+    public List<String> listTables(String schema) {
+        return PgTx.run(pool, this, "list the tables of schema " + schema,
+                t -> t.query(PgCatalog.RELATIONS, rs -> rs.getString(1), schema));
+    }
+
+    @Override
+    public long rowCount(TableLocation location) {
+        return PgTx.run(pool, this, "count the rows of " + location,
+                t -> t.query("SELECT count(*) FROM " + sqlName(location), rs -> rs.getLong(1)).get(0));
+    }
+
+    @Override
+    public void executeScript(String script) {
+        PgTx.run(pool, this, "run an SQL script", t -> {
+            t.execute(script);
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- cache metadata
+
+    @Override
+    public Optional<TaskRecord> findTask(String stage, String task, String cacheKey) {
+        return metadata.findTask(committedSchema(stage), task, cacheKey);
+    }
+
+    @Override
+    public List<TaskRecord> committedTasks(String stage) {
+        return metadata.committedTasks(committedSchema(stage));
+    }
+
+    @Override
+    public void recordTask(TaskRecord record) {
+        metadata.recordTask(committedSchema(record.stage()), record);
+    }
+
+    // ---------------------------------------------------------------- other instances
+
+    @Override
+    public Map<String, String> foreignStageTables(StoreSettings other, String stage) {
+        String schema = foreignSchema(other, stage);
+        List<String> tables = PgTx.run(pool, this, "list stage '" + stage + "' of instance '" + other.instanceName() + "'",
+                t -> schemaExists(t, schema) ? t.query(PgCatalog.RELATIONS, rs -> rs.getString(1), schema) : null);
+        if (tables == null) {
+            throw StoreException.of(this + ": stage '" + stage + "' of instance '" + other.instanceName()
+                    + "' has never been committed (schema " + schema + " does not exist); run that instance first");
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String table : tables) {
+            names.put(table, sqlName(new TableLocation(schema, table)));
+        }
+        return names;
+    }
+
+    @Override
+    public Optional<String> foreignStageVersion(StoreSettings other, String stage) {
+        return metadata.stageVersion(foreignSchema(other, stage));
+    }
+
+    /** The committed schema of {@code stage} in {@code other}, after checking this store can read it. */
+    private String foreignSchema(StoreSettings other, String stage) {
+        if (!KIND.equals(other.kind())) {
+            throw StoreException.of(this + ": cannot read stage '" + stage + "' of " + other
+                    + ": cross-instance reads need both instances in the same PostgreSQL database");
+        }
+        PgConnectionSettings theirs = PgConnectionSettings.from(other, env);
+        if (!theirs.sameDatabase(pool.settings())) {
+            throw StoreException.of(this + ": cannot read stage '" + stage + "' of " + other + ": it lives in "
+                    + theirs.address() + ", this instance in " + pool.settings().address()
+                    + "; instances must share a database for cross-instance reads (give them different"
+                    + " schema_prefix values in one database)");
+        }
+        return other.schemaPrefix() + stage + other.schemaSuffix();
+    }
+
+    private static boolean schemaExists(PgTx t, String schema) throws SQLException {
+        return !t.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?", rs -> true, schema).isEmpty();
+    }
+
+    private static List<String> columnNames(List<ArrowCopyColumns.Column> columns) {
+        return columns.stream().map(ArrowCopyColumns.Column::name).toList();
+    }
+
+    @Override
+    public LockManager locks() {
+        return locks;
+    }
+
+    @Override
+    public Map<String, String> describe() {
+        return Map.of("kind", KIND, "connection", settings.connectionName(), "server", pool.settings().address());
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return settings.toString();
+    }
+
+    /** Catalog queries. */
+    private static final class PgCatalog {
+        static final String FILTER = " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind IN ('r', 'v', 'm', 'p', 'f')";
+        static final String RELATION = "SELECT 1" + FILTER + " AND c.relname = ?";
+        static final String RELATIONS = "SELECT c.relname" + FILTER + " ORDER BY c.relname COLLATE \"C\"";
+    }
+}

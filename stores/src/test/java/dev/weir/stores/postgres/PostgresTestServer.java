@@ -1,0 +1,150 @@
+package dev.weir.stores.postgres;
+
+import com.typesafe.config.ConfigFactory;
+import dev.weir.engine.store.StoreSettings;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The PostgreSQL server the tests run against, found through the libpq variables ({@code PGHOST},
+ * {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}; {@code .ci/postgres.sh}
+ * sets them). Without a reachable server the tests are skipped — except under {@code CI=true}, where
+ * a missing server is a failure, so that CI cannot pass by skipping.
+ *
+ * <p>Test classes carry {@code @ExtendWith(PostgresTestServer.Required.class)} so that a missing server
+ * shows as skipped tests in the report, and call {@link #require()} to connect.
+ *
+ * <p>Each test class gets its own schema prefix (and so its own instance), dropped by {@link #dropAll()}.
+ */
+final class PostgresTestServer {
+
+    private final Map<String, String> env;
+    private final String prefix;
+
+    private PostgresTestServer(Map<String, String> env, String prefix) {
+        this.env = env;
+        this.prefix = prefix;
+    }
+
+    /** The server, or an aborted (skipped) test when there is none and this is not CI. */
+    static PostgresTestServer require() {
+        Map<String, String> env = System.getenv();
+        String address = env.getOrDefault("PGHOST", "localhost") + ":" + env.getOrDefault("PGPORT", "5432");
+        try (Connection ignored = connect(env)) {
+            return new PostgresTestServer(env, "w" + UUID.randomUUID().toString().substring(0, 8) + "_");
+        } catch (SQLException e) {
+            String message = "no PostgreSQL server reachable at " + address + " (" + e.getMessage()
+                    + "); run `source .ci/postgres.sh` first";
+            if ("true".equals(env.get("CI"))) {
+                Assertions.fail("CI=true: " + message, e);
+            }
+            Assumptions.abort(message);
+            throw new AssertionError("unreachable");
+        }
+    }
+
+    /** Skips a test class when no server is reachable, unless {@code CI=true} (then {@link #require()} fails it). */
+    static final class Required implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            Map<String, String> env = System.getenv();
+            if ("true".equals(env.get("CI"))) {
+                return ConditionEvaluationResult.enabled("CI=true: a missing PostgreSQL server fails the tests");
+            }
+            try (Connection ignored = connect(env)) {
+                return ConditionEvaluationResult.enabled("PostgreSQL reachable");
+            } catch (SQLException e) {
+                return ConditionEvaluationResult.disabled("no PostgreSQL server reachable (" + e.getMessage()
+                        + "); run `source .ci/postgres.sh` first");
+            }
+        }
+    }
+
+    /** A fresh instance prefix, for tests that need a second instance. */
+    String newPrefix() {
+        return "w" + UUID.randomUUID().toString().substring(0, 8) + "_";
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    Map<String, String> env() {
+        return env;
+    }
+
+    /** Settings of an instance named {@code instance}, with this class's prefix and {@code extra} arguments. */
+    StoreSettings settings(String instance, Map<String, Object> extra) {
+        return settings(instance, prefix, extra);
+    }
+
+    StoreSettings settings(String instance, String schemaPrefix, Map<String, Object> extra) {
+        Map<String, Object> args = new HashMap<>();
+        args.put("schema_prefix", schemaPrefix);
+        args.put("pool_size", 4);
+        args.putAll(extra);
+        return new StoreSettings(instance, instance + "_id", "postgres", "postgres",
+                ConfigFactory.parseMap(args, "test"), Path.of("target", "weir-test"), "test settings of " + instance);
+    }
+
+    /** Opens a store for this class's instance, connected through the PG* variables. */
+    PostgresTableStore open(String instance) {
+        PostgresTableStore store = PostgresTableStore.open(settings(instance, Map.of()), env);
+        store.init();
+        return store;
+    }
+
+    /** A plain JDBC connection, for checks behind the store's back. */
+    Connection connection() throws SQLException {
+        return connect(env);
+    }
+
+    /** Drops every schema created under the prefixes of this class, and their metadata rows. */
+    void dropAll(String... prefixes) throws SQLException {
+        List<String> all = new ArrayList<>(List.of(prefixes));
+        all.add(prefix);
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            for (String p : all) {
+                List<String> schemas = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, '"
+                        + p + "')")) {
+                    while (rs.next()) {
+                        schemas.add(rs.getString(1));
+                    }
+                }
+                for (String schema : schemas) {
+                    s.execute("DROP SCHEMA " + PgIdentifiers.quote(schema) + " CASCADE");
+                }
+                s.execute("DELETE FROM weir_metadata.tasks WHERE starts_with(schema_name, '" + p + "')");
+                s.execute("DELETE FROM weir_metadata.stages WHERE starts_with(schema_name, '" + p + "')");
+            }
+        }
+    }
+
+    private static Connection connect(Map<String, String> env) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", env.getOrDefault("PGUSER", System.getProperty("user.name")));
+        if (env.get("PGPASSWORD") != null) {
+            properties.setProperty("password", env.get("PGPASSWORD"));
+        }
+        properties.setProperty("connectTimeout", "5");
+        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
+                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", properties.getProperty("user"));
+        return DriverManager.getConnection(url, properties);
+    }
+}
