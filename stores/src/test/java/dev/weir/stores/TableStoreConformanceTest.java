@@ -70,6 +70,12 @@ public abstract class TableStoreConformanceTest {
         return written;
     }
 
+    /** Integral values as longs: a store that widens a type returns the same number in a wider class. */
+    protected static List<Object> widened(List<Object> values) {
+        return values.stream().map(v -> v instanceof Byte || v instanceof Short || v instanceof Integer
+                ? (Object) ((Number) v).longValue() : v).toList();
+    }
+
     /** Makes the store's metadata look written by another Weir version. */
     protected void corruptMetadataVersion(TableStore store) {
         store.executeScript("UPDATE weir_metadata.version SET version = 999");
@@ -145,15 +151,15 @@ public abstract class TableStoreConformanceTest {
                     "a timestamp with zone keeps a zone (the instant is what round-trips): " + fields.get(11));
             List<List<Object>> rows = rows(reader);
             assertEquals(3, rows.size());
-            assertEquals(List.of((byte) -128, (short) -32768, Integer.MIN_VALUE, Long.MIN_VALUE, 1.5f, Math.PI,
+            assertEquals(widened(List.of((byte) -128, (short) -32768, Integer.MIN_VALUE, Long.MIN_VALUE, 1.5f, Math.PI,
                     new BigDecimal("123456789.123"), true, "Zürich ✓", 
                     (int) java.time.LocalDate.of(1969, 12, 31).toEpochDay(),
-                    LocalDateTime.of(2023, 11, 14, 22, 13, 20, 123_456_000), 1_700_000_000_654_321L, "0x0001ff"),
-                    rows.get(0).stream().map(TableStoreConformanceTest::dateAsDays).toList());
-            assertEquals(List.of((byte) 127, (short) 32767, Integer.MAX_VALUE, Long.MAX_VALUE, -0.25f, -1e300,
+                    LocalDateTime.of(2023, 11, 14, 22, 13, 20, 123_456_000), 1_700_000_000_654_321L, "0x0001ff")),
+                    widened(rows.get(0).stream().map(TableStoreConformanceTest::dateAsDays).toList()));
+            assertEquals(widened(List.of((byte) 127, (short) 32767, Integer.MAX_VALUE, Long.MAX_VALUE, -0.25f, -1e300,
                     new BigDecimal("-0.001"), false, "", (int) java.time.LocalDate.of(2024, 2, 29).toEpochDay(),
-                    LocalDateTime.of(1969, 12, 31, 23, 59, 59, 999_999_000), 0L, "0x"),
-                    rows.get(1).stream().map(TableStoreConformanceTest::dateAsDays).toList());
+                    LocalDateTime.of(1969, 12, 31, 23, 59, 59, 999_999_000), 0L, "0x")),
+                    widened(rows.get(1).stream().map(TableStoreConformanceTest::dateAsDays).toList()));
             assertTrue(rows.get(2).stream().allMatch(v -> v == null), "third row is all nulls: " + rows.get(2));
         }
     }

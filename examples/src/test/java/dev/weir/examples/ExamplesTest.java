@@ -1,0 +1,135 @@
+package dev.weir.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.engine.Result;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.Weir;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.config.WeirConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The example flows end to end, as `weir run` runs them: on embedded DuckDB, and on PostgreSQL when a
+ * server is reachable through the PG* variables (under CI=true it must be).
+ */
+class ExamplesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void multiInstanceRunsFullThenMiniOnDuckDbAndReRunsFromTheCache() throws Exception {
+        runMultiInstance(config(dir, "duckdb_t_"), "duckdb");
+    }
+
+    @Test
+    void lazySqlRunsOnDuckDb() throws Exception {
+        WeirConfig config = config(dir, "duckdb_t_");
+        try (Weir weir = Weir.start()) {
+            Result result = run(weir, Examples.named("lazy-sql").orElseThrow(), config, config.instance("mini"));
+            assertEquals(4, result.count(TaskState.COMPLETED), result::toJson);
+        }
+    }
+
+    @Test
+    void multiInstanceRunsOnPostgres() throws Exception {
+        String prefix = "ex" + UUID.randomUUID().toString().substring(0, 6) + "_";
+        requirePostgres();
+        try {
+            runMultiInstance(config(dir, prefix), "postgres");
+        } finally {
+            dropSchemas(prefix);
+        }
+    }
+
+    private static void runMultiInstance(WeirConfig config, String tableStore) throws Exception {
+        ExampleFlow example = Examples.named("multi-instance").orElseThrow();
+        try (Weir weir = Weir.start()) {
+            InstanceConfig full = config.instance("full", false, tableStore);
+            InstanceConfig mini = config.instance("mini", false, tableStore);
+            Result fullRun = run(weir, example, config, full);
+            assertEquals(4, fullRun.count(TaskState.COMPLETED), fullRun::toJson);
+            Result miniRun = run(weir, example, config, mini);
+            assertEquals(TaskState.COMPLETED, miniRun.state("copy_filtered_inputs"));
+            Result again = run(weir, example, config, mini);
+            assertEquals(4, again.count(TaskState.CACHE_VALID), again::toJson);
+        }
+    }
+
+    private static Result run(Weir weir, ExampleFlow example, WeirConfig config, InstanceConfig instance) {
+        Result result = weir.run(example.create(config, instance), instance).toCompletableFuture().join();
+        assertTrue(result.successful(), result::toJson);
+        ByteArrayOutputStream shown = new ByteArrayOutputStream();
+        example.show(result, instance, new PrintStream(shown, true, StandardCharsets.UTF_8));
+        assertTrue(shown.size() > 0);
+        return result;
+    }
+
+    /** The examples' configuration, with its files under {@code dir} and schemas under {@code prefix}. */
+    private static WeirConfig config(Path dir, String prefix) throws IOException {
+        String text;
+        try (InputStream in = ExamplesTest.class.getResourceAsStream("/weir-examples.yaml")) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        return WeirConfig.loader().workingDirectory(dir)
+                .parseString(text.replace("\"{instance_id}_\"", "\"" + prefix + "{instance_id}_\"")
+                                .replace(".weir/", dir.resolve(".weir").toString() + "/"),
+                        WeirConfig.Syntax.YAML, "weir-examples.yaml");
+    }
+
+    private static void requirePostgres() {
+        try (Connection ignored = connect()) {
+            // reachable
+        } catch (SQLException e) {
+            String message = "no PostgreSQL server reachable through the PG* variables: " + e.getMessage();
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError("CI=true: " + message, e);
+            }
+            Assumptions.abort(message);
+        }
+    }
+
+    private static Connection connect() throws SQLException {
+        Map<String, String> env = System.getenv();
+        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
+                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", "postgres");
+        return DriverManager.getConnection(url, env.getOrDefault("PGUSER", System.getProperty("user.name")),
+                env.getOrDefault("PGPASSWORD", ""));
+    }
+
+    private static void dropSchemas(String prefix) throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            List<String> schemas = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, '"
+                    + prefix + "')")) {
+                while (rs.next()) {
+                    schemas.add(rs.getString(1));
+                }
+            }
+            for (String schema : schemas) {
+                s.execute("DROP SCHEMA \"" + schema.replace("\"", "\"\"") + "\" CASCADE");
+            }
+            s.execute("DELETE FROM weir_metadata.tasks WHERE starts_with(schema_name, '" + prefix + "')");
+            s.execute("DELETE FROM weir_metadata.stages WHERE starts_with(schema_name, '" + prefix + "')");
+        }
+    }
+}
