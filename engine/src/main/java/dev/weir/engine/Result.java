@@ -10,8 +10,12 @@ import java.util.Optional;
 /**
  * The outcome of a run: whether it succeeded, how each task ended, and the committed outputs, read
  * back with {@link #get(Ref, Class)}. Immutable, except that reading goes to the table store.
+ *
+ * <p>Inlined tables (handed between tasks in memory, never written to the store) are kept in memory by
+ * the result so that {@link #get} can read them; {@link #close()} frees them. Close a result before its
+ * engine.
  */
-public final class Result {
+public final class Result implements AutoCloseable {
 
     private final String flow;
     private final String instance;
@@ -136,8 +140,18 @@ public final class Result {
         return summary();
     }
 
+    /** Frees the inlined tables this result holds; reading them afterwards fails. Idempotent. */
+    @Override
+    public void close() {
+        reader.close();
+    }
+
     /** Reads committed outputs for {@link #get}; supplied by the engine. */
-    public interface Reader {
+    public interface Reader extends AutoCloseable {
         <T> T read(Ref ref, Class<T> type);
+
+        @Override
+        default void close() {
+        }
     }
 }

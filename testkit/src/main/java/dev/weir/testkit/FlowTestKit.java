@@ -47,6 +47,7 @@ public final class FlowTestKit implements AutoCloseable {
     private final Path dir;
     private final RootAllocator allocator = new RootAllocator();
     private final Weir weir;
+    private final List<Result> results = new ArrayList<>();
     private Duration timeout = Duration.ofMinutes(2);
 
     private FlowTestKit(ActorTestKit testKit, boolean ownsTestKit, Path dir) {
@@ -112,6 +113,7 @@ public final class FlowTestKit implements AutoCloseable {
                 break;
             }
         }
+        results.add(result);
         return new FlowRunRecord(result, events);
     }
 
@@ -130,12 +132,13 @@ public final class FlowTestKit implements AutoCloseable {
     }
 
     /**
-     * Closes the engine's stores, shuts down the actor test kit if the kit made it, and closes the
+     * Closes the results of its runs (freeing the inlined tables they kept), the engine's stores, shuts down the actor test kit if the kit made it, and closes the
      * allocator, which throws {@link IllegalStateException} when Arrow memory was leaked.
      */
     @Override
     public void close() {
         try {
+            results.forEach(Result::close);
             weir.close();
         } finally {
             if (ownsTestKit) {

@@ -91,6 +91,12 @@ public record InstanceConfig(
                 workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source);
     }
 
+    /** This instance with another interpretation of inline hints. */
+    public InstanceConfig withInline(InlineMode mode) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source);
+    }
+
     /** An attribute as a string, if set. */
     public Optional<String> attr(String path) {
         return attrs.hasPath(path) ? Optional.of(attrs.getString(path)) : Optional.empty();

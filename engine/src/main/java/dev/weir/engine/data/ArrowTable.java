@@ -72,6 +72,55 @@ public final class ArrowTable implements AutoCloseable {
         return schema;
     }
 
+    /**
+     * Moves this table's buffers to {@code allocator} (no copy of the data) and returns the new owner;
+     * this table is left closed. Used to hand data from a task's allocator to a longer-lived one.
+     */
+    public ArrowTable transferTo(BufferAllocator allocator) {
+        checkOpen();
+        List<VectorSchemaRoot> moved = new ArrayList<>(batches.size());
+        try {
+            for (VectorSchemaRoot batch : batches) {
+                List<org.apache.arrow.vector.FieldVector> vectors = new ArrayList<>();
+                for (org.apache.arrow.vector.FieldVector v : batch.getFieldVectors()) {
+                    org.apache.arrow.vector.util.TransferPair pair = v.getTransferPair(allocator);
+                    pair.transfer();
+                    vectors.add((org.apache.arrow.vector.FieldVector) pair.getTo());
+                }
+                VectorSchemaRoot target = new VectorSchemaRoot(batch.getSchema().getFields(), vectors, batch.getRowCount());
+                moved.add(target);
+            }
+        } catch (RuntimeException e) {
+            moved.forEach(VectorSchemaRoot::close);
+            throw e;
+        }
+        close();
+        return new ArrowTable(schema, moved);
+    }
+
+    /**
+     * Another owner of the same data: a table whose batches share this table's buffers through Arrow's
+     * reference counts (no copy). Each of the two can be closed independently; the memory is freed when
+     * the last one is closed. The view's vectors come from {@code allocator}.
+     */
+    public ArrowTable view(BufferAllocator allocator) {
+        checkOpen();
+        List<VectorSchemaRoot> shared = new ArrayList<>(batches.size());
+        try {
+            for (VectorSchemaRoot batch : batches) {
+                VectorSchemaRoot target = VectorSchemaRoot.create(schema, allocator);
+                shared.add(target);
+                try (ArrowRecordBatch record = new VectorUnloader(batch).getRecordBatch()) {
+                    new org.apache.arrow.vector.VectorLoader(target).load(record);
+                }
+            }
+        } catch (RuntimeException e) {
+            shared.forEach(VectorSchemaRoot::close);
+            throw e;
+        }
+        return new ArrowTable(schema, shared);
+    }
+
     /** The batches, still owned by this table. */
     public List<VectorSchemaRoot> batches() {
         checkOpen();

@@ -22,14 +22,41 @@ final class CommittedTables implements Result.Reader {
     private final Map<String, String> stageOf;
     private final Map<String, String> tableOf;
     private final Map<String, OutputSet> outputs;
+    private final Map<String, ArrowTable> inlined;
 
+    /** @param inlined views of the run's inlined tables, by producer and output; owned from now on */
     CommittedTables(RunServices services, InstanceConfig config, Map<String, String> stageOf,
-                    Map<String, String> tableOf, Map<String, OutputSet> outputs) {
+                    Map<String, String> tableOf, Map<String, OutputSet> outputs, Map<String, ArrowTable> inlined) {
         this.services = services;
         this.config = config;
         this.stageOf = Map.copyOf(stageOf);
         this.tableOf = Map.copyOf(tableOf);
         this.outputs = Map.copyOf(outputs);
+        this.inlined = new java.util.concurrent.ConcurrentHashMap<>(inlined);
+    }
+
+    /** Frees the inlined tables this result kept. */
+    @Override
+    public void close() {
+        inlined.values().forEach(ArrowTable::close);
+        inlined.clear();
+    }
+
+    private <T> T readInline(Ref ref, Class<T> type) {
+        ArrowTable table = inlined.get(LocalInlineHandOver.key(ref.task(), ref.output()));
+        if (table == null) {
+            throw new IllegalStateException(ref + " was inlined: handed to its consumers in memory and never written"
+                    + " to the table store, and this result holds no copy of it (the run took it from the cache, or"
+                    + " the result was closed). Run with inline force-false to keep it in the store.");
+        }
+        if (type == Rows.class) {
+            return type.cast(Rows.fromArrow(table));
+        }
+        if (type == ArrowTable.class) {
+            return type.cast(table.view(services.allocator()));
+        }
+        throw new IllegalArgumentException(ref + " is an inlined table held in memory; read it as Rows or ArrowTable,"
+                + " not " + type.getName());
     }
 
     @Override
@@ -43,6 +70,9 @@ final class CommittedTables implements Result.Reader {
                 throw new IllegalArgumentException(ref + " is the value " + output.value() + ", not a "
                         + type.getSimpleName(), e);
             }
+        }
+        if (output != null && output.kind() == OutputSet.Kind.INLINE) {
+            return readInline(ref, type);
         }
         if (output != null && output.kind() == OutputSet.Kind.BLOB) {
             byte[] bytes = new FileBlobStore(config.blobStoreDir()).read(ref.stage(), output.table(), false);

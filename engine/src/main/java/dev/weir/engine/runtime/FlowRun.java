@@ -83,6 +83,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private Plan plan;
     private BufferAllocator runAllocator;
     private TaskExecution execution;
+    private InlineHandOver inline;
     private final Map<String, TaskStatus> status = new LinkedHashMap<>();
     private final Map<String, OutputSet> outputs = new HashMap<>();
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
@@ -166,7 +167,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         plan = msg.prepare().plan();
         runAllocator = services.allocator().newChildAllocator("run-" + options.runId(), 0, Long.MAX_VALUE);
         execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()), runAllocator,
-                options.runId());
+                services.allocator(), options.runId());
+        inline = new LocalInlineHandOver(services.allocator(), true);
         emit(new RunEvent.RunStarted(options.runId(), flow.name(), config.instanceName(), plan.tasks().size(),
                 (int) plan.count(TaskPlan.Decision.RUN), (int) plan.count(TaskPlan.Decision.HIT)));
         for (TaskPlan task : plan.tasks().values()) {
@@ -210,6 +212,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         running--;
         seconds.merge(task.name(), outcome.seconds(), Double::sum);
         if (outcome.succeeded()) {
+            inline.offer(task.name(), outcome.inline(), readersInThisRun(task));
             TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
             settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
             return advance();
@@ -229,6 +232,22 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         settle(task.task(), TaskStatus.FAILED, TaskState.FAILED, task.reason(), null, outcome.error().getMessage());
         skipDownstream(task.name());
         return advance();
+    }
+
+    /** Per output of {@code producer}, the tasks still to run in this run that read it. */
+    private Map<String, java.util.Set<String>> readersInThisRun(TaskPlan producer) {
+        Map<String, java.util.Set<String>> readers = new HashMap<>();
+        for (TaskPlan t : plan.tasks().values()) {
+            if (t.decision() != TaskPlan.Decision.RUN || status.get(t.name()) != TaskStatus.PENDING) {
+                continue;
+            }
+            for (Ref ref : t.task().upstream()) {
+                if (ref.task().equals(producer.name())) {
+                    readers.computeIfAbsent(ref.output(), k -> new java.util.HashSet<>()).add(t.name());
+                }
+            }
+        }
+        return readers;
     }
 
     private Behavior<Command> onRetry(Retry msg) {
@@ -302,7 +321,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         List<InputSpec> inputs = new ArrayList<>();
         for (TaskDef.Input in : task.task().inputs()) {
             inputs.add(in.ref() == null
-                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant())
+                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant(), null)
                     : inputSpec(task, in));
         }
         status.put(task.name(), TaskStatus.RUNNING);
@@ -326,7 +345,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         }
         boolean inTransaction = producer.stage().equals(consumer.stage())
                 && status.get(producer.name()) == TaskStatus.SUCCEEDED && plan.touched().contains(producer.stage());
-        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null);
+        dev.weir.engine.data.ArrowTable data = output.kind() == OutputSet.Kind.INLINE
+                && consumer.decision() == TaskPlan.Decision.RUN ? inline.viewFor(producer.name(), ref.output()) : null;
+        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data);
     }
 
     private void endStages() {
@@ -380,6 +401,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private void settle(TaskDef task, TaskStatus taskStatus, TaskState state, String reason, OutputSet produced,
                         String error) {
         status.put(task.name(), taskStatus);
+        if (inline != null) {
+            inline.settled(task.name());
+        }
         if (produced != null) {
             outputs.put(task.name(), produced);
         }
@@ -439,9 +463,14 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 tables.put(task + "\u0000" + o.name(), o.table());
             }
         }));
+        Map<String, dev.weir.engine.data.ArrowTable> inlined = Map.of();
+        if (inline != null) {
+            inlined = inline.forResult();
+            inline.close();
+        }
         Result result = new Result(flow.name(), config.instanceName(), options.runId(), failures.isEmpty(), ordered, secs,
                 failures.isEmpty() ? null : failures.get(0),
-                new CommittedTables(services, config, plan == null ? Map.of() : stageOf(), tables, outputs));
+                new CommittedTables(services, config, plan == null ? Map.of() : stageOf(), tables, outputs, inlined));
         emit(new RunEvent.RunFinished(options.runId(), result.successful(), result.summary()));
         promise.complete(result);
         return Behaviors.stopped();

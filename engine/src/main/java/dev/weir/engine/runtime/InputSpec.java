@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param inTransaction true when the output is read from the stage's running transaction, false for
  *                      the committed stage
  * @param constant      the constant's value, when {@code output} is null
+ * @param inline        for an inlined output, this attempt's own view of the data (the attempt closes it)
  */
 record InputSpec(String name, Class<?> type, OutputSet.Output output, String producerStage, String producerTask,
-                 boolean inTransaction, Object constant) {
+                 boolean inTransaction, Object constant, dev.weir.engine.data.ArrowTable inline) {
 
     InputSpec {
         Objects.requireNonNull(name, "name is null");

@@ -66,7 +66,11 @@ public record OutputSet(String version, String cacheFnHash, String fullKey, List
         }
     }
 
-    public enum Kind { TABLE, BLOB, VALUE }
+    /**
+     * What an output became: a table in the store, a blob file, a JSON value, or a table handed to its
+     * consumers in memory and never written to the store (an inlined table).
+     */
+    public enum Kind { TABLE, BLOB, VALUE, INLINE }
 
     /**
      * One output.
@@ -90,6 +94,10 @@ public record OutputSet(String version, String cacheFnHash, String fullKey, List
 
         static Output table(String name, String table, long rows, dev.weir.engine.store.TableSpec spec) {
             return new Output(name, Kind.TABLE, table, null, rows, spec.primaryKey(), spec.indexes());
+        }
+
+        static Output inline(String name, String table, long rows) {
+            return new Output(name, Kind.INLINE, table, null, rows, null, null);
         }
 
         static Output blob(String name, String file) {

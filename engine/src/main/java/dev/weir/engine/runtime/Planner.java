@@ -40,6 +40,8 @@ import java.util.Set;
  */
 final class Planner {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Planner.class);
+
     private final Flow flow;
     private final InstanceConfig config;
     private final CacheValidation validation;
@@ -56,13 +58,82 @@ final class Planner {
         Set<String> selected = flow.select(only);
         Map<String, TaskPlan> plans = new LinkedHashMap<>();
         Map<String, Map<String, TaskRecord>> entries = new LinkedHashMap<>();
+        Map<Ref, List<TaskDef.Input>> consumers = consumers();
         for (TaskDef task : flow.tasks()) {
             Map<String, TaskRecord> stageEntries = entries.computeIfAbsent(task.stage(), this::committedEntries);
-            plans.put(task.name(), planTask(task, plans, selected.contains(task.name()), stageEntries, runId));
+            TaskPlan planned = planTask(task, plans, selected.contains(task.name()), stageEntries, runId);
+            plans.put(task.name(), withInlineable(planned, consumers));
         }
+        forceInlineProducers(plans);
         Set<String> touched = new LinkedHashSet<>();
         plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN).forEach(p -> touched.add(p.stage()));
         return new Plan(runId, flow, config, plans, touched, selected.size() < flow.tasks().size());
+    }
+
+    /** Who reads each output, by the input that binds it. */
+    private Map<Ref, List<TaskDef.Input>> consumers() {
+        Map<Ref, List<TaskDef.Input>> byRef = new LinkedHashMap<>();
+        for (TaskDef task : flow.tasks()) {
+            for (TaskDef.Input in : task.inputs()) {
+                if (in.ref() != null) {
+                    byRef.computeIfAbsent(in.ref(), r -> new ArrayList<>()).add(in);
+                }
+            }
+        }
+        return byRef;
+    }
+
+    private static final Set<Class<?>> ARROW_INPUT_TYPES = Set.of(dev.weir.engine.data.ArrowTable.class,
+            dev.weir.engine.data.Rows.class, org.apache.arrow.vector.ipc.ArrowReader.class);
+
+    /**
+     * The outputs of a task that may be inlined: read by at least one task, and only by Java code that
+     * takes Arrow data. A lazy or raw SQL consumer, or one asking for the SQL name, needs the table in
+     * the store, so the hint is rejected for that output.
+     */
+    private TaskPlan withInlineable(TaskPlan plan, Map<Ref, List<TaskDef.Input>> consumers) {
+        Set<String> inlineable = new LinkedHashSet<>();
+        for (String output : plan.task().outputs()) {
+            List<TaskDef.Input> readers = consumers.getOrDefault(new Ref(plan.stage(), plan.name(), output), List.of());
+            Optional<TaskDef> needsStore = flow.tasks().stream()
+                    .filter(t -> t.inputs().stream().anyMatch(in -> readers.contains(in)
+                            && (t.kind() != TaskDef.Kind.FUNCTION || !ARROW_INPUT_TYPES.contains(in.type()))))
+                    .findFirst();
+            if (readers.isEmpty()) {
+                continue;
+            }
+            if (needsStore.isPresent()) {
+                LOG.debug("Output '{}' of task '{}' is not inlined: consumer '{}' reads it inside the table store",
+                        output, plan.name(), needsStore.get().name());
+            } else {
+                inlineable.add(output);
+            }
+        }
+        return new TaskPlan(plan.task(), plan.decision(), plan.reason(), plan.positionKey(), plan.fullKey(),
+                plan.cacheFnHash(), plan.cached(), plan.lazyTables(), inlineable);
+    }
+
+    /**
+     * An inlined output is not in the store: a consumer that must run needs its producer to run again,
+     * even on a cache hit (pipedag #163). Walks the flow backwards so that forcing propagates up chains
+     * of inlined tasks. The forced task keeps its recorded key, so its other consumers stay valid.
+     */
+    private void forceInlineProducers(Map<String, TaskPlan> plans) {
+        List<TaskDef> tasks = new ArrayList<>(flow.tasks());
+        java.util.Collections.reverse(tasks);
+        for (TaskDef task : tasks) {
+            if (plans.get(task.name()).decision() != TaskPlan.Decision.RUN) {
+                continue;
+            }
+            for (Ref ref : task.upstream()) {
+                TaskPlan producer = plans.get(ref.task());
+                boolean inlined = producer.cached() != null && producer.cached().output(ref.output())
+                        .map(o -> o.kind() == OutputSet.Kind.INLINE).orElse(false);
+                if (inlined && producer.decision() != TaskPlan.Decision.RUN) {
+                    plans.put(producer.name(), producer.forcedBy(task.name()));
+                }
+            }
+        }
     }
 
     /** The committed cache entries of a stage by task and position key; one store round trip per stage. */
@@ -148,7 +219,7 @@ final class Planner {
         String fullKey = valid != null ? valid.fullKey()
                 : reason.startsWith("forced") ? CacheKeys.hash(positionKey, version, cacheFnHash, runId)
                 : CacheKeys.hash(positionKey, version, cacheFnHash);
-        return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash, valid, lazyTables);
+        return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash, valid, lazyTables, Set.of());
     }
 
     private String cacheFunctionHash(TaskDef task) {

@@ -36,6 +36,8 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
         this.task = task;
         this.inputs = inputs;
         this.allocator = allocator;
+        // the attempt owns its views of inlined inputs whether or not the task reads them
+        inputs.stream().filter(in -> in.inline() != null).forEach(in -> handedOut.add(in.inline()));
     }
 
     @Override
@@ -70,6 +72,7 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
         }
         return switch (in.output().kind()) {
             case TABLE -> type.cast(readTable(in, type));
+            case INLINE -> type.cast(readInline(in, type));
             case VALUE -> convert(name, in.output().value(), type);
             case BLOB -> readBlob(in, type);
         };
@@ -99,6 +102,26 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
         }
         throw new IllegalArgumentException("input '" + in.name() + "' is a table; ask for it as ArrowTable, Rows,"
                 + " ArrowReader or String (its SQL name), not " + type.getName());
+    }
+
+    /** An inlined table: this attempt's view of the producer's data, never read from the store. */
+    private Object readInline(InputSpec in, Class<?> type) {
+        if (in.inline() == null) {
+            throw new IllegalStateException("input '" + in.name() + "' was inlined by task '" + in.producerTask()
+                    + "' but its data is not in memory; this is a bug in the run's planning");
+        }
+        ArrowTable data = in.inline();
+        if (type == ArrowTable.class) {
+            return data;
+        }
+        if (type == Rows.class) {
+            return Rows.fromArrow(data);
+        }
+        if (type == ArrowReader.class) {
+            return own(data.reader(allocator));
+        }
+        throw new IllegalArgumentException("input '" + in.name() + "' is an inlined table; ask for it as ArrowTable,"
+                + " Rows or ArrowReader, not " + type.getName());
     }
 
     private <T> T readBlob(InputSpec in, Class<T> type) {

@@ -41,29 +41,39 @@ final class TaskExecution {
     private final TableStore store;
     private final FileBlobStore blobs;
     private final BufferAllocator runAllocator;
+    private final BufferAllocator inlineAllocator;
     private final String runId;
 
+    /**
+     * @param runAllocator    the run's allocator; each attempt takes a child of it
+     * @param inlineAllocator where inlined tables are moved to: it outlives the run, since the run's
+     *                        {@code Result} may keep them
+     */
     TaskExecution(Flow flow, InstanceConfig config, TableStore store, FileBlobStore blobs,
-                  BufferAllocator runAllocator, String runId) {
+                  BufferAllocator runAllocator, BufferAllocator inlineAllocator, String runId) {
         this.flow = flow;
         this.config = config;
         this.store = store;
         this.blobs = blobs;
         this.runAllocator = runAllocator;
+        this.inlineAllocator = inlineAllocator;
         this.runId = runId;
     }
 
     TaskOutcome execute(TaskPlan plan, List<InputSpec> inputs, int attempt) {
         long start = System.nanoTime();
         TaskDef task = plan.task();
+        Map<String, ArrowTable> inlined = new LinkedHashMap<>();
         try {
-            OutputSet outputs = plan.decision() == TaskPlan.Decision.HIT ? carryForward(plan) : run(plan, inputs, attempt);
+            OutputSet outputs = plan.decision() == TaskPlan.Decision.HIT ? carryForward(plan)
+                    : run(plan, inputs, attempt, inlined);
             store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), outputs.toJson(), runId,
                     Instant.now()));
-            return new TaskOutcome(task.name(), outputs, null, false, seconds(start));
+            return new TaskOutcome(task.name(), outputs, null, false, seconds(start), inlined);
         } catch (Throwable e) {
+            inlined.values().forEach(ArrowTable::close);
             boolean transientFailure = e instanceof StoreException se && se.isTransient();
-            return new TaskOutcome(task.name(), null, failure(task, e), transientFailure, seconds(start));
+            return new TaskOutcome(task.name(), null, failure(task, e), transientFailure, seconds(start), null);
         }
     }
 
@@ -78,7 +88,8 @@ final class TaskExecution {
         return plan.cached();
     }
 
-    private OutputSet run(TaskPlan plan, List<InputSpec> inputs, int attempt) throws Exception {
+    private OutputSet run(TaskPlan plan, List<InputSpec> inputs, int attempt, Map<String, ArrowTable> inlined)
+            throws Exception {
         TaskDef task = plan.task();
         String name = "task-" + task.name() + "-" + attempt;
         try (BufferAllocator allocator = runAllocator.newChildAllocator(name, 0, Long.MAX_VALUE);
@@ -89,7 +100,14 @@ final class TaskExecution {
                     Object returned = task.function().call(ctx);
                     Map<String, Object> matched = matchOutputs(task, returned);
                     for (Map.Entry<String, Object> e : matched.entrySet()) {
-                        outputs.add(materializeOutput(task, e.getKey(), e.getValue(), allocator));
+                        if (e.getValue() instanceof Table table && inlines(plan, e.getKey(), table)) {
+                            ArrowTable data = inMemory(table.payload());
+                            inlined.put(e.getKey(), data);
+                            String tableName = table.name() != null ? table.name() : e.getKey();
+                            outputs.add(OutputSet.Output.inline(e.getKey(), tableName, data.rowCount()));
+                        } else {
+                            outputs.add(materializeOutput(task, e.getKey(), e.getValue(), allocator));
+                        }
                     }
                 }
                 case LAZY -> {
@@ -109,6 +127,35 @@ final class TaskExecution {
             }
             return new OutputSet(task.version(), plan.cacheFnHash(), plan.fullKey(), outputs, ctx.extraTables());
         }
+    }
+
+    /**
+     * Whether an output is handed to its consumers in memory: the planner found every consumer able to
+     * take Arrow data, the payload is data (not a query), and the instance's inline mode and the
+     * table's hint agree (seed 000: default-* applies to tables without a hint, force-* overrides them).
+     */
+    private boolean inlines(TaskPlan plan, String output, Table table) {
+        if (!plan.inlineable().contains(output) || table.payload() instanceof Sql) {
+            return false;
+        }
+        Boolean hint = table.inlineHint();
+        return switch (config.inline()) {
+            case FORCE_TRUE -> true;
+            case FORCE_FALSE -> false;
+            case DEFAULT_TRUE -> hint == null || hint;
+            case DEFAULT_FALSE -> hint != null && hint;
+        };
+    }
+
+    /** The payload as an Arrow table of the inline allocator, outliving this task's allocator. */
+    private ArrowTable inMemory(Object payload) {
+        if (payload instanceof ArrowTable arrow) {
+            return arrow.transferTo(inlineAllocator);
+        }
+        if (payload instanceof VectorSchemaRoot root) {
+            return ArrowTable.of(root).transferTo(inlineAllocator);
+        }
+        return ((Rows) payload).toArrow(inlineAllocator);
     }
 
     private static Map<String, Object> matchOutputs(TaskDef task, Object returned) {

@@ -16,14 +16,23 @@ import java.util.Objects;
  * @param cacheFnHash the cache function's hash for this run ("" without one)
  * @param cached      the cache entry's outputs, for hits (and selected-out tasks with a valid entry)
  * @param lazyTables  for lazy tasks, what the function returned, with input names as placeholders
+ * @param inlineable  the outputs that may be handed over in memory: every consumer is Java code reading
+ *                    Arrow (not a lazy or raw SQL task, not a task asking for the table's SQL name)
  */
 public record TaskPlan(TaskDef task, Decision decision, String reason, String positionKey, String fullKey,
-                       String cacheFnHash, OutputSet cached, List<Table> lazyTables) {
+                       String cacheFnHash, OutputSet cached, List<Table> lazyTables, java.util.Set<String> inlineable) {
 
     public TaskPlan {
         Objects.requireNonNull(task, "task is null");
         Objects.requireNonNull(decision, "decision is null");
         lazyTables = lazyTables == null ? List.of() : List.copyOf(lazyTables);
+        inlineable = inlineable == null ? java.util.Set.of() : java.util.Set.copyOf(inlineable);
+    }
+
+    /** This plan, run after all: a consumer of one of its inlined outputs must run. */
+    TaskPlan forcedBy(String consumer) {
+        return new TaskPlan(task, Decision.RUN, "inline-producer-for " + consumer, positionKey, fullKey, cacheFnHash,
+                cached, lazyTables, inlineable);
     }
 
     public String name() {

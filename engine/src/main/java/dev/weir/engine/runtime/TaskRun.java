@@ -29,7 +29,7 @@ final class TaskRun extends AbstractBehavior<TaskRun.Command> {
         return Behaviors.setup(ctx -> {
             ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> execution.execute(plan, inputs, attempt), blocking),
                     (outcome, error) -> new Finished(outcome != null ? outcome
-                            : new TaskOutcome(plan.name(), null, error, false, 0)));
+                            : new TaskOutcome(plan.name(), null, error, false, 0, null)));
             return new TaskRun(ctx, stage);
         });
     }

@@ -120,7 +120,8 @@ public final class WeirCommand implements Callable<Integer> {
             try (Weir weir = Weir.start()) {
                 ActorRef<RunEvent> printer = weir.system().systemActorOf(
                         ProgressPrinter.create(new java.io.PrintStream(System.out, true)), "progress", Props.empty());
-                Result result = weir.run(built, instanceConfig, options.listener(printer)).toCompletableFuture().join();
+                try (Result result = weir.run(built, instanceConfig, options.listener(printer)).toCompletableFuture()
+                        .join()) {
                 out.flush();
                 Thread.sleep(50); // let the printer write its last lines before the summary
                 if (report != null) {
@@ -135,6 +136,7 @@ public final class WeirCommand implements Callable<Integer> {
                 }
                 System.out.println(result.summary());
                 return result.successful() ? 0 : 1;
+                }
             }
         }
     }
