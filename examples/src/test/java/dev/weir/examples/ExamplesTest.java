@@ -51,6 +51,18 @@ class ExamplesTest {
     }
 
     @Test
+    void inlineChainRunsOnDuckDbAndItsSummaryIsTheOnlyTableWritten() throws Exception {
+        WeirConfig config = config(dir, "duckdb_t_");
+        try (Weir weir = Weir.start()) {
+            Result result = run(weir, Examples.named("inline").orElseThrow(), config, config.instance("mini"));
+            assertEquals(4, result.count(TaskState.COMPLETED), result::toJson);
+            assertTrue(result.get(new dev.weir.engine.Ref("sensors", "summary", "summary"), String.class)
+                    .contains("summary"));
+            result.close();
+        }
+    }
+
+    @Test
     void multiInstanceRunsOnPostgres() throws Exception {
         String prefix = "ex" + UUID.randomUUID().toString().substring(0, 6) + "_";
         requirePostgres();

@@ -95,6 +95,19 @@ public final class FlowTestKit implements AutoCloseable {
                 false, "FlowTestKit instance '" + name + "'");
     }
 
+    /**
+     * An instance on the PostgreSQL server named by the libpq variables ({@code PGHOST}, {@code PGPORT},
+     * {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}), isolated by the schema prefix
+     * {@code <name>_<random>_}, so repeated test runs never see each other's stages.
+     */
+    public InstanceConfig postgresInstance(String name) {
+        String prefix = name + "_" + java.util.UUID.randomUUID().toString().substring(0, 8) + "_";
+        StoreSettings postgres = new StoreSettings(name, name, "postgres", "postgres",
+                ConfigFactory.parseMap(Map.of("schema_prefix", prefix)), dir.resolve(name),
+                "FlowTestKit PostgreSQL instance '" + name + "'");
+        return instance(name).withTableStoreSettings(postgres);
+    }
+
     /** Runs the whole flow and waits for its result. */
     public FlowRunRecord run(Flow flow, InstanceConfig instance) {
         return run(flow, instance, RunOptions.defaults());

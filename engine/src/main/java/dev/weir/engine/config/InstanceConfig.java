@@ -79,6 +79,14 @@ public record InstanceConfig(
                 source);
     }
 
+    /** This instance on a table store given by its settings (e.g. one built in a test). */
+    public InstanceConfig withTableStoreSettings(StoreSettings settings) {
+        Map<String, StoreSettings> all = new java.util.LinkedHashMap<>(tableStores);
+        all.put(settings.connectionName(), settings);
+        return new InstanceConfig(pipelineName, instanceName, instanceId, settings, all, blobStoreDir, workDir,
+                cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source);
+    }
+
     /** This instance with other cache validation settings (e.g. from the command line). */
     public InstanceConfig withCacheValidation(CacheValidation validation) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
