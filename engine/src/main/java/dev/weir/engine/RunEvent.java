@@ -23,6 +23,11 @@ public sealed interface RunEvent {
     record TaskFinished(String runId, TaskResult result) implements RunEvent {
     }
 
+    /** A chunk of a batched task was uploaded: {@code done} of {@code total}, {@code rows} rows so far. */
+    record ChunkFinished(String runId, String stage, String task, int done, int total, long rows, double seconds)
+            implements RunEvent {
+    }
+
     record StageCommitted(String runId, String stage) implements RunEvent {
     }
 

@@ -29,6 +29,7 @@ public final class TaskBuilder {
     private final List<TaskDef.Input> inputs = new ArrayList<>();
     private final List<String> outputs = new ArrayList<>();
     private InstanceConfig sourceInstance;
+    private dev.weir.engine.batch.InvocationHook invocation;
     private String sourceStage;
     private boolean built;
 
@@ -105,6 +106,16 @@ public final class TaskBuilder {
         return this;
     }
 
+    /**
+     * Splits the task into chunks (pipedag #205): each chunk reads only its rows of the inputs, calls the
+     * task and uploads its output; chunks run in parallel with bounded memory, and the output is built
+     * from the chunk tables. E.g. {@code .batched(Batched.hashOf("customer_id", 50))}.
+     */
+    public TaskBuilder batched(dev.weir.engine.batch.InvocationHook hook) {
+        this.invocation = Objects.requireNonNull(hook, "hook is null");
+        return this;
+    }
+
     /** Defines the task's body and adds it to the flow. */
     public TaskHandle produces(TaskFunction function) {
         Objects.requireNonNull(function, "function is null");
@@ -163,8 +174,12 @@ public final class TaskBuilder {
         }
         built = true;
         List<String> declared = outputs.isEmpty() && kind != TaskDef.Kind.RAW_SQL ? List.of(name) : outputs;
+        if (invocation != null && kind != TaskDef.Kind.FUNCTION) {
+            throw new FlowDefinitionException(flow.name(), stage, name, "only Java tasks can be batched; lazy and raw"
+                    + " SQL tasks already run inside the store");
+        }
         TaskDef def = new TaskDef(stage, name, kind, version, cache, inputs, declared, function, script,
-                sourceInstance, sourceStage);
+                sourceInstance, sourceStage, invocation);
         flow.add(def);
         return new TaskHandle(def);
     }

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param rawScript      the SQL script of a raw SQL task, or null
  * @param sourceInstance the instance whose committed stage this task reads, or null
  * @param sourceStage    the stage of {@code sourceInstance} it reads, or null
+ * @param invocation     how the task is called: null for once, or a hook splitting it into chunks
  */
 public record TaskDef(
         String stage,
@@ -30,7 +31,15 @@ public record TaskDef(
         TaskFunction function,
         String rawScript,
         InstanceConfig sourceInstance,
-        String sourceStage) {
+        String sourceStage,
+        dev.weir.engine.batch.InvocationHook invocation) {
+
+    /** A task called once per run. */
+    public TaskDef(String stage, String name, Kind kind, String version, CacheFunction cache, List<Input> inputs,
+                   List<String> outputs, TaskFunction function, String rawScript, InstanceConfig sourceInstance,
+                   String sourceStage) {
+        this(stage, name, kind, version, cache, inputs, outputs, function, rawScript, sourceInstance, sourceStage, null);
+    }
 
     public TaskDef {
         Objects.requireNonNull(stage, "stage is null");
@@ -41,11 +50,20 @@ public record TaskDef(
         if (kind == Kind.RAW_SQL ? rawScript == null : function == null) {
             throw new IllegalArgumentException("task '" + name + "' has no body");
         }
+        if (invocation != null && kind != Kind.FUNCTION) {
+            throw new IllegalArgumentException("task '" + name + "': only Java tasks can be batched; a " + kind
+                    + " task already runs inside the store");
+        }
     }
 
     /** The task's input named {@code inputName}, if any. */
     public java.util.Optional<Input> input(String inputName) {
         return inputs.stream().filter(i -> i.name().equals(inputName)).findFirst();
+    }
+
+    /** True when an invocation hook splits the task into chunks. */
+    public boolean batched() {
+        return invocation != null;
     }
 
     /** The tasks this task reads from. */

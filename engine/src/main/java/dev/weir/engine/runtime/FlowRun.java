@@ -185,7 +185,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             if (plan.touched().contains(stage.name())) {
                 stages.put(stage.name(), StageStatus.BEGINNING);
                 stageRuns.put(stage.name(), getContext().spawn(
-                        StageRun.create(stage.name(), services, execution, getContext().getSelf()),
+                        StageRun.create(stage.name(), services, execution, getContext().getSelf(), options.listener()),
                         "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8)));
             } else {
                 stages.put(stage.name(), StageStatus.UNTOUCHED);
@@ -321,7 +321,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         List<InputSpec> inputs = new ArrayList<>();
         for (TaskDef.Input in : task.task().inputs()) {
             inputs.add(in.ref() == null
-                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant(), null)
+                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant(), null, null)
                     : inputSpec(task, in));
         }
         status.put(task.name(), TaskStatus.RUNNING);
@@ -347,7 +347,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 && status.get(producer.name()) == TaskStatus.SUCCEEDED && plan.touched().contains(producer.stage());
         dev.weir.engine.data.ArrowTable data = output.kind() == OutputSet.Kind.INLINE
                 && consumer.decision() == TaskPlan.Decision.RUN ? inline.viewFor(producer.name(), ref.output()) : null;
-        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data);
+        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data, null);
     }
 
     private void endStages() {

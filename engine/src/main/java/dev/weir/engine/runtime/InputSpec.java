@@ -15,9 +15,15 @@ import java.util.Objects;
  *                      the committed stage
  * @param constant      the constant's value, when {@code output} is null
  * @param inline        for an inlined output, this attempt's own view of the data (the attempt closes it)
+ * @param where         an SQL predicate restricting the rows read (a chunk of a batched task), or null
  */
 record InputSpec(String name, Class<?> type, OutputSet.Output output, String producerStage, String producerTask,
-                 boolean inTransaction, Object constant, dev.weir.engine.data.ArrowTable inline) {
+                 boolean inTransaction, Object constant, dev.weir.engine.data.ArrowTable inline, String where) {
+
+    /** This input restricted to the rows matching {@code predicate} (null: all rows). */
+    InputSpec where(String predicate) {
+        return new InputSpec(name, type, output, producerStage, producerTask, inTransaction, constant, inline, predicate);
+    }
 
     InputSpec {
         Objects.requireNonNull(name, "name is null");

@@ -97,7 +97,8 @@ final class Planner {
             List<TaskDef.Input> readers = consumers.getOrDefault(new Ref(plan.stage(), plan.name(), output), List.of());
             Optional<TaskDef> needsStore = flow.tasks().stream()
                     .filter(t -> t.inputs().stream().anyMatch(in -> readers.contains(in)
-                            && (t.kind() != TaskDef.Kind.FUNCTION || !ARROW_INPUT_TYPES.contains(in.type()))))
+                            && (t.kind() != TaskDef.Kind.FUNCTION || t.batched()
+                            || !ARROW_INPUT_TYPES.contains(in.type()))))
                     .findFirst();
             if (readers.isEmpty()) {
                 continue;
@@ -171,6 +172,10 @@ final class Planner {
             }
         } else if (task.kind() == TaskDef.Kind.RAW_SQL) {
             parts.add(task.rawScript());
+        }
+        if (task.batched()) {
+            parts.add("BATCHED");
+            parts.add(task.invocation().describe());
         }
         String positionKey = CacheKeys.hash(parts.toArray(String[]::new));
         boolean hasCacheFn = task.cache() != null || task.sourceInstance() != null;

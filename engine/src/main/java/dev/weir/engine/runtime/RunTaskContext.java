@@ -31,7 +31,16 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
     private final List<AutoCloseable> handedOut = new ArrayList<>();
     private final List<OutputSet.Output> extraTables = new ArrayList<>();
 
+    private final boolean chunk;
+
     RunTaskContext(TaskExecution execution, TaskDef task, List<InputSpec> inputs, BufferAllocator allocator) {
+        this(execution, task, inputs, allocator, false);
+    }
+
+    /** @param chunk true for one chunk of a batched task, which cannot materialize tables of its own */
+    RunTaskContext(TaskExecution execution, TaskDef task, List<InputSpec> inputs, BufferAllocator allocator,
+                   boolean chunk) {
+        this.chunk = chunk;
         this.execution = execution;
         this.task = task;
         this.inputs = inputs;
@@ -80,18 +89,19 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
 
     private Object readTable(InputSpec in, Class<?> type) {
         TableLocation location = location(in);
+        ReadOptions options = in.where() == null ? ReadOptions.ALL : ReadOptions.ALL.where(in.where());
         if (type == ArrowReader.class) {
-            return own(execution.store().readArrow(location, allocator, ReadOptions.ALL));
+            return own(execution.store().readArrow(location, allocator, options));
         }
         if (type == ArrowTable.class) {
-            try (ArrowReader reader = execution.store().readArrow(location, allocator, ReadOptions.ALL)) {
+            try (ArrowReader reader = execution.store().readArrow(location, allocator, options)) {
                 return own(ArrowTable.readAll(reader, allocator));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot close the reader of " + location, e);
             }
         }
         if (type == Rows.class) {
-            try (ArrowReader reader = execution.store().readArrow(location, allocator, ReadOptions.ALL)) {
+            try (ArrowReader reader = execution.store().readArrow(location, allocator, options)) {
                 return Rows.fromArrow(reader);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot close the reader of " + location, e);
@@ -165,6 +175,10 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
 
     @Override
     public String materialize(Table table) {
+        if (chunk) {
+            throw new UnsupportedOperationException("a chunk of a batched task cannot materialize tables of its own;"
+                    + " return them as outputs, which the engine assembles from all chunks");
+        }
         if (table.name() == null) {
             throw new IllegalArgumentException("a table materialized inside a task needs a name: Table.of(data, \"name\")");
         }

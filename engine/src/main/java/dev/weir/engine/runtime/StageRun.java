@@ -56,21 +56,23 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final RunServices services;
     private final TaskExecution execution;
     private final ActorRef<FlowRun.Command> flowRun;
+    private final ActorRef<dev.weir.engine.RunEvent> listener;
 
     static Behavior<Command> create(String stage, RunServices services, TaskExecution execution,
-                                    ActorRef<FlowRun.Command> flowRun) {
+                                    ActorRef<FlowRun.Command> flowRun, ActorRef<dev.weir.engine.RunEvent> listener) {
         return Behaviors.setup(ctx -> {
             ctx.pipeToSelf(CompletableFuture.runAsync(() -> {
                 execution.store().beginStage(stage);
                 execution.blobs().begin(stage);
             }, services.blocking()), (ok, error) -> new Begun(error));
-            return new StageRun(ctx, stage, services, execution, flowRun);
+            return new StageRun(ctx, stage, services, execution, flowRun, listener);
         });
     }
 
     private StageRun(ActorContext<Command> context, String stage, RunServices services, TaskExecution execution,
-                     ActorRef<FlowRun.Command> flowRun) {
+                     ActorRef<FlowRun.Command> flowRun, ActorRef<dev.weir.engine.RunEvent> listener) {
         super(context);
+        this.listener = listener;
         this.stage = stage;
         this.services = services;
         this.execution = execution;
@@ -96,8 +98,14 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
 
     private Behavior<Command> onRunTask(RunTask msg) {
         String name = "task-" + URLEncoder.encode(msg.plan().name(), StandardCharsets.UTF_8) + "-" + msg.attempt();
-        getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(), msg.attempt(), services.blocking(),
-                getContext().getSelf()), name);
+        if (msg.plan().task().batched() && msg.plan().decision() == TaskPlan.Decision.RUN) {
+            getContext().spawn(BatchedTaskRun.create(new ChunkExecution(execution, msg.plan(), msg.inputs()),
+                    ChunkPlacement.local(services.blocking()), services.blocking(), execution.config().retry(),
+                    getContext().getSelf(), listener, execution.runId()), name);
+        } else {
+            getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(), msg.attempt(), services.blocking(),
+                    getContext().getSelf()), name);
+        }
         return this;
     }
 

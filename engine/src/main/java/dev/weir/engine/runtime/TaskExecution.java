@@ -254,6 +254,14 @@ final class TaskExecution {
         return store;
     }
 
+    BufferAllocator runAllocator() {
+        return runAllocator;
+    }
+
+    String runId() {
+        return runId;
+    }
+
     FileBlobStore blobs() {
         return blobs;
     }

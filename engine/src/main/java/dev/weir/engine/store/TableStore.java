@@ -111,6 +111,18 @@ public interface TableStore extends AutoCloseable {
     /** Runs a query and streams its result as Arrow batches; the caller closes the reader. */
     ArrowReader query(String sql, BufferAllocator allocator);
 
+    /** Drops a table if it exists. */
+    default void dropTable(TableLocation location) {
+        executeScript("DROP TABLE IF EXISTS " + sqlName(location));
+    }
+
+    /**
+     * An SQL expression of this dialect that puts each row in one of {@code buckets} buckets
+     * ({@code 0 .. buckets-1}) by a stable hash of {@code columns}: equal values always land in the same
+     * bucket, in every query of this store. Batched tasks split their inputs with it.
+     */
+    String bucketExpression(List<String> columns, int buckets);
+
     /** True when the table (or view) exists. */
     boolean exists(TableLocation location);
 

@@ -154,6 +154,16 @@ public final class DuckDbTableStore implements TableStore {
                 Long.parseLong(database.strings(connection, "cannot count rows of " + location, sql).get(0)));
     }
 
+    /** DuckDB's {@code hash()} of the row of grouping columns, a stable 64-bit hash. */
+    @Override
+    public String bucketExpression(List<String> columns, int buckets) {
+        if (buckets < 1 || columns.isEmpty()) {
+            throw new IllegalArgumentException("a bucket expression needs columns and at least one bucket");
+        }
+        String cols = String.join(", ", columns.stream().map(DuckDbSql::quote).toList());
+        return "CAST(hash(" + cols + ") % " + buckets + " AS INTEGER)";
+    }
+
     @Override
     public void executeScript(String script) {
         database.inTransaction("script failed", connection -> {

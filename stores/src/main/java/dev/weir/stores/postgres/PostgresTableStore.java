@@ -248,6 +248,22 @@ final class PostgresTableStore implements TableStore {
                 t -> t.query("SELECT count(*) FROM " + sqlName(location), rs -> rs.getLong(1)).get(0));
     }
 
+    /**
+     * PostgreSQL's {@code hashtextextended} of the grouping columns' text form: stable across sessions
+     * and servers of one major version.
+     */
+    @Override
+    public String bucketExpression(List<String> columns, int buckets) {
+        if (buckets < 1 || columns.isEmpty()) {
+            throw new IllegalArgumentException("a bucket expression needs columns and at least one bucket");
+        }
+        String row = String.join(" || chr(1) || ", columns.stream()
+                .map(c -> "coalesce(" + PgIdentifiers.quote(c) + "::text, chr(2))").toList());
+        // mod of a negative hash is negative; shift it into 0..buckets-1 (abs() would overflow on the minimum)
+        String hash = "mod(hashtextextended(" + row + ", 0), " + buckets + ")";
+        return "CAST(mod(" + hash + " + " + buckets + ", " + buckets + ") AS integer)";
+    }
+
     @Override
     public void executeScript(String script) {
         PgTx.run(pool, this, "run an SQL script", t -> {

@@ -1,0 +1,21 @@
+package dev.weir.engine.batch;
+
+import java.util.Objects;
+
+/**
+ * One slice of a batched task.
+ *
+ * @param index     the chunk's position, 0-based; chunk tables and chunk cache entries are named by it
+ * @param predicate an SQL predicate (in the store's dialect) selecting the chunk's rows of each input,
+ *                  pushed into the dematerializing query; null reads inputs whole
+ * @param label     a short description for progress and the run report, e.g. {@code bucket 3 of 50}
+ */
+public record Chunk(int index, String predicate, String label) {
+
+    public Chunk {
+        if (index < 0) {
+            throw new IllegalArgumentException("a chunk index cannot be negative: " + index);
+        }
+        Objects.requireNonNull(label, "label is null");
+    }
+}

@@ -1,0 +1,60 @@
+package dev.weir.engine.batch;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * How a task is called (pipedag #205). The default calls it once; a hook splits it into chunks, each
+ * of which dematerializes only its rows of the inputs, calls the task, and uploads its output as a
+ * chunk table; the engine runs the chunks in parallel and then finalizes the output from the chunk
+ * tables. A hook speaks to the four concerns of the seed: {@link #prepare} the chunks, the engine's
+ * parallel loop over them, {@link #restrict} feeding each chunk's predicate to dematerialization, and
+ * {@link #finalizeQuery} building the output.
+ *
+ * <p>Hooks are immutable and thread-safe: the engine calls them from the blocking dispatcher.
+ */
+public interface InvocationHook {
+
+    /**
+     * A stable description of the chunking configuration (e.g. {@code hash(customer_id) % 50}). It
+     * joins the task's cache key, so a change of chunking reruns the task.
+     */
+    String describe();
+
+    /** Splits the task into chunks. Blocking; may query the store. */
+    List<Chunk> prepare(ChunkPlanning planning) throws Exception;
+
+    /**
+     * The predicate restricting input {@code input} for {@code chunk}, or null to read it whole (e.g. a
+     * small lookup table every chunk needs). Default: the chunk's predicate for every input.
+     */
+    default String restrict(Chunk chunk, String input) {
+        return chunk.predicate();
+    }
+
+    /**
+     * The query building an output from its chunk tables (given as SQL names, in chunk order). Default:
+     * their {@code UNION ALL}.
+     */
+    default String finalizeQuery(List<String> chunkTables) {
+        return chunkTables.stream().map(t -> "SELECT * FROM " + t).collect(Collectors.joining(" UNION ALL "));
+    }
+
+    /** How many chunks compute at once. */
+    default int computeParallelism() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** How many chunk uploads are in flight at once. */
+    default int uploadParallelism() {
+        return 4;
+    }
+
+    /**
+     * How many computed chunks may wait in memory for an upload slot; when that many wait, no new chunk
+     * starts computing, so a slow store holds back computation.
+     */
+    default int maxBufferedChunks() {
+        return 2 * uploadParallelism();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.RunEvent;
+import dev.weir.engine.Table;
+import dev.weir.engine.batch.Chunk;
+import dev.weir.engine.config.InstanceConfig.RetryPolicy;
+import dev.weir.engine.store.StoreException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One batched task: prepares its chunks, runs them as {@link ChunkRun}s with at most
+ * {@code computeParallelism} computing and {@code uploadParallelism} uploading, and at most
+ * {@code maxBufferedChunks} computed chunks waiting for an upload slot (no new chunk starts computing
+ * while that many wait, so a slow store holds back computation and memory stays bounded by the
+ * chunks, not the table). Retries a chunk that fails transiently; on a permanent failure cancels the
+ * rest, and the stage's abort drops the chunk tables. Finally builds the outputs from the chunk tables
+ * and reports the task's outcome to its stage.
+ */
+final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
+
+    sealed interface Command {
+    }
+
+    private record Prepared(List<Chunk> chunks, Throwable error) implements Command {
+    }
+
+    record Computed(Chunk chunk, int attempt, long rows, Map<String, Table> shapes, ActorRef<ChunkRun.Command> ref)
+            implements Command {
+    }
+
+    record Uploaded(Chunk chunk, int attempt, long rows) implements Command {
+    }
+
+    record ChunkFailed(Chunk chunk, int attempt, Throwable error, boolean duringUpload) implements Command {
+    }
+
+    private record RetryChunk(Chunk chunk) implements Command {
+    }
+
+    private record Finished(OutputSet outputs, Throwable error) implements Command {
+    }
+
+    private final ChunkExecution execution;
+    private final ChunkPlacement placement;
+    private final Executor blocking;
+    private final RetryPolicy retry;
+    private final ActorRef<StageRun.Command> stage;
+    private final ActorRef<RunEvent> listener;
+    private final String runId;
+    private final TimerScheduler<Command> timers;
+    private final long start = System.nanoTime();
+
+    private List<Chunk> chunks = List.of();
+    private final Deque<Chunk> toCompute = new ArrayDeque<>();
+    private final Deque<ActorRef<ChunkRun.Command>> waiting = new ArrayDeque<>();
+    private final Map<Integer, Integer> attempts = new HashMap<>();
+    private Map<String, Table> shapes;
+    private int computing;
+    private int uploading;
+    private int retrying;
+    private int done;
+    private long rows;
+    private Throwable failure;
+
+    static Behavior<Command> create(ChunkExecution execution, ChunkPlacement placement, Executor blocking,
+                                    RetryPolicy retry, ActorRef<StageRun.Command> stage, ActorRef<RunEvent> listener,
+                                    String runId) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return execution.prepare();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, blocking), Prepared::new);
+            return new BatchedTaskRun(ctx, timers, execution, placement, blocking, retry, stage, listener, runId);
+        }));
+    }
+
+    private BatchedTaskRun(ActorContext<Command> context, TimerScheduler<Command> timers, ChunkExecution execution,
+                           ChunkPlacement placement, Executor blocking, RetryPolicy retry,
+                           ActorRef<StageRun.Command> stage, ActorRef<RunEvent> listener, String runId) {
+        super(context);
+        this.timers = timers;
+        this.execution = execution;
+        this.placement = placement;
+        this.blocking = blocking;
+        this.retry = retry;
+        this.stage = stage;
+        this.listener = listener;
+        this.runId = runId;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Prepared.class, this::onPrepared)
+                .onMessage(Computed.class, this::onComputed)
+                .onMessage(Uploaded.class, this::onUploaded)
+                .onMessage(ChunkFailed.class, this::onChunkFailed)
+                .onMessage(RetryChunk.class, this::onRetry)
+                .onMessage(Finished.class, this::onFinished)
+                .build();
+    }
+
+    private Behavior<Command> onPrepared(Prepared msg) {
+        if (msg.error() != null) {
+            return report(null, execution.failure(null, unwrap(msg.error())));
+        }
+        chunks = msg.chunks();
+        toCompute.addAll(chunks);
+        getContext().getLog().debug("Task '{}' runs in {} chunks ({})", execution.plan().name(), chunks.size(),
+                execution.hook().describe());
+        return pump();
+    }
+
+    /** Starts uploads and computations as the bounds allow; finishes when every chunk is uploaded. */
+    private Behavior<Command> pump() {
+        while (uploading < execution.hook().uploadParallelism() && !waiting.isEmpty()) {
+            uploading++;
+            waiting.poll().tell(new ChunkRun.Upload());
+        }
+        while (failure == null && !toCompute.isEmpty() && computing < execution.hook().computeParallelism()
+                && waiting.size() < execution.hook().maxBufferedChunks()) {
+            Chunk chunk = toCompute.poll();
+            int attempt = attempts.merge(chunk.index(), 1, Integer::sum);
+            computing++;
+            placement.place(getContext(), execution, chunk, attempt);
+        }
+        boolean idle = computing == 0 && uploading == 0 && retrying == 0;
+        if (failure != null && idle) {
+            waiting.forEach(ref -> ref.tell(new ChunkRun.Cancel()));
+            waiting.clear();
+            return report(null, failure);
+        }
+        if (failure == null && done == chunks.size() && idle) {
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> execution.finish(chunks,
+                    shapes == null ? Map.of() : shapes), blocking), Finished::new);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onComputed(Computed msg) {
+        computing--;
+        if (shapes == null) {
+            shapes = msg.shapes();
+        }
+        if (failure != null) {
+            msg.ref().tell(new ChunkRun.Cancel());
+        } else {
+            waiting.add(msg.ref());
+        }
+        return pump();
+    }
+
+    private Behavior<Command> onUploaded(Uploaded msg) {
+        uploading--;
+        done++;
+        rows += msg.rows();
+        if (listener != null) {
+            listener.tell(new RunEvent.ChunkFinished(runId, execution.plan().stage(), execution.plan().name(), done,
+                    chunks.size(), rows, seconds()));
+        }
+        return pump();
+    }
+
+    private Behavior<Command> onChunkFailed(ChunkFailed msg) {
+        if (msg.duringUpload()) {
+            uploading--;
+        } else {
+            computing--;
+        }
+        boolean transientFailure = msg.error() instanceof StoreException se && se.isTransient();
+        if (failure == null && transientFailure && msg.attempt() < retry.maxAttempts()) {
+            long millis = Math.min(retry.maxBackoff().toMillis(),
+                    retry.minBackoff().toMillis() * (1L << Math.min(msg.attempt() - 1, 20)));
+            getContext().getLog().warn("Chunk {} of task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
+                    msg.chunk().index(), execution.plan().name(), msg.attempt(), retry.maxAttempts(), millis,
+                    msg.error().getMessage());
+            retrying++;
+            timers.startSingleTimer(new RetryChunk(msg.chunk()), Duration.ofMillis(millis));
+        } else if (failure == null) {
+            failure = execution.failure(msg.chunk(), msg.error());
+        }
+        return pump();
+    }
+
+    private Behavior<Command> onRetry(RetryChunk msg) {
+        retrying--;
+        if (failure == null) {
+            toCompute.addFirst(msg.chunk());
+        }
+        return pump();
+    }
+
+    private Behavior<Command> onFinished(Finished msg) {
+        return msg.error() != null ? report(null, execution.failure(null, unwrap(msg.error()))) : report(msg.outputs(), null);
+    }
+
+    private Behavior<Command> report(OutputSet outputs, Throwable error) {
+        boolean transientFailure = error != null && error.getCause() instanceof StoreException se && se.isTransient();
+        stage.tell(new StageRun.TaskDone(new TaskOutcome(execution.plan().name(), outputs, error, transientFailure,
+                seconds(), null)));
+        return Behaviors.stopped();
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

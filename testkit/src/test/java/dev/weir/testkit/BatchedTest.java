@@ -1,0 +1,232 @@
+package dev.weir.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.RunEvent;
+import dev.weir.engine.Stage;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.batch.Batched;
+import dev.weir.engine.batch.Chunk;
+import dev.weir.engine.batch.ChunkPlanning;
+import dev.weir.engine.batch.InvocationHook;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.Row;
+import dev.weir.engine.data.Rows;
+import dev.weir.engine.store.StoreException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Batched tasks (pipedag #205): chunks read only their rows, run in parallel, and make one output. */
+class BatchedTest {
+
+    @TempDir
+    Path dir;
+    FlowTestKit kit;
+    InstanceConfig mini;
+
+    @BeforeEach
+    void start() {
+        kit = FlowTestKit.create(dir);
+        mini = kit.instance("mini");
+    }
+
+    @AfterEach
+    void stop() {
+        kit.close();
+    }
+
+    static Rows orders(int n) {
+        Rows.Builder b = Rows.builder("order_id", "customer_id", "amount");
+        for (long i = 0; i < n; i++) {
+            b.add(i, i % 97, (double) (i % 13));
+        }
+        return b.build();
+    }
+
+    static Rows score(Rows in) {
+        Rows.Builder b = Rows.builder("order_id", "customer_id", "score");
+        for (Row r : in) {
+            b.add(r.get("order_id"), r.get("customer_id"), r.getDouble("amount") * 2);
+        }
+        return b.build();
+    }
+
+    interface ChunkSpy {
+        void seen(Rows chunk) throws Exception;
+    }
+
+    static Flow scored(InvocationHook hook, ChunkSpy spy) {
+        return Flow.define("batched", f -> {
+            Stage raw = f.stage("raw");
+            Ref orders = raw.task("orders").produces(ctx -> Table.of(orders(10_000), "orders")).ref();
+            Stage out = f.stage("out");
+            out.task("score").version("1").input("orders", orders, Rows.class).batched(hook).produces(ctx -> {
+                Rows chunk = ctx.input("orders", Rows.class);
+                spy.seen(chunk);
+                return Table.of(score(chunk), "scores").primaryKey("order_id");
+            });
+        });
+    }
+
+    @Test
+    void hashChunksEachReadOnlyTheirGroupsAndTogetherMakeTheWholeOutput() {
+        Map<Long, Integer> chunkOfCustomer = new ConcurrentHashMap<>();
+        AtomicInteger chunkCalls = new AtomicInteger();
+        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 8), chunk -> {
+            int call = chunkCalls.incrementAndGet();
+            for (Row r : chunk) {
+                Integer before = chunkOfCustomer.putIfAbsent(r.getLong("customer_id"), call);
+                if (before != null && before != call) {
+                    throw new AssertionError("customer " + r.get("customer_id") + " is in two chunks");
+                }
+            }
+        }), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(8, chunkCalls.get());
+        Rows scores = run.result().get(new Ref("out", "score", "scores"), Rows.class);
+        assertEquals(10_000, scores.size());
+        assertEquals(97, chunkOfCustomer.size());
+        assertEquals(10_000L, run.task("score").rows());
+        assertEquals(8, run.events().stream().filter(e -> e instanceof RunEvent.ChunkFinished).count(),
+                "every uploaded chunk is reported as progress");
+    }
+
+    @Test
+    void rangeChunksSplitAnOrderedKey() {
+        AtomicInteger calls = new AtomicInteger();
+        FlowRunRecord run = kit.run(scored(Batched.rangeOf("order_id", 5), chunk -> {
+            calls.incrementAndGet();
+            assertTrue(chunk.size() >= 1_999 && chunk.size() <= 2_001, "range chunks are even: " + chunk.size());
+        }), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(5, calls.get());
+        assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
+    }
+
+    /** A user hook: two chunks, even and odd orders, each with a predicate of its own. */
+    record EvenOdd() implements InvocationHook {
+        @Override
+        public String describe() {
+            return "even/odd order_id";
+        }
+
+        @Override
+        public List<Chunk> prepare(ChunkPlanning planning) {
+            String id = planning.quote("order_id");
+            return List.of(new Chunk(0, id + " % 2 = 0", "even"), new Chunk(1, id + " % 2 = 1", "odd"));
+        }
+
+        @Override
+        public int computeParallelism() {
+            return 2;
+        }
+    }
+
+    @Test
+    void aUserHookPreparesItsOwnChunks() {
+        List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FlowRunRecord run = kit.run(scored(new EvenOdd(), chunk -> sizes.add(chunk.size())), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(List.of(5_000, 5_000), sizes);
+    }
+
+    @Test
+    void noMoreChunksComputeAtOnceThanTheBoundEvenWithASlowStore() {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Batched hook = Batched.hashOf("customer_id", 12).computeParallelism(3).uploadParallelism(1).maxBufferedChunks(1);
+        FlowRunRecord run = kit.run(scored(hook, chunk -> {
+            int now = inside.incrementAndGet();
+            most.accumulateAndGet(now, Math::max);
+            Thread.sleep(20);
+            inside.decrementAndGet();
+        }), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertTrue(most.get() <= 3, "at most 3 chunks computed at once, saw " + most.get());
+        assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
+    }
+
+    @Test
+    void aChunkThatFailsOnceIsRetriedWithoutDuplicatingRows() {
+        AtomicInteger failures = new AtomicInteger();
+        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> {
+            if (chunk.stream().anyMatch(r -> r.getLong("customer_id") == 5L) && failures.getAndIncrement() == 0) {
+                throw new StoreException("connection reset while reading the chunk", null, true, null);
+            }
+        }), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(1, failures.get() > 0 ? 1 : 0);
+        Rows scores = run.result().get(new Ref("out", "score", "scores"), Rows.class);
+        assertEquals(10_000, scores.size());
+        assertEquals(10_000, scores.stream().map(r -> r.get("order_id")).collect(Collectors.toSet()).size());
+    }
+
+    @Test
+    void aFailingChunkFailsTheTaskNamingTheChunkAndLeavesNoPartialTable() {
+        kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> { }), mini);
+        FlowRunRecord failed = kit.run(Flow.define("batched", f -> {
+            Stage raw = f.stage("raw");
+            Ref orders = raw.task("orders").produces(ctx -> Table.of(orders(10_000), "orders")).ref();
+            Stage out = f.stage("out");
+            out.task("score").version("2").input("orders", orders, Rows.class).batched(Batched.hashOf("customer_id", 4))
+                    .produces(ctx -> {
+                        Rows chunk = ctx.input("orders", Rows.class);
+                        if (chunk.stream().anyMatch(r -> r.getLong("customer_id") == 5L)) {
+                            throw new IllegalStateException("bad customer 5");
+                        }
+                        return Table.of(score(chunk), "scores");
+                    });
+        }), mini);
+        assertFalse(failed.successful());
+        String error = failed.task("score").error();
+        assertTrue(error.contains("task 'score'") && error.contains("chunk ") && error.contains("bad customer 5"), error);
+        assertEquals(10_000, failed.result().get(new Ref("out", "score", "scores"), Rows.class).size(),
+                "the previous commit of the stage is what readers see");
+    }
+
+    @Test
+    void aBatchedTaskIsCachedLikeAnyOtherAndAChangeOfChunkingRerunsIt() {
+        kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> { }), mini);
+        assertEquals(Set.of("orders", "score"), kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> { }), mini)
+                .cacheHits());
+        FlowRunRecord rechunked = kit.run(scored(Batched.hashOf("customer_id", 6), chunk -> { }), mini);
+        assertEquals(Set.of("score"), rechunked.ran());
+    }
+
+    @Test
+    void anInlineHintOnABatchedTasksInputIsDroppedSoChunksCanReadFromTheStore() {
+        FlowRunRecord run = kit.run(Flow.define("batched-inline", f -> {
+            Stage s = f.stage("s");
+            Ref orders = s.task("orders").produces(ctx -> Table.of(orders(1_000), "orders").inline()).ref();
+            s.task("score").input("orders", orders, Rows.class).batched(Batched.hashOf("customer_id", 3))
+                    .produces(ctx -> Table.of(score(ctx.input("orders", Rows.class))));
+        }), mini.withInline(InstanceConfig.InlineMode.FORCE_TRUE));
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(TaskState.COMPLETED, run.task("score").state());
+        assertEquals(1_000, run.result().get(new Ref("s", "score", "score"), Rows.class).size());
+    }
+
+    @Test
+    void batchedTasksRunOnPostgres() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
+                "no PostgreSQL server configured (PGHOST)");
+        InstanceConfig pg = kit.postgresInstance("batched");
+        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 5), chunk -> { }), pg);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
+    }
+}
