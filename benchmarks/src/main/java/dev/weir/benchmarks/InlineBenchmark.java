@@ -29,7 +29,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * A chain of 10 tasks, each transforming a table of {@code rows} rows (BIGINT id, DOUBLE x, DOUBLE y),
- * run (a) materialized on DuckDB, (b) materialized on PostgreSQL (when the PG* variables reach a
+ * and a last task reducing the result to a checksum (so that the inline run, like the plain loop, ends
+ * in a value, not a 1M-row table to materialize), run (a) materialized on DuckDB, (b) materialized on PostgreSQL (when the PG* variables reach a
  * server), (c) inline, and (d) as a plain Java loop calling the same 10 functions with no engine.
  * Rounds alternate the four; the medians and ratios are printed.
  *
@@ -88,6 +89,8 @@ public final class InlineBenchmark {
                         .produces(ctx -> Table.of(step(ctx.input("in", ArrowTable.class), ctx.allocator())).inline())
                         .ref();
             }
+            s.task("checksum").input("in", previous, ArrowTable.class)
+                    .produces(ctx -> checksum(ctx.input("in", ArrowTable.class)));
         });
     }
 
@@ -95,7 +98,7 @@ public final class InlineBenchmark {
         long start = System.nanoTime();
         FlowRunRecord run = kit.run(flow, instance, options.runId(RunOptions.defaults().runId()));
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (!run.successful() || run.ran().size() != CHAIN) {
+        if (!run.successful() || run.ran().size() != CHAIN + 1) {
             throw new IllegalStateException("unexpected run: " + run.result().summary());
         }
         run.result().close();
@@ -111,6 +114,9 @@ public final class InlineBenchmark {
                 ArrowTable next = step(table, allocator);
                 table.close();
                 table = next;
+            }
+            if (Double.isNaN(checksum(table))) {
+                throw new IllegalStateException("checksum is NaN");
             }
             table.close();
         }
@@ -133,6 +139,18 @@ public final class InlineBenchmark {
         }
         root.setRowCount(rows);
         return ArrowTable.of(root);
+    }
+
+    /** The sum of x: the value the chain ends in. */
+    static double checksum(ArrowTable table) {
+        double sum = 0;
+        for (VectorSchemaRoot batch : table.batches()) {
+            Float8Vector x = (Float8Vector) batch.getVector(1);
+            for (int i = 0; i < batch.getRowCount(); i++) {
+                sum += x.get(i);
+            }
+        }
+        return sum;
     }
 
     /** One transformation: x' = x * 1.0001 + y, y' = y + 1. */

@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Prints a run's progress as it goes: one line per finished task ({@code [done/total]}, state, where,
- * time, rows), lock waits and stage commits. Cache hits of stages that did not run are counted, not
+ * time, rows), the chunks of batched tasks with rows/s, lock waits and stage commits. Cache hits of stages that did not run are counted, not
  * listed, so a cached re-run of a big flow prints one line.
  */
 final class ProgressPrinter {
@@ -43,6 +43,11 @@ final class ProgressPrinter {
                     out.printf(Locale.ROOT, "  [%d/%d] %-11s %s/%s%s%n", now, total, r.state(), r.stage(), r.task(),
                             detail(r));
                     return running(out, total, now, quietHits);
+                })
+                .onMessage(RunEvent.ChunkFinished.class, e -> {
+                    out.printf(Locale.ROOT, "      chunk %d/%d of %s/%s  %,d rows, %,.0f rows/s%n", e.done(), e.total(),
+                            e.stage(), e.task(), e.rows(), e.seconds() > 0 ? e.rows() / e.seconds() : 0.0);
+                    return Behaviors.same();
                 })
                 .onMessage(RunEvent.StageCommitted.class, e -> {
                     out.println("  committed stage " + e.stage());
