@@ -66,7 +66,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record Prepare(TableStore store, LockManager.Lock lock, Plan plan) {
     }
 
-    private enum TaskStatus { PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED }
+    /** CARRYING: a cache hit in a stage that runs, copied forward when its stage begins. */
+    private enum TaskStatus { PENDING, CARRYING, RUNNING, SUCCEEDED, FAILED, SKIPPED }
 
     private enum StageStatus { UNTOUCHED, BEGINNING, OPEN, ENDING, COMMITTED, ABORTED }
 
@@ -177,6 +178,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 settle(task.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, task.reason(), task.cached(), null);
             } else if (!touched) {
                 settle(task.task(), TaskStatus.SUCCEEDED, TaskState.CACHE_VALID, task.reason(), task.cached(), null);
+            } else if (task.decision() == TaskPlan.Decision.HIT) {
+                status.put(task.name(), TaskStatus.CARRYING);
             } else {
                 status.put(task.name(), TaskStatus.PENDING);
             }
@@ -185,7 +188,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             if (plan.touched().contains(stage.name())) {
                 stages.put(stage.name(), StageStatus.BEGINNING);
                 stageRuns.put(stage.name(), getContext().spawn(
-                        StageRun.create(stage.name(), services, execution, getContext().getSelf(), options.listener()),
+                        StageRun.create(stage.name(), services, execution, getContext().getSelf(), options.listener(),
+                                plan.tasksOf(stage.name()).stream()
+                                        .filter(t -> t.decision() == TaskPlan.Decision.HIT).toList()),
                         "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8)));
             } else {
                 stages.put(stage.name(), StageStatus.UNTOUCHED);
@@ -195,7 +200,17 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     private Behavior<Command> onStageBegun(StageBegun msg) {
-        if (msg.error() != null) {
+        boolean begun = msg.error() == null;
+        for (TaskPlan t : plan.tasksOf(msg.stage())) {
+            if (status.get(t.name()) == TaskStatus.CARRYING) {
+                if (begun) {
+                    settle(t.task(), TaskStatus.SUCCEEDED, TaskState.CACHE_VALID, t.reason(), t.cached(), null);
+                } else {
+                    settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, "stage-could-not-begin", null, null);
+                }
+            }
+        }
+        if (!begun) {
             fail(unwrap(msg.error()));
             stages.put(msg.stage(), StageStatus.ENDING);
             skipPendingOf(msg.stage(), "stage-could-not-begin");

@@ -58,12 +58,18 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final ActorRef<FlowRun.Command> flowRun;
     private final ActorRef<dev.weir.engine.RunEvent> listener;
 
+    /**
+     * @param hits the stage's cache hits: carried forward into the transaction right after it begins, in
+     *             one store call, before any task of the stage runs
+     */
     static Behavior<Command> create(String stage, RunServices services, TaskExecution execution,
-                                    ActorRef<FlowRun.Command> flowRun, ActorRef<dev.weir.engine.RunEvent> listener) {
+                                    ActorRef<FlowRun.Command> flowRun, ActorRef<dev.weir.engine.RunEvent> listener,
+                                    List<TaskPlan> hits) {
         return Behaviors.setup(ctx -> {
             ctx.pipeToSelf(CompletableFuture.runAsync(() -> {
                 execution.store().beginStage(stage);
                 execution.blobs().begin(stage);
+                execution.carryForward(hits);
             }, services.blocking()), (ok, error) -> new Begun(error));
             return new StageRun(ctx, stage, services, execution, flowRun, listener);
         });

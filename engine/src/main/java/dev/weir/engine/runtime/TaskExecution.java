@@ -29,8 +29,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
- * One attempt of one task, start to end: carry a cache hit forward, or dematerialize the inputs, call
- * the task, materialize its outputs, and record the cache entry. Blocking: runs on the blocking
+ * One attempt of one task, start to end: dematerialize the inputs, call the task, materialize its
+ * outputs (or hand them over in memory), and record the cache entry; and a stage's cache hits, carried
+ * forward in one go. Blocking: runs on the blocking
  * dispatcher, called by {@code TaskRun}. Each attempt gets its own child allocator, closed at the
  * end, so a leaked buffer fails the task instead of going unnoticed.
  */
@@ -65,8 +66,7 @@ final class TaskExecution {
         TaskDef task = plan.task();
         Map<String, ArrowTable> inlined = new LinkedHashMap<>();
         try {
-            OutputSet outputs = plan.decision() == TaskPlan.Decision.HIT ? carryForward(plan)
-                    : run(plan, inputs, attempt, inlined);
+            OutputSet outputs = run(plan, inputs, attempt, inlined);
             store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), outputs.toJson(), runId,
                     Instant.now()));
             return new TaskOutcome(task.name(), outputs, null, false, seconds(start), inlined);
@@ -77,15 +77,26 @@ final class TaskExecution {
         }
     }
 
-    private OutputSet carryForward(TaskPlan plan) {
-        String stage = plan.stage();
-        for (OutputSet.Output table : plan.cached().tables()) {
-            store.copyTable(committed(stage, table.table()), transaction(stage, table.table()), table.spec());
+    /**
+     * Carries cache hits forward into their stage's transaction: every table in one store call (one
+     * transaction), the blobs, and the cache entries again (a commit replaces the stage's entries).
+     */
+    void carryForward(List<TaskPlan> hits) {
+        List<dev.weir.engine.store.TableCopy> copies = new ArrayList<>();
+        for (TaskPlan hit : hits) {
+            for (OutputSet.Output table : hit.cached().tables()) {
+                copies.add(new dev.weir.engine.store.TableCopy(committed(hit.stage(), table.table()),
+                        transaction(hit.stage(), table.table()), table.spec()));
+            }
         }
-        for (OutputSet.Output blob : plan.cached().blobs()) {
-            blobs.copyForward(stage, blob.table());
+        store.copyTables(copies);
+        for (TaskPlan hit : hits) {
+            for (OutputSet.Output blob : hit.cached().blobs()) {
+                blobs.copyForward(hit.stage(), blob.table());
+            }
+            store.recordTask(new TaskRecord(hit.stage(), hit.name(), hit.positionKey(), hit.cached().toJson(), runId,
+                    Instant.now()));
         }
-        return plan.cached();
     }
 
     private OutputSet run(TaskPlan plan, List<InputSpec> inputs, int attempt, Map<String, ArrowTable> inlined)

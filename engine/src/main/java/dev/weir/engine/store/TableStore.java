@@ -103,6 +103,14 @@ public interface TableStore extends AutoCloseable {
     void copyTable(TableLocation source, TableLocation target, TableSpec spec);
 
     /**
+     * Copies several tables inside the database, all or none: a stage carries its cache hits forward
+     * in one call. The default copies one by one; stores override it to use one transaction.
+     */
+    default void copyTables(List<TableCopy> copies) {
+        copies.forEach(c -> copyTable(c.source(), c.target(), c.spec()));
+    }
+
+    /**
      * Reads a table as a stream of Arrow batches, in bounded memory. The caller owns the returned
      * reader and closes it; its buffers come from {@code allocator}.
      */

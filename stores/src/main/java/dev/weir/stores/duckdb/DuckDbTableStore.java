@@ -117,6 +117,21 @@ public final class DuckDbTableStore implements TableStore {
         new DuckDbTableWriter(database, target, spec).fromSelect("SELECT * FROM " + sqlName(source));
     }
 
+    /** All copies in one DuckDB transaction: one commit for a whole stage's cache hits. */
+    @Override
+    public void copyTables(List<dev.weir.engine.store.TableCopy> copies) {
+        if (copies.isEmpty()) {
+            return;
+        }
+        database.inTransaction("cannot carry " + copies.size() + " tables forward", connection -> {
+            for (dev.weir.engine.store.TableCopy copy : copies) {
+                new DuckDbTableWriter(database, copy.target(), copy.spec())
+                        .fromSelect(connection, "SELECT * FROM " + sqlName(copy.source()));
+            }
+            return null;
+        });
+    }
+
     @Override
     public ArrowReader readArrow(TableLocation source, BufferAllocator allocator, ReadOptions options) {
         String columns = options.columns().isEmpty() ? "*" : DuckDbSql.columnList(options.columns());
@@ -186,10 +201,7 @@ public final class DuckDbTableStore implements TableStore {
 
     @Override
     public void recordTask(TaskRecord record) {
-        database.withConnection("cannot record task " + record.task(), (DuckDBConnection connection) -> {
-            metadata.recordTask(connection, committedSchema(record.stage()), record);
-            return null;
-        });
+        stages.record(record);
     }
 
     @Override

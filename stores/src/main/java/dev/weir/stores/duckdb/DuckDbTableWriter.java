@@ -50,6 +50,14 @@ final class DuckDbTableWriter {
         });
     }
 
+    /** Creates the table from a query inside the caller's transaction (several tables at once). */
+    void fromSelect(org.duckdb.DuckDBConnection connection, String selectSql) {
+        String what = "cannot write table " + target;
+        dropExisting(connection);
+        database.execute(connection, what, "CREATE TABLE " + name + " AS " + selectSql);
+        constrain(connection);
+    }
+
     private void dropExisting(org.duckdb.DuckDBConnection connection) {
         database.execute(connection, "cannot replace table " + target, "DROP TABLE IF EXISTS " + name);
     }

@@ -32,6 +32,13 @@ final class ViewSwitchingStages {
      */
     private final Map<String, String> open = new ConcurrentHashMap<>();
 
+    /**
+     * The cache entries recorded in each open stage, by task, written in the commit's own transaction:
+     * they only become visible at commit anyway, and writing them there saves a DuckDB commit (a WAL
+     * flush) per task. An entry recorded twice (a retried task) keeps the last.
+     */
+    private final Map<String, Map<String, dev.weir.engine.store.TaskRecord>> recorded = new ConcurrentHashMap<>();
+
     ViewSwitchingStages(DuckDbDatabase database, DuckDbMetadata metadata) {
         this.database = database;
         this.metadata = metadata;
@@ -67,6 +74,7 @@ final class ViewSwitchingStages {
     /** Empties the transaction side and forgets the uncommitted cache entries of an earlier run. */
     void begin(String stage) {
         open.remove(stage);
+        recorded.remove(stage);
         String transaction = database.inTransaction("cannot begin stage " + stage, connection -> {
             String committed = committedSchema(stage);
             String side = transactionSchema(connection, stage);
@@ -80,6 +88,23 @@ final class ViewSwitchingStages {
             return side;
         });
         open.put(stage, transaction);
+        recorded.put(stage, java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()));
+    }
+
+    /**
+     * Records a cache entry of a stage's running transaction: kept until the commit when the stage was
+     * begun through this store, written at once (uncommitted) otherwise.
+     */
+    void record(dev.weir.engine.store.TaskRecord record) {
+        Map<String, dev.weir.engine.store.TaskRecord> pending = recorded.get(record.stage());
+        if (pending != null) {
+            pending.put(record.task(), record);
+            return;
+        }
+        database.withConnection("cannot record task " + record.task(), (DuckDBConnection connection) -> {
+            metadata.recordTask(connection, committedSchema(record.stage()), record);
+            return null;
+        });
     }
 
     /** Points the committed views at the transaction side and commits its cache entries, atomically. */
@@ -103,10 +128,19 @@ final class ViewSwitchingStages {
                                 + DuckDbSql.qualified(transaction, table));
             }
             String side = transaction.endsWith("__" + ODD) ? ODD : EVEN;
+            Map<String, dev.weir.engine.store.TaskRecord> pending = recorded.get(stage);
+            if (pending != null) {
+                synchronized (pending) {
+                    for (dev.weir.engine.store.TaskRecord r : pending.values()) {
+                        metadata.recordTask(connection, committed, r);
+                    }
+                }
+            }
             metadata.commit(connection, stage, committed, side);
             return null;
         });
         open.remove(stage);
+        recorded.remove(stage);
     }
 
     /** Drops the transaction side and its cache entries; the committed views stay as they were. */
@@ -119,6 +153,7 @@ final class ViewSwitchingStages {
             return null;
         });
         open.remove(stage);
+        recorded.remove(stage);
     }
 
     boolean isCommitted(String stage) {

@@ -196,14 +196,27 @@ final class PostgresTableStore implements TableStore {
 
     @Override
     public void copyTable(TableLocation source, TableLocation target, TableSpec spec) {
-        PgIdentifiers.checkLength("table", target.table(), this);
-        String from = sqlName(source);
-        String to = sqlName(target);
-        PgTx.run(pool, this, "copy table " + source + " to " + target, t -> {
-            t.execute("DROP TABLE IF EXISTS " + to,
-                    "CREATE TABLE " + to + " (LIKE " + from + ")",
-                    "INSERT INTO " + to + " SELECT * FROM " + from);
-            addKeys(t, to, spec);
+        copyTables(List.of(new dev.weir.engine.store.TableCopy(source, target, spec)));
+    }
+
+    /** All copies in one transaction: one round of commits for a whole stage's cache hits. */
+    @Override
+    public void copyTables(List<dev.weir.engine.store.TableCopy> copies) {
+        if (copies.isEmpty()) {
+            return;
+        }
+        copies.forEach(c -> PgIdentifiers.checkLength("table", c.target().table(), this));
+        String what = copies.size() == 1 ? "copy table " + copies.get(0).source() + " to " + copies.get(0).target()
+                : "carry " + copies.size() + " tables forward";
+        PgTx.run(pool, this, what, t -> {
+            for (dev.weir.engine.store.TableCopy copy : copies) {
+                String from = sqlName(copy.source());
+                String to = sqlName(copy.target());
+                t.execute("DROP TABLE IF EXISTS " + to,
+                        "CREATE TABLE " + to + " (LIKE " + from + ")",
+                        "INSERT INTO " + to + " SELECT * FROM " + from);
+                addKeys(t, to, copy.spec());
+            }
             return null;
         });
     }
