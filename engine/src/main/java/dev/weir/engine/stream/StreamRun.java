@@ -54,8 +54,12 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private record Opened(Iterator<ArrowTable> iterator, Throwable error) implements Command {
     }
 
-    /** {@code table} is null when the source is exhausted. */
-    private record Pulled(ArrowTable table, Throwable error) implements Command {
+    /** Batches pulled in one go (as many as there was room for); {@code exhausted}: the source has no more. */
+    private record Pulled(List<ArrowTable> tables, boolean exhausted, Throwable error) implements Command {
+    }
+
+    /** What one trip to the source brings back. */
+    private record Pull(List<ArrowTable> tables, boolean exhausted) {
     }
 
     private record SourceClosed() implements Command {
@@ -210,13 +214,33 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         }
         sourceState = SourceState.PULLING;
         Iterator<ArrowTable> it = iterator;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            if (it.hasNext()) {
-                return it.next();
+        // Take every batch there is room for in one trip: a round trip per batch would cost more than the batch.
+        long room = settings.maxInFlight() - live.size();
+        if (settings.maxBatches() > 0) {
+            room = Math.min(room, settings.maxBatches() - nextBatchId);
+        }
+        long wanted = room;
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> pull(it, wanted), blocking),
+                (pull, error) -> error != null ? new Pulled(List.of(), false, error)
+                        : new Pulled(pull.tables(), pull.exhausted(), null));
+    }
+
+    /** Blocking: up to {@code wanted} batches from the source; closes it when it is exhausted. */
+    private static Pull pull(Iterator<ArrowTable> it, long wanted) {
+        List<ArrowTable> tables = new java.util.ArrayList<>();
+        try {
+            while (tables.size() < wanted) {
+                if (!it.hasNext()) {
+                    closeQuietly(it);
+                    return new Pull(tables, true);
+                }
+                tables.add(it.next());
             }
-            closeQuietly(it);
-            return null;
-        }, blocking), Pulled::new);
+            return new Pull(tables, false);
+        } catch (RuntimeException e) {
+            tables.forEach(ArrowTable::close);
+            throw e;
+        }
     }
 
     private Behavior<Command> onPulled(Pulled msg) {
@@ -225,21 +249,21 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             fail(StreamGraph.SOURCE, nextBatchId, msg.error());
             return pump();
         }
-        if (msg.table() == null) {
-            sourceState = SourceState.CLOSED;
-            return pump();
+        sourceState = msg.exhausted() ? SourceState.CLOSED : SourceState.OPEN;
+        for (ArrowTable table : msg.tables()) {
+            if (stopping) {
+                table.close();
+                continue;
+            }
+            long batchId = nextBatchId++;
+            sourceRows += table.rowCount();
+            hold(batchId);
+            route(StreamGraph.SOURCE, graph.downstream(StreamGraph.SOURCE), batchId, TaskLane.Order.WHOLE, table);
+            release(batchId);
         }
-        sourceState = SourceState.OPEN;
         if (stopping) {
-            msg.table().close();
             closeSource();
-            return pump();
         }
-        long batchId = nextBatchId++;
-        sourceRows += msg.table().rowCount();
-        hold(batchId);
-        route(StreamGraph.SOURCE, graph.downstream(StreamGraph.SOURCE), batchId, TaskLane.Order.WHOLE, msg.table());
-        release(batchId);
         return pump();
     }
 
