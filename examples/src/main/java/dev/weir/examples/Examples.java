@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 /** The example flows, by name. */
 public final class Examples {
 
-    private static final List<Supplier<ExampleFlow>> ALL = List.of(MultiInstanceFlow::new, LazySqlFlow::new, InlineFlow::new,
-            BatchedFlow::new);
+    private static final List<Supplier<ExampleFlow>> ALL = List.of(MultiInstanceFlow::new, LazySqlFlow::new,
+            InlineFlow::new, BatchedFlow::new, StreamingFlow::new);
 
     private Examples() {
     }
