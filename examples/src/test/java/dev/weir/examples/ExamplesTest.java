@@ -63,6 +63,20 @@ class ExamplesTest {
     }
 
     @Test
+    void batchedAndStreamingExamplesRunOnDuckDbAndReRunFromTheCache() throws Exception {
+        WeirConfig config = config(dir, "duckdb_t_");
+        try (Weir weir = Weir.start()) {
+            for (String name : List.of("batched", "streaming")) {
+                ExampleFlow example = Examples.named(name).orElseThrow();
+                Result first = run(weir, example, config, config.instance("mini"));
+                assertTrue(first.count(TaskState.COMPLETED) >= 1, first::toJson);
+                Result again = run(weir, Examples.named(name).orElseThrow(), config, config.instance("mini"));
+                assertEquals(0, again.count(TaskState.COMPLETED), again::toJson);
+            }
+        }
+    }
+
+    @Test
     void multiInstanceRunsOnPostgres() throws Exception {
         String prefix = "ex" + UUID.randomUUID().toString().substring(0, 6) + "_";
         requirePostgres();

@@ -88,7 +88,7 @@ final class PgMetadata {
 
     /** Records {@code record} as uncommitted, replacing an earlier record of the same task in this transaction. */
     void recordTask(String schema, TaskRecord record) {
-        PgTx.run(pool, store, "record task '" + record.task() + "' of stage '" + record.stage() + "'", tx -> {
+        PgTx.runStaged(pool, store, "record task '" + record.task() + "' of stage '" + record.stage() + "'", tx -> {
             tx.update("DELETE FROM " + TASKS + " WHERE schema_name = ? AND task = ? AND in_transaction",
                     schema, record.task());
             return tx.update("INSERT INTO " + TASKS + " (schema_name, stage, task, cache_key, output_json, run_id,"

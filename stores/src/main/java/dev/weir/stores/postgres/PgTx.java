@@ -44,10 +44,29 @@ final class PgTx {
      * @param what  what the unit does, for messages ("cannot " + what)
      */
     static <T> T run(PgPool pool, Object store, String what, Work<T> work) {
+        return run(pool, store, what, false, work);
+    }
+
+    /**
+     * Runs {@code work} in one transaction that writes into a stage's transaction schema. Its commit does
+     * not wait for the WAL flush ({@code synchronous_commit = off}): nothing it writes is visible to
+     * readers of committed stages until the stage commits, and the stage's commit is synchronous, so
+     * it waits for the WAL up to its own record, which covers every write before it. A crash before
+     * the stage commit may lose such a write, but then the stage was never committed and the next run
+     * begins it anew. Saves a WAL flush per task.
+     */
+    static <T> T runStaged(PgPool pool, Object store, String what, Work<T> work) {
+        return run(pool, store, what, true, work);
+    }
+
+    private static <T> T run(PgPool pool, Object store, String what, boolean staged, Work<T> work) {
         try (Connection connection = pool.connection()) {
             PgTx tx = new PgTx(connection);
             try {
                 connection.setAutoCommit(false);
+                if (staged) {
+                    tx.execute("SET LOCAL synchronous_commit = off");
+                }
                 T result = work.run(tx);
                 tx.currentSql = "COMMIT";
                 connection.commit();

@@ -173,7 +173,7 @@ final class PostgresTableStore implements TableStore {
         }
         String copySql = "COPY " + name + " (" + PgIdentifiers.columnList(columnNames(columns))
                 + ") FROM STDIN (FORMAT binary)";
-        return PgTx.run(pool, this, "write table " + target, t -> {
+        return PgTx.runStaged(pool, this, "write table " + target, t -> {
             t.execute("DROP TABLE IF EXISTS " + name,
                     "CREATE TABLE " + name + " (" + String.join(", ", definitions) + ")");
             long rows = PgCopyWriter.copy(t.connection(), t.track(copySql), columns.size(), data);
@@ -186,7 +186,7 @@ final class PostgresTableStore implements TableStore {
     public long writeSql(TableLocation target, String selectSql, TableSpec spec) {
         PgIdentifiers.checkLength("table", target.table(), this);
         String name = sqlName(target);
-        return PgTx.run(pool, this, "write table " + target + " from a query", t -> {
+        return PgTx.runStaged(pool, this, "write table " + target + " from a query", t -> {
             t.execute("DROP TABLE IF EXISTS " + name);
             long rows = t.update("CREATE TABLE " + name + " AS " + selectSql);
             addKeys(t, name, spec);
@@ -208,7 +208,7 @@ final class PostgresTableStore implements TableStore {
         copies.forEach(c -> PgIdentifiers.checkLength("table", c.target().table(), this));
         String what = copies.size() == 1 ? "copy table " + copies.get(0).source() + " to " + copies.get(0).target()
                 : "carry " + copies.size() + " tables forward";
-        PgTx.run(pool, this, what, t -> {
+        PgTx.runStaged(pool, this, what, t -> {
             for (dev.weir.engine.store.TableCopy copy : copies) {
                 String from = sqlName(copy.source());
                 String to = sqlName(copy.target());
