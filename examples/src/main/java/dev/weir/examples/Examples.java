@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /** The example flows, by name. */
 public final class Examples {
 
-    private static final List<Supplier<ExampleFlow>> ALL = List.of(MultiInstanceFlow::new, LazySqlFlow::new);
+    private static final List<Supplier<ExampleFlow>> ALL = List.of(MultiInstanceFlow::new, LazySqlFlow::new, CombinedFlow::new);
 
     private Examples() {
     }
