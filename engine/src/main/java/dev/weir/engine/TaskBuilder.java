@@ -1,5 +1,8 @@
 package dev.weir.engine;
 
+import dev.weir.engine.combine.CombinedTask;
+import dev.weir.engine.combine.Stitch;
+import dev.weir.engine.combine.TaskSpec;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.ArrowTable;
 import java.util.ArrayList;
@@ -120,6 +123,51 @@ public final class TaskBuilder {
     public TaskHandle produces(TaskFunction function) {
         Objects.requireNonNull(function, "function is null");
         return build(lazy ? TaskDef.Kind.LAZY : TaskDef.Kind.FUNCTION, function, null);
+    }
+
+    /**
+     * Fuses two task specs into this one task (see {@link CombinedTask}): the first's one output is
+     * handed in memory to the second's one {@code takes(...)} input. A version set on this builder is the
+     * combined task's own (bump it when the combination changes); the inputs and outputs come from the specs.
+     */
+    public TaskHandle combine(TaskSpec first, TaskSpec second) {
+        return defineCombined(first, second, null);
+    }
+
+    /** Fuses two task specs into this one task; {@code stitch} maps the first's outputs to the second's arguments. */
+    public TaskHandle combine(TaskSpec first, TaskSpec second, Stitch stitch) {
+        return defineCombined(first, second, Objects.requireNonNull(stitch, "stitch is null"));
+    }
+
+    /** Makes a task spec an ordinary task of this name; its {@code takes(...)} inputs must be bound first. */
+    public TaskHandle runs(TaskSpec spec) {
+        requireOnlyNameAndVersion("runs(spec)");
+        if (!spec.takes().isEmpty()) {
+            throw new FlowDefinitionException(flow.name(), stage, name, "task spec '" + spec.name() + "' takes "
+                    + spec.takes() + " unbound; bind them first: spec.bind(\"" + spec.takes().get(0) + "\", ref)");
+        }
+        version = version != null ? version : spec.version();
+        cache = spec.cache();
+        spec.inputs().forEach(this::addInput);
+        outputs.addAll(spec.outputs());
+        return build(TaskDef.Kind.FUNCTION, spec.function(), null);
+    }
+
+    private TaskHandle defineCombined(TaskSpec first, TaskSpec second, Stitch stitch) {
+        requireOnlyNameAndVersion("combine(...)");
+        CombinedTask combined = CombinedTask.of(flow.name(), stage, name, first, second, stitch, version);
+        version = combined.version();
+        cache = combined.cache();
+        combined.inputs().forEach(this::addInput);
+        outputs.addAll(combined.outputs());
+        return build(TaskDef.Kind.FUNCTION, combined, null);
+    }
+
+    private void requireOnlyNameAndVersion(String call) {
+        if (cache != null || lazy || !inputs.isEmpty() || !outputs.isEmpty() || sourceInstance != null) {
+            throw new FlowDefinitionException(flow.name(), stage, name, call + " takes the cache function, inputs"
+                    + " and outputs from its task specs; declare them there, and only a version on this builder");
+        }
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 public final class Examples {
 
     private static final List<Supplier<ExampleFlow>> ALL = List.of(MultiInstanceFlow::new, LazySqlFlow::new,
-            InlineFlow::new, BatchedFlow::new, StreamingFlow::new);
+            InlineFlow::new, BatchedFlow::new, StreamingFlow::new, CombinedFlow::new);
 
     private Examples() {
     }

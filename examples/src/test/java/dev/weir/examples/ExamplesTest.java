@@ -77,6 +77,18 @@ class ExamplesTest {
     }
 
     @Test
+    void combinedMigratesInOneTaskAndReRunsFromTheCache() throws Exception {
+        WeirConfig config = config(dir, "duckdb_t_");
+        ExampleFlow example = Examples.named("combined").orElseThrow();
+        try (Weir weir = Weir.start()) {
+            Result first = run(weir, example, config, config.instance("mini"));
+            assertEquals(TaskState.COMPLETED, first.state("migrate_orders"), first::toJson);
+            Result again = run(weir, example, config, config.instance("mini"));
+            assertEquals(2, again.count(TaskState.CACHE_VALID), again::toJson);
+        }
+    }
+
+    @Test
     void multiInstanceRunsOnPostgres() throws Exception {
         String prefix = "ex" + UUID.randomUUID().toString().substring(0, 6) + "_";
         requirePostgres();
