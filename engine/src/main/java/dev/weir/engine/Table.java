@@ -7,11 +7,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * A task output to materialize as a table: a payload plus the table's name, primary key and
- * indexes. The payload is an {@link ArrowTable}, a {@link VectorSchemaRoot} (one batch),
- * {@link Rows}, or a lazy {@link Sql} query. Immutable; the engine takes ownership of Arrow payloads.
+ * indexes. The payload is an {@link ArrowTable}, a {@link VectorSchemaRoot} (one batch), an
+ * {@link ArrowReader} (a stream, written batch by batch as it is read, e.g. straight out of another
+ * database), {@link Rows}, or a lazy {@link Sql} query. Immutable; the engine takes ownership of Arrow
+ * payloads and closes them once written.
  */
 public final class Table {
 
@@ -23,10 +26,10 @@ public final class Table {
 
     private Table(Object payload, String name, List<String> primaryKey, List<List<String>> indexes, Boolean inline) {
         this.payload = Objects.requireNonNull(payload, "payload is null");
-        if (!(payload instanceof ArrowTable || payload instanceof VectorSchemaRoot || payload instanceof Rows
-                || payload instanceof Sql)) {
-            throw new IllegalArgumentException("a Table holds an ArrowTable, a VectorSchemaRoot, Rows or Sql, not "
-                    + payload.getClass().getName());
+        if (!(payload instanceof ArrowTable || payload instanceof VectorSchemaRoot || payload instanceof ArrowReader
+                || payload instanceof Rows || payload instanceof Sql)) {
+            throw new IllegalArgumentException("a Table holds an ArrowTable, a VectorSchemaRoot, an ArrowReader, Rows or"
+                    + " Sql, not " + payload.getClass().getName());
         }
         if (name != null && name.isBlank()) {
             throw new IllegalArgumentException("a table name cannot be blank");

@@ -61,7 +61,7 @@ public final class CombinedFlow implements ExampleFlow {
                 .cache(ctx -> Files.getLastModifiedTime(sourceFile).toMillis())   // a changed source reruns it
                 .produces(ctx -> streamOrders(ctx, sourceFile));
         TaskSpec writeOrders = TaskSpec.named("write_orders").version("1").takes("orders")
-                .produces(ctx -> Table.of(ArrowTable.readAll(ctx.input("orders", ArrowReader.class), ctx.allocator()),
+                .produces(ctx -> Table.of(ctx.input("orders", ArrowReader.class),
                         "orders").primaryKey("order_id"));
         return Flow.define("combined", f -> {
             Stage raw = f.stage("raw");

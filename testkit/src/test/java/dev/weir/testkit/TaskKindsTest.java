@@ -168,6 +168,26 @@ class TaskKindsTest {
     }
 
     @Test
+    void aStreamReturnedAsATableIsWrittenBatchByBatchAndClosed() {
+        Flow flow = Flow.define("stream", f -> {
+            Stage s = f.stage("s");
+            Ref numbers = s.task("numbers").produces(ctx -> {
+                Rows.Builder b = Rows.builder("n");
+                for (long i = 0; i < 5_000; i++) {
+                    b.add(i);
+                }
+                return Table.of(b.build());
+            }).ref();
+            s.task("copy").input("in", numbers, org.apache.arrow.vector.ipc.ArrowReader.class)
+                    .produces(ctx -> Table.of(ctx.input("in", org.apache.arrow.vector.ipc.ArrowReader.class), "copied"));
+        });
+        FlowRunRecord run = kit.run(flow, mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(5_000, run.result().get(new Ref("s", "copy", "copy"), Rows.class).size());
+        assertEquals(0, kit.allocator().getAllocatedMemory());
+    }
+
+    @Test
     void arrowInputsAreHandedOutAndFreedByTheEngine() {
         Flow flow = Flow.define("arrow", f -> {
             Stage s = f.stage("s");

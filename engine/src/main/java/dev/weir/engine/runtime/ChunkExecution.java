@@ -132,6 +132,13 @@ final class ChunkExecution {
         if (payload instanceof VectorSchemaRoot root) {
             return ArrowTable.of(root);
         }
+        if (payload instanceof ArrowReader stream) {
+            try (stream) {
+                return ArrowTable.readAll(stream, allocator);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot close a chunk's stream", e);
+            }
+        }
         return ((Rows) payload).toArrow(allocator);
     }
 

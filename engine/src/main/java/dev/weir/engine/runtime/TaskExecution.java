@@ -166,6 +166,13 @@ final class TaskExecution {
         if (payload instanceof VectorSchemaRoot root) {
             return ArrowTable.of(root).transferTo(inlineAllocator);
         }
+        if (payload instanceof ArrowReader stream) {
+            try (stream) {
+                return ArrowTable.readAll(stream, inlineAllocator);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot close an inlined stream", e);
+            }
+        }
         return ((Rows) payload).toArrow(inlineAllocator);
     }
 
@@ -189,7 +196,8 @@ final class TaskExecution {
             byte[] bytes = blob.value() instanceof byte[] raw ? raw : json(task, output, blob.value());
             return OutputSet.Output.blob(output, blobs.write(task.stage(), blob.name() != null ? blob.name() : output, bytes));
         }
-        if (item instanceof ArrowTable || item instanceof Rows || item instanceof VectorSchemaRoot || item instanceof Sql) {
+        if (item instanceof ArrowTable || item instanceof Rows || item instanceof VectorSchemaRoot || item instanceof Sql
+                || item instanceof ArrowReader) {
             closeQuietly(item);
             throw new TaskShapeException("output '" + output + "' is a bare " + item.getClass().getSimpleName()
                     + "; wrap it as Table.of(value) so it is materialized as a table");
@@ -207,6 +215,13 @@ final class TaskExecution {
         TableLocation target = transaction(stage, tableName);
         if (payload instanceof Sql sql) {
             return store.writeSql(target, sql.query(), spec);
+        }
+        if (payload instanceof ArrowReader stream) {
+            try (stream) {
+                return store.writeArrow(target, stream, spec);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot close the stream written to table '" + tableName + "'", e);
+            }
         }
         try (ArrowTable arrow = payload instanceof ArrowTable a ? a
                 : payload instanceof VectorSchemaRoot root ? ArrowTable.of(root)
