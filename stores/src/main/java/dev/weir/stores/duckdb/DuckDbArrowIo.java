@@ -1,5 +1,6 @@
 package dev.weir.stores.duckdb;
 
+import dev.weir.engine.data.DelegatingArrowReader;
 import dev.weir.engine.store.StoreException;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,4 +1,4 @@
-package dev.weir.stores.duckdb;
+package dev.weir.engine.data;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * </ul>
  * It also counts the rows it passed on. Not thread-safe, like any ArrowReader.
  */
-final class DelegatingArrowReader extends ArrowReader {
+public final class DelegatingArrowReader extends ArrowReader {
 
     private final ArrowReader delegate;
     private final boolean closeDelegate;
@@ -40,18 +40,18 @@ final class DelegatingArrowReader extends ArrowReader {
     }
 
     /** A reader that closes {@code delegate} and then {@code resources}, last given closed last. */
-    static DelegatingArrowReader owning(BufferAllocator allocator, ArrowReader delegate,
+    public static DelegatingArrowReader owning(BufferAllocator allocator, ArrowReader delegate,
                                         AutoCloseable... resources) {
         return new DelegatingArrowReader(allocator, delegate, true, List.of(resources));
     }
 
     /** A reader over {@code delegate} that leaves it open when closed. */
-    static DelegatingArrowReader borrowing(BufferAllocator allocator, ArrowReader delegate) {
+    public static DelegatingArrowReader borrowing(BufferAllocator allocator, ArrowReader delegate) {
         return new DelegatingArrowReader(allocator, delegate, false, List.of());
     }
 
     /** The rows of every batch loaded so far. */
-    long rowsRead() {
+    public long rowsRead() {
         return rows;
     }
 
