@@ -54,12 +54,12 @@ final class DuckDbArrowIo {
         try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
             Data.exportArrayStream(allocator, counting, stream);
             connection.registerArrowStream(streamName, stream);
+            // The stream is a temporary view of this connection; every write runs on its own duplicate
+            // connection, closed right after, which takes the view with it (no extra DROP statement).
             try (Statement statement = connection.createStatement()) {
                 statement.execute(sql);
             } catch (SQLException e) {
                 throw database.error(what, sql, e);
-            } finally {
-                dropStream(connection, streamName);
             }
         }
         return counting.rowsRead();
@@ -78,14 +78,6 @@ final class DuckDbArrowIo {
             return vectors.get(0).getAllocator();
         } catch (IOException e) {
             throw new StoreException(database.storeName() + ": " + what + ": cannot read the Arrow schema", e);
-        }
-    }
-
-    private static void dropStream(DuckDBConnection connection, String streamName) {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("DROP VIEW IF EXISTS " + DuckDbSql.quote(streamName));
-        } catch (SQLException ignored) {
-            // The stream is a temporary view of this connection and goes away when it closes.
         }
     }
 

@@ -114,6 +114,29 @@ final class DuckDbMetadata {
                 record.runId(), record.createdAt().toString());
     }
 
+    /** Records several entries with one prepared statement (a stage's entries, at its commit). */
+    void recordTasks(DuckDBConnection connection, String committedSchema, List<TaskRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        String sql = "INSERT INTO " + table(null, "tasks") + " VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), true)";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (TaskRecord r : records) {
+                statement.setString(1, committedSchema);
+                statement.setString(2, r.stage());
+                statement.setString(3, r.task());
+                statement.setString(4, r.cacheKey());
+                statement.setString(5, r.outputJson());
+                statement.setString(6, r.runId());
+                statement.setString(7, r.createdAt().toString());
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        } catch (SQLException e) {
+            throw database.error("cannot record the cache entries of " + committedSchema, sql, e);
+        }
+    }
+
     List<TaskRecord> committedTasks(DuckDBConnection connection, String committedSchema, String stage) {
         String sql = "SELECT task, cache_key, output_json, run_id, epoch_us(created_at) FROM " + table(null, "tasks")
                 + " WHERE schema_name = ? AND NOT in_transaction ORDER BY created_at";

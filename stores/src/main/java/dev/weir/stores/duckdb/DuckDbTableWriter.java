@@ -30,6 +30,11 @@ final class DuckDbTableWriter {
     /** Loads the rows of {@code data} (read to its end, not closed). */
     long fromArrow(ArrowReader data) {
         String what = "cannot write table " + target;
+        if (spec.primaryKey().isEmpty() && spec.indexes().isEmpty()) {
+            // one statement, atomic on its own: no BEGIN/DROP/COMMIT round trips for a plain table
+            return database.withConnection(what, connection -> DuckDbArrowIo.createFromArrow(database, connection, data,
+                    what, "CREATE OR REPLACE TABLE " + name + " AS SELECT * FROM %s"));
+        }
         return database.inTransaction(what, connection -> {
             dropExisting(connection);
             long rows = DuckDbArrowIo.createFromArrow(database, connection, data, what,

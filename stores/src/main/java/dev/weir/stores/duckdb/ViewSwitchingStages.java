@@ -118,22 +118,23 @@ final class ViewSwitchingStages {
             }
             database.execute(connection, "cannot create schema " + committed,
                     "CREATE SCHEMA IF NOT EXISTS " + DuckDbSql.quote(committed));
+            // one script for the whole switch: a stage of many tables costs one round trip, not two per table
+            StringBuilder script = new StringBuilder();
             for (String view : relations(connection, committed, "duckdb_views()")) {
-                database.execute(connection, "cannot replace view " + committed + "." + view,
-                        "DROP VIEW " + DuckDbSql.qualified(committed, view));
+                script.append("DROP VIEW ").append(DuckDbSql.qualified(committed, view)).append(";\n");
             }
             for (String table : relations(connection, transaction, "duckdb_tables()")) {
-                database.execute(connection, "cannot publish table " + table + " of stage " + stage,
-                        "CREATE VIEW " + DuckDbSql.qualified(committed, table) + " AS SELECT * FROM "
-                                + DuckDbSql.qualified(transaction, table));
+                script.append("CREATE VIEW ").append(DuckDbSql.qualified(committed, table)).append(" AS SELECT * FROM ")
+                        .append(DuckDbSql.qualified(transaction, table)).append(";\n");
+            }
+            if (!script.isEmpty()) {
+                database.execute(connection, "cannot publish the tables of stage " + stage, script.toString());
             }
             String side = transaction.endsWith("__" + ODD) ? ODD : EVEN;
             Map<String, dev.weir.engine.store.TaskRecord> pending = recorded.get(stage);
             if (pending != null) {
                 synchronized (pending) {
-                    for (dev.weir.engine.store.TaskRecord r : pending.values()) {
-                        metadata.recordTask(connection, committed, r);
-                    }
+                    metadata.recordTasks(connection, committed, List.copyOf(pending.values()));
                 }
             }
             metadata.commit(connection, stage, committed, side);
