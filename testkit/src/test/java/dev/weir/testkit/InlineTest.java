@@ -197,6 +197,31 @@ class InlineTest {
     }
 
     @Test
+    void onPostgresTheChainForcingAndTheLazyRejectionHoldToo() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
+                "no PostgreSQL server configured (PGHOST)");
+        InstanceConfig pg = kit.postgresInstance("inline");
+        FlowRunRecord first = kit.run(chain(Map.of()), pg);
+        assertTrue(first.successful(), () -> first.result().toJson());
+        assertFalse(inStore(first.result(), new Ref("s", "b", "b")));
+        assertEquals(4L, first.result().get(new Ref("out", "c", "c"), Rows.class).get(0).get("n"));
+        FlowRunRecord bumped = kit.run(chain(Map.of("c", "2")), pg);
+        assertEquals(Set.of("source", "a", "b", "c"), bumped.ran());
+        assertEquals("inline-producer-for c", bumped.task("b").reason());
+        FlowRunRecord lazy = kit.run(Flow.define("lazy", f -> {
+            Stage s = f.stage("s");
+            Ref p = s.task("producer").produces(ctx -> Table.of(numbers(5)).inline()).ref();
+            s.task("lazy_consumer").sql("SELECT sum(n) AS total FROM {p}", Map.of("p", p));
+        }), pg.withInline(InlineMode.FORCE_TRUE));
+        assertTrue(lazy.successful(), () -> lazy.result().toJson());
+        assertTrue(inStore(lazy.result(), new Ref("s", "producer", "producer")));
+        first.result().close();
+        bumped.result().close();
+        lazy.result().close();
+        assertEquals(0, kit.allocator().getAllocatedMemory());
+    }
+
+    @Test
     void aClosedResultNoLongerHoldsInlinedTables() {
         FlowRunRecord run = kit.run(chain(Map.of()), mini);
         run.result().close();
