@@ -42,7 +42,12 @@ public final class WeirCommand implements Callable<Integer> {
     }
 
     static int execute(String... args) {
-        return new CommandLine(new WeirCommand()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given output streams; returns the exit code. */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return new CommandLine(new WeirCommand()).setOut(out).setErr(err).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("weir: " + e.getMessage());
             return e instanceof ConfigError || e instanceof WeirException || e instanceof StoreException ? 2 : 1;
         }).execute(args);

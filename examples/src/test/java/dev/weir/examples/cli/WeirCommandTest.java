@@ -1,0 +1,53 @@
+package dev.weir.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** Bad input on the command line: one sentence naming what is wrong and what exists, exit code 2. */
+class WeirCommandTest {
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome weir(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = WeirCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void flowsListsEveryExample() {
+        Outcome o = weir("flows");
+        assertEquals(0, o.code());
+        for (String name : new String[] {"multi-instance", "lazy-sql", "inline", "batched", "streaming", "combined"}) {
+            assertTrue(o.out().contains(name), o.out());
+        }
+    }
+
+    @Test
+    void anUnknownFlowNamesTheKnownOnes() {
+        Outcome o = weir("run", "no-such-flow", "--instance", "mini");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("unknown flow 'no-such-flow'") && o.err().contains("multi-instance"), o.err());
+    }
+
+    @Test
+    void anUnknownInstanceNamesTheConfigAndTheKnownInstances() {
+        Outcome o = weir("run", "multi-instance", "--instance", "maxi");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("maxi") && o.err().contains("weir-examples.yaml") && o.err().contains("mini"),
+                o.err());
+    }
+
+    @Test
+    void aBadCacheValidationModeListsTheModes() {
+        Outcome o = weir("run", "multi-instance", "--instance", "mini", "--cache-validation", "sometimes");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("force-cache-invalid"), o.err());
+    }
+}
