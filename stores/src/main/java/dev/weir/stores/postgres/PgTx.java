@@ -32,6 +32,8 @@ final class PgTx {
 
     private final Connection connection;
     private String currentSql;
+    /** A statement to send with the unit's first {@link #execute}, in the same round trip; or null. */
+    private String prefix;
 
     private PgTx(Connection connection) {
         this.connection = connection;
@@ -65,7 +67,7 @@ final class PgTx {
             try {
                 connection.setAutoCommit(false);
                 if (staged) {
-                    tx.execute("SET LOCAL synchronous_commit = off");
+                    tx.prefix = "SET LOCAL synchronous_commit = off";
                 }
                 T result = work.run(tx);
                 tx.currentSql = "COMMIT";
@@ -95,15 +97,27 @@ final class PgTx {
 
     /** Runs statements without parameters, one after the other. */
     void execute(String... statements) throws SQLException {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.Arrays.asList(statements));
+        if (prefix != null) {
+            all.add(0, prefix);
+            prefix = null;
+        }
+        // one Statement.execute of several statements is sent in one network round trip
         try (Statement statement = connection.createStatement()) {
-            for (String sql : statements) {
-                statement.execute(track(sql));
-            }
+            statement.execute(track(String.join(";\n", all)));
+        }
+    }
+
+    /** Sends the pending prefix statement, if any, before a statement that cannot carry it. */
+    void flushPrefix() throws SQLException {
+        if (prefix != null) {
+            execute();
         }
     }
 
     /** Runs an update with parameters; returns the affected row count. */
     long update(String sql, Object... parameters) throws SQLException {
+        flushPrefix();
         try (PreparedStatement statement = connection.prepareStatement(track(sql))) {
             bind(statement, parameters);
             return statement.executeLargeUpdate();
@@ -112,6 +126,7 @@ final class PgTx {
 
     /** Runs a query with parameters and maps every row. */
     <T> List<T> query(String sql, RowMapper<T> mapper, Object... parameters) throws SQLException {
+        flushPrefix();
         try (PreparedStatement statement = connection.prepareStatement(track(sql))) {
             bind(statement, parameters);
             try (ResultSet rs = statement.executeQuery()) {
