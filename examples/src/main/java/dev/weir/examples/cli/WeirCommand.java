@@ -98,6 +98,9 @@ public final class WeirCommand implements Callable<Integer> {
         @Option(names = "--report", description = "Write the JSON run report to this file.")
         Path report;
 
+        @Option(names = "--graph", description = "Write the flow, with each task's state, as a Mermaid diagram.")
+        Path graph;
+
         @Option(names = "--only", split = ",", description = "Run only these stages or tasks (comma-separated).")
         List<String> only = List.of();
 
@@ -135,6 +138,9 @@ public final class WeirCommand implements Callable<Integer> {
                         Files.createDirectories(parent);
                     }
                     Files.writeString(report, result.toJson());
+                }
+                if (graph != null) {
+                    Files.writeString(graph, dev.weir.engine.FlowDiagram.mermaid(built, result));
                 }
                 if (result.successful()) {
                     example.show(result, instanceConfig, System.out);
