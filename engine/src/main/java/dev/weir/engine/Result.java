@@ -99,7 +99,11 @@ public final class Result implements AutoCloseable {
                 count(TaskState.FAILED), count(TaskState.SKIPPED), seconds);
     }
 
-    /** The run report as JSON: {@code flow}, {@code instance}, {@code successful}, {@code tasks}, …. */
+    /**
+     * The run report as JSON: {@code flow}, {@code instance}, {@code successful}, {@code tasks}, ….; a
+     * batched task that ran has {@code "chunks": {"computed": 2, "cached": 6, "states": ["CACHED", …]}},
+     * the states by chunk index.
+     */
     public String toJson() {
         ObjectNode root = CacheKeys.JSON.createObjectNode();
         root.put("flow", flow);
@@ -126,6 +130,14 @@ public final class Result implements AutoCloseable {
             n.put("attempts", t.attempts());
             if (t.error() != null) {
                 n.put("error", t.error());
+            }
+            if (!t.chunks().isEmpty()) {
+                ObjectNode chunks = n.putObject("chunks");
+                for (TaskResult.ChunkState state : TaskResult.ChunkState.values()) {
+                    chunks.put(state.name().toLowerCase(java.util.Locale.ROOT), t.chunkCount(state));
+                }
+                ArrayNode states = chunks.putArray("states");
+                t.chunks().forEach(c -> states.add(c.name()));
             }
         }
         try {

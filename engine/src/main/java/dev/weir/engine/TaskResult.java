@@ -1,5 +1,6 @@
 package dev.weir.engine;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,13 +15,35 @@ import java.util.Objects;
  * @param rows     rows written (or carried forward), -1 when unknown
  * @param attempts how many times it was tried
  * @param error    the failure, or null
+ * @param chunks   for a batched task that ran to the end, the state of each chunk by chunk index; empty
+ *                 otherwise
  */
 public record TaskResult(String stage, String task, TaskState state, String reason, double seconds, long rows,
-                         int attempts, String error) {
+                         int attempts, String error, List<ChunkState> chunks) {
 
     public TaskResult {
         Objects.requireNonNull(stage, "stage is null");
         Objects.requireNonNull(task, "task is null");
         Objects.requireNonNull(state, "state is null");
+        chunks = chunks == null ? List.of() : List.copyOf(chunks);
+    }
+
+    /** A task result without chunks: every task that is not batched. */
+    public TaskResult(String stage, String task, TaskState state, String reason, double seconds, long rows,
+                      int attempts, String error) {
+        this(stage, task, state, reason, seconds, rows, attempts, error, List.of());
+    }
+
+    /** How many chunks ended in {@code chunkState}. */
+    public long chunkCount(ChunkState chunkState) {
+        return chunks.stream().filter(c -> c == chunkState).count();
+    }
+
+    /** How a chunk of a batched task got its outputs. */
+    public enum ChunkState {
+        /** Its rows of the inputs were read and the task's function called. */
+        COMPUTED,
+        /** Loaded from its entry in the local table cache: its inputs' rows were unchanged. */
+        CACHED
     }
 }

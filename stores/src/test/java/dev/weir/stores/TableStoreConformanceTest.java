@@ -212,6 +212,34 @@ public abstract class TableStoreConformanceTest {
                 query("SELECT CAST(sum(id) AS BIGINT) FROM " + store.sqlName(inTransaction("ids"))));
     }
 
+    @Test
+    void equalRowsInAnyOrderHaveEqualFingerprints() {
+        store.beginStage(STAGE);
+        write(inTransaction("ascending"), 1, 2, 50, TableSpec.NONE);
+        store.writeSql(inTransaction("descending"), "SELECT * FROM " + store.sqlName(inTransaction("ascending"))
+                + " ORDER BY id DESC", TableSpec.NONE);
+        assertEquals(store.fingerprint(inTransaction("ascending"), null),
+                store.fingerprint(inTransaction("descending"), null));
+        assertEquals(store.fingerprint(inTransaction("ascending"), "id <= 10"),
+                store.fingerprint(inTransaction("descending"), "id <= 10"));
+    }
+
+    @Test
+    void oneChangedValueOrADuplicatedRowChangesTheFingerprint() {
+        store.beginStage(STAGE);
+        TableLocation ids = inTransaction("ids");
+        write(ids, 1, 1, 20, TableSpec.NONE);
+        String before = store.fingerprint(ids, null);
+        String untouchedPart = store.fingerprint(ids, "id > 5");
+        store.executeScript("UPDATE " + store.sqlName(ids) + " SET name = 'changed' WHERE id = 3");
+        assertNotEquals(before, store.fingerprint(ids, null));
+        assertEquals(untouchedPart, store.fingerprint(ids, "id > 5"), "rows outside the change keep their fingerprint");
+        String changed = store.fingerprint(ids, null);
+        store.executeScript("INSERT INTO " + store.sqlName(ids) + " SELECT * FROM " + store.sqlName(ids) + " WHERE id = 7");
+        assertNotEquals(changed, store.fingerprint(ids, null), "a duplicated row does not cancel out");
+        assertNotEquals(store.fingerprint(ids, "id = 1"), store.fingerprint(ids, "id = 2"));
+    }
+
     // ------------------------------------------------------------------ keys, SQL, copies
 
     @Test

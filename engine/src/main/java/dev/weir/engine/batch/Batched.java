@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * stage.task("score").input("orders", orders, ArrowTable.class)
- *     .batched(Batched.hashOf("customer_id", 50).computeParallelism(4).uploadParallelism(8))
+ *     .batched(Batched.hashOf("customer_id", 50).computeParallelism(4).uploadParallelism(8).cacheChunks(true))
  *     .produces(ctx -> Table.of(score(ctx.input("orders", ArrowTable.class))));
  * }</pre>
  */
@@ -26,8 +26,9 @@ public final class Batched implements InvocationHook {
     private final int compute;
     private final int upload;
     private final int buffered;
+    private final boolean cache;
 
-    private Batched(Kind kind, List<String> columns, int chunks, int compute, int upload, int buffered) {
+    private Batched(Kind kind, List<String> columns, int chunks, int compute, int upload, int buffered, boolean cache) {
         this.kind = kind;
         this.columns = List.copyOf(columns);
         if (this.columns.isEmpty()) {
@@ -43,6 +44,7 @@ public final class Batched implements InvocationHook {
         this.compute = compute;
         this.upload = upload;
         this.buffered = buffered;
+        this.cache = cache;
     }
 
     /** {@code n} chunks by a stable hash of {@code column}: each group of equal values in one chunk. */
@@ -53,7 +55,7 @@ public final class Batched implements InvocationHook {
     /** {@code n} chunks by a stable hash of several columns. */
     public static Batched hashOf(List<String> columns, int n) {
         int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new Batched(Kind.HASH, columns, n, cpus, 4, 8);
+        return new Batched(Kind.HASH, columns, n, cpus, 4, 8, false);
     }
 
     /**
@@ -62,19 +64,28 @@ public final class Batched implements InvocationHook {
      */
     public static Batched rangeOf(String column, int n) {
         int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new Batched(Kind.RANGE, List.of(Objects.requireNonNull(column, "column is null")), n, cpus, 4, 8);
+        return new Batched(Kind.RANGE, List.of(Objects.requireNonNull(column, "column is null")), n, cpus, 4, 8, false);
     }
 
     public Batched computeParallelism(int n) {
-        return new Batched(kind, columns, chunks, n, upload, buffered);
+        return new Batched(kind, columns, chunks, n, upload, buffered, cache);
     }
 
     public Batched uploadParallelism(int n) {
-        return new Batched(kind, columns, chunks, compute, n, Math.max(buffered, n));
+        return new Batched(kind, columns, chunks, compute, n, Math.max(buffered, n), cache);
     }
 
     public Batched maxBufferedChunks(int n) {
-        return new Batched(kind, columns, chunks, compute, upload, n);
+        return new Batched(kind, columns, chunks, compute, upload, n, cache);
+    }
+
+    /**
+     * Keeps each chunk's outputs in the instance's local table cache (see
+     * {@link InvocationHook#cacheChunks()}); off by default. Not part of {@link #describe()}: turning it
+     * on or off does not rerun the task.
+     */
+    public Batched cacheChunks(boolean on) {
+        return new Batched(kind, columns, chunks, compute, upload, buffered, on);
     }
 
     @Override
@@ -133,6 +144,11 @@ public final class Batched implements InvocationHook {
     @Override
     public int maxBufferedChunks() {
         return buffered;
+    }
+
+    @Override
+    public boolean cacheChunks() {
+        return cache;
     }
 
     @Override

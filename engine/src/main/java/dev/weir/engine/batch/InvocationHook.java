@@ -57,4 +57,15 @@ public interface InvocationHook {
     default int maxBufferedChunks() {
         return 2 * uploadParallelism();
     }
+
+    /**
+     * Whether each chunk's outputs are kept in the instance's local table cache (Parquet files under
+     * {@code <workDir>/table-cache}), one entry per chunk, keyed by the task's name, version and cache
+     * function, {@link #describe()}, the chunk, and a fingerprint of the chunk's rows of each input.
+     * When the task runs again, a chunk whose key is unchanged is loaded from its entry instead of
+     * computed; a change of chunking changes every key. Default: false.
+     */
+    default boolean cacheChunks() {
+        return false;
+    }
 }

@@ -1,7 +1,7 @@
 package dev.weir.engine.runtime;
 
 import dev.weir.engine.RunEvent;
-import dev.weir.engine.Table;
+import dev.weir.engine.TaskResult.ChunkState;
 import dev.weir.engine.batch.Chunk;
 import dev.weir.engine.config.InstanceConfig.RetryPolicy;
 import dev.weir.engine.store.StoreException;
@@ -38,11 +38,11 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private record Prepared(List<Chunk> chunks, Throwable error) implements Command {
     }
 
-    record Computed(Chunk chunk, int attempt, long rows, Map<String, Table> shapes, ActorRef<ChunkRun.Command> ref)
+    record Computed(Chunk chunk, int attempt, long rows, Map<String, OutputShape> shapes, ActorRef<ChunkRun.Command> ref)
             implements Command {
     }
 
-    record Uploaded(Chunk chunk, int attempt, long rows) implements Command {
+    record Uploaded(Chunk chunk, int attempt, long rows, ChunkState state) implements Command {
     }
 
     record ChunkFailed(Chunk chunk, int attempt, Throwable error, boolean duringUpload) implements Command {
@@ -68,7 +68,8 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private final Deque<Chunk> toCompute = new ArrayDeque<>();
     private final Deque<ActorRef<ChunkRun.Command>> waiting = new ArrayDeque<>();
     private final Map<Integer, Integer> attempts = new HashMap<>();
-    private Map<String, Table> shapes;
+    private Map<String, OutputShape> shapes;
+    private final Map<Integer, ChunkState> states = new HashMap<>();
     private int computing;
     private int uploading;
     private int retrying;
@@ -171,6 +172,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         uploading--;
         done++;
         rows += msg.rows();
+        states.put(msg.chunk().index(), msg.state());
         if (listener != null) {
             listener.tell(new RunEvent.ChunkFinished(runId, execution.plan().stage(), execution.plan().name(), done,
                     chunks.size(), rows, seconds()));
@@ -213,8 +215,16 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     private Behavior<Command> report(OutputSet outputs, Throwable error) {
         boolean transientFailure = error != null && error.getCause() instanceof StoreException se && se.isTransient();
+        List<ChunkState> chunkStates = outputs == null ? List.of()
+                : chunks.stream().map(c -> states.get(c.index())).toList();
+        if (outputs != null) {
+            getContext().getLog().debug("Task '{}': {} chunks computed, {} from the chunk cache", execution.plan().name(),
+                    chunkStates.stream().filter(s -> s == ChunkState.COMPUTED).count(),
+                    chunkStates.stream().filter(s -> s == ChunkState.CACHED).count());
+        }
+        CompletableFuture.runAsync(execution::close, blocking); // every chunk has ended: nothing uses the cache now
         stage.tell(new StageRun.TaskDone(new TaskOutcome(execution.plan().name(), outputs, error, transientFailure,
-                seconds(), null)));
+                seconds(), null, chunkStates)));
         return Behaviors.stopped();
     }
 

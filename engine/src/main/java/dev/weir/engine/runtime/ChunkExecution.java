@@ -3,6 +3,7 @@ package dev.weir.engine.runtime;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskDef;
 import dev.weir.engine.TaskFailedException;
+import dev.weir.engine.TaskResult.ChunkState;
 import dev.weir.engine.batch.Chunk;
 import dev.weir.engine.batch.ChunkPlanning;
 import dev.weir.engine.batch.InvocationHook;
@@ -18,28 +19,47 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The blocking work of a batched task, for its {@link BatchedTaskRun} and {@link ChunkRun}s: prepare
  * the chunks, compute one chunk (its rows of the inputs only), upload it as a chunk table in the
  * stage's transaction, and finalize the outputs from the chunk tables. A retried chunk replaces its
  * chunk table, so it never duplicates rows. Thread-safe: chunks run in parallel.
+ *
+ * <p>With {@link InvocationHook#cacheChunks()}, each chunk first computes its key ({@link ChunkKeys});
+ * a chunk whose entry is in the {@link ChunkCache} is uploaded from it and never computed, and a
+ * computed chunk is written to the cache after its upload. {@link #close()} releases the cache.
  */
-final class ChunkExecution {
+final class ChunkExecution implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkExecution.class);
 
     private final TaskExecution execution;
     private final TaskPlan plan;
     private final List<InputSpec> inputs;
     private final InvocationHook hook;
+    private final ChunkCache cache;
+    private final ChunkKeys keys;
+    private final Map<Integer, String> usedKeys = new ConcurrentHashMap<>();
 
     ChunkExecution(TaskExecution execution, TaskPlan plan, List<InputSpec> inputs) {
         this.execution = execution;
         this.plan = plan;
         this.inputs = List.copyOf(inputs);
         this.hook = plan.task().invocation();
+        String owner = "task '" + plan.name() + "' of stage '" + plan.stage() + "'";
+        this.cache = hook.cacheChunks() ? new ChunkCache(execution.config().workDir(), plan.stage(), plan.name(), owner,
+                ChunkExecution.class.getClassLoader()) : null;
+        this.keys = hook.cacheChunks() ? new ChunkKeys(execution.store(), plan, this.inputs, this::location,
+                execution.runAllocator()) : null;
     }
 
     TaskPlan plan() {
@@ -64,8 +84,7 @@ final class ChunkExecution {
             public String sqlName(String input) {
                 InputSpec in = inputs.stream().filter(i -> i.name().equals(input)).findFirst().orElseThrow(() ->
                         new IllegalArgumentException("the task has no input '" + input + "'"));
-                return store.sqlName(in.inTransaction() ? execution.transaction(in.producerStage(), in.output().table())
-                        : execution.committed(in.producerStage(), in.output().table()));
+                return store.sqlName(location(in));
             }
 
             @Override
@@ -94,10 +113,39 @@ final class ChunkExecution {
     }
 
     /**
-     * Computes one chunk: reads its rows of each input, calls the task, and returns its tables moved to
-     * the run's allocator; the caller owns them.
+     * Computes one chunk, or finds it in the chunk cache: without a cache entry, reads its rows of each
+     * input, calls the task, and returns its tables moved to the run's allocator; the caller owns them.
+     * With one, returns the entry, to be uploaded from the cache.
      */
     ChunkResult compute(Chunk chunk, int attempt) throws Exception {
+        String key = cacheKey(chunk);
+        if (key != null) {
+            Optional<ChunkCache.Entry> hit = cache.lookup(key, chunk);
+            if (hit.isPresent()) {
+                Map<String, OutputShape> shapes = new LinkedHashMap<>();
+                hit.get().outputs().forEach(o -> shapes.put(o.output(), o.shape()));
+                return new ChunkResult(chunk, Map.of(), shapes, key, hit.get());
+            }
+        }
+        return computeFromInputs(chunk, attempt, key);
+    }
+
+    /** The chunk's key in the cache, or null when chunks are not cached or the store cannot fingerprint. */
+    private String cacheKey(Chunk chunk) {
+        if (keys == null) {
+            return null;
+        }
+        try {
+            String key = keys.keyOf(chunk);
+            usedKeys.put(chunk.index(), key);
+            return key;
+        } catch (UnsupportedOperationException e) {
+            LOG.warn("Chunk {} of task '{}' is not cached: {}", chunk.index(), plan.name(), e.getMessage());
+            return null;
+        }
+    }
+
+    private ChunkResult computeFromInputs(Chunk chunk, int attempt, String key) throws Exception {
         TaskDef task = plan.task();
         List<InputSpec> restricted = new ArrayList<>();
         for (InputSpec in : inputs) {
@@ -106,7 +154,7 @@ final class ChunkExecution {
         }
         String name = "chunk-" + task.name() + "-" + chunk.index() + "-" + attempt;
         Map<String, ArrowTable> data = new LinkedHashMap<>();
-        Map<String, Table> shapes = new LinkedHashMap<>();
+        Map<String, OutputShape> shapes = new LinkedHashMap<>();
         try (BufferAllocator allocator = execution.runAllocator().newChildAllocator(name, 0, Long.MAX_VALUE);
              RunTaskContext ctx = new RunTaskContext(execution, task, restricted, allocator, true)) {
             Map<String, Object> returned = ReturnedOutputs.match(task, task.function().call(ctx));
@@ -115,10 +163,11 @@ final class ChunkExecution {
                     throw new TaskExecution.TaskShapeException("a batched task returns in-memory tables for each"
                             + " chunk, but output '" + e.getKey() + "' is " + e.getValue());
                 }
-                shapes.put(e.getKey(), table);
+                shapes.put(e.getKey(), new OutputShape(table.name() != null ? table.name() : e.getKey(),
+                        new TableSpec(table.primaryKeyColumns(), table.indexes())));
                 data.put(e.getKey(), toArrow(table.payload(), allocator).transferTo(execution.runAllocator()));
             }
-            return new ChunkResult(chunk, data, shapes);
+            return new ChunkResult(chunk, data, shapes, key, null);
         } catch (Exception | Error e) {
             data.values().forEach(ArrowTable::close);
             throw e;
@@ -142,17 +191,35 @@ final class ChunkExecution {
         return ((Rows) payload).toArrow(allocator);
     }
 
-    /** Writes a computed chunk as its chunk tables (replacing an earlier attempt's) and frees its data. */
-    long upload(ChunkResult result) {
+    /**
+     * Writes a chunk as its chunk tables (replacing an earlier attempt's) and frees its data: a computed
+     * chunk from memory, then into the chunk cache; a cached chunk from its cache entry. A cache entry
+     * that cannot be read is deleted and the chunk computed here after all.
+     */
+    Uploaded upload(ChunkResult result, int attempt) throws Exception {
+        if (result.hit() == null) {
+            return new Uploaded(uploadComputed(result), ChunkState.COMPUTED);
+        }
+        try {
+            return new Uploaded(uploadCached(result.chunk(), result.hit()), ChunkState.CACHED);
+        } catch (UnreadableEntry e) {
+            LOG.debug("The chunk cache entry {} of chunk {} ({}) of task '{}' could not be read, so the chunk is"
+                    + " computed: {}", result.hit().dir(), result.chunk().index(), result.chunk().label(), plan.name(),
+                    e.getCause().toString());
+            cache.discard(result.hit());
+            return new Uploaded(uploadComputed(computeFromInputs(result.chunk(), attempt, result.key())),
+                    ChunkState.COMPUTED);
+        }
+    }
+
+    private long uploadComputed(ChunkResult result) {
         long rows = 0;
         try {
             for (Map.Entry<String, ArrowTable> e : result.data().entrySet()) {
-                TableLocation target = chunkTable(e.getKey(), result.chunk().index());
-                try (ArrowReader reader = e.getValue().reader(execution.runAllocator())) {
-                    rows += execution.store().writeArrow(target, reader, TableSpec.NONE);
-                } catch (java.io.IOException io) {
-                    throw new StoreException("cannot read the Arrow data of chunk " + result.chunk().index(), io);
-                }
+                rows += writeChunkTable(e.getKey(), result.chunk(), e.getValue());
+            }
+            if (result.key() != null) {
+                cache.store(result.key(), result.chunk(), result.data(), result.shapes());
             }
             return rows;
         } finally {
@@ -160,18 +227,50 @@ final class ChunkExecution {
         }
     }
 
+    private long uploadCached(Chunk chunk, ChunkCache.Entry entry) {
+        long rows = 0;
+        for (ChunkCache.CachedOutput output : entry.outputs()) {
+            ArrowTable read;
+            try {
+                read = cache.read(output, execution.runAllocator());
+            } catch (RuntimeException e) {
+                throw new UnreadableEntry(e);
+            }
+            try (ArrowTable data = read) {
+                rows += writeChunkTable(output.output(), chunk, data);
+            }
+        }
+        return rows;
+    }
+
+    /** A cache entry that passed its lookup but whose data cannot be read; not a store failure. */
+    private static final class UnreadableEntry extends RuntimeException {
+        UnreadableEntry(Throwable cause) {
+            super(cause);
+        }
+    }
+
+    private long writeChunkTable(String output, Chunk chunk, ArrowTable data) {
+        TableLocation target = chunkTable(output, chunk.index());
+        try (ArrowReader reader = data.reader(execution.runAllocator())) {
+            return execution.store().writeArrow(target, reader, TableSpec.NONE);
+        } catch (java.io.IOException io) {
+            throw new StoreException("cannot read the Arrow data of chunk " + chunk.index(), io);
+        }
+    }
+
     /**
      * Builds each output from its chunk tables inside the stage's transaction, drops the chunk tables,
      * and records the task's cache entry.
      */
-    OutputSet finish(List<Chunk> chunks, Map<String, Table> shapes) {
+    OutputSet finish(List<Chunk> chunks, Map<String, OutputShape> shapes) {
         TaskDef task = plan.task();
         TableStore store = execution.store();
         List<OutputSet.Output> outputs = new ArrayList<>();
         for (String output : task.outputs()) {
-            Table shape = shapes.get(output);
-            String tableName = shape != null && shape.name() != null ? shape.name() : output;
-            TableSpec spec = shape == null ? TableSpec.NONE : new TableSpec(shape.primaryKeyColumns(), shape.indexes());
+            OutputShape shape = shapes.get(output);
+            String tableName = shape != null ? shape.table() : output;
+            TableSpec spec = shape == null ? TableSpec.NONE : shape.spec();
             List<String> chunkTables = chunks.stream().map(c -> store.sqlName(chunkTable(output, c.index()))).toList();
             long rows = store.writeSql(execution.transaction(task.stage(), tableName), hook.finalizeQuery(chunkTables),
                     spec);
@@ -181,7 +280,24 @@ final class ChunkExecution {
         OutputSet set = new OutputSet(task.version(), plan.cacheFnHash(), plan.fullKey(), outputs, List.of());
         store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), set.toJson(),
                 execution.runId(), Instant.now()));
+        if (cache != null) {
+            cache.retainOnly(Set.copyOf(usedKeys.values()));
+        }
         return set;
+    }
+
+    private TableLocation location(InputSpec in) {
+        String table = in.output().table();
+        return in.inTransaction() ? execution.transaction(in.producerStage(), table)
+                : execution.committed(in.producerStage(), table);
+    }
+
+    /** Releases the chunk cache's Parquet reader and writers; blocking, once the task has ended. */
+    @Override
+    public void close() {
+        if (cache != null) {
+            cache.close();
+        }
     }
 
     private TableLocation chunkTable(String output, int index) {
@@ -195,15 +311,25 @@ final class ChunkExecution {
         return new TaskFailedException(execution.flow().name(), plan.stage(), plan.name(), where + problem, e);
     }
 
-    /** A computed chunk waiting for its upload: owns its Arrow data until uploaded or closed. */
-    record ChunkResult(Chunk chunk, Map<String, ArrowTable> data, Map<String, Table> shapes) implements AutoCloseable {
+    /**
+     * A chunk waiting for its upload: computed, it owns its Arrow data until uploaded or closed; found in
+     * the cache ({@code hit} not null), it has no data and is uploaded from its entry.
+     *
+     * @param key the chunk's cache key, or null when chunks are not cached
+     */
+    record ChunkResult(Chunk chunk, Map<String, ArrowTable> data, Map<String, OutputShape> shapes, String key,
+                       ChunkCache.Entry hit) implements AutoCloseable {
         long rows() {
-            return data.values().stream().mapToLong(ArrowTable::rowCount).sum();
+            return hit != null ? hit.rows() : data.values().stream().mapToLong(ArrowTable::rowCount).sum();
         }
 
         @Override
         public void close() {
             data.values().forEach(ArrowTable::close);
         }
+    }
+
+    /** A chunk's upload: the rows written to its chunk tables, and whether it was computed or cached. */
+    record Uploaded(long rows, ChunkState state) {
     }
 }

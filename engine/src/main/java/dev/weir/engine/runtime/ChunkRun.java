@@ -13,8 +13,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * One attempt of one chunk of a batched task: computes as soon as it is spawned (its rows of the
- * inputs, the task's function), reports {@link BatchedTaskRun.Computed}, waits for {@link Upload} (its
- * task grants upload slots), uploads its chunk tables and stops. The computed data is owned here until
+ * inputs, the task's function; or finds its chunk cache entry), reports {@link BatchedTaskRun.Computed},
+ * waits for {@link Upload} (its task grants upload slots), uploads its chunk tables and stops. The computed data is owned here until
  * uploaded; stopping earlier frees it.
  */
 final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
@@ -33,7 +33,7 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
     private record ComputeDone(ChunkExecution.ChunkResult result, Throwable error) implements Command {
     }
 
-    private record UploadDone(long rows, Throwable error) implements Command {
+    private record UploadDone(ChunkExecution.Uploaded uploaded, Throwable error) implements Command {
     }
 
     private final ChunkExecution execution;
@@ -96,7 +96,13 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
     private Behavior<Command> onUpload(Upload msg) {
         ChunkExecution.ChunkResult result = computed;
         computed = null; // the upload owns it now, and frees it
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> execution.upload(result), blocking), UploadDone::new);
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                return execution.upload(result, attempt);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, blocking), UploadDone::new);
         return this;
     }
 
@@ -104,7 +110,7 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
         if (msg.error() != null) {
             task.tell(new BatchedTaskRun.ChunkFailed(chunk, attempt, BatchedTaskRun.unwrap(msg.error()), true));
         } else {
-            task.tell(new BatchedTaskRun.Uploaded(chunk, attempt, msg.rows()));
+            task.tell(new BatchedTaskRun.Uploaded(chunk, attempt, msg.uploaded().rows(), msg.uploaded().state()));
         }
         return Behaviors.stopped();
     }

@@ -88,6 +88,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final Map<String, TaskStatus> status = new LinkedHashMap<>();
     private final Map<String, OutputSet> outputs = new HashMap<>();
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
+    private final Map<String, List<TaskResult.ChunkState>> chunkStates = new HashMap<>();
     private final Map<String, Integer> attempts = new HashMap<>();
     private final Map<String, Double> seconds = new HashMap<>();
     private final Map<String, StageStatus> stages = new LinkedHashMap<>();
@@ -227,6 +228,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         running--;
         seconds.merge(task.name(), outcome.seconds(), Double::sum);
         if (outcome.succeeded()) {
+            chunkStates.put(task.name(), outcome.chunks());
             inline.offer(task.name(), outcome.inline(), readersInThisRun(task));
             TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
             settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
@@ -431,7 +433,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private TaskResult result(TaskDef task, TaskState state, String reason, double secs, long rows, String error) {
         return new TaskResult(task.stage(), task.name(), state, reason, secs, rows,
                 attempts.getOrDefault(task.name(), state == TaskState.COMPLETED || state == TaskState.FAILED ? 1 : 0),
-                error);
+                error, chunkStates.get(task.name()));
     }
 
     private void fail(Throwable error) {

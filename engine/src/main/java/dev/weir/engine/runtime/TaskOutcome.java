@@ -10,12 +10,21 @@ package dev.weir.engine.runtime;
  * @param seconds   wall time of the attempt
  * @param inline    the inlined outputs' data by output name, in the run's allocator; whoever receives the
  *                  outcome owns it
+ * @param chunks    for a batched task, each chunk's state by chunk index; empty otherwise
  */
 record TaskOutcome(String task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
-                   java.util.Map<String, dev.weir.engine.data.ArrowTable> inline) {
+                   java.util.Map<String, dev.weir.engine.data.ArrowTable> inline,
+                   java.util.List<dev.weir.engine.TaskResult.ChunkState> chunks) {
 
     TaskOutcome {
         inline = inline == null ? java.util.Map.of() : java.util.Map.copyOf(inline);
+        chunks = chunks == null ? java.util.List.of() : java.util.List.copyOf(chunks);
+    }
+
+    /** The outcome of a task that is not batched. */
+    TaskOutcome(String task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
+                java.util.Map<String, dev.weir.engine.data.ArrowTable> inline) {
+        this(task, outputs, error, transientFailure, seconds, inline, java.util.List.of());
     }
 
     boolean succeeded() {

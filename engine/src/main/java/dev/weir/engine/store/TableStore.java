@@ -131,6 +131,20 @@ public interface TableStore extends AutoCloseable {
      */
     String bucketExpression(List<String> columns, int buckets);
 
+    /**
+     * A fingerprint of the rows of {@code table} matching {@code where} (null: all rows): equal for
+     * equal multisets of rows in any order, different (with overwhelming probability) when a row is
+     * added, removed or changed, duplicates included. Computed inside the database in one aggregate
+     * query; rows never pass through the JVM. It covers the values, not the column names and types.
+     * Chunk caching keys each chunk by its inputs' fingerprints.
+     *
+     * @throws UnsupportedOperationException when the store cannot fingerprint rows (the default)
+     */
+    default String fingerprint(TableLocation table, String where) {
+        throw new UnsupportedOperationException("The " + kind() + " table store does not support fingerprinting"
+                + " rows, which caching chunks of batched tasks needs");
+    }
+
     /** True when the table (or view) exists. */
     boolean exists(TableLocation location);
 

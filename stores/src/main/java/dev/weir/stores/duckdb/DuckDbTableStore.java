@@ -179,6 +179,20 @@ public final class DuckDbTableStore implements TableStore {
         return "CAST(hash(" + cols + ") % " + buckets + " AS INTEGER)";
     }
 
+    /**
+     * The row count and two sums of 64-bit row hashes ({@code hash} of the row as a struct, and of the
+     * row with a salt) as HUGEINTs: sums are order-independent and, unlike {@code bit_xor}, do not
+     * cancel out for duplicate rows.
+     */
+    @Override
+    public String fingerprint(TableLocation table, String where) {
+        String sql = "SELECT concat_ws(':', count(*), coalesce(sum(hash(weir_row)), 0),"
+                + " coalesce(sum(hash(weir_row, 'weir')), 0)) FROM " + sqlName(table) + " AS weir_row"
+                + (where == null ? "" : " WHERE " + where);
+        return database.withConnection("cannot fingerprint " + table, connection ->
+                database.strings(connection, "cannot fingerprint " + table, sql).get(0));
+    }
+
     @Override
     public void executeScript(String script) {
         database.inTransaction("script failed", connection -> {

@@ -277,6 +277,20 @@ final class PostgresTableStore implements TableStore {
         return "CAST(mod(" + hash + " + " + buckets + ", " + buckets + ") AS integer)";
     }
 
+    /**
+     * The row count and two sums of {@code hashtextextended} over the row's text form (seeds 0 and 1),
+     * as numerics: sums are order-independent and, unlike {@code bit_xor}, do not cancel out for
+     * duplicate rows.
+     */
+    @Override
+    public String fingerprint(TableLocation table, String where) {
+        String sql = "SELECT concat_ws(':', count(*), coalesce(sum(hashtextextended(weir_row::text, 0)), 0),"
+                + " coalesce(sum(hashtextextended(weir_row::text, 1)), 0)) FROM " + sqlName(table) + " AS weir_row"
+                + (where == null ? "" : " WHERE (" + where + ")");
+        return PgTx.run(pool, this, "fingerprint the rows of " + table,
+                t -> t.query(sql, rs -> rs.getString(1)).get(0));
+    }
+
     @Override
     public void executeScript(String script) {
         PgTx.run(pool, this, "run an SQL script", t -> {
