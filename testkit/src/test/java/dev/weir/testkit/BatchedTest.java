@@ -221,6 +221,16 @@ class BatchedTest {
     }
 
     @Test
+    void emptyChunksOfUntypedRowsDoNotWidenTheOutputsColumns() {
+        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 128), chunk -> { }), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        Rows scores = run.result().get(new Ref("out", "score", "scores"), Rows.class);
+        assertEquals(10_000, scores.size());
+        assertTrue(scores.get(0).get("score") instanceof Double, "score stays a double: " + scores.schema());
+        assertTrue(scores.get(0).get("order_id") instanceof Long, "order_id stays a bigint: " + scores.schema());
+    }
+
+    @Test
     void batchedTasksRunOnPostgres() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
                 "no PostgreSQL server configured (PGHOST)");

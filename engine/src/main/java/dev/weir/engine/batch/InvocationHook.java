@@ -33,8 +33,8 @@ public interface InvocationHook {
     }
 
     /**
-     * The query building an output from its chunk tables (given as SQL names, in chunk order). Default:
-     * their {@code UNION ALL}.
+     * The query building an output from its chunk tables (given as SQL names, in chunk order; empty chunk
+     * tables are left out, unless every chunk is empty). Default: their {@code UNION ALL}.
      */
     default String finalizeQuery(List<String> chunkTables) {
         return chunkTables.stream().map(t -> "SELECT * FROM " + t).collect(Collectors.joining(" UNION ALL "));

@@ -271,9 +271,8 @@ final class ChunkExecution implements AutoCloseable {
             OutputShape shape = shapes.get(output);
             String tableName = shape != null ? shape.table() : output;
             TableSpec spec = shape == null ? TableSpec.NONE : shape.spec();
-            List<String> chunkTables = chunks.stream().map(c -> store.sqlName(chunkTable(output, c.index()))).toList();
-            long rows = store.writeSql(execution.transaction(task.stage(), tableName), hook.finalizeQuery(chunkTables),
-                    spec);
+            long rows = store.writeSql(execution.transaction(task.stage(), tableName),
+                    hook.finalizeQuery(nonEmptyChunkTables(output, chunks)), spec);
             chunks.forEach(c -> store.dropTable(chunkTable(output, c.index())));
             outputs.add(OutputSet.Output.table(output, tableName, rows, spec));
         }
@@ -284,6 +283,23 @@ final class ChunkExecution implements AutoCloseable {
             cache.retainOnly(Set.copyOf(usedKeys.values()));
         }
         return set;
+    }
+
+    /**
+     * The chunk tables of an output worth assembling, as SQL names in chunk order: the empty ones are
+     * left out, since an empty chunk of untyped rows has no types to infer and would widen every
+     * column of the union to text. When every chunk is empty, the first stands for the (empty) output.
+     */
+    private List<String> nonEmptyChunkTables(String output, List<Chunk> chunks) {
+        TableStore store = execution.store();
+        List<String> tables = new ArrayList<>();
+        for (Chunk c : chunks) {
+            TableLocation table = chunkTable(output, c.index());
+            if (store.rowCount(table) > 0) {
+                tables.add(store.sqlName(table));
+            }
+        }
+        return tables.isEmpty() ? List.of(store.sqlName(chunkTable(output, chunks.get(0).index()))) : tables;
     }
 
     private TableLocation location(InputSpec in) {
