@@ -60,10 +60,15 @@ public final class BatchedBenchmark {
                     verify(server, variant, outputTable(server, prefix, variant), rows, expectedSum);
                     measures.computeIfAbsent(variant, v -> new ArrayList<>()).add(m);
                     System.out.printf(Locale.ROOT, "  round %d %-12s %7.2f s (task %7.2f s) %,10.0f rows/s"
-                                    + "  peak heap %,6d MiB (sampled %,6d MiB)  Arrow peak %s  peak RSS %,6d MiB%n",
+                                    + "  peak heap %,6d MiB (sampled %,6d, after GC %,6d)  Arrow peak %s  peak RSS %,6d MiB%n",
                             round + 1, variant, m.seconds, m.taskSeconds, rows / m.seconds, m.heapPeak >> 20,
-                            m.heapSampled >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB",
+                            m.heapSampled >> 20, m.heapAfterGc >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB",
                                     m.arrowPeak >> 20), m.rss >> 20);
+                    if (m.chunksSeconds >= 0) {
+                        System.out.printf(Locale.ROOT, "          %s: all chunks uploaded at %.2f s of the task, output"
+                                + " assembled from the chunk tables in the remaining %.2f s%n", variant, m.chunksSeconds,
+                                m.taskSeconds - m.chunksSeconds);
+                    }
                 }
             }
             summarize(rows, measures);
@@ -156,9 +161,9 @@ public final class BatchedBenchmark {
         System.out.println("  median per variant:");
         for (String v : VARIANTS) {
             Measure m = Measure.median(measures.get(v));
-            System.out.printf(Locale.ROOT, "    %-12s %7.2f s %,10.0f rows/s  peak heap %,6d MiB  Arrow peak %s"
-                            + "  heap+Arrow %,6d MiB  peak RSS %,6d MiB%n", v, m.seconds, rows / m.seconds,
-                    m.heapPeak >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB", m.arrowPeak >> 20),
+            System.out.printf(Locale.ROOT, "    %-12s %7.2f s %,10.0f rows/s  peak heap %,6d MiB (after GC %,6d)"
+                            + "  Arrow peak %s  heap+Arrow %,6d MiB  peak RSS %,6d MiB%n", v, m.seconds, rows / m.seconds,
+                    m.heapPeak >> 20, m.heapAfterGc >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB", m.arrowPeak >> 20),
                     (m.heapPeak + Math.max(0, m.arrowPeak)) >> 20, m.rss >> 20);
         }
         double heapRatio = (double) batched.heapPeak / unbatched.heapPeak;
@@ -174,8 +179,8 @@ public final class BatchedBenchmark {
     }
 
     /** One child's report. */
-    record Measure(double seconds, double taskSeconds, long rows, long heapPeak, long heapSampled, long arrowPeak,
-                   long rss) {
+    record Measure(double seconds, double taskSeconds, double chunksSeconds, long rows, long heapPeak, long heapSampled, long heapAfterGc,
+                   long arrowPeak, long rss) {
 
         static Measure parse(String line) {
             Map<String, String> values = new HashMap<>();
@@ -184,8 +189,10 @@ public final class BatchedBenchmark {
                 values.put(pair.substring(0, eq), pair.substring(eq + 1));
             }
             return new Measure(Double.parseDouble(values.get("seconds")), Double.parseDouble(values.get("taskSeconds")),
+                    Double.parseDouble(values.get("chunksSeconds")),
                     Long.parseLong(values.get("rows")), Long.parseLong(values.get("heapPeak")),
-                    Long.parseLong(values.get("heapSampled")), Long.parseLong(values.get("arrowPeak")),
+                    Long.parseLong(values.get("heapSampled")), Long.parseLong(values.get("heapAfterGc")),
+                    Long.parseLong(values.get("arrowPeak")),
                     Long.parseLong(values.get("rss")));
         }
 

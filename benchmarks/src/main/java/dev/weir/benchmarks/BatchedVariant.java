@@ -1,6 +1,7 @@
 package dev.weir.benchmarks;
 
 import dev.weir.engine.Result;
+import dev.weir.engine.RunEvent;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.TaskResult;
 import dev.weir.engine.TaskState;
@@ -10,6 +11,10 @@ import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * One variant of the batched benchmark in a JVM of its own, started by {@link BatchedBenchmark}: runs
@@ -47,12 +52,21 @@ public final class BatchedVariant {
     private static void weir(PgBenchServer server, Path dir, String prefix, long rows, Batched batched)
             throws Exception {
         try (Weir weir = Weir.start()) {
-            RunOptions options = RunOptions.defaults().only(ScoreFlow.SCORED)
+            // when the last chunk was uploaded, in seconds since the task started: the rest is assembly
+            AtomicLong chunksDone = new AtomicLong(Double.doubleToLongBits(-1));
+            ActorRef<RunEvent> listener = weir.system().systemActorOf(Behaviors.receive(RunEvent.class)
+                    .onMessage(RunEvent.ChunkFinished.class, e -> {
+                        chunksDone.set(Double.doubleToLongBits(e.seconds()));
+                        return Behaviors.same();
+                    })
+                    .onAnyMessage(e -> Behaviors.same()).build(), "benchmark-listener", Props.empty());
+            RunOptions options = RunOptions.defaults().only(ScoreFlow.SCORED).listener(listener)
                     .cacheValidation(CacheValidation.NORMAL.withMode(CacheValidation.Mode.FORCE_CACHE_INVALID));
             Result result;
             double seconds;
             long heapPeak;
             long heapSampled;
+            long heapAfterGc;
             try (MemoryPeaks peaks = MemoryPeaks.start()) {
                 long start = System.nanoTime();
                 result = weir.run(ScoreFlow.flow(rows, batched), ScoreFlow.instance(server, dir, prefix), options)
@@ -60,6 +74,7 @@ public final class BatchedVariant {
                 seconds = Rounds.seconds(start);
                 heapPeak = peaks.poolPeakSum();
                 heapSampled = peaks.sampledPeak();
+                heapAfterGc = peaks.afterGcPeak();
             }
             try (result) {
                 TaskResult task = result.tasks().stream().filter(t -> t.task().equals("score")).findFirst()
@@ -68,8 +83,8 @@ public final class BatchedVariant {
                     throw new IllegalStateException("the scoring run failed: " + result.summary(),
                             result.failure().orElse(null));
                 }
-                report(seconds, task.seconds(), task.rows(), heapPeak, heapSampled,
-                        weir.allocator().getPeakMemoryAllocation());
+                report(seconds, task.seconds(), Double.longBitsToDouble(chunksDone.get()), task.rows(), heapPeak,
+                        heapSampled, heapAfterGc, weir.allocator().getPeakMemoryAllocation());
             }
         }
     }
@@ -88,18 +103,22 @@ public final class BatchedVariant {
         long written;
         long heapPeak;
         long heapSampled;
+        long heapAfterGc;
         try (MemoryPeaks peaks = MemoryPeaks.start()) {
             written = SpringBatchScoring.run(settings, t -> seconds[0] = t);
             heapPeak = peaks.poolPeakSum();
             heapSampled = peaks.sampledPeak();
+            heapAfterGc = peaks.afterGcPeak();
         }
-        report(seconds[0], seconds[0], written, heapPeak, heapSampled, -1);
+        report(seconds[0], seconds[0], -1, written, heapPeak, heapSampled, heapAfterGc, -1);
     }
 
-    private static void report(double seconds, double taskSeconds, long rows, long heapPeak, long heapSampled,
-                               long arrowPeak) {
-        System.out.printf(Locale.ROOT, "RESULT seconds=%.3f taskSeconds=%.3f rows=%d heapPeak=%d heapSampled=%d"
-                        + " arrowPeak=%d rss=%d xmx=%d%n", seconds, taskSeconds, rows, heapPeak, heapSampled, arrowPeak,
+    private static void report(double seconds, double taskSeconds, double chunksSeconds, long rows, long heapPeak,
+                               long heapSampled, long heapAfterGc, long arrowPeak) {
+        System.out.printf(Locale.ROOT, "RESULT seconds=%.3f taskSeconds=%.3f chunksSeconds=%.3f rows=%d heapPeak=%d"
+                        + " heapSampled=%d heapAfterGc=%d arrowPeak=%d rss=%d xmx=%d%n", seconds, taskSeconds, chunksSeconds,
+                rows, heapPeak, heapSampled,
+                heapAfterGc, arrowPeak,
                 MemoryPeaks.peakResidentBytes(), Runtime.getRuntime().maxMemory());
     }
 }

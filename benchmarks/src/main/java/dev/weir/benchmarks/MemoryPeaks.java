@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Peak memory of this JVM over a measured span: the JVM's own peak of each heap pool (reset at the
- * start, summed at the end — an upper bound, as the pools need not peak together) and the largest
- * used heap seen by a sampler every 50 ms. One per JVM: the benchmark runs each variant in a JVM of
+ * start, summed at the end — an upper bound, as the pools need not peak together), the largest used
+ * heap seen by a sampler every 50 ms, and the largest heap left after a collection (what the program
+ * kept alive, rather than how lazily the collector ran under a generous {@code -Xmx}). One per JVM: the benchmark runs each variant in a JVM of
  * its own so that peaks do not mix.
  */
 final class MemoryPeaks implements AutoCloseable {
@@ -21,6 +22,7 @@ final class MemoryPeaks implements AutoCloseable {
     private final Thread sampler;
     private volatile boolean running = true;
     private volatile long sampledPeak;
+    private volatile long afterGcPeak;
 
     private MemoryPeaks() {
         System.gc();
@@ -39,6 +41,7 @@ final class MemoryPeaks implements AutoCloseable {
     private void sample() {
         while (running) {
             sampledPeak = Math.max(sampledPeak, usedHeap());
+            afterGcPeak = Math.max(afterGcPeak, afterGc());
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -53,6 +56,21 @@ final class MemoryPeaks implements AutoCloseable {
             used += pool.getUsage().getUsed();
         }
         return used;
+    }
+
+    private long afterGc() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : heapPools) {
+            if (pool.getCollectionUsage() != null) {
+                used += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return used;
+    }
+
+    /** The largest heap in use right after a collection, as sampled (the live set's high-water mark). */
+    long afterGcPeak() {
+        return Math.max(afterGcPeak, afterGc());
     }
 
     /** The sum over heap pools of each pool's peak since the start. */
