@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link SpringBatchScoring}) with 20 partitions; (b) and (c) both run 2 threads.
  *
  * <p>The input table is made once by a Weir flow (a lazy SQL task generating the rows in the server).
- * Each variant then runs in a JVM of its own ({@link BatchedVariant}, {@code -Xmx} as given by
- * {@code -Dweir.bench.xmx}, default 2g), so that heap peaks do not mix; the variants rotate their order
+ * Each variant then runs in a JVM of its own ({@link BatchedVariant}, {@code -Xmx} from the variable
+ * {@code WEIR_BENCH_XMX}, default 2g; the direct-memory limit is raised to 8g so that Arrow is not
+ * capped by it), so that heap peaks do not mix; the variants rotate their order
  * from round to round. The wall time is the child's own clock around the run of the scoring stage (the
  * Spring job). Each output is checked: its row count and its sum of scores must match the rows
  * generated. Everything the benchmark creates is dropped at the end.
@@ -42,7 +43,7 @@ public final class BatchedBenchmark {
     public static void main(String[] args) throws Exception {
         long rows = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 20_000_000L;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        String xmx = System.getProperty("weir.bench.xmx", "2g");
+        String xmx = System.getenv().getOrDefault("WEIR_BENCH_XMX", "2g");
         Path dir = Files.createTempDirectory("weir-batched-bench");
         PgBenchServer server = new PgBenchServer(dir);
         String prefix = server.newPrefix("batched");
