@@ -57,14 +57,27 @@ final class PgBenchServer {
 
     /** A plain JDBC connection, for DDL behind the store's back. */
     Connection connection() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), credentials());
+    }
+
+    /** The server's JDBC URL, without credentials. */
+    String jdbcUrl() {
+        return "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":" + env.getOrDefault("PGPORT", "5432")
+                + "/" + env.getOrDefault("PGDATABASE", user());
+    }
+
+    /** {@code user} and, when set, {@code password}, as JDBC connection properties. */
+    Properties credentials() {
         Properties properties = new Properties();
-        properties.setProperty("user", env.getOrDefault("PGUSER", System.getProperty("user.name")));
+        properties.setProperty("user", user());
         if (env.get("PGPASSWORD") != null) {
             properties.setProperty("password", env.get("PGPASSWORD"));
         }
-        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
-                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", properties.getProperty("user"));
-        return DriverManager.getConnection(url, properties);
+        return properties;
+    }
+
+    private String user() {
+        return env.getOrDefault("PGUSER", System.getProperty("user.name"));
     }
 
     /** {@code server_version}, and the settings that decide COPY speed, for the report. */
