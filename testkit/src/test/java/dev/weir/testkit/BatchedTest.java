@@ -230,6 +230,41 @@ class BatchedTest {
         assertTrue(scores.get(0).get("order_id") instanceof Long, "order_id stays a bigint: " + scores.schema());
     }
 
+    static Flow withNullKeys(InvocationHook hook) {
+        return Flow.define("nulls", f -> {
+            Stage s = f.stage("s");
+            Ref orders = s.task("orders").produces(ctx -> {
+                Rows.Builder b = Rows.builder(org.apache.arrow.vector.types.pojo.Schema.fromJSON(
+                        "{\"fields\":[{\"name\":\"order_id\",\"nullable\":true,\"type\":{\"name\":\"int\","
+                                + "\"bitWidth\":64,\"isSigned\":true},\"children\":[]},{\"name\":\"customer_id\","
+                                + "\"nullable\":true,\"type\":{\"name\":\"int\",\"bitWidth\":64,\"isSigned\":true},"
+                                + "\"children\":[]}]}"));
+                for (long i = 0; i < 100; i++) {
+                    b.add(i, i % 10 == 0 ? null : i % 7);
+                }
+                return Table.of(b.build(), "orders");
+            }).ref();
+            s.task("count").input("orders", orders, Rows.class).batched(hook)
+                    .produces(ctx -> Table.of(Rows.builder("n").add((long) ctx.input("orders", Rows.class).size()).build()));
+        });
+    }
+
+    @Test
+    void rowsWithANullKeyLandInExactlyOneChunk() throws Exception {
+        for (InvocationHook hook : List.of(Batched.hashOf("customer_id", 4), Batched.rangeOf("customer_id", 3))) {
+            FlowRunRecord run = kit.run(withNullKeys(hook), mini);
+            assertTrue(run.successful(), () -> run.result().toJson());
+            long total = run.result().get(new Ref("s", "count", "count"), Rows.class).stream()
+                    .mapToLong(r -> r.getLong("n")).sum();
+            assertEquals(100, total, hook + " loses or duplicates rows with a NULL key");
+        }
+        if (System.getenv("PGHOST") != null) {
+            FlowRunRecord run = kit.run(withNullKeys(Batched.hashOf("customer_id", 4)), kit.postgresInstance("nulls"));
+            assertEquals(100, run.result().get(new Ref("s", "count", "count"), Rows.class).stream()
+                    .mapToLong(r -> r.getLong("n")).sum());
+        }
+    }
+
     @Test
     void batchedTasksRunOnPostgres() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),

@@ -123,9 +123,11 @@ public final class Batched implements InvocationHook {
         double width = (hi - lo) / chunks;
         List<Chunk> result = new ArrayList<>(chunks);
         for (int i = 0; i < chunks; i++) {
+            // rows with a NULL key go to the first chunk: they fall in no range
             String from = i == 0 ? null : column + " >= " + (lo + i * width);
             String to = i == chunks - 1 ? null : column + " < " + (lo + (i + 1) * width);
-            String predicate = from == null ? to : to == null ? from : from + " AND " + to;
+            String predicate = from == null ? (to == null ? null : "(" + to + " OR " + column + " IS NULL)")
+                    : to == null ? from : from + " AND " + to;
             result.add(new Chunk(i, predicate, "range " + (i + 1) + " of " + chunks));
         }
         return result;

@@ -87,9 +87,21 @@ final class ChunkExecution implements AutoCloseable {
                 return store.sqlName(location(in));
             }
 
+            /** Typed by the first table input's columns, so the store can hash them without casts. */
             @Override
             public String bucketExpression(List<String> columns, int buckets) {
-                return store.bucketExpression(columns, buckets);
+                if (tables.isEmpty()) {
+                    return store.bucketExpression(columns, buckets);
+                }
+                String probe = "SELECT " + String.join(", ", columns.stream().map(store::quote).toList()) + " FROM "
+                        + sqlName(tables.get(0)) + " WHERE 1 = 0";
+                try (ArrowReader reader = store.query(probe, execution.runAllocator())) {
+                    List<org.apache.arrow.vector.types.pojo.ArrowType> types = reader.getVectorSchemaRoot().getSchema()
+                            .getFields().stream().map(org.apache.arrow.vector.types.pojo.Field::getType).toList();
+                    return store.bucketExpression(columns, types, buckets);
+                } catch (java.io.IOException e) {
+                    throw new StoreException("cannot read the types of " + columns + ": " + probe, e);
+                }
             }
 
             @Override

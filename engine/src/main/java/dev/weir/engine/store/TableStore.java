@@ -132,6 +132,16 @@ public interface TableStore extends AutoCloseable {
     String bucketExpression(List<String> columns, int buckets);
 
     /**
+     * {@link #bucketExpression(List, int)} knowing the columns' Arrow types, so a store can hash them
+     * without converting them (e.g. integers as integers). The same columns and types always give the
+     * same expression. Default: the untyped expression.
+     */
+    default String bucketExpression(List<String> columns, List<org.apache.arrow.vector.types.pojo.ArrowType> types,
+                                    int buckets) {
+        return bucketExpression(columns, buckets);
+    }
+
+    /**
      * A fingerprint of the rows of {@code table} matching {@code where} (null: all rows): equal for
      * equal multisets of rows in any order, different (with overwhelming probability) when a row is
      * added, removed or changed, duplicates included. Computed inside the database in one aggregate
