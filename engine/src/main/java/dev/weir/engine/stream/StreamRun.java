@@ -3,12 +3,13 @@ package dev.weir.engine.stream;
 import dev.weir.engine.data.ArrowTable;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * in the run, starts ready task calls — lowest rank (closest to a terminal) first, then oldest batch —
  * within the run's and each task's parallelism and the resource budget, fans outputs out to downstream
  * tasks, joins the inputs of multi-input tasks per batch id, and hands terminal outputs to the consumer
- * one {@link Next} at a time, so a slow consumer slows the source down.
+ * in answer to {@link Next}, so a slow consumer slows the source down.
  *
  * <p>All run state is actor state. The source, splitting and task calls run on the blocking dispatcher
  * (task calls through the {@link BatchPlacement}) and report with {@code pipeToSelf}. Every batch held
@@ -41,10 +42,13 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     /**
-     * Asks for the next output. {@code reply} completes with it, with {@code null} once the run is done,
-     * or exceptionally with the run's failure. One outstanding request at a time; local only.
+     * Asks for outputs. {@code reply} completes with every output queued (at least one), with an empty
+     * list once the run is done, or exceptionally with the run's failure. Asking again says that the
+     * outputs of the previous reply have been read: their batches leave the run only then, so outputs in
+     * the reader's hands still count towards {@code max-in-flight}. One outstanding request at a time;
+     * local only.
      */
-    record Next(CompletableFuture<BatchResult> reply) implements Command {
+    record Next(CompletableFuture<List<BatchResult>> reply) implements Command {
     }
 
     /** The consumer stops reading: drop what is queued, let running calls end, then stop. */
@@ -70,8 +74,9 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             implements Command {
     }
 
-    private record Finished(TaskLane lane, long batchId, TaskLane.Order order, long rowsIn, ArrowTable output,
-                            Throwable error)
+    /** A trip has ended: {@code results} holds one completed stage per call. */
+    private record Finished(Scheduler.Trip trip, List<BatchCall> calls, long[] rowsIn,
+                            List<CompletionStage<ArrowTable>> results)
             implements Command {
     }
 
@@ -89,23 +94,25 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private final CompletableFuture<StreamSummary> done;
     private final long startNanos = System.nanoTime();
 
-    private final Map<String, TaskLane> lanes = new LinkedHashMap<>();
-    private final List<TaskLane> joinLanes;
+    /** Every task's lane, by task name; the tasks of a fused chain share one. */
+    private final Map<String, TaskLane> lanes = new HashMap<>();
+    private final List<TaskLane> distinctLanes;
+    private final Scheduler scheduler;
+    private final Joins joins;
     /** Per source batch id still in the run: how many queue entries, calls, join parts and outputs hold it. */
     private final Map<Long, Integer> live = new HashMap<>();
     private final ArrayDeque<BatchResult> outputs = new ArrayDeque<>();
-    private final Map<String, Double> resourcesInUse = new HashMap<>();
 
     private SourceState sourceState = SourceState.OPENING;
     private Iterator<ArrowTable> iterator;
     private long nextBatchId;
     private long sourceRows;
     private long seq;
-    private int running;
     private int splitting;
     private int peakInFlight;
-    private int peakRunning;
-    private CompletableFuture<BatchResult> waiter;
+    private CompletableFuture<List<BatchResult>> waiter;
+    /** The batch ids of the outputs last handed to the reader, held until it asks again. */
+    private long[] handedOver = new long[0];
     private StreamFailedException failure;
     private boolean cancelled;
     private boolean stopping;
@@ -128,8 +135,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         this.allocator = allocator;
         this.listener = listener;
         this.done = done;
-        graph.tasks().forEach(task -> lanes.put(task, new TaskLane(task, graph)));
-        this.joinLanes = lanes.values().stream().filter(TaskLane::isJoin).toList();
+        this.distinctLanes = TaskLane.plan(graph);
+        distinctLanes.forEach(lane -> lane.tasks.forEach(task -> lanes.put(task, lane)));
+        this.scheduler = new Scheduler(distinctLanes, settings);
+        this.joins = new Joins(lanes, distinctLanes, allocator);
         if (listener != null) {
             timers.startTimerAtFixedRate(new Tick(), settings.progressInterval());
         }
@@ -165,6 +174,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
                     "next() was called while another call was waiting; read a run's results from one consumer"));
             return this;
         }
+        for (long batchId : handedOver) {
+            release(batchId);
+        }
+        handedOver = new long[0];
         waiter = msg.reply();
         deliver();
         return pump();
@@ -179,13 +192,15 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private void deliver() {
-        while (waiter != null && !outputs.isEmpty()) {
-            CompletableFuture<BatchResult> reply = waiter;
-            waiter = null;
-            BatchResult result = outputs.poll();
-            release(result.batchId());
-            reply.complete(result);
+        if (waiter == null || outputs.isEmpty()) {
+            return;
         }
+        CompletableFuture<List<BatchResult>> reply = waiter;
+        waiter = null;
+        List<BatchResult> taken = new ArrayList<>(outputs);
+        outputs.clear();
+        handedOver = taken.stream().mapToLong(BatchResult::batchId).toArray();
+        reply.complete(taken);
     }
 
     // ---- source
@@ -227,7 +242,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
     /** Blocking: up to {@code wanted} batches from the source; closes it when it is exhausted. */
     private static Pull pull(Iterator<ArrowTable> it, long wanted) {
-        List<ArrowTable> tables = new java.util.ArrayList<>();
+        List<ArrowTable> tables = new ArrayList<>();
         try {
             while (tables.size() < wanted) {
                 if (!it.hasNext()) {
@@ -348,45 +363,17 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (stopping) {
             return;
         }
-        for (TaskLane join : joinLanes) {
-            Map<String, List<TaskLane.Piece>> arrived = join.joins.get(batchId);
-            if (arrived == null || !join.inputs.stream().allMatch(input -> quiet(input, batchId))) {
-                continue;
+        for (Joins.Joined joined : joins.complete(batchId)) {
+            if (joined.error() != null) {
+                fail(joined.lane().name, batchId, joined.error());
+            } else if (joined.inputs() != null) {
+                enqueue(joined.lane(), batchId, TaskLane.Order.WHOLE, joined.inputs());
             }
-            join.joins.remove(batchId);
-            int parts = arrived.values().stream().mapToInt(List::size).sum();
-            if (arrived.keySet().containsAll(join.inputs)) {
-                Map<String, ArrowTable> inputs = new LinkedHashMap<>();
-                try {
-                    for (String input : join.inputs) {
-                        List<ArrowTable> pieces = arrived.remove(input).stream()
-                                .sorted(Comparator.comparing(TaskLane.Piece::order))
-                                .map(TaskLane.Piece::table).toList();
-                        inputs.put(input, Batches.concat(pieces, allocator));
-                    }
-                    enqueue(join, batchId, TaskLane.Order.WHOLE, inputs);
-                } catch (RuntimeException e) {
-                    inputs.values().forEach(ArrowTable::close);
-                    arrived.values().forEach(list -> list.forEach(p -> p.table().close()));
-                    fail(join.name, batchId, e);
-                }
-            } else {
-                // An input skipped this batch: the join has nothing to join it with.
-                arrived.values().forEach(list -> list.forEach(p -> p.table().close()));
-            }
-            for (int i = 0; i < parts; i++) {
-                join.release(batchId);
+            for (int i = 0; i < joined.parts(); i++) {
+                joined.lane().release(batchId);
                 release(batchId);
             }
         }
-    }
-
-    private boolean quiet(String input, long batchId) {
-        if (StreamGraph.SOURCE.equals(input)) {
-            return true;
-        }
-        TaskLane lane = lanes.get(input);
-        return !lane.holds(batchId) && lane.ancestors.stream().noneMatch(a -> lanes.get(a).holds(batchId));
     }
 
     // ---- running calls
@@ -398,94 +385,101 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private void schedule() {
-        while (!stopping && running < settings.parallelism()) {
-            TaskLane best = null;
-            for (TaskLane lane : lanes.values()) {
-                if (startable(lane) && (best == null || before(lane, best))) {
-                    best = lane;
-                }
-            }
-            if (best == null) {
+        while (!stopping) {
+            Scheduler.Trip trip = scheduler.next();
+            if (trip == null) {
                 return;
             }
-            start(best);
+            start(trip);
         }
     }
 
-    private boolean startable(TaskLane lane) {
-        if (lane.ready.isEmpty() || lane.running >= lane.settings.parallelism()) {
-            return false;
+    private void start(Scheduler.Trip trip) {
+        TaskLane lane = trip.lane();
+        List<BatchCall> calls = new ArrayList<>(trip.calls().size());
+        long[] rowsIn = new long[trip.calls().size()];
+        for (int i = 0; i < rowsIn.length; i++) {
+            TaskLane.Ready ready = trip.calls().get(i);
+            rowsIn[i] = ready.rows();
+            calls.add(new BatchCall(lane.name, ready.batchId(), ready.inputs(), graph.context(), allocator,
+                    lane.function, lane.then));
         }
-        for (Map.Entry<String, Double> need : lane.settings.resources().entrySet()) {
-            Double budget = settings.budget().get(need.getKey());
-            if (budget != null && resourcesInUse.getOrDefault(need.getKey(), 0.0) + need.getValue() > budget + 1e-9) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Terminal-first: lower rank, then older batch, then earlier arrival. */
-    private static boolean before(TaskLane a, TaskLane b) {
-        if (a.rank != b.rank) {
-            return a.rank < b.rank;
-        }
-        TaskLane.Ready x = a.ready.peek();
-        TaskLane.Ready y = b.ready.peek();
-        return x.batchId() != y.batchId() ? x.batchId() < y.batchId() : x.seq() < y.seq();
-    }
-
-    private void start(TaskLane lane) {
-        TaskLane.Ready ready = lane.ready.poll();
-        lane.running++;
-        running++;
-        peakRunning = Math.max(peakRunning, running);
-        lane.settings.resources().forEach((name, amount) -> resourcesInUse.merge(name, amount, Double::sum));
-        long rows = ready.rows();
-        BatchCall call = new BatchCall(lane.name, ready.batchId(), ready.inputs(), graph.context(), allocator,
-                lane.function);
-        CompletionStage<ArrowTable> result;
+        List<CompletionStage<ArrowTable>> results;
         try {
-            result = placement.submit(call);
+            results = placement.submitAll(calls);
         } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
+            results = calls.stream().map(c -> (CompletionStage<ArrowTable>) CompletableFuture.<ArrowTable>failedFuture(e))
+                    .toList();
         }
-        getContext().pipeToSelf(result,
-                (output, error) -> new Finished(lane, ready.batchId(), ready.order(), rows, output, error));
+        List<CompletionStage<ArrowTable>> stages = results;
+        CompletableFuture<?> all = stages.size() == 1 ? stages.get(0).toCompletableFuture()
+                : CompletableFuture.allOf(stages.stream().map(CompletionStage::toCompletableFuture)
+                        .toArray(CompletableFuture[]::new));
+        getContext().pipeToSelf(all, (ok, error) -> new Finished(trip, calls, rowsIn, stages));
     }
 
     private Behavior<Command> onFinished(Finished msg) {
-        TaskLane lane = msg.lane();
-        long batchId = msg.batchId();
-        lane.running--;
-        running--;
-        lane.settings.resources().forEach((name, amount) -> resourcesInUse.merge(name, -amount, Double::sum));
-        if (msg.error() != null) {
-            if (lane.settings.onError() == OnError.SKIP && !stopping) {
-                lane.skipped.add(batchId);
+        TaskLane lane = msg.trip().lane();
+        scheduler.finished(lane);
+        for (int i = 0; i < msg.calls().size(); i++) {
+            CompletableFuture<ArrowTable> result = msg.results().get(i).toCompletableFuture();
+            ArrowTable output = null;
+            Throwable error = null;
+            try {
+                output = result.getNow(null);
+            } catch (CompletionException | CancellationException e) {
+                error = e;
+            }
+            finished(lane, msg.trip().calls().get(i), msg.calls().get(i), msg.rowsIn()[i], output, error);
+        }
+        return pump();
+    }
+
+    /** Counts, routes or reports the outcome of one call of a trip. */
+    private void finished(TaskLane lane, TaskLane.Ready ready, BatchCall call, long rowsIn, ArrowTable output,
+                          Throwable error) {
+        long batchId = ready.batchId();
+        if (!stopping) {
+            count(lane, call, rowsIn, output);
+        }
+        if (error != null) {
+            int step = Math.min(call.stepsDone(), lane.tasks.size() - 1);
+            String task = call.failedTask();
+            if (lane.onError(step) == OnError.SKIP && !stopping) {
+                lane.skipped(step, batchId);
                 getContext().getLog().warn("task '{}' failed on batch {}; skipping it (on-error = skip): {}",
-                        lane.name, batchId, msg.error().toString());
+                        task, batchId, unwrap(error).toString());
             } else {
-                fail(lane.name, batchId, msg.error());
+                fail(task, batchId, error);
             }
         } else if (stopping) {
-            msg.output().close();
+            output.close();
+        } else if (lane.isTerminal()) {
+            outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.tasks.get(lane.tasks.size() - 1), output));
+            hold(batchId);
+            deliver();
         } else {
-            lane.batches++;
-            lane.rowsIn += msg.rowsIn();
-            lane.rowsOut += msg.output().rowCount();
-            if (lane.isTerminal()) {
-                outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.name, msg.output()));
-                hold(batchId);
-                deliver();
-            } else {
-                route(lane.name, lane.downstream, batchId, msg.order(), msg.output());
-            }
+            route(lane.tasks.get(lane.tasks.size() - 1), lane.downstream, batchId, ready.order(), output);
         }
         lane.release(batchId);
         release(batchId);
         checkJoins(batchId);
-        return pump();
+    }
+
+    /**
+     * Counts the tasks of the call that returned an output. A call run elsewhere (a remote placement)
+     * reports no steps here; when it succeeded, every task of it is counted, with the rows known: the
+     * first task's input and the last one's output.
+     */
+    private static void count(TaskLane lane, BatchCall call, long rowsIn, ArrowTable output) {
+        int steps = lane.tasks.size();
+        boolean elsewhere = output != null && call.stepsDone() < steps;
+        long in = rowsIn;
+        for (int step = 0; step < (elsewhere ? steps : call.stepsDone()); step++) {
+            long out = !elsewhere ? call.rowsOut(step) : step == steps - 1 ? output.rowCount() : 0;
+            lane.finished(step, in, out);
+            in = out;
+        }
     }
 
     // ---- bookkeeping, failure, end
@@ -497,12 +491,16 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
     private void release(long batchId) {
         if (live.computeIfPresent(batchId, (k, n) -> n == 1 ? null : n - 1) == null) {
-            lanes.values().forEach(lane -> lane.parts.remove(batchId));
+            distinctLanes.forEach(lane -> lane.parts.remove(batchId));
         }
     }
 
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
     private void fail(String task, long batchId, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = unwrap(error);
         if (failure == null && !cancelled) {
             failure = new StreamFailedException(task, batchId, cause);
             getContext().getLog().error("streaming run failed: {}", failure.getMessage());
@@ -513,7 +511,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     /** Drops every queued batch, join part and output; running calls and source pulls finish on their own. */
     private void stop() {
         stopping = true;
-        lanes.values().forEach(TaskLane::closeAll);
+        distinctLanes.forEach(TaskLane::closeAll);
         outputs.forEach(BatchResult::close);
         outputs.clear();
         live.clear();
@@ -521,7 +519,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private Behavior<Command> maybeFinish() {
-        boolean idle = running == 0 && splitting == 0 && sourceState == SourceState.CLOSED;
+        boolean idle = scheduler.running() == 0 && splitting == 0 && sourceState == SourceState.CLOSED;
         if (!idle || (!stopping && !live.isEmpty())) {
             return this;
         }
@@ -538,7 +536,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             StreamSummary summary = new StreamSummary(progress, cancelled);
             getContext().getLog().info(summary.line());
             if (waiter != null) {
-                waiter.complete(null);
+                waiter.complete(List.of());
             }
             done.complete(summary);
         }
@@ -553,15 +551,18 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
     private StreamProgress snapshot() {
         Map<String, TaskStats> stats = new LinkedHashMap<>();
-        lanes.forEach((name, lane) -> stats.put(name, lane.stats()));
+        for (String task : graph.tasks()) {
+            TaskLane lane = lanes.get(task);
+            stats.put(task, lane.stats(lane.tasks.indexOf(task)));
+        }
         return new StreamProgress(Duration.ofNanos(System.nanoTime() - startNanos), nextBatchId, sourceRows, stats,
-                live.size(), peakInFlight, peakRunning);
+                live.size(), peakInFlight, scheduler.peakRunning());
     }
 
     private Behavior<Command> onPostStop(PostStop signal) {
         if (!done.isDone()) {
             // Stopped by an error in this actor itself: free what it holds and say so.
-            lanes.values().forEach(TaskLane::closeAll);
+            distinctLanes.forEach(TaskLane::closeAll);
             outputs.forEach(BatchResult::close);
             if (iterator != null && sourceState == SourceState.OPEN) {
                 closeQuietly(iterator);
