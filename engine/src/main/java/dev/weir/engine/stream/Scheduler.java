@@ -21,10 +21,6 @@ final class Scheduler {
     /** The most calls one trip takes, so that one slow trip does not hold many batches' results back. */
     static final int MAX_CALLS_PER_TRIP = 32;
 
-    /** Calls of one lane that run one after another in one slot. */
-    record Trip(TaskLane lane, List<TaskLane.Ready> calls) {
-    }
-
     private final List<TaskLane> lanes;
     private final RunSettings settings;
     private final Map<String, Double> resourcesInUse = new HashMap<>();

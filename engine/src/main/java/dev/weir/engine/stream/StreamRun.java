@@ -2,17 +2,14 @@ package dev.weir.engine.stream;
 
 import dev.weir.engine.data.ArrowTable;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -55,18 +52,15 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     record Cancel() implements Command {
     }
 
-    private record Opened(Iterator<ArrowTable> iterator, Throwable error) implements Command {
+    // Sent only by this actor to itself, through its RunSource.
+    record Opened(Iterator<ArrowTable> iterator, Throwable error) implements Command {
     }
 
-    /** Batches pulled in one go (as many as there was room for); {@code exhausted}: the source has no more. */
-    private record Pulled(List<ArrowTable> tables, boolean exhausted, Throwable error) implements Command {
+    /** Batches pulled in one go; {@code exhausted}: the source has no more. */
+    record Pulled(List<ArrowTable> tables, boolean exhausted, Throwable error) implements Command {
     }
 
-    /** What one trip to the source brings back. */
-    private record Pull(List<ArrowTable> tables, boolean exhausted) {
-    }
-
-    private record SourceClosed() implements Command {
+    record SourceClosed() implements Command {
     }
 
     private record Split(TaskLane lane, long batchId, TaskLane.Order order, String from, List<ArrowTable> parts,
@@ -74,16 +68,13 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             implements Command {
     }
 
-    /** A trip has ended: {@code results} holds one completed stage per call. */
-    private record Finished(Scheduler.Trip trip, List<BatchCall> calls, long[] rowsIn,
-                            List<CompletionStage<ArrowTable>> results)
-            implements Command {
+    /** Every call of a trip has ended. */
+    private record Finished(Trip trip) implements Command {
     }
 
     private record Tick() implements Command {
     }
 
-    private enum SourceState { OPENING, OPEN, PULLING, CLOSING, CLOSED }
 
     private final StreamGraph graph;
     private final RunSettings settings;
@@ -99,20 +90,12 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private final List<TaskLane> distinctLanes;
     private final Scheduler scheduler;
     private final Joins joins;
-    /** Per source batch id still in the run: how many queue entries, calls, join parts and outputs hold it. */
-    private final Map<Long, Integer> live = new HashMap<>();
-    private final ArrayDeque<BatchResult> outputs = new ArrayDeque<>();
+    private final InFlight live = new InFlight();
+    private final Outputs outputs = new Outputs();
 
-    private SourceState sourceState = SourceState.OPENING;
-    private Iterator<ArrowTable> iterator;
-    private long nextBatchId;
-    private long sourceRows;
+    private final RunSource source;
     private long seq;
     private int splitting;
-    private int peakInFlight;
-    private CompletableFuture<List<BatchResult>> waiter;
-    /** The batch ids of the outputs last handed to the reader, held until it asks again. */
-    private long[] handedOver = new long[0];
     private StreamFailedException failure;
     private boolean cancelled;
     private boolean stopping;
@@ -142,13 +125,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (listener != null) {
             timers.startTimerAtFixedRate(new Tick(), settings.progressInterval());
         }
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            try {
-                return source.open(allocator);
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, blocking), Opened::new);
+        this.source = new RunSource(context, source, allocator, blocking);
     }
 
     @Override
@@ -169,17 +146,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     // ---- consumer
 
     private Behavior<Command> onNext(Next msg) {
-        if (waiter != null) {
-            msg.reply().completeExceptionally(new IllegalStateException(
-                    "next() was called while another call was waiting; read a run's results from one consumer"));
-            return this;
-        }
-        for (long batchId : handedOver) {
+        for (long batchId : outputs.ask(msg.reply())) {
             release(batchId);
         }
-        handedOver = new long[0];
-        waiter = msg.reply();
-        deliver();
+        outputs.deliver();
         return pump();
     }
 
@@ -191,109 +161,58 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         return pump();
     }
 
-    private void deliver() {
-        if (waiter == null || outputs.isEmpty()) {
-            return;
-        }
-        CompletableFuture<List<BatchResult>> reply = waiter;
-        waiter = null;
-        List<BatchResult> taken = new ArrayList<>(outputs);
-        outputs.clear();
-        handedOver = taken.stream().mapToLong(BatchResult::batchId).toArray();
-        reply.complete(taken);
-    }
-
     // ---- source
 
     private Behavior<Command> onOpened(Opened msg) {
+        source.opened(msg.error() == null ? msg.iterator() : null);
         if (msg.error() != null) {
-            sourceState = SourceState.CLOSED;
             fail(StreamGraph.SOURCE, 0, msg.error());
-            return pump();
-        }
-        iterator = msg.iterator();
-        sourceState = SourceState.OPEN;
-        if (stopping) {
-            closeSource();
+        } else if (stopping) {
+            source.close();
         }
         return pump();
     }
 
     private void maybePull() {
-        if (stopping || sourceState != SourceState.OPEN || live.size() >= settings.maxInFlight()) {
+        // Pull in groups of half the room, not a batch at every freed slot: a group costs one pull, one trip
+        // per task and one reply to the reader, and two groups in the run keep its tasks working side by side.
+        int group = Math.max(1, settings.maxInFlight() / 2);
+        if (stopping || !source.idle() || settings.maxInFlight() - live.size() < group) {
             return;
         }
-        if (settings.maxBatches() > 0 && nextBatchId >= settings.maxBatches()) {
-            closeSource();
-            return;
-        }
-        sourceState = SourceState.PULLING;
-        Iterator<ArrowTable> it = iterator;
-        // Take every batch there is room for in one trip: a round trip per batch would cost more than the batch.
-        long room = settings.maxInFlight() - live.size();
-        if (settings.maxBatches() > 0) {
-            room = Math.min(room, settings.maxBatches() - nextBatchId);
-        }
-        long wanted = room;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> pull(it, wanted), blocking),
-                (pull, error) -> error != null ? new Pulled(List.of(), false, error)
-                        : new Pulled(pull.tables(), pull.exhausted(), null));
-    }
-
-    /** Blocking: up to {@code wanted} batches from the source; closes it when it is exhausted. */
-    private static Pull pull(Iterator<ArrowTable> it, long wanted) {
-        List<ArrowTable> tables = new ArrayList<>();
-        try {
-            while (tables.size() < wanted) {
-                if (!it.hasNext()) {
-                    closeQuietly(it);
-                    return new Pull(tables, true);
-                }
-                tables.add(it.next());
-            }
-            return new Pull(tables, false);
-        } catch (RuntimeException e) {
-            tables.forEach(ArrowTable::close);
-            throw e;
+        long left = settings.maxBatches() > 0 ? settings.maxBatches() - source.batches() : Long.MAX_VALUE;
+        if (left <= 0) {
+            source.close();
+        } else {
+            source.pull(Math.min(group, left));
         }
     }
 
     private Behavior<Command> onPulled(Pulled msg) {
         if (msg.error() != null) {
-            sourceState = SourceState.OPEN;
-            fail(StreamGraph.SOURCE, nextBatchId, msg.error());
+            source.pulled(false);
+            fail(StreamGraph.SOURCE, source.batches(), msg.error());
             return pump();
         }
-        sourceState = msg.exhausted() ? SourceState.CLOSED : SourceState.OPEN;
+        source.pulled(msg.exhausted());
         for (ArrowTable table : msg.tables()) {
             if (stopping) {
                 table.close();
                 continue;
             }
-            long batchId = nextBatchId++;
-            sourceRows += table.rowCount();
+            long batchId = source.number(table);
             hold(batchId);
             route(StreamGraph.SOURCE, graph.downstream(StreamGraph.SOURCE), batchId, TaskLane.Order.WHOLE, table);
             release(batchId);
         }
         if (stopping) {
-            closeSource();
+            source.close();
         }
         return pump();
     }
 
-    private void closeSource() {
-        if (sourceState != SourceState.OPEN) {
-            return;
-        }
-        sourceState = SourceState.CLOSING;
-        Iterator<ArrowTable> it = iterator;
-        getContext().pipeToSelf(CompletableFuture.runAsync(() -> closeQuietly(it), blocking),
-                (ok, error) -> new SourceClosed());
-    }
-
     private Behavior<Command> onSourceClosed(SourceClosed msg) {
-        sourceState = SourceState.CLOSED;
+        source.closedNow();
         return pump();
     }
 
@@ -386,7 +305,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
     private void schedule() {
         while (!stopping) {
-            Scheduler.Trip trip = scheduler.next();
+            Trip trip = scheduler.next();
             if (trip == null) {
                 return;
             }
@@ -394,43 +313,15 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         }
     }
 
-    private void start(Scheduler.Trip trip) {
-        TaskLane lane = trip.lane();
-        List<BatchCall> calls = new ArrayList<>(trip.calls().size());
-        long[] rowsIn = new long[trip.calls().size()];
-        for (int i = 0; i < rowsIn.length; i++) {
-            TaskLane.Ready ready = trip.calls().get(i);
-            rowsIn[i] = ready.rows();
-            calls.add(new BatchCall(lane.name, ready.batchId(), ready.inputs(), graph.context(), allocator,
-                    lane.function, lane.then));
-        }
-        List<CompletionStage<ArrowTable>> results;
-        try {
-            results = placement.submitAll(calls);
-        } catch (RuntimeException e) {
-            results = calls.stream().map(c -> (CompletionStage<ArrowTable>) CompletableFuture.<ArrowTable>failedFuture(e))
-                    .toList();
-        }
-        List<CompletionStage<ArrowTable>> stages = results;
-        CompletableFuture<?> all = stages.size() == 1 ? stages.get(0).toCompletableFuture()
-                : CompletableFuture.allOf(stages.stream().map(CompletionStage::toCompletableFuture)
-                        .toArray(CompletableFuture[]::new));
-        getContext().pipeToSelf(all, (ok, error) -> new Finished(trip, calls, rowsIn, stages));
+    private void start(Trip trip) {
+        getContext().pipeToSelf(trip.submit(placement, graph.context(), allocator), (ok, error) -> new Finished(trip));
     }
 
     private Behavior<Command> onFinished(Finished msg) {
-        TaskLane lane = msg.trip().lane();
-        scheduler.finished(lane);
-        for (int i = 0; i < msg.calls().size(); i++) {
-            CompletableFuture<ArrowTable> result = msg.results().get(i).toCompletableFuture();
-            ArrowTable output = null;
-            Throwable error = null;
-            try {
-                output = result.getNow(null);
-            } catch (CompletionException | CancellationException e) {
-                error = e;
-            }
-            finished(lane, msg.trip().calls().get(i), msg.calls().get(i), msg.rowsIn()[i], output, error);
+        Trip trip = msg.trip();
+        scheduler.finished(trip.lane);
+        for (int i = 0; i < trip.size(); i++) {
+            finished(trip.lane, trip.ready.get(i), trip.call(i), trip.rowsIn(i), trip.output(i), trip.error(i));
         }
         return pump();
     }
@@ -440,7 +331,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
                           Throwable error) {
         long batchId = ready.batchId();
         if (!stopping) {
-            count(lane, call, rowsIn, output);
+            lane.count(call, rowsIn, output);
         }
         if (error != null) {
             int step = Math.min(call.stepsDone(), lane.tasks.size() - 1);
@@ -455,42 +346,24 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         } else if (stopping) {
             output.close();
         } else if (lane.isTerminal()) {
-            outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.tasks.get(lane.tasks.size() - 1), output));
             hold(batchId);
-            deliver();
+            outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.last(), output));
         } else {
-            route(lane.tasks.get(lane.tasks.size() - 1), lane.downstream, batchId, ready.order(), output);
+            route(lane.last(), lane.downstream, batchId, ready.order(), output);
         }
         lane.release(batchId);
         release(batchId);
         checkJoins(batchId);
     }
 
-    /**
-     * Counts the tasks of the call that returned an output. A call run elsewhere (a remote placement)
-     * reports no steps here; when it succeeded, every task of it is counted, with the rows known: the
-     * first task's input and the last one's output.
-     */
-    private static void count(TaskLane lane, BatchCall call, long rowsIn, ArrowTable output) {
-        int steps = lane.tasks.size();
-        boolean elsewhere = output != null && call.stepsDone() < steps;
-        long in = rowsIn;
-        for (int step = 0; step < (elsewhere ? steps : call.stepsDone()); step++) {
-            long out = !elsewhere ? call.rowsOut(step) : step == steps - 1 ? output.rowCount() : 0;
-            lane.finished(step, in, out);
-            in = out;
-        }
-    }
-
     // ---- bookkeeping, failure, end
 
     private void hold(long batchId) {
-        live.merge(batchId, 1, Integer::sum);
-        peakInFlight = Math.max(peakInFlight, live.size());
+        live.hold(batchId);
     }
 
     private void release(long batchId) {
-        if (live.computeIfPresent(batchId, (k, n) -> n == 1 ? null : n - 1) == null) {
+        if (live.release(batchId)) {
             distinctLanes.forEach(lane -> lane.parts.remove(batchId));
         }
     }
@@ -512,14 +385,13 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private void stop() {
         stopping = true;
         distinctLanes.forEach(TaskLane::closeAll);
-        outputs.forEach(BatchResult::close);
-        outputs.clear();
+        outputs.closeAll();
         live.clear();
-        closeSource();
+        source.close();
     }
 
     private Behavior<Command> maybeFinish() {
-        boolean idle = scheduler.running() == 0 && splitting == 0 && sourceState == SourceState.CLOSED;
+        boolean idle = scheduler.running() == 0 && splitting == 0 && source.closed();
         if (!idle || (!stopping && !live.isEmpty())) {
             return this;
         }
@@ -527,20 +399,14 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (listener != null) {
             listener.tell(progress);
         }
+        outputs.end(failure);
         if (failure != null) {
-            if (waiter != null) {
-                waiter.completeExceptionally(failure);
-            }
             done.completeExceptionally(failure);
         } else {
             StreamSummary summary = new StreamSummary(progress, cancelled);
             getContext().getLog().info(summary.line());
-            if (waiter != null) {
-                waiter.complete(List.of());
-            }
             done.complete(summary);
         }
-        waiter = null;
         return Behaviors.stopped();
     }
 
@@ -555,34 +421,20 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             TaskLane lane = lanes.get(task);
             stats.put(task, lane.stats(lane.tasks.indexOf(task)));
         }
-        return new StreamProgress(Duration.ofNanos(System.nanoTime() - startNanos), nextBatchId, sourceRows, stats,
-                live.size(), peakInFlight, scheduler.peakRunning());
+        return new StreamProgress(Duration.ofNanos(System.nanoTime() - startNanos), source.batches(), source.rows(), stats,
+                live.size(), live.peak(), scheduler.peakRunning());
     }
 
     private Behavior<Command> onPostStop(PostStop signal) {
         if (!done.isDone()) {
             // Stopped by an error in this actor itself: free what it holds and say so.
             distinctLanes.forEach(TaskLane::closeAll);
-            outputs.forEach(BatchResult::close);
-            if (iterator != null && sourceState == SourceState.OPEN) {
-                closeQuietly(iterator);
-            }
+            outputs.closeAll();
+            source.closeOnStop();
             IllegalStateException error = new IllegalStateException("the streaming run stopped unexpectedly");
-            if (waiter != null) {
-                waiter.completeExceptionally(error);
-            }
+            outputs.end(error);
             done.completeExceptionally(error);
         }
         return this;
-    }
-
-    private static void closeQuietly(Object resource) {
-        if (resource instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception ignored) {
-                // The source is done with; a failure to close it changes nothing the run reports.
-            }
-        }
     }
 }

@@ -198,6 +198,26 @@ final class TaskLane {
         rowsOut[step] += out;
     }
 
+    /**
+     * Counts the tasks of {@code call} that returned an output. A call run elsewhere (a remote placement)
+     * reports no steps here; when it succeeded, every task of it is counted, with the rows known: the
+     * first task's input and the last one's output.
+     */
+    void count(BatchCall call, long in, ArrowTable output) {
+        int steps = tasks.size();
+        boolean elsewhere = output != null && call.stepsDone() < steps;
+        for (int step = 0; step < (elsewhere ? steps : call.stepsDone()); step++) {
+            long out = !elsewhere ? call.rowsOut(step) : step == steps - 1 ? output.rowCount() : 0;
+            finished(step, in, out);
+            in = out;
+        }
+    }
+
+    /** The lane's last task: the one whose output leaves the lane. */
+    String last() {
+        return tasks.get(tasks.size() - 1);
+    }
+
     void skipped(int step, long batchId) {
         skipped.get(step).add(batchId);
     }
