@@ -31,7 +31,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The streaming executor's cost per batch and task: {@code batches} small batches through a chain of
  * three tasks with trivial work (sum a column, pass the batch on), against a hand-written
  * {@code java.util.concurrent} pipeline doing the same in the same JVM — a thread per stage and bounded
- * queues between them. The two alternate for several rounds after three warm-up rounds each; medians are reported.
+ * queues between them, deep enough together to hold as many batches as Weir's {@code max-in-flight}
+ * (each stage's thread holds one more). The two alternate for several rounds after three warm-up rounds
+ * each; medians are reported.
  *
  * <p>Usage: {@code benchmarks/run streaming [batches rows-per-batch rounds]} (default 10,000 × 100 × 5).
  */
@@ -134,7 +136,7 @@ public final class StreamingBenchmark {
             long start = System.nanoTime();
             List<BlockingQueue<ArrowTable>> queues = new ArrayList<>();
             for (int i = 0; i <= STAGES; i++) {
-                queues.add(new ArrayBlockingQueue<>(IN_FLIGHT / 2));
+                queues.add(new ArrayBlockingQueue<>(IN_FLIGHT / (STAGES + 1)));
             }
             ArrowTable end = ArrowTable.of(VectorSchemaRoot.of());
             List<Future<?>> stages = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.weir.engine.stream;
 import dev.weir.engine.data.ArrowTable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
@@ -11,8 +12,17 @@ import org.apache.arrow.memory.BufferAllocator;
  * One call of one task on one batch, as handed to a {@link BatchPlacement}. Owns its input tables
  * until {@link #invoke()} (or {@link #discard()}) has run; exactly one of the two must be called,
  * once.
+ *
+ * <p>A call may carry a fused chain: tasks that each have this call's task (or the one before) as their
+ * only input and only consumer. {@link #invoke()} then runs them one after another on the same thread,
+ * each seeing its own {@link BatchInput}, and returns the last one's output; the run learns which of
+ * them finished, and which failed, from {@link #stepsDone()} and {@link #failedTask()}.
  */
 public final class BatchCall implements BatchInput {
+
+    /** A task fused after the call's own task. */
+    record Step(String task, BatchFunction function) {
+    }
 
     private final String task;
     private final long batchId;
@@ -20,23 +30,54 @@ public final class BatchCall implements BatchInput {
     private final Map<String, Object> context;
     private final BufferAllocator allocator;
     private final BatchFunction function;
+    private final List<Step> then;
+    /**
+     * Rows returned by each step that has finished (the call's own task first). Written by the thread
+     * that invokes the call and read by the run only after the call's stage has completed.
+     */
+    private final long[] rowsOut;
+    private int stepsDone;
 
     BatchCall(String task, long batchId, Map<String, ArrowTable> inputs, Map<String, Object> context,
               BufferAllocator allocator, BatchFunction function) {
+        this(task, batchId, inputs, context, allocator, function, List.of());
+    }
+
+    BatchCall(String task, long batchId, Map<String, ArrowTable> inputs, Map<String, Object> context,
+              BufferAllocator allocator, BatchFunction function, List<Step> then) {
         this.task = Objects.requireNonNull(task, "task is null");
         this.batchId = batchId;
-        this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        // Map.of keeps the one-input case (nearly every call) free of a copied LinkedHashMap.
+        this.inputs = inputs.size() == 1 ? Map.copyOf(inputs) : Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         this.context = context;
         this.allocator = allocator;
         this.function = function;
+        this.then = then;
+        this.rowsOut = new long[1 + then.size()];
     }
 
     /**
-     * Runs the task's function and returns its output, which the caller then owns. The inputs are
-     * closed before this returns or throws, except an input the function returned as its output.
-     * Blocking: call it on the blocking dispatcher (or a worker), never on an actor thread.
+     * Runs the task's function — and the functions of the tasks fused after it, each on the previous
+     * output — and returns the last output, which the caller then owns. Every input is closed before
+     * this returns or throws, except an input a function returned as its output. Blocking: call it on
+     * the blocking dispatcher (or a worker), never on an actor thread.
      */
     public ArrowTable invoke() throws Exception {
+        ArrowTable output = invokeOwn();
+        rowsOut[0] = output.rowCount();
+        stepsDone = 1;
+        String from = task;
+        for (Step step : then) {
+            output = new BatchCall(step.task(), batchId, Map.of(from, output), context, allocator, step.function())
+                    .invokeOwn();
+            rowsOut[stepsDone] = output.rowCount();
+            stepsDone++;
+            from = step.task();
+        }
+        return output;
+    }
+
+    private ArrowTable invokeOwn() throws Exception {
         ArrowTable output = null;
         try {
             output = function.apply(this);
@@ -51,6 +92,21 @@ public final class BatchCall implements BatchInput {
                 }
             }
         }
+    }
+
+    /** How many of the call's tasks (its own first, then the fused ones) have returned an output. */
+    int stepsDone() {
+        return stepsDone;
+    }
+
+    /** The rows step {@code step} returned; valid for {@code step < stepsDone()}. */
+    long rowsOut(int step) {
+        return rowsOut[step];
+    }
+
+    /** The task that was running when {@link #invoke()} threw. */
+    String failedTask() {
+        return stepsDone == 0 ? task : then.get(Math.min(stepsDone, then.size()) - 1).task();
     }
 
     /** Closes the inputs without running the task. */

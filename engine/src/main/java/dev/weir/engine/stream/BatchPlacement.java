@@ -1,11 +1,10 @@
 package dev.weir.engine.stream;
 
 import dev.weir.engine.data.ArrowTable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Where task calls run. The run's scheduler decides what runs when; a placement decides where: the
@@ -24,23 +23,25 @@ public interface BatchPlacement {
      */
     CompletionStage<ArrowTable> submit(BatchCall call);
 
-    /** Runs every call on {@code executor} in this JVM. */
+    /**
+     * Starts several calls — ready calls of one task that the run hands over in one trip — and returns
+     * one stage per call, in the same order; the same ownership rule holds for each call. The default
+     * submits them one by one; a placement that can send them together (one hand-over to a thread, one
+     * message to a node) should, since a trip per call can cost more than a small call itself.
+     */
+    default List<CompletionStage<ArrowTable>> submitAll(List<BatchCall> calls) {
+        List<CompletionStage<ArrowTable>> stages = new ArrayList<>(calls.size());
+        for (BatchCall call : calls) {
+            stages.add(submit(call));
+        }
+        return stages;
+    }
+
+    /**
+     * Runs every call on {@code executor} in this JVM; the calls given to {@link #submitAll} together run
+     * one after another in a single task on it.
+     */
     static BatchPlacement local(Executor executor) {
-        return call -> {
-            try {
-                return CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return call.invoke();
-                    } catch (RuntimeException e) {
-                        throw e;
-                    } catch (Exception e) {
-                        throw new CompletionException(e);
-                    }
-                }, executor);
-            } catch (RejectedExecutionException e) {
-                call.discard();
-                return CompletableFuture.failedFuture(e);
-            }
-        };
+        return new LocalPlacement(executor);
     }
 }

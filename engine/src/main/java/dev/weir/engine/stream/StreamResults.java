@@ -1,12 +1,14 @@
 package dev.weir.engine.stream;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -19,12 +21,17 @@ import org.apache.pekko.actor.typed.ActorRef;
  * <p>Blocking ({@link #hasNext()}, {@link #next()}) or not ({@link #nextAsync()}); one reader at a
  * time. {@link #close()} before the end cancels the run and waits until its running calls have ended,
  * so that every batch the run held is freed when it returns.
+ *
+ * <p>One request to the run brings every output it has queued; they wait here and are handed out one
+ * at a time, and still count towards the run's {@code max-in-flight} until the reader has taken them all.
  */
 public final class StreamResults implements Iterator<BatchResult>, AutoCloseable {
 
     private final ActorRef<StreamRun.Command> run;
     private final CompletableFuture<StreamSummary> done;
     private BatchResult lookahead;
+    /** Outputs of the last reply not yet handed out; filled on the run's thread before the reply's first is. */
+    private final ConcurrentLinkedQueue<BatchResult> received = new ConcurrentLinkedQueue<>();
     private volatile boolean ended;
     /** The request being answered; the run stops once it has reported its end, so the end answers it too. */
     private volatile CompletableFuture<BatchResult> current;
@@ -46,12 +53,25 @@ public final class StreamResults implements Iterator<BatchResult>, AutoCloseable
      * block in a callback attached to it.
      */
     public CompletionStage<BatchResult> nextAsync() {
+        BatchResult waiting = received.poll();
+        if (waiting != null) {
+            return CompletableFuture.completedFuture(waiting);
+        }
         if (ended) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<BatchResult> reply = new CompletableFuture<>();
+        CompletableFuture<List<BatchResult>> reply = new CompletableFuture<>();
         CompletableFuture<BatchResult> result = new CompletableFuture<>();
-        reply.whenComplete((item, error) -> complete(result, item, error));
+        reply.whenComplete((items, error) -> {
+            if (error != null || items.isEmpty()) {
+                complete(result, null, error);
+            } else if (result.isDone()) {
+                items.forEach(BatchResult::close);
+            } else {
+                received.addAll(items.subList(1, items.size()));
+                complete(result, items.get(0), null);
+            }
+        });
         current = result;
         if (done.isDone()) {
             done.whenComplete((summary, error) -> complete(result, null, error));
@@ -120,6 +140,9 @@ public final class StreamResults implements Iterator<BatchResult>, AutoCloseable
             // A failure has already been reported to the reader, or the reader did not ask.
         }
         ended = true;
+        for (BatchResult unread = received.poll(); unread != null; unread = received.poll()) {
+            unread.close();
+        }
     }
 
     /** Waits for the end of the run: its summary, or its failure thrown. */

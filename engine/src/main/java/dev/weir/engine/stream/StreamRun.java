@@ -2,8 +2,7 @@ package dev.weir.engine.stream;
 
 import dev.weir.engine.data.ArrowTable;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -28,7 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * in the run, starts ready task calls — lowest rank (closest to a terminal) first, then oldest batch —
  * within the run's and each task's parallelism and the resource budget, fans outputs out to downstream
  * tasks, joins the inputs of multi-input tasks per batch id, and hands terminal outputs to the consumer
- * one {@link Next} at a time, so a slow consumer slows the source down.
+ * in answer to {@link Next}, so a slow consumer slows the source down.
  *
  * <p>All run state is actor state. The source, splitting and task calls run on the blocking dispatcher
  * (task calls through the {@link BatchPlacement}) and report with {@code pipeToSelf}. Every batch held
@@ -41,28 +39,28 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     /**
-     * Asks for the next output. {@code reply} completes with it, with {@code null} once the run is done,
-     * or exceptionally with the run's failure. One outstanding request at a time; local only.
+     * Asks for outputs. {@code reply} completes with every output queued (at least one), with an empty
+     * list once the run is done, or exceptionally with the run's failure. Asking again says that the
+     * outputs of the previous reply have been read: their batches leave the run only then, so outputs in
+     * the reader's hands still count towards {@code max-in-flight}. One outstanding request at a time;
+     * local only.
      */
-    record Next(CompletableFuture<BatchResult> reply) implements Command {
+    record Next(CompletableFuture<List<BatchResult>> reply) implements Command {
     }
 
     /** The consumer stops reading: drop what is queued, let running calls end, then stop. */
     record Cancel() implements Command {
     }
 
-    private record Opened(Iterator<ArrowTable> iterator, Throwable error) implements Command {
+    // Sent only by this actor to itself, through its RunSource.
+    record Opened(Iterator<ArrowTable> iterator, Throwable error) implements Command {
     }
 
-    /** Batches pulled in one go (as many as there was room for); {@code exhausted}: the source has no more. */
-    private record Pulled(List<ArrowTable> tables, boolean exhausted, Throwable error) implements Command {
+    /** Batches pulled in one go; {@code exhausted}: the source has no more. */
+    record Pulled(List<ArrowTable> tables, boolean exhausted, Throwable error) implements Command {
     }
 
-    /** What one trip to the source brings back. */
-    private record Pull(List<ArrowTable> tables, boolean exhausted) {
-    }
-
-    private record SourceClosed() implements Command {
+    record SourceClosed() implements Command {
     }
 
     private record Split(TaskLane lane, long batchId, TaskLane.Order order, String from, List<ArrowTable> parts,
@@ -70,15 +68,13 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             implements Command {
     }
 
-    private record Finished(TaskLane lane, long batchId, TaskLane.Order order, long rowsIn, ArrowTable output,
-                            Throwable error)
-            implements Command {
+    /** Every call of a trip has ended. */
+    private record Finished(Trip trip) implements Command {
     }
 
     private record Tick() implements Command {
     }
 
-    private enum SourceState { OPENING, OPEN, PULLING, CLOSING, CLOSED }
 
     private final StreamGraph graph;
     private final RunSettings settings;
@@ -89,23 +85,17 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private final CompletableFuture<StreamSummary> done;
     private final long startNanos = System.nanoTime();
 
-    private final Map<String, TaskLane> lanes = new LinkedHashMap<>();
-    private final List<TaskLane> joinLanes;
-    /** Per source batch id still in the run: how many queue entries, calls, join parts and outputs hold it. */
-    private final Map<Long, Integer> live = new HashMap<>();
-    private final ArrayDeque<BatchResult> outputs = new ArrayDeque<>();
-    private final Map<String, Double> resourcesInUse = new HashMap<>();
+    /** Every task's lane, by task name; the tasks of a fused chain share one. */
+    private final Map<String, TaskLane> lanes = new HashMap<>();
+    private final List<TaskLane> distinctLanes;
+    private final Scheduler scheduler;
+    private final Joins joins;
+    private final InFlight live = new InFlight();
+    private final Outputs outputs = new Outputs();
 
-    private SourceState sourceState = SourceState.OPENING;
-    private Iterator<ArrowTable> iterator;
-    private long nextBatchId;
-    private long sourceRows;
+    private final RunSource source;
     private long seq;
-    private int running;
     private int splitting;
-    private int peakInFlight;
-    private int peakRunning;
-    private CompletableFuture<BatchResult> waiter;
     private StreamFailedException failure;
     private boolean cancelled;
     private boolean stopping;
@@ -128,18 +118,14 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         this.allocator = allocator;
         this.listener = listener;
         this.done = done;
-        graph.tasks().forEach(task -> lanes.put(task, new TaskLane(task, graph)));
-        this.joinLanes = lanes.values().stream().filter(TaskLane::isJoin).toList();
+        this.distinctLanes = TaskLane.plan(graph);
+        distinctLanes.forEach(lane -> lane.tasks.forEach(task -> lanes.put(task, lane)));
+        this.scheduler = new Scheduler(distinctLanes, settings);
+        this.joins = new Joins(lanes, distinctLanes, allocator);
         if (listener != null) {
             timers.startTimerAtFixedRate(new Tick(), settings.progressInterval());
         }
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            try {
-                return source.open(allocator);
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, blocking), Opened::new);
+        this.source = new RunSource(context, source, allocator, blocking);
     }
 
     @Override
@@ -160,13 +146,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     // ---- consumer
 
     private Behavior<Command> onNext(Next msg) {
-        if (waiter != null) {
-            msg.reply().completeExceptionally(new IllegalStateException(
-                    "next() was called while another call was waiting; read a run's results from one consumer"));
-            return this;
+        for (long batchId : outputs.ask(msg.reply())) {
+            release(batchId);
         }
-        waiter = msg.reply();
-        deliver();
+        outputs.deliver();
         return pump();
     }
 
@@ -178,107 +161,58 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         return pump();
     }
 
-    private void deliver() {
-        while (waiter != null && !outputs.isEmpty()) {
-            CompletableFuture<BatchResult> reply = waiter;
-            waiter = null;
-            BatchResult result = outputs.poll();
-            release(result.batchId());
-            reply.complete(result);
-        }
-    }
-
     // ---- source
 
     private Behavior<Command> onOpened(Opened msg) {
+        source.opened(msg.error() == null ? msg.iterator() : null);
         if (msg.error() != null) {
-            sourceState = SourceState.CLOSED;
             fail(StreamGraph.SOURCE, 0, msg.error());
-            return pump();
-        }
-        iterator = msg.iterator();
-        sourceState = SourceState.OPEN;
-        if (stopping) {
-            closeSource();
+        } else if (stopping) {
+            source.close();
         }
         return pump();
     }
 
     private void maybePull() {
-        if (stopping || sourceState != SourceState.OPEN || live.size() >= settings.maxInFlight()) {
+        // Pull in groups of half the room, not a batch at every freed slot: a group costs one pull, one trip
+        // per task and one reply to the reader, and two groups in the run keep its tasks working side by side.
+        int group = Math.max(1, settings.maxInFlight() / 2);
+        if (stopping || !source.idle() || settings.maxInFlight() - live.size() < group) {
             return;
         }
-        if (settings.maxBatches() > 0 && nextBatchId >= settings.maxBatches()) {
-            closeSource();
-            return;
-        }
-        sourceState = SourceState.PULLING;
-        Iterator<ArrowTable> it = iterator;
-        // Take every batch there is room for in one trip: a round trip per batch would cost more than the batch.
-        long room = settings.maxInFlight() - live.size();
-        if (settings.maxBatches() > 0) {
-            room = Math.min(room, settings.maxBatches() - nextBatchId);
-        }
-        long wanted = room;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> pull(it, wanted), blocking),
-                (pull, error) -> error != null ? new Pulled(List.of(), false, error)
-                        : new Pulled(pull.tables(), pull.exhausted(), null));
-    }
-
-    /** Blocking: up to {@code wanted} batches from the source; closes it when it is exhausted. */
-    private static Pull pull(Iterator<ArrowTable> it, long wanted) {
-        List<ArrowTable> tables = new java.util.ArrayList<>();
-        try {
-            while (tables.size() < wanted) {
-                if (!it.hasNext()) {
-                    closeQuietly(it);
-                    return new Pull(tables, true);
-                }
-                tables.add(it.next());
-            }
-            return new Pull(tables, false);
-        } catch (RuntimeException e) {
-            tables.forEach(ArrowTable::close);
-            throw e;
+        long left = settings.maxBatches() > 0 ? settings.maxBatches() - source.batches() : Long.MAX_VALUE;
+        if (left <= 0) {
+            source.close();
+        } else {
+            source.pull(Math.min(group, left));
         }
     }
 
     private Behavior<Command> onPulled(Pulled msg) {
         if (msg.error() != null) {
-            sourceState = SourceState.OPEN;
-            fail(StreamGraph.SOURCE, nextBatchId, msg.error());
+            source.pulled(false);
+            fail(StreamGraph.SOURCE, source.batches(), msg.error());
             return pump();
         }
-        sourceState = msg.exhausted() ? SourceState.CLOSED : SourceState.OPEN;
+        source.pulled(msg.exhausted());
         for (ArrowTable table : msg.tables()) {
             if (stopping) {
                 table.close();
                 continue;
             }
-            long batchId = nextBatchId++;
-            sourceRows += table.rowCount();
+            long batchId = source.number(table);
             hold(batchId);
             route(StreamGraph.SOURCE, graph.downstream(StreamGraph.SOURCE), batchId, TaskLane.Order.WHOLE, table);
             release(batchId);
         }
         if (stopping) {
-            closeSource();
+            source.close();
         }
         return pump();
     }
 
-    private void closeSource() {
-        if (sourceState != SourceState.OPEN) {
-            return;
-        }
-        sourceState = SourceState.CLOSING;
-        Iterator<ArrowTable> it = iterator;
-        getContext().pipeToSelf(CompletableFuture.runAsync(() -> closeQuietly(it), blocking),
-                (ok, error) -> new SourceClosed());
-    }
-
     private Behavior<Command> onSourceClosed(SourceClosed msg) {
-        sourceState = SourceState.CLOSED;
+        source.closedNow();
         return pump();
     }
 
@@ -348,45 +282,17 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (stopping) {
             return;
         }
-        for (TaskLane join : joinLanes) {
-            Map<String, List<TaskLane.Piece>> arrived = join.joins.get(batchId);
-            if (arrived == null || !join.inputs.stream().allMatch(input -> quiet(input, batchId))) {
-                continue;
+        for (Joins.Joined joined : joins.complete(batchId)) {
+            if (joined.error() != null) {
+                fail(joined.lane().name, batchId, joined.error());
+            } else if (joined.inputs() != null) {
+                enqueue(joined.lane(), batchId, TaskLane.Order.WHOLE, joined.inputs());
             }
-            join.joins.remove(batchId);
-            int parts = arrived.values().stream().mapToInt(List::size).sum();
-            if (arrived.keySet().containsAll(join.inputs)) {
-                Map<String, ArrowTable> inputs = new LinkedHashMap<>();
-                try {
-                    for (String input : join.inputs) {
-                        List<ArrowTable> pieces = arrived.remove(input).stream()
-                                .sorted(Comparator.comparing(TaskLane.Piece::order))
-                                .map(TaskLane.Piece::table).toList();
-                        inputs.put(input, Batches.concat(pieces, allocator));
-                    }
-                    enqueue(join, batchId, TaskLane.Order.WHOLE, inputs);
-                } catch (RuntimeException e) {
-                    inputs.values().forEach(ArrowTable::close);
-                    arrived.values().forEach(list -> list.forEach(p -> p.table().close()));
-                    fail(join.name, batchId, e);
-                }
-            } else {
-                // An input skipped this batch: the join has nothing to join it with.
-                arrived.values().forEach(list -> list.forEach(p -> p.table().close()));
-            }
-            for (int i = 0; i < parts; i++) {
-                join.release(batchId);
+            for (int i = 0; i < joined.parts(); i++) {
+                joined.lane().release(batchId);
                 release(batchId);
             }
         }
-    }
-
-    private boolean quiet(String input, long batchId) {
-        if (StreamGraph.SOURCE.equals(input)) {
-            return true;
-        }
-        TaskLane lane = lanes.get(input);
-        return !lane.holds(batchId) && lane.ancestors.stream().noneMatch(a -> lanes.get(a).holds(batchId));
     }
 
     // ---- running calls
@@ -398,111 +304,76 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private void schedule() {
-        while (!stopping && running < settings.parallelism()) {
-            TaskLane best = null;
-            for (TaskLane lane : lanes.values()) {
-                if (startable(lane) && (best == null || before(lane, best))) {
-                    best = lane;
-                }
-            }
-            if (best == null) {
+        while (!stopping) {
+            Trip trip = scheduler.next();
+            if (trip == null) {
                 return;
             }
-            start(best);
+            start(trip);
         }
     }
 
-    private boolean startable(TaskLane lane) {
-        if (lane.ready.isEmpty() || lane.running >= lane.settings.parallelism()) {
-            return false;
-        }
-        for (Map.Entry<String, Double> need : lane.settings.resources().entrySet()) {
-            Double budget = settings.budget().get(need.getKey());
-            if (budget != null && resourcesInUse.getOrDefault(need.getKey(), 0.0) + need.getValue() > budget + 1e-9) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Terminal-first: lower rank, then older batch, then earlier arrival. */
-    private static boolean before(TaskLane a, TaskLane b) {
-        if (a.rank != b.rank) {
-            return a.rank < b.rank;
-        }
-        TaskLane.Ready x = a.ready.peek();
-        TaskLane.Ready y = b.ready.peek();
-        return x.batchId() != y.batchId() ? x.batchId() < y.batchId() : x.seq() < y.seq();
-    }
-
-    private void start(TaskLane lane) {
-        TaskLane.Ready ready = lane.ready.poll();
-        lane.running++;
-        running++;
-        peakRunning = Math.max(peakRunning, running);
-        lane.settings.resources().forEach((name, amount) -> resourcesInUse.merge(name, amount, Double::sum));
-        long rows = ready.rows();
-        BatchCall call = new BatchCall(lane.name, ready.batchId(), ready.inputs(), graph.context(), allocator,
-                lane.function);
-        CompletionStage<ArrowTable> result;
-        try {
-            result = placement.submit(call);
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
-        }
-        getContext().pipeToSelf(result,
-                (output, error) -> new Finished(lane, ready.batchId(), ready.order(), rows, output, error));
+    private void start(Trip trip) {
+        getContext().pipeToSelf(trip.submit(placement, graph.context(), allocator), (ok, error) -> new Finished(trip));
     }
 
     private Behavior<Command> onFinished(Finished msg) {
-        TaskLane lane = msg.lane();
-        long batchId = msg.batchId();
-        lane.running--;
-        running--;
-        lane.settings.resources().forEach((name, amount) -> resourcesInUse.merge(name, -amount, Double::sum));
-        if (msg.error() != null) {
-            if (lane.settings.onError() == OnError.SKIP && !stopping) {
-                lane.skipped.add(batchId);
+        Trip trip = msg.trip();
+        scheduler.finished(trip.lane);
+        for (int i = 0; i < trip.size(); i++) {
+            finished(trip.lane, trip.ready.get(i), trip.call(i), trip.rowsIn(i), trip.output(i), trip.error(i));
+        }
+        return pump();
+    }
+
+    /** Counts, routes or reports the outcome of one call of a trip. */
+    private void finished(TaskLane lane, TaskLane.Ready ready, BatchCall call, long rowsIn, ArrowTable output,
+                          Throwable error) {
+        long batchId = ready.batchId();
+        if (!stopping) {
+            lane.count(call, rowsIn, output);
+        }
+        if (error != null) {
+            int step = Math.min(call.stepsDone(), lane.tasks.size() - 1);
+            String task = call.failedTask();
+            if (lane.onError(step) == OnError.SKIP && !stopping) {
+                lane.skipped(step, batchId);
                 getContext().getLog().warn("task '{}' failed on batch {}; skipping it (on-error = skip): {}",
-                        lane.name, batchId, msg.error().toString());
+                        task, batchId, unwrap(error).toString());
             } else {
-                fail(lane.name, batchId, msg.error());
+                fail(task, batchId, error);
             }
         } else if (stopping) {
-            msg.output().close();
+            output.close();
+        } else if (lane.isTerminal()) {
+            hold(batchId);
+            outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.last(), output));
         } else {
-            lane.batches++;
-            lane.rowsIn += msg.rowsIn();
-            lane.rowsOut += msg.output().rowCount();
-            if (lane.isTerminal()) {
-                outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.name, msg.output()));
-                hold(batchId);
-                deliver();
-            } else {
-                route(lane.name, lane.downstream, batchId, msg.order(), msg.output());
-            }
+            route(lane.last(), lane.downstream, batchId, ready.order(), output);
         }
         lane.release(batchId);
         release(batchId);
         checkJoins(batchId);
-        return pump();
     }
 
     // ---- bookkeeping, failure, end
 
     private void hold(long batchId) {
-        live.merge(batchId, 1, Integer::sum);
-        peakInFlight = Math.max(peakInFlight, live.size());
+        live.hold(batchId);
     }
 
     private void release(long batchId) {
-        if (live.computeIfPresent(batchId, (k, n) -> n == 1 ? null : n - 1) == null) {
-            lanes.values().forEach(lane -> lane.parts.remove(batchId));
+        if (live.release(batchId)) {
+            distinctLanes.forEach(lane -> lane.parts.remove(batchId));
         }
     }
 
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
     private void fail(String task, long batchId, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = unwrap(error);
         if (failure == null && !cancelled) {
             failure = new StreamFailedException(task, batchId, cause);
             getContext().getLog().error("streaming run failed: {}", failure.getMessage());
@@ -513,15 +384,14 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     /** Drops every queued batch, join part and output; running calls and source pulls finish on their own. */
     private void stop() {
         stopping = true;
-        lanes.values().forEach(TaskLane::closeAll);
-        outputs.forEach(BatchResult::close);
-        outputs.clear();
+        distinctLanes.forEach(TaskLane::closeAll);
+        outputs.closeAll();
         live.clear();
-        closeSource();
+        source.close();
     }
 
     private Behavior<Command> maybeFinish() {
-        boolean idle = running == 0 && splitting == 0 && sourceState == SourceState.CLOSED;
+        boolean idle = scheduler.running() == 0 && splitting == 0 && source.closed();
         if (!idle || (!stopping && !live.isEmpty())) {
             return this;
         }
@@ -529,20 +399,14 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (listener != null) {
             listener.tell(progress);
         }
+        outputs.end(failure);
         if (failure != null) {
-            if (waiter != null) {
-                waiter.completeExceptionally(failure);
-            }
             done.completeExceptionally(failure);
         } else {
             StreamSummary summary = new StreamSummary(progress, cancelled);
             getContext().getLog().info(summary.line());
-            if (waiter != null) {
-                waiter.complete(null);
-            }
             done.complete(summary);
         }
-        waiter = null;
         return Behaviors.stopped();
     }
 
@@ -553,35 +417,24 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
     private StreamProgress snapshot() {
         Map<String, TaskStats> stats = new LinkedHashMap<>();
-        lanes.forEach((name, lane) -> stats.put(name, lane.stats()));
-        return new StreamProgress(Duration.ofNanos(System.nanoTime() - startNanos), nextBatchId, sourceRows, stats,
-                live.size(), peakInFlight, peakRunning);
+        for (String task : graph.tasks()) {
+            TaskLane lane = lanes.get(task);
+            stats.put(task, lane.stats(lane.tasks.indexOf(task)));
+        }
+        return new StreamProgress(Duration.ofNanos(System.nanoTime() - startNanos), source.batches(), source.rows(), stats,
+                live.size(), live.peak(), scheduler.peakRunning());
     }
 
     private Behavior<Command> onPostStop(PostStop signal) {
         if (!done.isDone()) {
             // Stopped by an error in this actor itself: free what it holds and say so.
-            lanes.values().forEach(TaskLane::closeAll);
-            outputs.forEach(BatchResult::close);
-            if (iterator != null && sourceState == SourceState.OPEN) {
-                closeQuietly(iterator);
-            }
+            distinctLanes.forEach(TaskLane::closeAll);
+            outputs.closeAll();
+            source.closeOnStop();
             IllegalStateException error = new IllegalStateException("the streaming run stopped unexpectedly");
-            if (waiter != null) {
-                waiter.completeExceptionally(error);
-            }
+            outputs.end(error);
             done.completeExceptionally(error);
         }
         return this;
-    }
-
-    private static void closeQuietly(Object resource) {
-        if (resource instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception ignored) {
-                // The source is done with; a failure to close it changes nothing the run reports.
-            }
-        }
     }
 }

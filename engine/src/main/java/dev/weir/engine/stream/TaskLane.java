@@ -11,9 +11,16 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The scheduler's view of one task in one run: its ready calls (oldest batch first), how many run, how
- * much of each batch is still at the task, the parts waiting to be joined, and its counters. Owned by
- * the {@link StreamRun} actor; never touched from another thread.
+ * The scheduler's view of one task — or of a chain of tasks fused into one call — in one run: its ready
+ * calls (oldest batch first), how many run, how much of each batch is still at it, the parts waiting
+ * to be joined, and each task's counters. Owned by the {@link StreamRun} actor; never touched from
+ * another thread.
+ *
+ * <p><b>Fusion.</b> A task is fused after its input when it is that input's only consumer, has no
+ * other input, splits nothing ({@code max-rows} 0) and has the same parallelism and resources, and
+ * when that parallelism is at least the run's: a chain then runs as many batches at once as its tasks
+ * could, one after another on one thread instead of a trip to the dispatcher per task. Tasks limited
+ * below the run's parallelism stay apart, so that they still run side by side on different batches.
  */
 final class TaskLane {
 
@@ -59,37 +66,86 @@ final class TaskLane {
         }
     }
 
+    /** The first task of the lane. */
     final String name;
+    /** The lane's tasks, the first one first; one unless fused. */
+    final List<String> tasks;
+    /** The first task's settings; a fused chain shares its parallelism and resources. */
     final TaskSettings settings;
+    /** The last task's rank: a call brings its batch that close to a terminal. */
     final int rank;
     final List<String> inputs;
+    /** The last task's consumers. */
     final List<String> downstream;
+    /** The last task's ancestors, which include the rest of the chain. */
     final Set<String> ancestors;
     final BatchFunction function;
+    final List<BatchCall.Step> then;
+    private final OnError[] onError;
 
     final PriorityQueue<Ready> ready = new PriorityQueue<>((a, b) -> a.batchId() != b.batchId()
             ? Long.compare(a.batchId(), b.batchId()) : Long.compare(a.seq(), b.seq()));
     int running;
-    /** Per batch id: calls queued, running or being split at this task. */
+    /** Per batch id: calls queued, running or being split at this lane. */
     private final Map<Long, Integer> pending = new HashMap<>();
     /** Multi-input tasks: per batch id, per input, the parts that have arrived. */
     final Map<Long, Map<String, List<Piece>>> joins = new HashMap<>();
     /** Terminal tasks: per batch id, the next part number. */
     final Map<Long, Integer> parts = new HashMap<>();
 
-    long batches;
-    long rowsIn;
-    long rowsOut;
-    final TreeSet<Long> skipped = new TreeSet<>();
+    /** Per task of the lane: calls finished, rows read and returned, batches skipped. */
+    private final long[] batches;
+    private final long[] rowsIn;
+    private final long[] rowsOut;
+    private final List<TreeSet<Long>> skipped = new ArrayList<>();
 
-    TaskLane(String name, StreamGraph graph) {
-        this.name = name;
+    private TaskLane(List<String> tasks, StreamGraph graph) {
+        this.tasks = List.copyOf(tasks);
+        this.name = tasks.get(0);
+        String last = tasks.get(tasks.size() - 1);
         this.settings = graph.settings(name);
-        this.rank = graph.rank(name);
+        this.rank = graph.rank(last);
         this.inputs = graph.inputs(name);
-        this.downstream = graph.downstream(name);
-        this.ancestors = graph.ancestors(name);
+        this.downstream = graph.downstream(last);
+        this.ancestors = graph.ancestors(last);
         this.function = graph.function(name);
+        this.then = tasks.stream().skip(1).map(t -> new BatchCall.Step(t, graph.function(t))).toList();
+        this.onError = tasks.stream().map(t -> graph.settings(t).onError()).toArray(OnError[]::new);
+        this.batches = new long[tasks.size()];
+        this.rowsIn = new long[tasks.size()];
+        this.rowsOut = new long[tasks.size()];
+        tasks.forEach(t -> skipped.add(new TreeSet<>()));
+    }
+
+    /** The graph's tasks as lanes, in definition order of their first task, with linear chains fused. */
+    static List<TaskLane> plan(StreamGraph graph) {
+        List<TaskLane> lanes = new ArrayList<>();
+        for (String task : graph.tasks()) {
+            List<String> inputs = graph.inputs(task);
+            if (inputs.size() == 1 && fusible(graph, inputs.get(0), task)) {
+                continue;
+            }
+            List<String> chain = new ArrayList<>(List.of(task));
+            for (List<String> next = graph.downstream(task);
+                 next.size() == 1 && fusible(graph, chain.get(chain.size() - 1), next.get(0));
+                 next = graph.downstream(next.get(0))) {
+                chain.add(next.get(0));
+            }
+            lanes.add(new TaskLane(chain, graph));
+        }
+        return lanes;
+    }
+
+    /** Whether {@code task} runs in the same call as {@code upstream}, right after it. */
+    private static boolean fusible(StreamGraph graph, String upstream, String task) {
+        if (StreamGraph.SOURCE.equals(upstream) || graph.downstream(upstream).size() != 1
+                || graph.inputs(task).size() != 1) {
+            return false;
+        }
+        TaskSettings up = graph.settings(upstream);
+        TaskSettings own = graph.settings(task);
+        return own.maxRows() == 0 && own.parallelism() == up.parallelism()
+                && own.parallelism() >= graph.runSettings().parallelism() && own.resources().equals(up.resources());
     }
 
     boolean isTerminal() {
@@ -130,7 +186,46 @@ final class TaskLane {
         joins.clear();
     }
 
-    TaskStats stats() {
-        return new TaskStats(name, isTerminal(), batches, rowsIn, rowsOut, List.copyOf(skipped), running, ready.size());
+    /** What to do when the lane's {@code step}-th task fails. */
+    OnError onError(int step) {
+        return onError[step];
+    }
+
+    /** Counts a finished call of the lane's {@code step}-th task. */
+    void finished(int step, long in, long out) {
+        batches[step]++;
+        rowsIn[step] += in;
+        rowsOut[step] += out;
+    }
+
+    /**
+     * Counts the tasks of {@code call} that returned an output. A call run elsewhere (a remote placement)
+     * reports no steps here; when it succeeded, every task of it is counted, with the rows known: the
+     * first task's input and the last one's output.
+     */
+    void count(BatchCall call, long in, ArrowTable output) {
+        int steps = tasks.size();
+        boolean elsewhere = output != null && call.stepsDone() < steps;
+        for (int step = 0; step < (elsewhere ? steps : call.stepsDone()); step++) {
+            long out = !elsewhere ? call.rowsOut(step) : step == steps - 1 ? output.rowCount() : 0;
+            finished(step, in, out);
+            in = out;
+        }
+    }
+
+    /** The lane's last task: the one whose output leaves the lane. */
+    String last() {
+        return tasks.get(tasks.size() - 1);
+    }
+
+    void skipped(int step, long batchId) {
+        skipped.get(step).add(batchId);
+    }
+
+    /** The stats of the lane's {@code step}-th task; a fused call counts as running at each of them. */
+    TaskStats stats(int step) {
+        boolean terminal = step == tasks.size() - 1 && isTerminal();
+        return new TaskStats(tasks.get(step), terminal, batches[step], rowsIn[step], rowsOut[step],
+                List.copyOf(skipped.get(step)), running, step == 0 ? ready.size() : 0);
     }
 }
