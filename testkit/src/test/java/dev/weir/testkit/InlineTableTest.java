@@ -26,8 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Inline tables (pipedag #163): handed over in memory, never written to the store, and the cache stays right. */
-class InlineTest {
+/**
+ * Inline tables (pipedag #163): handed over in memory, never written to the store, and the cache stays
+ * right. Runs on every store: {@link InlineTableOnDuckDbTest} and {@link InlineTableOnPostgresTest}.
+ */
+abstract class InlineTableTest {
+
+    /** The instance the tests run on, in {@code kit}. */
+    protected abstract InstanceConfig instance(FlowTestKit kit);
 
     @TempDir
     Path dir;
@@ -37,7 +43,7 @@ class InlineTest {
     @BeforeEach
     void start() {
         kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
+        mini = instance(kit);
     }
 
     @AfterEach
@@ -194,31 +200,6 @@ class InlineTest {
         assertEquals(TaskState.FAILED, run.task("boom").state());
         run.result().close();
         assertEquals(0, kit.allocator().getAllocatedMemory(), "no Arrow memory is left once the result is closed");
-    }
-
-    @Test
-    void onPostgresTheChainForcingAndTheLazyRejectionHoldToo() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
-                "no PostgreSQL server configured (PGHOST)");
-        InstanceConfig pg = kit.postgresInstance("inline");
-        FlowRunRecord first = kit.run(chain(Map.of()), pg);
-        assertTrue(first.successful(), () -> first.result().toJson());
-        assertFalse(inStore(first.result(), new Ref("s", "b", "b")));
-        assertEquals(4L, first.result().get(new Ref("out", "c", "c"), Rows.class).get(0).get("n"));
-        FlowRunRecord bumped = kit.run(chain(Map.of("c", "2")), pg);
-        assertEquals(Set.of("source", "a", "b", "c"), bumped.ran());
-        assertEquals("inline-producer-for c", bumped.task("b").reason());
-        FlowRunRecord lazy = kit.run(Flow.define("lazy", f -> {
-            Stage s = f.stage("s");
-            Ref p = s.task("producer").produces(ctx -> Table.of(numbers(5)).inline()).ref();
-            s.task("lazy_consumer").sql("SELECT sum(n) AS total FROM {p}", Map.of("p", p));
-        }), pg.withInline(InlineMode.FORCE_TRUE));
-        assertTrue(lazy.successful(), () -> lazy.result().toJson());
-        assertTrue(inStore(lazy.result(), new Ref("s", "producer", "producer")));
-        first.result().close();
-        bumped.result().close();
-        lazy.result().close();
-        assertEquals(0, kit.allocator().getAllocatedMemory());
     }
 
     @Test
