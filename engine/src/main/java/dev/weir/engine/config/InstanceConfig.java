@@ -196,6 +196,13 @@ public record InstanceConfig(
             Objects.requireNonNull(minBackoff, "minBackoff is null");
             Objects.requireNonNull(maxBackoff, "maxBackoff is null");
         }
+
+        /** The wait before retrying after failed attempt {@code attempt} (1-based): doubling, capped, +0–20% jitter. */
+        public Duration backoff(int attempt) {
+            long millis = Math.min(maxBackoff.toMillis(), minBackoff.toMillis() * (1L << Math.min(attempt - 1, 20)));
+            long jitter = (long) (millis * 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+            return Duration.ofMillis(millis + jitter);
+        }
     }
 
     /** The per-instance interpretation of {@code inline} hints (pipedag #163). */

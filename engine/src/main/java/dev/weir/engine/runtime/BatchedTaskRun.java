@@ -120,7 +120,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     private Behavior<Command> onPrepared(Prepared msg) {
         if (msg.error() != null) {
-            return report(null, execution.failure(null, unwrap(msg.error())));
+            return report(null, execution.failure(null, Failures.unwrap(msg.error())));
         }
         chunks = msg.chunks();
         toCompute.addAll(chunks);
@@ -188,8 +188,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         }
         boolean transientFailure = msg.error() instanceof StoreException se && se.isTransient();
         if (failure == null && transientFailure && msg.attempt() < retry.maxAttempts()) {
-            long millis = Math.min(retry.maxBackoff().toMillis(),
-                    retry.minBackoff().toMillis() * (1L << Math.min(msg.attempt() - 1, 20)));
+            long millis = retry.backoff(msg.attempt()).toMillis();
             getContext().getLog().warn("Chunk {} of task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
                     msg.chunk().index(), execution.plan().name(), msg.attempt(), retry.maxAttempts(), millis,
                     msg.error().getMessage());
@@ -210,7 +209,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     }
 
     private Behavior<Command> onFinished(Finished msg) {
-        return msg.error() != null ? report(null, execution.failure(null, unwrap(msg.error()))) : report(msg.outputs(), null);
+        return msg.error() != null ? report(null, execution.failure(null, Failures.unwrap(msg.error()))) : report(msg.outputs(), null);
     }
 
     private Behavior<Command> report(OutputSet outputs, Throwable error) {
@@ -230,13 +229,5 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     private double seconds() {
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    static Throwable unwrap(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }

@@ -85,7 +85,7 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
 
     private Behavior<Command> onComputed(ComputeDone msg) {
         if (msg.error() != null) {
-            task.tell(new BatchedTaskRun.ChunkFailed(chunk, attempt, BatchedTaskRun.unwrap(msg.error()), false));
+            task.tell(new BatchedTaskRun.ChunkFailed(chunk, attempt, Failures.unwrap(msg.error()), false));
             return Behaviors.stopped();
         }
         computed = msg.result();
@@ -108,7 +108,7 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
 
     private Behavior<Command> onUploaded(UploadDone msg) {
         if (msg.error() != null) {
-            task.tell(new BatchedTaskRun.ChunkFailed(chunk, attempt, BatchedTaskRun.unwrap(msg.error()), true));
+            task.tell(new BatchedTaskRun.ChunkFailed(chunk, attempt, Failures.unwrap(msg.error()), true));
         } else {
             task.tell(new BatchedTaskRun.Uploaded(chunk, attempt, msg.uploaded().rows(), msg.uploaded().state()));
         }

@@ -24,13 +24,27 @@ final class CommittedTables implements Result.Reader {
     private final Map<String, OutputSet> outputs;
     private final Map<String, ArrowTable> inlined;
 
-    /** @param inlined views of the run's inlined tables, by producer and output; owned from now on */
-    CommittedTables(RunServices services, InstanceConfig config, Map<String, String> stageOf,
-                    Map<String, String> tableOf, Map<String, OutputSet> outputs, Map<String, ArrowTable> inlined) {
+    /**
+     * @param plan    the run's plan, or null when the run stopped before planning
+     * @param outputs what each finished task produced
+     * @param inlined views of the run's inlined tables, by producer and output; owned from now on
+     */
+    CommittedTables(RunServices services, InstanceConfig config, Plan plan, Map<String, OutputSet> outputs,
+                    Map<String, ArrowTable> inlined) {
         this.services = services;
         this.config = config;
-        this.stageOf = Map.copyOf(stageOf);
-        this.tableOf = Map.copyOf(tableOf);
+        Map<String, String> stages = new java.util.HashMap<>();
+        if (plan != null) {
+            plan.tasks().values().forEach(t -> stages.put(t.name(), t.stage()));
+        }
+        Map<String, String> tables = new java.util.HashMap<>();
+        outputs.forEach((task, set) -> set.outputs().forEach(o -> {
+            if (o.kind() == OutputSet.Kind.TABLE) {
+                tables.put(task + "\u0000" + o.name(), o.table());
+            }
+        }));
+        this.stageOf = Map.copyOf(stages);
+        this.tableOf = Map.copyOf(tables);
         this.outputs = Map.copyOf(outputs);
         this.inlined = new java.util.concurrent.ConcurrentHashMap<>(inlined);
     }

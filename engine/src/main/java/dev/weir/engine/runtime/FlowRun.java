@@ -85,6 +85,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private BufferAllocator runAllocator;
     private TaskExecution execution;
     private InlineHandOver inline;
+    private TaskInputs inputs;
     private final Map<String, TaskStatus> status = new LinkedHashMap<>();
     private final Map<String, OutputSet> outputs = new HashMap<>();
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
@@ -158,7 +159,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private Behavior<Command> onPrepared(Prepared msg) {
         if (msg.error() != null) {
-            Throwable cause = unwrap(msg.error());
+            Throwable cause = Failures.unwrap(msg.error());
             failures.add(cause);
             flow.tasks().forEach(t -> status.put(t.name(), TaskStatus.SKIPPED));
             flow.tasks().forEach(t -> results.put(t.name(), result(t, TaskState.SKIPPED, "run-not-started", 0, -1, null)));
@@ -171,6 +172,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()), runAllocator,
                 services.allocator(), options.runId());
         inline = new LocalInlineHandOver(services.allocator(), true);
+        inputs = new TaskInputs(plan);
         emit(new RunEvent.RunStarted(options.runId(), flow.name(), config.instanceName(), plan.tasks().size(),
                 (int) plan.count(TaskPlan.Decision.RUN), (int) plan.count(TaskPlan.Decision.HIT)));
         for (TaskPlan task : plan.tasks().values()) {
@@ -212,7 +214,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             }
         }
         if (!begun) {
-            fail(unwrap(msg.error()));
+            fail(Failures.unwrap(msg.error()));
             stages.put(msg.stage(), StageStatus.ENDING);
             skipPendingOf(msg.stage(), "stage-could-not-begin");
             stageRuns.get(msg.stage()).tell(new StageRun.Abort("the stage could not begin"));
@@ -229,14 +231,15 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         seconds.merge(task.name(), outcome.seconds(), Double::sum);
         if (outcome.succeeded()) {
             chunkStates.put(task.name(), outcome.chunks());
-            inline.offer(task.name(), outcome.inline(), readersInThisRun(task));
+            inline.offer(task.name(), outcome.inline(),
+                    inputs.readersToCome(task, name -> status.get(name) == TaskStatus.PENDING));
             TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
             settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
             return advance();
         }
         int attempt = attempts.getOrDefault(task.name(), 1);
         if (outcome.transientFailure() && attempt < config.retry().maxAttempts() && !stopping) {
-            Duration backoff = backoff(attempt);
+            Duration backoff = config.retry().backoff(attempt);
             getContext().getLog().warn("Task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
                     task.name(), attempt, config.retry().maxAttempts(), backoff.toMillis(), outcome.error().getMessage());
             attempts.put(task.name(), attempt + 1);
@@ -251,22 +254,6 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         return advance();
     }
 
-    /** Per output of {@code producer}, the tasks still to run in this run that read it. */
-    private Map<String, java.util.Set<String>> readersInThisRun(TaskPlan producer) {
-        Map<String, java.util.Set<String>> readers = new HashMap<>();
-        for (TaskPlan t : plan.tasks().values()) {
-            if (t.decision() != TaskPlan.Decision.RUN || status.get(t.name()) != TaskStatus.PENDING) {
-                continue;
-            }
-            for (Ref ref : t.task().upstream()) {
-                if (ref.task().equals(producer.name())) {
-                    readers.computeIfAbsent(ref.output(), k -> new java.util.HashSet<>()).add(t.name());
-                }
-            }
-        }
-        return readers;
-    }
-
     private Behavior<Command> onRetry(Retry msg) {
         running--;
         start(plan.task(msg.task()));
@@ -275,9 +262,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private Behavior<Command> onStageEnded(StageEnded msg) {
         if (msg.error() != null) {
-            fail(unwrap(msg.error()));
+            fail(Failures.unwrap(msg.error()));
             stages.put(msg.stage(), StageStatus.ABORTED);
-            emit(new RunEvent.StageAborted(options.runId(), msg.stage(), unwrap(msg.error()).getMessage()));
+            emit(new RunEvent.StageAborted(options.runId(), msg.stage(), Failures.unwrap(msg.error()).getMessage()));
             plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
         } else if (msg.committed()) {
             stages.put(msg.stage(), StageStatus.COMMITTED);
@@ -335,36 +322,12 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     private void start(TaskPlan task) {
-        List<InputSpec> inputs = new ArrayList<>();
-        for (TaskDef.Input in : task.task().inputs()) {
-            inputs.add(in.ref() == null
-                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant(), null, null)
-                    : inputSpec(task, in));
-        }
+        List<InputSpec> resolved = inputs.of(task, name -> status.get(name) == TaskStatus.SUCCEEDED, outputs, inline);
         status.put(task.name(), TaskStatus.RUNNING);
         running++;
         int attempt = attempts.getOrDefault(task.name(), 1);
         emit(new RunEvent.TaskStarted(options.runId(), task.stage(), task.name(), attempt));
-        stageRuns.get(task.stage()).tell(new StageRun.RunTask(task, inputs, attempt));
-    }
-
-    private InputSpec inputSpec(TaskPlan consumer, TaskDef.Input in) {
-        Ref ref = in.ref();
-        TaskPlan producer = plan.task(ref.task());
-        OutputSet produced = outputs.get(producer.name());
-        OutputSet.Output output = produced == null ? null : produced.output(ref.output()).orElse(null);
-        if (output == null && produced != null && producer.task().kind() == TaskDef.Kind.RAW_SQL) {
-            output = produced.tables().stream().filter(t -> t.table().equals(ref.output())).findFirst().orElse(null);
-        }
-        if (output == null) {
-            // selected out without a valid cache entry: read what the committed stage holds under that name
-            output = new OutputSet.Output(ref.output(), OutputSet.Kind.TABLE, ref.output(), null, -1, null, null);
-        }
-        boolean inTransaction = producer.stage().equals(consumer.stage())
-                && status.get(producer.name()) == TaskStatus.SUCCEEDED && plan.touched().contains(producer.stage());
-        dev.weir.engine.data.ArrowTable data = output.kind() == OutputSet.Kind.INLINE
-                && consumer.decision() == TaskPlan.Decision.RUN ? inline.viewFor(producer.name(), ref.output()) : null;
-        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data, null);
+        stageRuns.get(task.stage()).tell(new StageRun.RunTask(task, resolved, attempt));
     }
 
     private void endStages() {
@@ -466,7 +429,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private Behavior<Command> onReleased(Released msg) {
         if (msg.error() != null) {
-            failures.add(unwrap(msg.error()));
+            failures.add(Failures.unwrap(msg.error()));
         }
         double secs = (System.nanoTime() - startNanos) / 1e9;
         List<TaskResult> ordered = new ArrayList<>();
@@ -474,12 +437,6 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             TaskResult r = results.get(t.name());
             ordered.add(r != null ? r : result(t, TaskState.SKIPPED, "run-stopped", 0, -1, null));
         }
-        Map<String, String> tables = new HashMap<>();
-        outputs.forEach((task, set) -> set.outputs().forEach(o -> {
-            if (o.kind() == OutputSet.Kind.TABLE) {
-                tables.put(task + "\u0000" + o.name(), o.table());
-            }
-        }));
         Map<String, dev.weir.engine.data.ArrowTable> inlined = Map.of();
         if (inline != null) {
             inlined = inline.forResult();
@@ -487,38 +444,15 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         }
         Result result = new Result(flow.name(), config.instanceName(), options.runId(), failures.isEmpty(), ordered, secs,
                 failures.isEmpty() ? null : failures.get(0),
-                new CommittedTables(services, config, plan == null ? Map.of() : stageOf(), tables, outputs, inlined));
+                new CommittedTables(services, config, plan, outputs, inlined));
         emit(new RunEvent.RunFinished(options.runId(), result.successful(), result.summary()));
         promise.complete(result);
         return Behaviors.stopped();
-    }
-
-    private Map<String, String> stageOf() {
-        Map<String, String> stageOf = new HashMap<>();
-        plan.tasks().values().forEach(t -> stageOf.put(t.name(), t.stage()));
-        return stageOf;
-    }
-
-    private Duration backoff(int attempt) {
-        long min = config.retry().minBackoff().toMillis();
-        long max = config.retry().maxBackoff().toMillis();
-        long millis = Math.min(max, min * (1L << Math.min(attempt - 1, 20)));
-        long jitter = (long) (millis * 0.2 * Math.random());
-        return Duration.ofMillis(millis + jitter);
     }
 
     private void emit(RunEvent event) {
         if (options.listener() != null) {
             options.listener().tell(event);
         }
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }

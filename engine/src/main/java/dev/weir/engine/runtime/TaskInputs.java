@@ -1,0 +1,81 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.Ref;
+import dev.weir.engine.TaskDef;
+import dev.weir.engine.data.ArrowTable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Where each input of a task comes from in a run: a constant, a table of the running stage's
+ * transaction or of a committed stage, a value or blob, or an inlined table's data in memory. Used by
+ * the run's supervisor on its own thread.
+ */
+final class TaskInputs {
+
+    private final Plan plan;
+
+    TaskInputs(Plan plan) {
+        this.plan = plan;
+    }
+
+    /**
+     * The inputs of {@code consumer}, resolved against what has run so far.
+     *
+     * @param succeeded true for tasks that completed (or were carried forward) in this run
+     * @param outputs   what each finished task produced
+     * @param inline    where inlined outputs are held; a view is taken for each inlined input
+     */
+    List<InputSpec> of(TaskPlan consumer, Predicate<String> succeeded, Map<String, OutputSet> outputs,
+                       InlineHandOver inline) {
+        List<InputSpec> inputs = new ArrayList<>();
+        for (TaskDef.Input in : consumer.task().inputs()) {
+            inputs.add(in.ref() == null
+                    ? new InputSpec(in.name(), in.type(), null, null, null, false, in.constant(), null, null)
+                    : fromProducer(consumer, in, succeeded, outputs, inline));
+        }
+        return inputs;
+    }
+
+    private InputSpec fromProducer(TaskPlan consumer, TaskDef.Input in, Predicate<String> succeeded,
+                                   Map<String, OutputSet> outputs, InlineHandOver inline) {
+        Ref ref = in.ref();
+        TaskPlan producer = plan.task(ref.task());
+        OutputSet produced = outputs.get(producer.name());
+        OutputSet.Output output = produced == null ? null : produced.output(ref.output()).orElse(null);
+        if (output == null && produced != null && producer.task().kind() == TaskDef.Kind.RAW_SQL) {
+            output = produced.tables().stream().filter(t -> t.table().equals(ref.output())).findFirst().orElse(null);
+        }
+        if (output == null) {
+            // selected out without a valid cache entry: read what the committed stage holds under that name
+            output = new OutputSet.Output(ref.output(), OutputSet.Kind.TABLE, ref.output(), null, -1, null, null);
+        }
+        boolean inTransaction = producer.stage().equals(consumer.stage()) && succeeded.test(producer.name())
+                && plan.touched().contains(producer.stage());
+        ArrowTable data = output.kind() == OutputSet.Kind.INLINE && consumer.decision() == TaskPlan.Decision.RUN
+                ? inline.viewFor(producer.name(), ref.output()) : null;
+        return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data,
+                null);
+    }
+
+    /** Per output of {@code producer}, the tasks that will still run in this run and read it. */
+    Map<String, Set<String>> readersToCome(TaskPlan producer, Predicate<String> pending) {
+        Map<String, Set<String>> readers = new HashMap<>();
+        for (TaskPlan t : plan.tasks().values()) {
+            if (t.decision() != TaskPlan.Decision.RUN || !pending.test(t.name())) {
+                continue;
+            }
+            for (Ref ref : t.task().upstream()) {
+                if (ref.task().equals(producer.name())) {
+                    readers.computeIfAbsent(ref.output(), k -> new HashSet<>()).add(t.name());
+                }
+            }
+        }
+        return readers;
+    }
+}
