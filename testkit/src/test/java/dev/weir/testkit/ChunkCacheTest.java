@@ -86,7 +86,7 @@ class ChunkCacheTest {
             Stage out = f.stage("out");
             out.task("score").version("1").input("orders", ref, Rows.class).batched(hook).produces(ctx -> {
                 computed.incrementAndGet();
-                return Table.of(BatchedTest.score(ctx.input("orders", Rows.class)), "scores").primaryKey("order_id");
+                return Table.of(BatchedTaskTest.score(ctx.input("orders", Rows.class)), "scores").primaryKey("order_id");
             });
         });
     }
@@ -112,7 +112,7 @@ class ChunkCacheTest {
     void assertScoresAre(FlowRunRecord run, Rows orders) {
         Rows scores = run.result().get(new Ref("out", "score", "scores"), Rows.class);
         assertEquals(10_000, scores.size());
-        Set<Map<String, Object>> expected = rowSet(BatchedTest.score(orders));
+        Set<Map<String, Object>> expected = rowSet(BatchedTaskTest.score(orders));
         Set<Map<String, Object>> actual = rowSet(scores);
         assertTrue(expected.equals(actual), () -> "the output differs from a computation from scratch, e.g. "
                 + actual.stream().filter(r -> !expected.contains(r)).limit(3).map(ChunkCacheTest::typed).toList()

@@ -30,8 +30,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Batched tasks (pipedag #205): chunks read only their rows, run in parallel, and make one output. */
-class BatchedTest {
+/**
+ * Batched tasks (pipedag #205): chunks read only their rows, run in parallel, and make one output.
+ * Runs on every store: {@link BatchedTaskOnDuckDbTest} and {@link BatchedTaskOnPostgresTest}.
+ */
+abstract class BatchedTaskTest {
+
+    /** The instance the tests run on, in {@code kit}. */
+    protected abstract InstanceConfig instance(FlowTestKit kit);
+
 
     @TempDir
     Path dir;
@@ -41,7 +48,7 @@ class BatchedTest {
     @BeforeEach
     void start() {
         kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
+        mini = instance(kit);
     }
 
     @AfterEach
@@ -258,20 +265,5 @@ class BatchedTest {
                     .mapToLong(r -> r.getLong("n")).sum();
             assertEquals(100, total, hook + " loses or duplicates rows with a NULL key");
         }
-        if (System.getenv("PGHOST") != null) {
-            FlowRunRecord run = kit.run(withNullKeys(Batched.hashOf("customer_id", 4)), kit.postgresInstance("nulls"));
-            assertEquals(100, run.result().get(new Ref("s", "count", "count"), Rows.class).stream()
-                    .mapToLong(r -> r.getLong("n")).sum());
-        }
-    }
-
-    @Test
-    void batchedTasksRunOnPostgres() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
-                "no PostgreSQL server configured (PGHOST)");
-        InstanceConfig pg = kit.postgresInstance("batched");
-        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 5), chunk -> { }), pg);
-        assertTrue(run.successful(), () -> run.result().toJson());
-        assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
     }
 }
