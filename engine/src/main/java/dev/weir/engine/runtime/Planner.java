@@ -322,8 +322,4 @@ final class Planner {
         }
         return result;
     }
-
-    static Ref refOf(TaskDef task, String input) {
-        return task.input(input).map(TaskDef.Input::ref).orElse(null);
-    }
 }
