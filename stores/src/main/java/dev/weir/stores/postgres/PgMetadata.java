@@ -108,6 +108,29 @@ final class PgMetadata {
      * records the stage's new version: the run id of its newest record, or a fresh id when it has none.
      * Runs inside the caller's transaction (the schema swap).
      */
+    /** Records several entries as uncommitted inside the caller's transaction (a stage's, at its commit). */
+    void recordAll(PgTx tx, String schema, List<TaskRecord> records) throws SQLException {
+        if (records.isEmpty()) {
+            return;
+        }
+        tx.flushPrefix();
+        String sql = tx.track("INSERT INTO " + TASKS + " (schema_name, stage, task, cache_key, output_json, run_id,"
+                + " created_at, in_transaction) VALUES (?, ?, ?, ?, ?, ?, ?, true)");
+        try (java.sql.PreparedStatement statement = tx.connection().prepareStatement(sql)) {
+            for (TaskRecord r : records) {
+                statement.setString(1, schema);
+                statement.setString(2, r.stage());
+                statement.setString(3, r.task());
+                statement.setString(4, r.cacheKey());
+                statement.setString(5, r.outputJson());
+                statement.setString(6, r.runId());
+                statement.setObject(7, OffsetDateTime.ofInstant(r.createdAt(), ZoneOffset.UTC));
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
     void commit(PgTx tx, String schema, String stage) throws SQLException {
         List<String> runIds = tx.query("SELECT run_id FROM " + TASKS + " WHERE schema_name = ? AND in_transaction"
                 + " ORDER BY created_at DESC LIMIT 1", rs -> rs.getString(1), schema);

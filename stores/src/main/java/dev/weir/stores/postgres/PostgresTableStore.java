@@ -34,6 +34,13 @@ final class PostgresTableStore implements TableStore {
     static final String TX_SUFFIX = "__tx";
     static final String OLD_SUFFIX = "__old";
 
+    /**
+     * The cache entries recorded in each stage begun through this store, by task, written in the stage
+     * commit's own transaction: they only become visible at commit anyway, and writing them there saves
+     * a transaction per task. An entry recorded twice (a retried task) keeps the last.
+     */
+    private final Map<String, Map<String, TaskRecord>> recorded = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final StoreSettings settings;
     private final Map<String, String> env;
     private final PgPool pool;
@@ -90,11 +97,13 @@ final class PostgresTableStore implements TableStore {
     public void beginStage(String stage) {
         String committed = committedSchema(stage);
         String tx = transactionSchema(stage);
+        recorded.remove(stage);
         PgTx.run(pool, this, "begin stage '" + stage + "'", t -> {
             t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE", "CREATE SCHEMA " + quote(tx));
             metadata.deleteUncommitted(t, committed);
             return null;
         });
+        recorded.put(stage, java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()));
     }
 
     @Override
@@ -113,15 +122,23 @@ final class PostgresTableStore implements TableStore {
             }
             t.execute("ALTER SCHEMA " + quote(tx) + " RENAME TO " + quote(committed),
                     "DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
+            Map<String, TaskRecord> pending = recorded.get(stage);
+            if (pending != null) {
+                synchronized (pending) {
+                    metadata.recordAll(t, committed, List.copyOf(pending.values()));
+                }
+            }
             metadata.commit(t, committed, stage);
             return null;
         });
+        recorded.remove(stage);
     }
 
     @Override
     public void abortStage(String stage) {
         String committed = committedSchema(stage);
         String tx = transactionSchema(stage);
+        recorded.remove(stage);
         PgTx.run(pool, this, "abort stage '" + stage + "'", t -> {
             t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE");
             metadata.deleteUncommitted(t, committed);
@@ -330,6 +347,11 @@ final class PostgresTableStore implements TableStore {
 
     @Override
     public void recordTask(TaskRecord record) {
+        Map<String, TaskRecord> pending = recorded.get(record.stage());
+        if (pending != null) {
+            pending.put(record.task(), record);
+            return;
+        }
         metadata.recordTask(committedSchema(record.stage()), record);
     }
 
