@@ -18,43 +18,25 @@ import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.Row;
 import dev.weir.engine.data.Rows;
 import dev.weir.engine.store.StoreException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Batched tasks (pipedag #205): chunks read only their rows, run in parallel, and make one output.
  * Runs on every store: {@link BatchedTaskOnDuckDbTest} and {@link BatchedTaskOnPostgresTest}.
  */
-abstract class BatchedTaskTest {
+abstract class BatchedTaskTest extends FlowKitTest {
 
     /** The instance the tests run on, in {@code kit}. */
+    @Override
     protected abstract InstanceConfig instance(FlowTestKit kit);
 
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = instance(kit);
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     static Rows orders(int n) {
         Rows.Builder b = Rows.builder("order_id", "customer_id", "amount");

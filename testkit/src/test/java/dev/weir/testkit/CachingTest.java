@@ -6,36 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.TaskState;
-import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.Rows;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class CachingTest {
+class CachingTest extends FlowKitTest {
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
     final AtomicReference<Object> cacheValue = new AtomicReference<>("input-1");
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     @Test
     void firstRunRunsEveryTaskAndCommitsBothStages() {

@@ -29,36 +29,18 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
  * The chunk cache of batched tasks: when a batched task runs again, each chunk whose rows of the inputs
  * are unchanged is loaded from the local table cache instead of computed.
  */
-class ChunkCacheTest {
+class ChunkCacheTest extends FlowKitTest {
 
     static final int CUSTOMERS = 97;
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
     final AtomicInteger computed = new AtomicInteger();
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close(); // fails on leaked Arrow memory
-    }
 
     /** 10,000 orders of 97 customers; {@code changedCustomer}'s amounts are raised by {@code raise}. */
     static Rows orders(long changedCustomer, double raise) {

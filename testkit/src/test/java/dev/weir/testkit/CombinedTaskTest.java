@@ -15,10 +15,8 @@ import dev.weir.engine.TaskState;
 import dev.weir.engine.combine.Args;
 import dev.weir.engine.combine.SourceStream;
 import dev.weir.engine.combine.TaskSpec;
-import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Rows;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -28,29 +26,11 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBResultSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Two tasks fused into one: one run, one cache entry, one report line, data handed over in memory. */
-class CombinedTaskTest {
+class CombinedTaskTest extends FlowKitTest {
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     private static TaskSpec readOrders(String version) {
         return TaskSpec.named("read_orders").version(version)

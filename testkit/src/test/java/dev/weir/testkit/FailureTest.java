@@ -12,36 +12,16 @@ import dev.weir.engine.Sql;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskState;
-import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.Rows;
 import dev.weir.engine.store.StoreException;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input and failures: one clear error naming flow, stage and task, and nothing committed is lost. */
-class FailureTest {
+class FailureTest extends FlowKitTest {
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     private static Flow scores(long base, boolean failSecond) {
         return Flow.define("scores", f -> {

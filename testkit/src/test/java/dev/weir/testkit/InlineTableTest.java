@@ -15,14 +15,10 @@ import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.InlineMode;
 import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Rows;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,26 +26,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Inline tables (pipedag #163): handed over in memory, never written to the store, and the cache stays
  * right. Runs on every store: {@link InlineTableOnDuckDbTest} and {@link InlineTableOnPostgresTest}.
  */
-abstract class InlineTableTest {
+abstract class InlineTableTest extends FlowKitTest {
 
     /** The instance the tests run on, in {@code kit}. */
+    @Override
     protected abstract InstanceConfig instance(FlowTestKit kit);
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = instance(kit);
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     static Rows numbers(int n) {
         Rows.Builder b = Rows.builder("n");

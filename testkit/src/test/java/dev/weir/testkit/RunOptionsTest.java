@@ -13,35 +13,16 @@ import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
 import dev.weir.engine.data.Rows;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Subsets, validation modes, engines, instances, locks. */
-class RunOptionsTest {
+class RunOptionsTest extends FlowKitTest {
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
     final AtomicReference<Object> cacheValue = new AtomicReference<>("input-1");
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     private Flow sample(Map<String, String> versions) {
         return SampleFlows.twoStages(versions, cacheValue);

@@ -11,37 +11,17 @@ import dev.weir.engine.Sql;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskHandle;
-import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Rows;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Lazy SQL, raw SQL, blobs, values, imperative materialization, Arrow inputs, keys and indexes. */
-class TaskKindsTest {
+class TaskKindsTest extends FlowKitTest {
 
-    @TempDir
-    Path dir;
-    FlowTestKit kit;
-    InstanceConfig mini;
-
-    @BeforeEach
-    void start() {
-        kit = FlowTestKit.create(dir);
-        mini = kit.instance("mini");
-    }
-
-    @AfterEach
-    void stop() {
-        kit.close();
-    }
 
     private static Flow lazyFlow(String threshold, AtomicInteger calls) {
         return Flow.define("lazy", f -> {
