@@ -2,11 +2,9 @@ package dev.weir.engine.runtime;
 
 import dev.weir.engine.Flow;
 import dev.weir.engine.Table;
-import dev.weir.engine.TaskContext;
 import dev.weir.engine.TaskDef;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.store.TableStore;
-import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -14,38 +12,10 @@ import org.apache.arrow.memory.BufferAllocator;
  * tokens (so the query's hash does not depend on transaction schemas), and nothing is read or
  * materialized.
  */
-final class LazyPlanContext implements TaskContext {
-
-    private final Flow flow;
-    private final InstanceConfig config;
-    private final TaskDef task;
-    private final TableStore store;
+final class LazyPlanContext extends TaskScope {
 
     LazyPlanContext(Flow flow, InstanceConfig config, TaskDef task, TableStore store) {
-        this.flow = flow;
-        this.config = config;
-        this.task = task;
-        this.store = store;
-    }
-
-    @Override
-    public String flow() {
-        return flow.name();
-    }
-
-    @Override
-    public String stage() {
-        return task.stage();
-    }
-
-    @Override
-    public String task() {
-        return task.name();
-    }
-
-    @Override
-    public InstanceConfig config() {
-        return config;
+        super(flow, config, task, store);
     }
 
     @Override
@@ -56,21 +26,13 @@ final class LazyPlanContext implements TaskContext {
 
     @Override
     public String sqlName(String input) {
-        TaskDef.Input in = task.input(input).orElseThrow(() -> new IllegalArgumentException(
+        TaskDef.Input in = taskDef.input(input).orElseThrow(() -> new IllegalArgumentException(
                 "the task has no input '" + input + "'; its inputs are "
-                        + task.inputs().stream().map(TaskDef.Input::name).toList()));
+                        + taskDef.inputs().stream().map(TaskDef.Input::name).toList()));
         if (in.ref() == null) {
             throw new IllegalArgumentException("input '" + input + "' is a constant, not a table");
         }
         return Planner.token(input);
-    }
-
-    @Override
-    public Map<String, String> sourceTables() {
-        if (task.sourceInstance() == null) {
-            throw new IllegalStateException("the task was not declared with sourceInstance(...)");
-        }
-        return store.foreignStageTables(task.sourceInstance().tableStore(), task.sourceStage());
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.weir.engine.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Table;
-import dev.weir.engine.TaskContext;
 import dev.weir.engine.TaskDef;
 import dev.weir.engine.cache.CacheKeys;
 import dev.weir.engine.config.InstanceConfig;
@@ -22,10 +21,9 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * The {@link TaskContext} of one running attempt. Owns what it hands out (Arrow tables and readers)
  * and closes it when the attempt ends. Used by one thread, the one running the task.
  */
-final class RunTaskContext implements TaskContext, AutoCloseable {
+final class RunTaskContext extends TaskScope implements AutoCloseable {
 
     private final TaskExecution execution;
-    private final TaskDef task;
     private final List<InputSpec> inputs;
     private final BufferAllocator allocator;
     private final List<AutoCloseable> handedOut = new ArrayList<>();
@@ -40,33 +38,13 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
     /** @param chunk true for one chunk of a batched task, which cannot materialize tables of its own */
     RunTaskContext(TaskExecution execution, TaskDef task, List<InputSpec> inputs, BufferAllocator allocator,
                    boolean chunk) {
+        super(execution.flow(), execution.config(), task, execution.store());
         this.chunk = chunk;
         this.execution = execution;
-        this.task = task;
         this.inputs = inputs;
         this.allocator = allocator;
         // the attempt owns its views of inlined inputs whether or not the task reads them
         inputs.stream().filter(in -> in.inline() != null).forEach(in -> handedOut.add(in.inline()));
-    }
-
-    @Override
-    public String flow() {
-        return execution.flow().name();
-    }
-
-    @Override
-    public String stage() {
-        return task.stage();
-    }
-
-    @Override
-    public String task() {
-        return task.name();
-    }
-
-    @Override
-    public InstanceConfig config() {
-        return execution.config();
     }
 
     @Override
@@ -166,14 +144,6 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
     }
 
     @Override
-    public Map<String, String> sourceTables() {
-        if (task.sourceInstance() == null) {
-            throw new IllegalStateException("the task was not declared with sourceInstance(...)");
-        }
-        return execution.store().foreignStageTables(task.sourceInstance().tableStore(), task.sourceStage());
-    }
-
-    @Override
     public String materialize(Table table) {
         if (chunk) {
             throw new UnsupportedOperationException("a chunk of a batched task cannot materialize tables of its own;"
@@ -182,9 +152,9 @@ final class RunTaskContext implements TaskContext, AutoCloseable {
         if (table.name() == null) {
             throw new IllegalArgumentException("a table materialized inside a task needs a name: Table.of(data, \"name\")");
         }
-        OutputSet.Output out = execution.materializeOutput(task, table.name(), table, allocator);
+        OutputSet.Output out = execution.materializeOutput(taskDef, table.name(), table, allocator);
         extraTables.add(out);
-        return execution.store().sqlName(execution.transaction(task.stage(), out.table()));
+        return execution.store().sqlName(execution.transaction(taskDef.stage(), out.table()));
     }
 
     @Override
