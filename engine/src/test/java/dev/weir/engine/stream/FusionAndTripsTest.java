@@ -17,36 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** How the run saves trips to the dispatcher: fused chains, several calls per trip, grouped replies. */
-class FusionAndTripsTest {
-
-    private static final ActorTestKit testKit = ActorTestKit.create();
-
-    private RootAllocator allocator;
-    private StreamExecutor executor;
-
-    @BeforeEach
-    void setUp() {
-        allocator = new RootAllocator();
-        executor = new StreamExecutor(testKit.system(), allocator);
-    }
-
-    @AfterEach
-    void noLeaks() {
-        allocator.close();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        testKit.shutdownTestKit();
-    }
+class FusionAndTripsTest extends StreamExecutorFixture {
 
     private static long drain(StreamResults results) {
         long n = 0;

@@ -20,39 +20,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What a streaming run does with batches: ids, bounds, splitting, branches, joins, failures, memory. */
-class StreamRunTest {
-
-    private static final ActorTestKit testKit = ActorTestKit.create();
-
-    private RootAllocator allocator;
-    private StreamExecutor executor;
-
-    @BeforeEach
-    void setUp() {
-        allocator = new RootAllocator();
-        executor = new StreamExecutor(testKit.system(), allocator);
-    }
-
-    /** Arrow throws here when a test left a buffer unfreed: every test is also a leak test. */
-    @AfterEach
-    void noLeaks() {
-        allocator.close();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        testKit.shutdownTestKit();
-    }
+class StreamRunTest extends StreamExecutorFixture {
 
     /** Runs to the end and returns every output as (task -> batch id -> values), closing them. */
     private static Map<String, Map<Long, List<Long>>> drain(StreamResults results) {
