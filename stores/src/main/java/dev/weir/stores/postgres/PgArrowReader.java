@@ -3,9 +3,7 @@ package dev.weir.stores.postgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -46,12 +44,8 @@ final class PgArrowReader extends ArrowReader {
         this.statement = statement;
         this.resultSet = resultSet;
         this.batchRows = batchRows;
-        ResultSetMetaData meta = resultSet.getMetaData();
-        this.schema = ResultSetColumns.schema(meta);
-        this.pgTypes = new ArrayList<>();
-        for (int c = 1; c <= meta.getColumnCount(); c++) {
-            pgTypes.add(meta.getColumnTypeName(c));
-        }
+        this.pgTypes = ResultSetColumns.pgTypes(resultSet);
+        this.schema = ResultSetColumns.schema(resultSet.getMetaData(), pgTypes);
     }
 
     /**
