@@ -23,9 +23,18 @@ import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -56,6 +65,8 @@ public final class PgEngineOverheadBenchmark {
     static final int PER_STAGE = 20;
     static final int TASKS = STAGES * PER_STAGE;
     static final int ROWS = 1_000;
+    /** Weir's {@code max_parallelism} in this benchmark, and the server floor's connections. */
+    static final int PARALLELISM = 4;
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -65,6 +76,7 @@ public final class PgEngineOverheadBenchmark {
         double[] cached = new double[rounds];
         double[] bumped = new double[rounds];
         double[] storeOpen = new double[rounds];
+        double[] floor = new double[rounds];
         try (Weir weir = Weir.start(); BufferAllocator allocator = new RootAllocator()) {
             System.out.printf(Locale.ROOT, "pg-engine-overhead: %d tasks (%d stages x %d, %,d rows each), %d rounds;"
                     + " server %s%n", TASKS, STAGES, PER_STAGE, ROWS, rounds, server.describe());
@@ -81,12 +93,15 @@ public final class PgEngineOverheadBenchmark {
                         cold.reference(round, openAndLoop[0] + openAndLoop[1]);
                     }
                 }
+                floor[round] = serverFloor(server);
                 System.out.printf(Locale.ROOT, "  round %d: Weir cold %4.0f ms (%.2f ms/task), cached %4.0f ms (%.2f ms/task),"
-                                + " bump %4.0f ms; plain loop %4.0f ms (%.2f ms/table, store open %3.0f ms); cold/plain %.2fx%n",
+                                + " bump %4.0f ms; plain loop %4.0f ms (%.2f ms/table, store open %3.0f ms); cold/plain %.2fx;"
+                                + " server floor %4.0f ms (%.2f ms/table)%n",
                         round + 1, cold.weirSeconds(round) * 1e3, cold.weirSeconds(round) * 1e3 / TASKS,
                         cached[round] * 1e3, cached[round] * 1e3 / TASKS, bumped[round] * 1e3,
                         cold.referenceSeconds(round) * 1e3, cold.referenceSeconds(round) * 1e3 / TASKS,
-                        storeOpen[round] * 1e3, cold.weirSeconds(round) / cold.referenceSeconds(round));
+                        storeOpen[round] * 1e3, cold.weirSeconds(round) / cold.referenceSeconds(round),
+                        floor[round] * 1e3, floor[round] * 1e3 / TASKS);
             }
         } finally {
             server.dropPrefixes();
@@ -105,6 +120,68 @@ public final class PgEngineOverheadBenchmark {
                 Rounds.median(storeOpen) * 1e3);
         System.out.printf(Locale.ROOT, "  median ratio Weir cold / plain loop: %.2fx (engine adds %.2f ms/task)%n",
                 1 / cold.medianSpeedup(), (cold.medianWeirSeconds() - cold.medianReferenceSeconds()) * 1e3 / TASKS);
+        System.out.printf(Locale.ROOT, "  median server floor (SQL only, %d connections): %5.0f ms  (%.2f ms/table);"
+                        + " Weir cold / floor %.2fx%n", PARALLELISM, Rounds.median(floor) * 1e3,
+                Rounds.median(floor) * 1e3 / TASKS, cold.medianWeirSeconds() / Rounds.median(floor));
+    }
+
+    /**
+     * What the server alone needs for the same 60 tables, with no client work at all: each table created
+     * and filled by SQL on the server (stage 1 from {@code generate_series}, stages 2 and 3 from the
+     * stage before), in its own transaction as Weir writes them, stage after stage, {@link #PARALLELISM}
+     * connections at once within a stage. No Arrow, no COPY, no cache, no stage commit: the least any
+     * client, Weir included, can take on this server for this flow.
+     *
+     * @return seconds, schemas included
+     */
+    private static double serverFloor(PgBenchServer server) throws Exception {
+        String prefix = server.newPrefix("floor");
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLELISM);
+        List<Connection> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < PARALLELISM; i++) {
+                connections.add(server.connection());
+            }
+            BlockingQueue<Connection> idle =
+                    new LinkedBlockingQueue<>(connections);
+            long start = System.nanoTime();
+            for (int s = 1; s <= STAGES; s++) {
+                String schema = "\"" + prefix + "stage_" + s + "\"";
+                try (Statement statement = connections.get(0).createStatement()) {
+                    statement.execute("CREATE SCHEMA " + schema);
+                }
+                List<Future<?>> tables = new ArrayList<>();
+                for (int t = 0; t < PER_STAGE; t++) {
+                    String table = schema + ".\"t_" + s + "_" + t + "\"";
+                    String fill = s == 1
+                            ? "INSERT INTO " + table + " SELECT i, (i % 1000)::int, i * 0.5, 'customer_' || lpad(i::text, 3, '0')"
+                                    + " FROM generate_series(" + (long) t * ROWS + ", " + ((long) t * ROWS + ROWS - 1) + ") i"
+                            : "INSERT INTO " + table + " SELECT id, customer_id + 1, amount * 2, name FROM \""
+                                    + prefix + "stage_" + (s - 1) + "\".\"t_" + (s - 1) + "_" + t + "\"";
+                    String sql = "BEGIN; SET LOCAL synchronous_commit = off; DROP TABLE IF EXISTS " + table
+                            + "; CREATE TABLE " + table + " (id bigint, customer_id integer, amount double precision,"
+                            + " name text); " + fill + "; COMMIT";
+                    tables.add(pool.submit(() -> {
+                        Connection c = idle.take();
+                        try (Statement statement = c.createStatement()) {
+                            statement.execute(sql);
+                        } finally {
+                            idle.put(c);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> table : tables) {
+                    table.get();
+                }
+            }
+            return Rounds.seconds(start);
+        } finally {
+            pool.shutdownNow();
+            for (Connection c : connections) {
+                c.close();
+            }
+        }
     }
 
     /** The benchmark flow; {@code firstVersion} is the version of task 0 of stage 1. */
@@ -162,7 +239,7 @@ public final class PgEngineOverheadBenchmark {
         StoreSettings postgres = server.settings(name, prefix);
         return new InstanceConfig("pg_overhead", name, name, postgres, Map.of("postgres", postgres),
                 dir.resolve("blobs").resolve(name), dir.resolve(name), CacheValidation.NORMAL,
-                new Orchestration(Orchestration.Engine.PARALLEL, 4), false, InlineMode.DEFAULT_FALSE,
+                new Orchestration(Orchestration.Engine.PARALLEL, PARALLELISM), false, InlineMode.DEFAULT_FALSE,
                 Duration.ofSeconds(30), new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(100)),
                 ConfigFactory.empty(), false, "pg-engine-overhead instance '" + name + "'");
     }
