@@ -54,9 +54,23 @@ final class PgArrowReader extends ArrowReader {
      */
     static PgArrowReader open(PgPool pool, Object store, String sql, BufferAllocator allocator, int batchRows) {
         Connection connection = pool.connection();
-        PreparedStatement statement = null;
         try {
             connection.setAutoCommit(false);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(null, connection, e);
+            throw PgErrors.failure(store, "cannot read", sql, e);
+        }
+        return openOn(connection, store, sql, allocator, batchRows);
+    }
+
+    /**
+     * Runs {@code sql} on {@code connection}, which has autocommit off, and returns its result as a reader
+     * that owns the connection. On failure the connection is rolled back and closed.
+     */
+    static PgArrowReader openOn(Connection connection, Object store, String sql, BufferAllocator allocator,
+                                int batchRows) {
+        PreparedStatement statement = null;
+        try {
             statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             statement.setFetchSize(batchRows);
             // Ask for binary results on the first execution: numbers, dates and timestamps then arrive
@@ -136,7 +150,7 @@ final class PgArrowReader extends ArrowReader {
     }
 
     /** Ends the read-only transaction and returns the connection to the pool. */
-    private static void closeQuietly(PreparedStatement statement, Connection connection, Throwable failure) {
+    static void closeQuietly(PreparedStatement statement, Connection connection, Throwable failure) {
         try {
             if (statement != null) {
                 statement.close();

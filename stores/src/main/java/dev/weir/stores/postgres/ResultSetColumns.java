@@ -214,7 +214,7 @@ final class ResultSetColumns {
         return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), nano / 1_000);
     }
 
-    private static BigDecimal fit(BigDecimal value, int scale, int precision, FieldVector vector) {
+    static BigDecimal fit(BigDecimal value, int scale, int precision, FieldVector vector) {
         BigDecimal scaled = value.setScale(scale, RoundingMode.HALF_EVEN);
         if (scaled.precision() > precision) {
             throw StoreException.of("value " + value + " of column '" + vector.getName() + "' does not fit Arrow "
