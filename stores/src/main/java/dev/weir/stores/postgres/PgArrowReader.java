@@ -7,9 +7,6 @@ import java.sql.SQLException;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.types.pojo.Schema;
 import org.postgresql.PGStatement;
 
 /**
@@ -21,31 +18,20 @@ import org.postgresql.PGStatement;
  * must close the reader (the engine does so on the thread that read it). Its vectors come from the
  * caller's allocator and are freed by {@code close()} as well.
  */
-final class PgArrowReader extends ArrowReader {
+final class PgArrowReader extends PgBatchReader {
 
-    private final Object store;
-    private final String sql;
     private final Connection connection;
     private final PreparedStatement statement;
     private final ResultSet resultSet;
-    private final Schema schema;
-    private final List<String> pgTypes;
-    private final int batchRows;
     private ResultSetColumns.Filler[] fillers;
-    private boolean exhausted;
-    private long bytesRead;
 
     private PgArrowReader(BufferAllocator allocator, Object store, String sql, Connection connection,
-                          PreparedStatement statement, ResultSet resultSet, int batchRows) throws SQLException {
-        super(allocator);
-        this.store = store;
-        this.sql = sql;
+                          PreparedStatement statement, ResultSet resultSet, List<String> pgTypes, int batchRows)
+            throws SQLException {
+        super(allocator, store, sql, ResultSetColumns.schema(resultSet.getMetaData(), pgTypes), pgTypes, batchRows);
         this.connection = connection;
         this.statement = statement;
         this.resultSet = resultSet;
-        this.batchRows = batchRows;
-        this.pgTypes = ResultSetColumns.pgTypes(resultSet);
-        this.schema = ResultSetColumns.schema(resultSet.getMetaData(), pgTypes);
     }
 
     /**
@@ -77,7 +63,8 @@ final class PgArrowReader extends ArrowReader {
             // without text parsing (pgjdbc otherwise switches to binary only after five executions).
             statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
             ResultSet resultSet = statement.executeQuery();
-            return new PgArrowReader(allocator, store, sql, connection, statement, resultSet, batchRows);
+            return new PgArrowReader(allocator, store, sql, connection, statement, resultSet,
+                    ResultSetColumns.pgTypes(resultSet), batchRows);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(statement, connection, e);
             throw PgErrors.failure(store, "cannot read", sql, e);
@@ -85,54 +72,20 @@ final class PgArrowReader extends ArrowReader {
     }
 
     @Override
-    protected Schema readSchema() {
-        return schema;
-    }
-
-    @Override
-    public boolean loadNextBatch() throws java.io.IOException {
-        prepareLoadNextBatch();
-        if (exhausted) {
-            return false;
-        }
-        VectorSchemaRoot root = getVectorSchemaRoot();
-        List<FieldVector> vectors = root.getFieldVectors();
+    int fill(List<FieldVector> vectors, Row row) throws SQLException {
         if (fillers == null) {
             fillers = new ResultSetColumns.Filler[vectors.size()];
             for (int c = 0; c < fillers.length; c++) {
                 fillers[c] = ResultSetColumns.filler(vectors.get(c), pgTypes.get(c));
             }
         }
-        for (FieldVector vector : vectors) {
-            vector.setInitialCapacity(batchRows);
-            vector.allocateNew();
-        }
-        int row = 0;
-        try {
-            while (row < batchRows && resultSet.next()) {
-                for (int c = 0; c < fillers.length; c++) {
-                    fillers[c].fill(resultSet, c + 1, row);
-                }
-                row++;
+        while (row.index < batchRows && resultSet.next()) {
+            for (int c = 0; c < fillers.length; c++) {
+                fillers[c].fill(resultSet, c + 1, row.index);
             }
-        } catch (SQLException e) {
-            throw PgErrors.failure(store, "cannot read row " + row + " of a batch", sql, e);
+            row.index++;
         }
-        if (row < batchRows) {
-            exhausted = true;
-        }
-        for (FieldVector vector : vectors) {
-            vector.setValueCount(row);
-            bytesRead += vector.getBufferSize();
-        }
-        root.setRowCount(row);
-        return row > 0;
-    }
-
-    /** An estimate: the size of the Arrow buffers filled so far. */
-    @Override
-    public long bytesRead() {
-        return bytesRead;
+        return row.index;
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.sql.Statement;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.postgresql.PGConnection;
@@ -26,33 +25,21 @@ import org.postgresql.copy.CopyOut;
  * evicts the connection from the pool.
  * Its vectors come from the caller's allocator and are freed by {@code close()} as well.
  */
-final class PgCopyReader extends ArrowReader {
+final class PgCopyReader extends PgBatchReader {
 
     private final PgPool pool;
-    private final Object store;
-    private final String sql;
     private final Connection connection;
     private final CopyOut copy;
     private final CopyOutRows rows;
-    private final Schema schema;
-    private final List<String> pgTypes;
-    private final int batchRows;
     private CopyOutColumns.Decoder[] decoders;
-    private boolean exhausted;
-    private long bytesRead;
 
-    private PgCopyReader(BufferAllocator allocator, PgPool pool, Object store, String sql, Connection connection, CopyOut copy,
-                         Schema schema, List<String> pgTypes, int batchRows) {
-        super(allocator);
+    private PgCopyReader(BufferAllocator allocator, PgPool pool, Object store, String sql, Connection connection,
+                         CopyOut copy, Schema schema, List<String> pgTypes, int batchRows) {
+        super(allocator, store, sql, schema, pgTypes, batchRows);
         this.pool = pool;
-        this.store = store;
-        this.sql = sql;
         this.connection = connection;
         this.copy = copy;
         this.rows = new CopyOutRows(copy);
-        this.schema = schema;
-        this.pgTypes = pgTypes;
-        this.batchRows = batchRows;
     }
 
     /**
@@ -92,67 +79,35 @@ final class PgCopyReader extends ArrowReader {
     }
 
     @Override
-    protected Schema readSchema() {
-        return schema;
-    }
-
-    @Override
-    public boolean loadNextBatch() throws java.io.IOException {
-        prepareLoadNextBatch();
-        if (exhausted) {
-            return false;
-        }
-        VectorSchemaRoot root = getVectorSchemaRoot();
-        List<FieldVector> vectors = root.getFieldVectors();
+    int fill(List<FieldVector> vectors, Row row) throws SQLException {
         if (decoders == null) {
             decoders = new CopyOutColumns.Decoder[vectors.size()];
             for (int c = 0; c < decoders.length; c++) {
                 decoders[c] = CopyOutColumns.decoder(vectors.get(c), pgTypes.get(c));
             }
         }
-        for (FieldVector vector : vectors) {
-            vector.setInitialCapacity(batchRows);
-            vector.allocateNew();
-        }
-        int row = 0;
-        try {
-            while (row < batchRows) {
-                short fields = rows.nextRow();
-                if (fields == -1) {
-                    exhausted = true;
-                    if (!rows.finished()) {
-                        throw new SQLException("the server sent data after the COPY trailer");
-                    }
-                    break;
+        while (row.index < batchRows) {
+            short fields = rows.nextRow();
+            if (fields == -1) {
+                if (!rows.finished()) {
+                    throw new SQLException("the server sent data after the COPY trailer");
                 }
-                if (fields != decoders.length) {
-                    throw new SQLException("a COPY row has " + fields + " fields, the query " + decoders.length);
-                }
-                for (int c = 0; c < decoders.length; c++) {
-                    int length = rows.readInt();
-                    if (length == -1) {
-                        vectors.get(c).setNull(row);
-                    } else {
-                        decoders[c].read(rows, length, row);
-                    }
-                }
-                row++;
+                break;
             }
-        } catch (SQLException e) {
-            throw PgErrors.failure(store, "cannot read row " + row + " of a batch", sql, e);
+            if (fields != decoders.length) {
+                throw new SQLException("a COPY row has " + fields + " fields, the query " + decoders.length);
+            }
+            for (int c = 0; c < decoders.length; c++) {
+                int length = rows.readInt();
+                if (length == -1) {
+                    vectors.get(c).setNull(row.index);
+                } else {
+                    decoders[c].read(rows, length, row.index);
+                }
+            }
+            row.index++;
         }
-        for (FieldVector vector : vectors) {
-            vector.setValueCount(row);
-            bytesRead += vector.getBufferSize();
-        }
-        root.setRowCount(row);
-        return row > 0;
-    }
-
-    /** An estimate: the size of the Arrow buffers filled so far. */
-    @Override
-    public long bytesRead() {
-        return bytesRead;
+        return row.index;
     }
 
     @Override

@@ -14,8 +14,6 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.DateDayVector;
@@ -48,46 +46,13 @@ import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Arrow data written by binary COPY reads back with the same values, nulls and (mapped) types. */
-@ExtendWith(PostgresTestServer.Required.class)
-class PostgresArrowRoundTripTest {
+class PostgresArrowRoundTripTest extends PostgresStageFixture {
 
-    private static PostgresTestServer server;
-    private static PostgresTableStore store;
-    private static String schema;
-    private BufferAllocator allocator;
-
-    @BeforeAll
-    static void openStore() {
-        server = PostgresTestServer.require();
-        store = server.open("roundtrip");
-        schema = store.transactionSchema("s");
-        store.beginStage("s");
-    }
-
-    @AfterAll
-    static void closeStore() throws Exception {
-        if (store != null) {
-            store.close();
-            server.dropAll();
-        }
-    }
-
-    @BeforeEach
-    void newAllocator() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void closeAllocator() {
-        allocator.close(); // throws when a buffer leaked
+    PostgresArrowRoundTripTest() {
+        super("roundtrip", "s");
     }
 
     private static Field field(String name, ArrowType type) {

@@ -9,54 +9,19 @@ import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.TableLocation;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Table reads by binary {@code COPY TO} agree with reads by cursor, fall back to the cursor for types
  * the decoder does not know, name the column of a value Arrow cannot hold, and return their connection
  * when closed early.
  */
-@ExtendWith(PostgresTestServer.Required.class)
-class PostgresCopyReadTest {
+class PostgresCopyReadTest extends PostgresStageFixture {
 
-    private static PostgresTestServer server;
-    private static PostgresTableStore store;
-    private static String schema;
-    private BufferAllocator allocator;
-
-    @BeforeAll
-    static void openStore() {
-        server = PostgresTestServer.require();
-        store = server.open("copyread");
-        schema = store.transactionSchema("s");
-        store.beginStage("s");
-    }
-
-    @AfterAll
-    static void closeStore() throws Exception {
-        if (store != null) {
-            store.close();
-            server.dropAll();
-        }
-    }
-
-    @BeforeEach
-    void newAllocator() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void closeAllocator() {
-        allocator.close(); // throws when a buffer leaked
+    PostgresCopyReadTest() {
+        super("copyread", "s");
     }
 
     private TableLocation table(String name, String select) {

@@ -15,8 +15,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.complex.StructVector;
@@ -25,46 +23,13 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Keys, indexes, copies inside the database, SQL-made tables, scripts and hostile names. */
-@ExtendWith(PostgresTestServer.Required.class)
-class PostgresTablesTest {
+class PostgresTablesTest extends PostgresStageFixture {
 
-    private static PostgresTestServer server;
-    private static PostgresTableStore store;
-    private static String schema;
-    private BufferAllocator allocator;
-
-    @BeforeAll
-    static void openStore() {
-        server = PostgresTestServer.require();
-        store = server.open("tables");
-        store.beginStage("t");
-        schema = store.transactionSchema("t");
-    }
-
-    @AfterAll
-    static void closeStore() throws Exception {
-        if (store != null) {
-            store.close();
-            server.dropAll();
-        }
-    }
-
-    @BeforeEach
-    void newAllocator() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void closeAllocator() {
-        allocator.close();
+    PostgresTablesTest() {
+        super("tables", "t");
     }
 
     private TestBatches rows(String idColumn, String labelColumn, int count) {
@@ -80,7 +45,7 @@ class PostgresTablesTest {
     }
 
     /** Index definitions of a table, from pg_indexes. */
-    private static List<String> indexes(TableLocation table) throws Exception {
+    private List<String> indexes(TableLocation table) throws Exception {
         List<String> definitions = new ArrayList<>();
         try (Connection c = server.connection();
              PreparedStatement s = c.prepareStatement(
