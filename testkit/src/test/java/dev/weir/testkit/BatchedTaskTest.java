@@ -2,6 +2,7 @@ package dev.weir.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.Flow;
@@ -197,7 +198,7 @@ abstract class BatchedTaskTest extends FlowKitTest {
     }
 
     @Test
-    void anInlineHintOnABatchedTasksInputIsDroppedSoChunksCanReadFromTheStore() {
+    void anInlinedInputOfABatchedTaskIsSplitInMemoryAndNeverWrittenToTheStore() {
         FlowRunRecord run = kit.run(Flow.define("batched-inline", f -> {
             Stage s = f.stage("s");
             Ref orders = s.task("orders").produces(ctx -> Table.of(orders(1_000), "orders").inline()).ref();
@@ -207,6 +208,8 @@ abstract class BatchedTaskTest extends FlowKitTest {
         assertTrue(run.successful(), () -> run.result().toJson());
         assertEquals(TaskState.COMPLETED, run.task("score").state());
         assertEquals(1_000, run.result().get(new Ref("s", "score", "score"), Rows.class).size());
+        assertThrows(IllegalArgumentException.class, () -> run.result().get(new Ref("s", "orders", "orders"), String.class),
+                "the orders have no SQL name: they were never written to the store");
     }
 
     @Test

@@ -14,7 +14,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
  *
  * <p>The function is modular arithmetic on BIGINT that never overflows, so DuckDB, PostgreSQL and
  * Java agree on every value: with {@code P = 2^31 - 1}, each key becomes {@code r = floorMod(key, P)}
- * ({@code P} for NULL: rows with a NULL key share one bucket), the keys are folded as
+ * (0 for NULL: rows with a NULL key share one bucket, that of the key 0), the keys are folded as
  * {@code h = (h * A + r) mod P}, and the bucket is {@code ((h * A + B) mod P) mod buckets}. Every
  * intermediate value stays below {@code 2^62}. Equal keys always share a bucket; distinct keys are
  * spread like a universal hash.
@@ -47,7 +47,7 @@ public final class IntegerBuckets {
         long h = 0;
         for (int i = 0; i < keys.size(); i++) {
             Long key = keys.get(i);
-            long r = key == null ? P : Math.floorMod(key, P);
+            long r = key == null ? 0 : Math.floorMod(key, P);
             h = i == 0 ? r : (h * A + r) % P;
         }
         return (int) ((h * A + B) % P % buckets);
@@ -62,7 +62,7 @@ public final class IntegerBuckets {
         check(quotedColumns.size(), buckets);
         String h = null;
         for (String column : quotedColumns) {
-            String r = "COALESCE((CAST(" + column + " AS BIGINT) % " + P + " + " + P + ") % " + P + ", " + P + ")";
+            String r = "COALESCE((CAST(" + column + " AS BIGINT) % " + P + " + " + P + ") % " + P + ", 0)";
             h = h == null ? r : "((" + h + ") * " + A + " + " + r + ") % " + P;
         }
         return "CAST(((" + h + ") * " + A + " + " + B + ") % " + P + " % " + buckets + " AS INTEGER)";

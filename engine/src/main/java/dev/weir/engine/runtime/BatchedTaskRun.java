@@ -221,6 +221,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
                     chunkStates.stream().filter(s -> s == ChunkState.COMPUTED).count(),
                     chunkStates.stream().filter(s -> s == ChunkState.CACHED).count());
         }
+        execution.releaseInputs(); // every chunk has ended: nothing reads the inlined inputs now
         CompletableFuture.runAsync(execution::close, blocking); // every chunk has ended: nothing uses the cache now
         stage.tell(new StageRun.TaskDone(new TaskOutcome(execution.plan().name(), outputs, error, transientFailure,
                 seconds(), null, chunkStates)));
