@@ -83,8 +83,9 @@ public interface InvocationHook {
     }
 
     /**
-     * How many computed chunks may wait in memory for an upload slot; when that many wait, no new chunk
-     * starts computing, so a slow store holds back computation.
+     * How many computed chunks may wait in memory for an upload slot, at most. A chunk starts computing
+     * only when, should it and every chunk still computing finish while the uploads are busy, no more
+     * than that many would wait; so a slow store holds back computation.
      */
     default int maxBufferedChunks() {
         return 2 * uploadParallelism();
