@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.engine.batch.IntegerBuckets;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.StoreException;
@@ -238,6 +239,67 @@ public abstract class TableStoreConformanceTest {
         store.executeScript("INSERT INTO " + store.sqlName(ids) + " SELECT * FROM " + store.sqlName(ids) + " WHERE id = 7");
         assertNotEquals(changed, store.fingerprint(ids, null), "a duplicated row does not cancel out");
         assertNotEquals(store.fingerprint(ids, "id = 1"), store.fingerprint(ids, "id = 2"));
+    }
+
+    /**
+     * The engine splits batched tasks by integer keys with {@link IntegerBuckets}, in the store for
+     * tables there and in Java for inlined tables: both must put every row in the same bucket, for
+     * the extremes of each type, negative keys, multiples of the modulus and NULL keys.
+     */
+    @Test
+    void integerBucketsInTheStoreAgreeWithTheEngineForEveryKey() {
+        long p = Integer.MAX_VALUE;
+        List<Long> edges = new ArrayList<>(java.util.Arrays.asList(null, Long.MIN_VALUE, Long.MIN_VALUE + 1,
+                Long.MAX_VALUE, Long.MAX_VALUE - 1, -1L, 0L, 1L, p - 1, p, p + 1, -p, -p - 1, 2 * p, -2 * p,
+                (long) Integer.MIN_VALUE, (long) Integer.MAX_VALUE));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 300; i++) {
+            edges.add(i % 3 == 0 ? random.nextLong() : (long) random.nextInt(2_000) - 1_000);
+        }
+        List<Integer> small = edges.stream().map(v -> v == null || v % 5 == 0 ? null
+                : (int) (v % Integer.MAX_VALUE)).toList();
+        org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+                Field.nullable("a", new ArrowType.Int(64, true)), Field.nullable("b", new ArrowType.Int(32, true))));
+        store.beginStage(STAGE);
+        try (ArrowReader data = ArrowFixtures.stream(allocator, schema, 1, (root, batch) -> {
+            root.allocateNew();
+            for (int i = 0; i < edges.size(); i++) {
+                org.apache.arrow.vector.BigIntVector a = (org.apache.arrow.vector.BigIntVector) root.getVector("a");
+                org.apache.arrow.vector.IntVector b = (org.apache.arrow.vector.IntVector) root.getVector("b");
+                if (edges.get(i) == null) {
+                    a.setNull(i);
+                } else {
+                    a.setSafe(i, edges.get(i));
+                }
+                if (small.get(i) == null) {
+                    b.setNull(i);
+                } else {
+                    b.setSafe(i, small.get(i));
+                }
+            }
+            root.setRowCount(edges.size());
+        })) {
+            store.writeArrow(inTransaction("keys"), data, TableSpec.NONE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        String a = store.quote("a");
+        String b = store.quote("b");
+        for (int buckets : new int[] {1, 7, 50}) {
+            List<List<Object>> rows = query("SELECT a, b, " + IntegerBuckets.sql(List.of(a), buckets) + ", "
+                    + IntegerBuckets.sql(List.of(b), buckets) + ", " + IntegerBuckets.sql(List.of(a, b), buckets)
+                    + " FROM " + store.sqlName(inTransaction("keys")));
+            assertEquals(edges.size(), rows.size());
+            for (List<Object> row : rows) {
+                Long keyA = row.get(0) == null ? null : ((Number) row.get(0)).longValue();
+                Long keyB = row.get(1) == null ? null : ((Number) row.get(1)).longValue();
+                List<Object> expected = List.of(IntegerBuckets.bucket(java.util.Arrays.asList(keyA), buckets),
+                        IntegerBuckets.bucket(java.util.Arrays.asList(keyB), buckets),
+                        IntegerBuckets.bucket(java.util.Arrays.asList(keyA, keyB), buckets));
+                assertEquals(expected, row.subList(2, 5).stream().map(v -> ((Number) v).intValue()).toList(),
+                        "buckets of " + buckets + " for a = " + keyA + ", b = " + keyB);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ keys, SQL, copies

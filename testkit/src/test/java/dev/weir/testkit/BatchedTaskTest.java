@@ -2,6 +2,7 @@ package dev.weir.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.Flow;
@@ -21,6 +22,7 @@ import dev.weir.engine.store.StoreException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -149,6 +151,62 @@ abstract class BatchedTaskTest extends FlowKitTest {
         assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
     }
 
+    /**
+     * A store that takes chunks slower than they compute: once the upload slot is taken and
+     * {@code maxBufferedChunks} results wait, no chunk computes; draining the store one chunk at a
+     * time never lets more results pile up in memory.
+     */
+    @Test
+    void computedChunksWaitingForASlowStoreNeverExceedTheBuffer() throws Exception {
+        Batched hook = Batched.hashOf("customer_id", 12).computeParallelism(3).uploadParallelism(1).maxBufferedChunks(2);
+        try (GatedStore.Gate gate = new GatedStore.Gate()) {
+            Flow flow = Flow.define("slow-store", f -> {
+                Ref orders = f.stage("raw").task("orders").produces(ctx -> Table.of(orders(10_000), "orders")).ref();
+                f.stage("out").task("score").input("orders", orders, Rows.class).batched(hook).produces(ctx -> {
+                    Table scores = Table.of(score(ctx.input("orders", Rows.class)), "scores");
+                    gate.computed();
+                    return scores;
+                });
+            });
+            CompletableFuture<FlowRunRecord> running = CompletableFuture.supplyAsync(() -> kit.run(flow, gate.gate(mini)));
+
+            int computed = awaitSteady(gate, running);
+            assertEquals(1, gate.uploading(), "the one upload slot is taken by a chunk waiting at the store");
+            assertEquals(2, gate.waiting(), "computed results wait up to maxBufferedChunks, and no more");
+            assertEquals(3, computed, "no chunk computes while the buffer is full");
+
+            while (!running.isDone()) {
+                gate.release(1);
+                Thread.sleep(10);
+            }
+            FlowRunRecord run = running.get();
+            assertTrue(run.successful(), () -> run.result().toJson());
+            assertEquals(12, gate.computedSoFar());
+            assertTrue(gate.mostHeld() <= 2 + 1, "at most maxBufferedChunks results waiting and uploadParallelism"
+                    + " uploading are in memory at once, saw " + gate.mostHeld());
+            assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
+        }
+    }
+
+    /** Waits until no chunk has finished computing for a while, and returns how many have. */
+    private static int awaitSteady(GatedStore.Gate gate, CompletableFuture<?> running) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        int seen = -1;
+        long steadySince = System.nanoTime();
+        while (System.nanoTime() < deadline && !running.isDone()) {
+            int now = gate.computedSoFar();
+            if (now != seen || gate.uploading() == 0) {
+                seen = now;
+                steadySince = System.nanoTime();
+            } else if (System.nanoTime() - steadySince > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(750)) {
+                return now;
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("the chunks never settled behind the slow store: " + gate.computedSoFar()
+                + " computed, " + gate.uploading() + " uploading; run done: " + running.isDone());
+    }
+
     @Test
     void aChunkThatFailsOnceIsRetriedWithoutDuplicatingRows() {
         AtomicInteger failures = new AtomicInteger();
@@ -197,7 +255,7 @@ abstract class BatchedTaskTest extends FlowKitTest {
     }
 
     @Test
-    void anInlineHintOnABatchedTasksInputIsDroppedSoChunksCanReadFromTheStore() {
+    void anInlinedInputOfABatchedTaskIsSplitInMemoryAndNeverWrittenToTheStore() {
         FlowRunRecord run = kit.run(Flow.define("batched-inline", f -> {
             Stage s = f.stage("s");
             Ref orders = s.task("orders").produces(ctx -> Table.of(orders(1_000), "orders").inline()).ref();
@@ -207,6 +265,8 @@ abstract class BatchedTaskTest extends FlowKitTest {
         assertTrue(run.successful(), () -> run.result().toJson());
         assertEquals(TaskState.COMPLETED, run.task("score").state());
         assertEquals(1_000, run.result().get(new Ref("s", "score", "score"), Rows.class).size());
+        assertThrows(IllegalArgumentException.class, () -> run.result().get(new Ref("s", "orders", "orders"), String.class),
+                "the orders have no SQL name: they were never written to the store");
     }
 
     @Test

@@ -1,10 +1,20 @@
 package dev.weir.engine.batch;
 
+import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Row;
 import dev.weir.engine.data.Rows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * The built-in invocation hooks: split a task by a stable hash of grouping columns, or by ranges of an
@@ -15,6 +25,11 @@ import java.util.Objects;
  *     .batched(Batched.hashOf("customer_id", 50).computeParallelism(4).uploadParallelism(8).cacheChunks(true))
  *     .produces(ctx -> Table.of(score(ctx.input("orders", ArrowTable.class))));
  * }</pre>
+ *
+ * <p>Both take inlined inputs ({@link InvocationHook#filtersInMemory}) when their columns allow an exact
+ * in-memory twin of the SQL predicate: {@code hashOf} when every grouping column is a signed integer
+ * (bucketed by {@link IntegerBuckets} in the store and in memory alike), {@code rangeOf} when the column
+ * is a signed integer or a double. Otherwise the producer's table is written to the store.
  */
 public final class Batched implements InvocationHook {
 
@@ -60,7 +75,8 @@ public final class Batched implements InvocationHook {
 
     /**
      * {@code n} chunks of equal width over the range of an ordered numeric {@code column} (read from the
-     * first input when the task starts).
+     * first table input when the task starts: in the store, or in memory when that input is inlined).
+     * Rows with a NULL key belong to the first chunk.
      */
     public static Batched rangeOf(String column, int n) {
         int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -102,7 +118,8 @@ public final class Batched implements InvocationHook {
         String bucket = planning.bucketExpression(columns, chunks);
         List<Chunk> result = new ArrayList<>(chunks);
         for (int i = 0; i < chunks; i++) {
-            result.add(new Chunk(i, bucket + " = " + i, "bucket " + (i + 1) + " of " + chunks));
+            result.add(new Chunk(i, bucket + " = " + i, "bucket " + (i + 1) + " of " + chunks,
+                    planning.bucketFilter(columns, chunks, i).orElse(null)));
         }
         return result;
     }
@@ -111,26 +128,121 @@ public final class Batched implements InvocationHook {
         if (planning.tableInputs().isEmpty()) {
             throw new IllegalStateException("rangeOf(" + columns.get(0) + ") needs a table input to read the range from");
         }
-        String column = planning.quote(columns.get(0));
-        Rows bounds = planning.query("SELECT CAST(min(" + column + ") AS DOUBLE PRECISION) AS lo, CAST(max(" + column
-                + ") AS DOUBLE PRECISION) AS hi FROM " + planning.sqlName(planning.tableInputs().get(0)));
-        Row row = bounds.get(0);
-        if (row.get("lo") == null) {
+        String input = planning.tableInputs().get(0);
+        Optional<ArrowTable> inMemory = planning.inMemory(input);
+        double[] bounds = inMemory.isPresent() ? rangeInMemory(inMemory.get(), columns.get(0))
+                : rangeInStore(planning, input);
+        if (bounds == null) {
             return List.of(new Chunk(0, null, "empty input"));
         }
-        double lo = row.getDouble("lo");
-        double hi = row.getDouble("hi");
-        double width = (hi - lo) / chunks;
+        double lo = bounds[0];
+        double width = (bounds[1] - lo) / chunks;
+        String column = planning.quote(columns.get(0));
         List<Chunk> result = new ArrayList<>(chunks);
         for (int i = 0; i < chunks; i++) {
             // rows with a NULL key go to the first chunk: they fall in no range
-            String from = i == 0 ? null : column + " >= " + (lo + i * width);
-            String to = i == chunks - 1 ? null : column + " < " + (lo + (i + 1) * width);
-            String predicate = from == null ? (to == null ? null : "(" + to + " OR " + column + " IS NULL)")
-                    : to == null ? from : from + " AND " + to;
-            result.add(new Chunk(i, predicate, "range " + (i + 1) + " of " + chunks));
+            Double from = i == 0 ? null : lo + i * width;
+            Double to = i == chunks - 1 ? null : lo + (i + 1) * width;
+            String atLeast = from == null ? null : column + " >= " + from;
+            String below = to == null ? null : column + " < " + to;
+            String predicate = atLeast == null ? (below == null ? null : "(" + below + " OR " + column + " IS NULL)")
+                    : below == null ? atLeast : atLeast + " AND " + below;
+            result.add(new Chunk(i, predicate, "range " + (i + 1) + " of " + chunks,
+                    rangeFilter(columns.get(0), from, to, i == 0)));
         }
         return result;
+    }
+
+    /** The lowest and highest key as doubles, or null when every key is NULL. */
+    private double[] rangeInStore(ChunkPlanning planning, String input) {
+        String column = planning.quote(columns.get(0));
+        Rows bounds = planning.query("SELECT CAST(min(" + column + ") AS DOUBLE PRECISION) AS lo, CAST(max(" + column
+                + ") AS DOUBLE PRECISION) AS hi FROM " + planning.sqlName(input));
+        Row row = bounds.get(0);
+        return row.get("lo") == null ? null : new double[] {row.getDouble("lo"), row.getDouble("hi")};
+    }
+
+    /**
+     * {@link #rangeInStore} over in-memory data, ordering as SQL does: NaN above every number. The
+     * minimum of the keys cast to double is the cast of their minimum, since the cast keeps order.
+     */
+    private static double[] rangeInMemory(ArrowTable data, String column) {
+        double[] bounds = null;
+        for (VectorSchemaRoot batch : data.batches()) {
+            FieldVector vector = keyVector(batch, column);
+            for (int row = 0; row < batch.getRowCount(); row++) {
+                if (vector.isNull(row)) {
+                    continue;
+                }
+                double key = key(vector, row);
+                if (bounds == null) {
+                    bounds = new double[] {key, key};
+                } else {
+                    bounds[0] = below(key, bounds[0]) ? key : bounds[0];
+                    bounds[1] = below(bounds[1], key) ? key : bounds[1];
+                }
+            }
+        }
+        return bounds;
+    }
+
+    /**
+     * The in-memory twin of a range chunk's predicate: {@code key >= from AND key < to}, NULL keys only
+     * in the first chunk. The bounds are the doubles whose decimal form the predicate holds, which SQL
+     * parses back to the same double; integer keys compare exactly with them below 2^53.
+     */
+    private static RowFilter rangeFilter(String column, Double from, Double to, boolean nulls) {
+        return batch -> {
+            FieldVector vector = keyVector(batch, column);
+            return row -> {
+                if (vector.isNull(row)) {
+                    return nulls;
+                }
+                double key = key(vector, row);
+                return (from == null || !below(key, from)) && (to == null || below(key, to));
+            };
+        };
+    }
+
+    /** {@code a < b} in SQL's order of doubles, where NaN equals NaN and is above every number. */
+    private static boolean below(double a, double b) {
+        return !Double.isNaN(a) && (Double.isNaN(b) || a < b);
+    }
+
+    private static FieldVector keyVector(VectorSchemaRoot batch, String column) {
+        FieldVector vector = batch.getVector(column);
+        if (vector == null || !rangeable(vector.getField().getType())) {
+            throw new IllegalArgumentException("rangeOf(" + column + ") reads a signed integer or double column '"
+                    + column + "', but the in-memory input has " + (vector == null ? "no such column; its columns are "
+                    + batch.getSchema().getFields().stream().map(Field::getName).toList() : vector.getField()));
+        }
+        return vector;
+    }
+
+    private static double key(FieldVector vector, int row) {
+        return vector instanceof BaseIntVector ints ? ints.getValueAsLong(row) : ((Float8Vector) vector).get(row);
+    }
+
+    /** Signed integers and doubles: the key types whose comparison with a double literal Java repeats exactly. */
+    private static boolean rangeable(ArrowType type) {
+        return IntegerBuckets.accepts(type)
+                || type instanceof ArrowType.FloatingPoint f && f.getPrecision() == FloatingPointPrecision.DOUBLE;
+    }
+
+    /**
+     * True when the input's grouping columns have types whose chunk predicate has an exact in-memory
+     * twin: signed integers for {@code hashOf}, a signed integer or double for {@code rangeOf}.
+     */
+    @Override
+    public boolean filtersInMemory(String input, Schema schema) {
+        for (String column : columns) {
+            Optional<Field> field = schema.getFields().stream().filter(f -> f.getName().equals(column)).findFirst();
+            if (field.isEmpty() || !(kind == Kind.HASH ? IntegerBuckets.accepts(field.get().getType())
+                    : rangeable(field.get().getType()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.weir.engine.batch;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * How a task is called (pipedag #205). The default calls it once; a hook splits it into chunks, each
@@ -10,6 +12,13 @@ import java.util.stream.Collectors;
  * tables. A hook speaks to the four concerns of the seed: {@link #prepare} the chunks, the engine's
  * parallel loop over them, {@link #restrict} feeding each chunk's predicate to dematerialization, and
  * {@link #finalizeQuery} building the output.
+ *
+ * <p><b>Inlined inputs.</b> A batched task may read tables its producers hand over in memory
+ * ({@code Table.inline()}): each chunk then gets only its rows of the in-memory data, selected by
+ * {@link #restrictInMemory}, the twin of {@link #restrict}. Both must select the same rows, or chunks
+ * would differ between a run with the table inlined and one with it materialized, and rows of two
+ * inputs with equal keys could miss each other. A hook that filters only in SQL keeps the default
+ * {@link #filtersInMemory} (false): the producers' tables are then written to the store as before.
  *
  * <p>Hooks are immutable and thread-safe: the engine calls them from the blocking dispatcher.
  */
@@ -33,6 +42,29 @@ public interface InvocationHook {
     }
 
     /**
+     * Whether every chunk can select its rows of input {@code input} in memory, whose data has
+     * {@code schema}. Asked when the input's producer has computed its table and before it is inlined:
+     * false writes the table to the store instead (a debug line says why). Default: false.
+     */
+    default boolean filtersInMemory(String input, Schema schema) {
+        return false;
+    }
+
+    /**
+     * The rows of inlined input {@code input} that {@code chunk} reads: exactly those {@link #restrict}
+     * selects in the store. Called only for inputs {@link #filtersInMemory} accepted. Default: every
+     * row when {@code restrict} reads the input whole, the chunk's own {@link Chunk#rows()} when it
+     * restricts it by the chunk's predicate, and empty (the chunk cannot read it) otherwise.
+     */
+    default Optional<RowFilter> restrictInMemory(Chunk chunk, String input) {
+        String where = restrict(chunk, input);
+        if (where == null) {
+            return Optional.of(RowFilter.ALL);
+        }
+        return where.equals(chunk.predicate()) ? Optional.ofNullable(chunk.rows()) : Optional.empty();
+    }
+
+    /**
      * The query building an output from its chunk tables (given as SQL names, in chunk order; empty chunk
      * tables are left out, unless every chunk is empty). Default: their {@code UNION ALL}.
      */
@@ -51,8 +83,9 @@ public interface InvocationHook {
     }
 
     /**
-     * How many computed chunks may wait in memory for an upload slot; when that many wait, no new chunk
-     * starts computing, so a slow store holds back computation.
+     * How many computed chunks may wait in memory for an upload slot, at most. A chunk starts computing
+     * only when, should it and every chunk still computing finish while the uploads are busy, no more
+     * than that many would wait; so a slow store holds back computation.
      */
     default int maxBufferedChunks() {
         return 2 * uploadParallelism();

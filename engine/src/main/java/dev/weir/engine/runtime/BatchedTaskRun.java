@@ -25,7 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * One batched task: prepares its chunks, runs them as {@link ChunkRun}s with at most
  * {@code computeParallelism} computing and {@code uploadParallelism} uploading, and at most
  * {@code maxBufferedChunks} computed chunks waiting for an upload slot (no new chunk starts computing
- * while that many wait, so a slow store holds back computation and memory stays bounded by the
+ * when it could make more wait, so a slow store holds back computation and memory stays bounded by the
  * chunks, not the table). Retries a chunk that fails transiently; on a permanent failure cancels the
  * rest, and the stage's abort drops the chunk tables. Finally builds the outputs from the chunk tables
  * and reports the task's outcome to its stage.
@@ -136,7 +136,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             waiting.poll().tell(new ChunkRun.Upload());
         }
         while (failure == null && !toCompute.isEmpty() && computing < execution.hook().computeParallelism()
-                && waiting.size() < execution.hook().maxBufferedChunks()) {
+                && mayWaitWith(computing + 1)) {
             Chunk chunk = toCompute.poll();
             int attempt = attempts.merge(chunk.index(), 1, Integer::sum);
             computing++;
@@ -153,6 +153,17 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
                     shapes == null ? Map.of() : shapes), blocking), Finished::new);
         }
         return this;
+    }
+
+    /**
+     * Whether {@code computing} chunks may compute without more than {@code maxBufferedChunks} results
+     * ever waiting: each computing chunk may end up waiting, unless a free upload slot takes it. (A free
+     * slot means nothing waits, since {@link #pump} hands waiting chunks to free slots first.) Checking
+     * only the chunks waiting now would let every chunk still computing join them.
+     */
+    private boolean mayWaitWith(int computing) {
+        int freeUploads = execution.hook().uploadParallelism() - uploading;
+        return waiting.size() + Math.max(0, computing - freeUploads) <= execution.hook().maxBufferedChunks();
     }
 
     private Behavior<Command> onComputed(Computed msg) {
@@ -221,6 +232,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
                     chunkStates.stream().filter(s -> s == ChunkState.COMPUTED).count(),
                     chunkStates.stream().filter(s -> s == ChunkState.CACHED).count());
         }
+        execution.releaseInputs(); // every chunk has ended: nothing reads the inlined inputs now
         CompletableFuture.runAsync(execution::close, blocking); // every chunk has ended: nothing uses the cache now
         stage.tell(new StageRun.TaskDone(new TaskOutcome(execution.plan().name(), outputs, error, transientFailure,
                 seconds(), null, chunkStates)));

@@ -6,7 +6,9 @@ import dev.weir.engine.TaskFailedException;
 import dev.weir.engine.TaskResult.ChunkState;
 import dev.weir.engine.batch.Chunk;
 import dev.weir.engine.batch.ChunkPlanning;
+import dev.weir.engine.batch.IntegerBuckets;
 import dev.weir.engine.batch.InvocationHook;
+import dev.weir.engine.batch.RowFilter;
 import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Rows;
 import dev.weir.engine.store.StoreException;
@@ -25,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * the chunks, compute one chunk (its rows of the inputs only), upload it as a chunk table in the
  * stage's transaction, and finalize the outputs from the chunk tables. A retried chunk replaces its
  * chunk table, so it never duplicates rows. Thread-safe: chunks run in parallel.
+ *
+ * <p>An inlined input arrives as this task's own view of the producer's data, shared by its chunks:
+ * each chunk reads its rows of it through {@link InvocationHook#restrictInMemory} into a table of its
+ * own ({@link InlineChunks}). {@link #releaseInputs()} closes the view once every chunk has ended.
  *
  * <p>With {@link InvocationHook#cacheChunks()}, each chunk first computes its key ({@link ChunkKeys});
  * a chunk whose entry is in the {@link ChunkCache} is uploaded from it and never computed, and a
@@ -71,57 +79,108 @@ final class ChunkExecution implements AutoCloseable {
     }
 
     List<Chunk> prepare() throws Exception {
-        TableStore store = execution.store();
-        List<String> tables = inputs.stream().filter(i -> i.output() != null && i.output().kind() == OutputSet.Kind.TABLE)
-                .map(InputSpec::name).toList();
-        List<Chunk> chunks = hook.prepare(new ChunkPlanning() {
-            @Override
-            public List<String> tableInputs() {
-                return tables;
-            }
-
-            @Override
-            public String sqlName(String input) {
-                InputSpec in = inputs.stream().filter(i -> i.name().equals(input)).findFirst().orElseThrow(() ->
-                        new IllegalArgumentException("the task has no input '" + input + "'"));
-                return store.sqlName(location(in));
-            }
-
-            /** Typed by the first table input's columns, so the store can hash them without casts. */
-            @Override
-            public String bucketExpression(List<String> columns, int buckets) {
-                if (tables.isEmpty()) {
-                    return store.bucketExpression(columns, buckets);
-                }
-                String probe = "SELECT " + String.join(", ", columns.stream().map(store::quote).toList()) + " FROM "
-                        + sqlName(tables.get(0)) + " WHERE 1 = 0";
-                try (ArrowReader reader = store.query(probe, execution.runAllocator())) {
-                    List<org.apache.arrow.vector.types.pojo.ArrowType> types = reader.getVectorSchemaRoot().getSchema()
-                            .getFields().stream().map(org.apache.arrow.vector.types.pojo.Field::getType).toList();
-                    return store.bucketExpression(columns, types, buckets);
-                } catch (java.io.IOException e) {
-                    throw new StoreException("cannot read the types of " + columns + ": " + probe, e);
-                }
-            }
-
-            @Override
-            public String quote(String identifier) {
-                return store.quote(identifier);
-            }
-
-            @Override
-            public Rows query(String sql) {
-                try (ArrowReader reader = store.query(sql, execution.runAllocator())) {
-                    return Rows.fromArrow(reader);
-                } catch (java.io.IOException e) {
-                    throw new StoreException("cannot read the result of " + sql, e);
-                }
-            }
-        });
+        List<Chunk> chunks = hook.prepare(new Planning());
         if (chunks.isEmpty()) {
             throw new IllegalStateException("the invocation hook " + hook.describe() + " prepared no chunks");
         }
         return List.copyOf(chunks);
+    }
+
+    /** True for an input of table rows: a table in the store, or an inlined table held in memory. */
+    private static boolean isTable(InputSpec in) {
+        return in.output() != null && (in.output().kind() == OutputSet.Kind.TABLE
+                || in.output().kind() == OutputSet.Kind.INLINE && in.inline() != null);
+    }
+
+    /**
+     * The chunk planning of this task: its table inputs in the store or in memory. Bucket expressions are
+     * typed by the first table input's grouping columns: signed integers are bucketed by
+     * {@link IntegerBuckets}, which has an in-memory twin; other types by the store's own hash.
+     */
+    private final class Planning implements ChunkPlanning {
+        private final List<InputSpec> tables = inputs.stream().filter(ChunkExecution::isTable).toList();
+        private final Map<List<String>, List<ArrowType>> types = new ConcurrentHashMap<>();
+
+        @Override
+        public List<String> tableInputs() {
+            return tables.stream().map(InputSpec::name).toList();
+        }
+
+        @Override
+        public String sqlName(String input) {
+            InputSpec in = input(input);
+            if (in.output().kind() == OutputSet.Kind.INLINE) {
+                throw new IllegalArgumentException("input '" + input + "' is an inlined table held in memory, so it has"
+                        + " no SQL name; read it with inMemory(\"" + input + "\")");
+            }
+            return execution.store().sqlName(location(in));
+        }
+
+        @Override
+        public Optional<ArrowTable> inMemory(String input) {
+            InputSpec in = input(input);
+            return in.output().kind() == OutputSet.Kind.INLINE ? Optional.of(in.inline()) : Optional.empty();
+        }
+
+        @Override
+        public String bucketExpression(List<String> columns, int buckets) {
+            if (tables.isEmpty()) {
+                return execution.store().bucketExpression(columns, buckets);
+            }
+            List<ArrowType> keyTypes = typesOf(columns);
+            return IntegerBuckets.acceptsAll(keyTypes)
+                    ? IntegerBuckets.sql(columns.stream().map(execution.store()::quote).toList(), buckets)
+                    : execution.store().bucketExpression(columns, keyTypes, buckets);
+        }
+
+        @Override
+        public Optional<RowFilter> bucketFilter(List<String> columns, int buckets, int bucket) {
+            return !tables.isEmpty() && IntegerBuckets.acceptsAll(typesOf(columns))
+                    ? Optional.of(IntegerBuckets.filter(columns, buckets, bucket)) : Optional.empty();
+        }
+
+        @Override
+        public String quote(String identifier) {
+            return execution.store().quote(identifier);
+        }
+
+        @Override
+        public Rows query(String sql) {
+            try (ArrowReader reader = execution.store().query(sql, execution.runAllocator())) {
+                return Rows.fromArrow(reader);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot read the result of " + sql, e);
+            }
+        }
+
+        private InputSpec input(String name) {
+            return tables.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("the task has no table input '" + name + "'; its table inputs are "
+                            + tableInputs()));
+        }
+
+        /** The types of {@code columns} in the first table input, read once per set of columns. */
+        private List<ArrowType> typesOf(List<String> columns) {
+            return types.computeIfAbsent(List.copyOf(columns), cols -> {
+                InputSpec first = tables.get(0);
+                if (first.output().kind() == OutputSet.Kind.INLINE) {
+                    org.apache.arrow.vector.types.pojo.Schema schema = first.inline().schema();
+                    return cols.stream().map(c -> schema.getFields().stream().filter(f -> f.getName().equals(c))
+                            .findFirst().orElseThrow(() -> new IllegalArgumentException("inlined input '" + first.name()
+                                    + "' has no column '" + c + "' to split chunks by; its columns are "
+                                    + schema.getFields().stream().map(Field::getName).toList()))
+                            .getType()).toList();
+                }
+                TableStore store = execution.store();
+                String probe = "SELECT " + String.join(", ", cols.stream().map(store::quote).toList()) + " FROM "
+                        + sqlName(first.name()) + " WHERE 1 = 0";
+                try (ArrowReader reader = store.query(probe, execution.runAllocator())) {
+                    return reader.getVectorSchemaRoot().getSchema().getFields().stream().map(Field::getType).toList();
+                } catch (java.io.IOException e) {
+                    throw new StoreException("cannot read the types of " + cols + ": " + probe, e);
+                }
+            });
+        }
     }
 
     /**
@@ -159,16 +218,11 @@ final class ChunkExecution implements AutoCloseable {
 
     private ChunkResult computeFromInputs(Chunk chunk, int attempt, String key) throws Exception {
         TaskDef task = plan.task();
-        List<InputSpec> restricted = new ArrayList<>();
-        for (InputSpec in : inputs) {
-            restricted.add(in.output() != null && in.output().kind() == OutputSet.Kind.TABLE
-                    ? in.where(hook.restrict(chunk, in.name())) : in);
-        }
         String name = "chunk-" + task.name() + "-" + chunk.index() + "-" + attempt;
         Map<String, ArrowTable> data = new LinkedHashMap<>();
         Map<String, OutputShape> shapes = new LinkedHashMap<>();
         try (BufferAllocator allocator = execution.runAllocator().newChildAllocator(name, 0, Long.MAX_VALUE);
-             RunTaskContext ctx = new RunTaskContext(execution, task, restricted, allocator, true)) {
+             RunTaskContext ctx = new RunTaskContext(execution, task, restrict(chunk, allocator), allocator, true)) {
             Map<String, Object> returned = ReturnedOutputs.match(task, task.function().call(ctx));
             for (Map.Entry<String, Object> e : returned.entrySet()) {
                 if (!(e.getValue() instanceof Table table) || table.payload() instanceof dev.weir.engine.Sql) {
@@ -184,6 +238,43 @@ final class ChunkExecution implements AutoCloseable {
             data.values().forEach(ArrowTable::close);
             throw e;
         }
+    }
+
+    /**
+     * The inputs as {@code chunk} reads them: a table in the store with the hook's predicate pushed
+     * into its query, an inlined table as the chunk's own rows of it (from {@code allocator}; the
+     * chunk's task context owns and closes them), anything else as it is.
+     */
+    private List<InputSpec> restrict(Chunk chunk, BufferAllocator allocator) {
+        List<InputSpec> restricted = new ArrayList<>();
+        List<ArrowTable> selected = new ArrayList<>();
+        try {
+            for (InputSpec in : inputs) {
+                if (in.output() != null && in.output().kind() == OutputSet.Kind.TABLE) {
+                    restricted.add(in.where(hook.restrict(chunk, in.name())));
+                } else if (in.inline() != null) {
+                    ArrowTable rows = InlineChunks.select(in.inline(), inMemoryFilter(chunk, in), allocator);
+                    selected.add(rows);
+                    restricted.add(in.withInline(rows));
+                } else {
+                    restricted.add(in);
+                }
+            }
+            return restricted;
+        } catch (RuntimeException | Error e) {
+            selected.forEach(ArrowTable::close);
+            throw e;
+        }
+    }
+
+    /** The rows of inlined input {@code in} that {@code chunk} reads, or a failure saying why it cannot. */
+    private RowFilter inMemoryFilter(Chunk chunk, InputSpec in) {
+        return hook.restrictInMemory(chunk, in.name()).orElseThrow(() -> new IllegalStateException(
+                "input '" + in.name() + "' is an inlined table held in memory, but the invocation hook "
+                        + hook.describe() + " has no in-memory twin of the predicate " + chunk.predicate()
+                        + " to select the chunk's rows of it (e.g. the grouping columns are integers in this input"
+                        + " but not in the task's first table input); give every input the same column types, or"
+                        + " mark the producer's table .notInline()"));
     }
 
     private static ArrowTable toArrow(Object payload, BufferAllocator allocator) {
@@ -318,6 +409,14 @@ final class ChunkExecution implements AutoCloseable {
         String table = in.output().table();
         return in.inTransaction() ? execution.transaction(in.producerStage(), table)
                 : execution.committed(in.producerStage(), table);
+    }
+
+    /**
+     * Frees this task's views of its inlined inputs. Called once every chunk has ended, on the task's
+     * actor thread (it only drops reference counts); calling it again does nothing.
+     */
+    void releaseInputs() {
+        inputs.stream().filter(in -> in.inline() != null).forEach(in -> in.inline().close());
     }
 
     /** Releases the chunk cache's Parquet reader and writers; blocking, once the task has ended. */

@@ -2,6 +2,7 @@ package dev.weir.engine.runtime;
 
 import dev.weir.engine.batch.Chunk;
 import dev.weir.engine.batch.InvocationHook;
+import dev.weir.engine.batch.RowFilter;
 import dev.weir.engine.cache.CacheKeys;
 import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.StoreException;
@@ -25,6 +26,10 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  *       {@link TableStore#fingerprint} of the chunk's rows, so a chunk whose rows did not change keeps
  *       its key however the rest of the table changed;
  *   <li>a table read whole: its columns and the fingerprint of all its rows, computed once per task;
+ *   <li>an inlined table held in memory: its columns and {@link InlineChunks#fingerprint} of the rows
+ *       {@link InvocationHook#restrictInMemory} selects for the chunk, computed in Java from the Arrow
+ *       data with the same properties as the store's (and never equal to one: a chunk keyed by an
+ *       inlined input is a different entry from one keyed by the same table materialized);
  *   <li>a constant or a JSON value: its canonical JSON;
  *   <li>a blob: the task's position key, which holds the producers' full keys, since a blob's content
  *       is not fingerprinted: any upstream change then invalidates every chunk.
@@ -72,6 +77,15 @@ final class ChunkKeys {
                 parts.add(columns.computeIfAbsent(in.name(), n -> columnsOf(in)));
                 parts.add(where == null ? wholeTables.computeIfAbsent(in.name(), n -> fingerprint(in, null))
                         : fingerprint(in, where));
+            } else if (in.output().kind() == OutputSet.Kind.INLINE && in.inline() != null) {
+                RowFilter rows = hook.restrictInMemory(chunk, in.name()).orElseThrow(() -> new IllegalStateException(
+                        "the invocation hook " + hook.describe() + " cannot select chunk " + chunk.index()
+                                + "'s rows of inlined input '" + in.name() + "' in memory"));
+                parts.add("INLINE");
+                parts.add(String.valueOf(hook.restrict(chunk, in.name())));
+                parts.add(in.inline().schema().toJson());
+                parts.add(rows == RowFilter.ALL ? wholeTables.computeIfAbsent(in.name(),
+                        n -> InlineChunks.fingerprint(in.inline(), rows)) : InlineChunks.fingerprint(in.inline(), rows));
             } else if (in.output().kind() == OutputSet.Kind.VALUE) {
                 parts.add(CacheKeys.canonicalJson(in.output().value()));
             } else {

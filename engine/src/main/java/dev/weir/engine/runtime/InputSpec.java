@@ -25,6 +25,11 @@ record InputSpec(String name, Class<?> type, OutputSet.Output output, String pro
         return new InputSpec(name, type, output, producerStage, producerTask, inTransaction, constant, inline, predicate);
     }
 
+    /** This input with {@code data} as its in-memory data (a chunk's rows of an inlined table). */
+    InputSpec withInline(dev.weir.engine.data.ArrowTable data) {
+        return new InputSpec(name, type, output, producerStage, producerTask, inTransaction, constant, data, where);
+    }
+
     InputSpec {
         Objects.requireNonNull(name, "name is null");
         Objects.requireNonNull(type, "type is null");

@@ -89,7 +89,9 @@ final class Planner {
     /**
      * The outputs of a task that may be inlined: read by at least one task, and only by Java code that
      * takes Arrow data. A lazy or raw SQL consumer, or one asking for the SQL name, needs the table in
-     * the store, so the hint is rejected for that output.
+     * the store, so the hint is rejected for that output. A batched consumer qualifies like any Java
+     * task; whether its invocation hook can select each chunk's rows in memory depends on the table's
+     * columns, so that is decided when the producer has computed it ({@code TaskExecution}).
      */
     private TaskPlan withInlineable(TaskPlan plan, Map<Ref, List<TaskDef.Input>> consumers) {
         Set<String> inlineable = new LinkedHashSet<>();
@@ -97,8 +99,7 @@ final class Planner {
             List<TaskDef.Input> readers = consumers.getOrDefault(new Ref(plan.stage(), plan.name(), output), List.of());
             Optional<TaskDef> needsStore = flow.tasks().stream()
                     .filter(t -> t.inputs().stream().anyMatch(in -> readers.contains(in)
-                            && (t.kind() != TaskDef.Kind.FUNCTION || t.batched()
-                            || !ARROW_INPUT_TYPES.contains(in.type()))))
+                            && (t.kind() != TaskDef.Kind.FUNCTION || !ARROW_INPUT_TYPES.contains(in.type()))))
                     .findFirst();
             if (readers.isEmpty()) {
                 continue;

@@ -3,6 +3,7 @@ package dev.weir.engine.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.weir.engine.Blob;
 import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
 import dev.weir.engine.Sql;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskDef;
@@ -36,6 +37,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * end, so a leaked buffer fails the task instead of going unnoticed.
  */
 final class TaskExecution {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskExecution.class);
 
     private final Flow flow;
     private final InstanceConfig config;
@@ -113,6 +116,12 @@ final class TaskExecution {
                     for (Map.Entry<String, Object> e : matched.entrySet()) {
                         if (e.getValue() instanceof Table table && inlines(plan, e.getKey(), table)) {
                             ArrowTable data = inMemory(table.payload());
+                            String refused = refusedByBatchedReader(plan, e.getKey(), data.schema());
+                            if (refused != null) {
+                                LOG.debug("Output '{}' of task '{}' is not inlined: {}", e.getKey(), task.name(), refused);
+                                outputs.add(materializeOutput(task, e.getKey(), table.withPayload(data), allocator));
+                                continue;
+                            }
                             inlined.put(e.getKey(), data);
                             String tableName = table.name() != null ? table.name() : e.getKey();
                             outputs.add(OutputSet.Output.inline(e.getKey(), tableName, data.rowCount()));
@@ -156,6 +165,29 @@ final class TaskExecution {
             case DEFAULT_TRUE -> hint == null || hint;
             case DEFAULT_FALSE -> hint != null && hint;
         };
+    }
+
+    /**
+     * Why a batched task reading this output cannot select its chunks' rows of it in memory
+     * ({@link dev.weir.engine.batch.InvocationHook#filtersInMemory}), or null when none objects. Every
+     * batched reader in the flow is asked, whether or not it runs now: a reader that must run later
+     * forces this task to run again anyway, and a stable answer keeps the output's kind stable.
+     */
+    private String refusedByBatchedReader(TaskPlan plan, String output, org.apache.arrow.vector.types.pojo.Schema schema) {
+        Ref ref = new Ref(plan.stage(), plan.name(), output);
+        for (TaskDef reader : flow.tasks()) {
+            if (!reader.batched()) {
+                continue;
+            }
+            for (TaskDef.Input in : reader.inputs()) {
+                if (ref.equals(in.ref()) && !reader.invocation().filtersInMemory(in.name(), schema)) {
+                    return "batched task '" + reader.name() + "' (" + reader.invocation().describe()
+                            + ") cannot select its chunks' rows of input '" + in.name() + "' in memory, so they read"
+                            + " them from the store";
+                }
+            }
+        }
+        return null;
     }
 
     /** The payload as an Arrow table of the inline allocator, outliving this task's allocator. */

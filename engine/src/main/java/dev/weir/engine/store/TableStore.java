@@ -133,8 +133,10 @@ public interface TableStore extends AutoCloseable {
 
     /**
      * {@link #bucketExpression(List, int)} knowing the columns' Arrow types, so a store can hash them
-     * without converting them (e.g. integers as integers). The same columns and types always give the
-     * same expression. Default: the untyped expression.
+     * without converting them. The same columns and types always give the same expression. The engine
+     * asks only for columns that are not all signed integers: those it buckets itself with
+     * {@link dev.weir.engine.batch.IntegerBuckets}, portable arithmetic that it also evaluates in memory
+     * for inlined inputs. Default: the untyped expression.
      */
     default String bucketExpression(List<String> columns, List<org.apache.arrow.vector.types.pojo.ArrowType> types,
                                     int buckets) {

@@ -308,23 +308,6 @@ final class PostgresTableStore implements TableStore {
                 t -> t.query(sql, rs -> rs.getString(1)).get(0));
     }
 
-    /**
-     * For one integer column, {@code hashint8extended} of the value itself: no cast to text for every
-     * row (a chunk's scan then costs about what a modulo filter costs). Otherwise the text form.
-     */
-    @Override
-    public String bucketExpression(List<String> columns, List<org.apache.arrow.vector.types.pojo.ArrowType> types,
-                                   int buckets) {
-        if (columns.size() == 1 && types.size() == 1 && types.get(0) instanceof org.apache.arrow.vector.types.pojo.ArrowType.Int i
-                && i.getIsSigned()) {
-            // a NULL key hashes as 0, so its rows land in exactly one chunk
-            String hash = "mod(coalesce(hashint8extended(" + PgIdentifiers.quote(columns.get(0)) + "::int8, 0), 0), "
-                    + buckets + ")";
-            return "CAST(mod(" + hash + " + " + buckets + ", " + buckets + ") AS integer)";
-        }
-        return bucketExpression(columns, buckets);
-    }
-
     @Override
     public void executeScript(String script) {
         PgTx.run(pool, this, "run an SQL script", t -> {
