@@ -67,25 +67,6 @@ final class PgPool implements AutoCloseable {
         dataSource.evictConnection(broken);
     }
 
-    /**
-     * Evicts and closes {@code broken}, a connection whose protocol state is not to be trusted (e.g.
-     * after a cancelled COPY): its socket is closed first, so that returning it to the pool sends nothing
-     * more to the server.
-     */
-    void discard(Connection broken) {
-        evict(broken);
-        try {
-            broken.unwrap(Connection.class).close();
-        } catch (SQLException | RuntimeException ignored) {
-            // closing a broken socket may fail; the pool forgets it either way
-        }
-        try {
-            broken.close();
-        } catch (SQLException | RuntimeException ignored) {
-            // the pool's reset of an evicted connection may fail; it is discarded either way
-        }
-    }
-
     PgConnectionSettings settings() {
         return connection;
     }

@@ -177,18 +177,32 @@ final class ResultSetColumns {
         } else if (vector instanceof DateDayVector v) {
             return (rs, c, row) -> {
                 LocalDate value = rs.getObject(c, LocalDate.class);
-                if (value == null) v.setNull(row); else v.setSafe(row, Math.toIntExact(value.toEpochDay()));
+                if (value == null) {
+                    v.setNull(row);
+                } else if (value.equals(LocalDate.MAX) || value.equals(LocalDate.MIN)) {
+                    throw infinite(v, "date");
+                } else {
+                    v.setSafe(row, Math.toIntExact(value.toEpochDay()));
+                }
             };
         } else if (vector instanceof TimeStampMicroTZVector v) {
             return (rs, c, row) -> {
                 OffsetDateTime value = rs.getObject(c, OffsetDateTime.class);
-                if (value == null) v.setNull(row); else v.setSafe(row, micros(value.toEpochSecond(), value.getNano()));
+                if (value == null) {
+                    v.setNull(row);
+                } else if (value.equals(OffsetDateTime.MAX) || value.equals(OffsetDateTime.MIN)) {
+                    throw infinite(v, "timestamptz");
+                } else {
+                    v.setSafe(row, micros(value.toEpochSecond(), value.getNano()));
+                }
             };
         } else if (vector instanceof TimeStampMicroVector v) {
             return (rs, c, row) -> {
                 LocalDateTime value = rs.getObject(c, LocalDateTime.class);
                 if (value == null) {
                     v.setNull(row);
+                } else if (value.equals(LocalDateTime.MAX) || value.equals(LocalDateTime.MIN)) {
+                    throw infinite(v, "timestamp");
                 } else {
                     v.setSafe(row, micros(value.toEpochSecond(ZoneOffset.UTC), value.getNano()));
                 }
@@ -210,11 +224,17 @@ final class ResultSetColumns {
         throw new IllegalStateException("no filler for " + vector.getField());
     }
 
+    /** pgjdbc reads {@code infinity} and {@code -infinity} as the MAX and MIN of java.time. */
+    private static StoreException infinite(FieldVector vector, String pgType) {
+        return StoreException.of("column '" + vector.getName() + "' holds an infinite " + pgType
+                + ", which Arrow cannot represent; replace it in SQL (e.g. with NULL) before reading");
+    }
+
     private static long micros(long epochSecond, int nano) {
         return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), nano / 1_000);
     }
 
-    static BigDecimal fit(BigDecimal value, int scale, int precision, FieldVector vector) {
+    private static BigDecimal fit(BigDecimal value, int scale, int precision, FieldVector vector) {
         BigDecimal scaled = value.setScale(scale, RoundingMode.HALF_EVEN);
         if (scaled.precision() > precision) {
             throw StoreException.of("value " + value + " of column '" + vector.getName() + "' does not fit Arrow "
