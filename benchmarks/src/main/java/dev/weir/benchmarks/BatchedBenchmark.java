@@ -67,7 +67,7 @@ public final class BatchedBenchmark {
                                     m.arrowPeak >> 20), m.rss >> 20);
                     if (m.chunksSeconds >= 0) {
                         System.out.printf(Locale.ROOT, "          %s: all chunks uploaded at %.2f s of the task, output"
-                                + " assembled from the chunk tables in the remaining %.2f s%n", variant, m.chunksSeconds,
+                                + " sealed (keys, cache entry) in the remaining %.2f s%n", variant, m.chunksSeconds,
                                 m.taskSeconds - m.chunksSeconds);
                     }
                 }

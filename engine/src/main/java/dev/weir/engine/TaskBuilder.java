@@ -111,8 +111,7 @@ public final class TaskBuilder {
 
     /**
      * Splits the task into chunks (pipedag #205): each chunk reads only its rows of the inputs, calls the
-     * task and uploads its output; chunks run in parallel with bounded memory, and the output is built
-     * from the chunk tables. E.g. {@code .batched(Batched.hashOf("customer_id", 50))}.
+     * task and appends its rows to the output; chunks run in parallel with bounded memory. E.g. {@code .batched(Batched.hashOf("customer_id", 50))}.
      */
     public TaskBuilder batched(dev.weir.engine.batch.InvocationHook hook) {
         this.invocation = Objects.requireNonNull(hook, "hook is null");

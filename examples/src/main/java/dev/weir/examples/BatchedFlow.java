@@ -23,9 +23,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * A batched task (pipedag #205): {@code orders} are scored per row in 16 chunks split by a hash of
  * {@code customer_id}. Each chunk reads only its customers' rows from the store (the predicate is
- * pushed into the reading query), computes, and uploads its chunk table; chunks run in parallel with a
- * bound on chunks in memory, and the output table is assembled from the chunk tables inside the stage's
- * transaction. {@code attrs.orders} sets the number of orders (default 500,000).
+ * pushed into the reading query), computes, and appends its rows to the output table in the stage's
+ * transaction; chunks run in parallel with a bound on chunks in memory. {@code attrs.orders} sets the number of orders (default 500,000).
  */
 public final class BatchedFlow implements ExampleFlow {
 

@@ -134,6 +134,44 @@ public final class ArrowFixtures {
         return new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator);
     }
 
+    /**
+     * A reader passing on the first {@code batches} batches of {@code delegate} and then failing, as a
+     * data source that breaks mid-stream. Closing it closes the delegate.
+     */
+    public static ArrowReader failingAfter(BufferAllocator allocator, ArrowReader delegate, int batches) {
+        return new ArrowReader(allocator) {
+            private int loaded;
+
+            @Override
+            public VectorSchemaRoot getVectorSchemaRoot() throws IOException {
+                return delegate.getVectorSchemaRoot();
+            }
+
+            @Override
+            public boolean loadNextBatch() throws IOException {
+                if (loaded++ == batches) {
+                    throw new IOException("the data source failed after " + batches + " batch(es)");
+                }
+                return delegate.loadNextBatch();
+            }
+
+            @Override
+            public long bytesRead() {
+                return delegate.bytesRead();
+            }
+
+            @Override
+            protected void closeReadSource() throws IOException {
+                delegate.close();
+            }
+
+            @Override
+            protected Schema readSchema() throws IOException {
+                return delegate.getVectorSchemaRoot().getSchema();
+            }
+        };
+    }
+
     /** Reads {@code reader} to its end (without closing it): the rows as plain Java values. */
     public static List<List<Object>> rows(ArrowReader reader) {
         List<List<Object>> rows = new ArrayList<>();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.RunEvent;
+import dev.weir.engine.RunOptions;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskState;
@@ -220,6 +221,50 @@ abstract class BatchedTaskTest extends FlowKitTest {
         Rows scores = run.result().get(new Ref("out", "score", "scores"), Rows.class);
         assertEquals(10_000, scores.size());
         assertEquals(10_000, scores.stream().map(r -> r.get("order_id")).collect(Collectors.toSet()).size());
+    }
+
+    static void assertEveryOrderScoredOnce(FlowRunRecord run) {
+        Rows scores = run.result().get(new Ref("out", "score", "scores"), Rows.class);
+        assertEquals(10_000, scores.size());
+        assertEquals(10_000, scores.stream().map(r -> r.get("order_id")).collect(Collectors.toSet()).size());
+    }
+
+    @Test
+    void aChunkWhoseAppendCommittedButSeemedToFailIsNotAppendedAgain() {
+        AtomicInteger calls = new AtomicInteger();
+        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> calls.incrementAndGet()),
+                FaultyStoreFactory.around(mini, 1, FaultyStoreFactory.Fault.LOST_ACKNOWLEDGEMENT));
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(5, calls.get(), "the chunk whose acknowledgement was lost is computed again");
+        assertEquals(10_000L, run.task("score").rows(), "the retried chunk's rows are counted once");
+        assertEveryOrderScoredOnce(run);
+    }
+
+    @Test
+    void aChunkThatCannotBeAppendedFailsTheTaskAndLeavesNothingOfItVisible() {
+        kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> { }), mini);
+        FlowRunRecord failed = kit.run(scored(Batched.hashOf("customer_id", 4), chunk -> { }),
+                FaultyStoreFactory.around(mini, 1, FaultyStoreFactory.Fault.REFUSED),
+                RunOptions.defaults().cacheValidation(InstanceConfig.CacheValidation.NORMAL.withMode(
+                        InstanceConfig.CacheValidation.Mode.FORCE_CACHE_INVALID)));
+        assertFalse(failed.successful());
+        String error = failed.task("score").error();
+        assertTrue(error.contains("chunk 1") && error.contains("refuses slice 1"), error);
+        assertEveryOrderScoredOnce(failed); // the previous commit, not the three chunks appended before the failure
+    }
+
+    @Test
+    void aTaskRetriedAfterAChunkGaveUpStartsFromAnEmptyOutput() {
+        AtomicInteger failures = new AtomicInteger();
+        FlowRunRecord run = kit.run(scored(Batched.hashOf("customer_id", 4).computeParallelism(1), chunk -> {
+            if (chunk.stream().anyMatch(r -> r.getLong("customer_id") == 5L) && failures.getAndIncrement() < 3) {
+                throw new StoreException("connection reset while reading the chunk", null, true, null);
+            }
+        }), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(2, run.task("score").attempts(), "the chunk gave up after three attempts, so the task retried");
+        assertEquals(10_000L, run.task("score").rows());
+        assertEveryOrderScoredOnce(run);
     }
 
     @Test

@@ -2,11 +2,13 @@ package dev.weir.testkit;
 
 import com.typesafe.config.ConfigValueFactory;
 import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.store.AppendResult;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.StoreSettings;
 import dev.weir.engine.store.TableCopy;
 import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSlice;
 import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TableStoreFactory;
@@ -21,9 +23,10 @@ import java.util.concurrent.Semaphore;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A table store for tests that plays a slow store: every write of a batched task's chunk table waits
+ * A table store for tests that plays a slow store: every append of a batched task's chunk waits
  * for a permit of the test's {@link Gate}. Everything else goes straight to the store it wraps
  * (DuckDB or PostgreSQL, whichever the instance had).
  */
@@ -142,16 +145,29 @@ final class GatedStore implements TableStore {
 
     @Override
     public long writeArrow(TableLocation target, ArrowReader data, TableSpec spec) {
-        if (!target.table().contains("__chunk")) {
-            return delegate.writeArrow(target, data, spec);
-        }
+        return delegate.writeArrow(target, data, spec);
+    }
+
+    /** A batched task's chunk upload: waits for a permit. */
+    @Override
+    public AppendResult appendArrow(TableLocation target, ArrowReader data, TableSlice slice) {
         gate.uploadStarts();
         try {
             gate.permits.acquireUninterruptibly();
-            return delegate.writeArrow(target, data, spec);
+            return delegate.appendArrow(target, data, slice);
         } finally {
             gate.uploadEnds();
         }
+    }
+
+    @Override
+    public void createTable(TableLocation target, Schema columns) {
+        delegate.createTable(target, columns);
+    }
+
+    @Override
+    public void sealTable(TableLocation target, TableSpec spec) {
+        delegate.sealTable(target, spec);
     }
 
     @Override

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * One slice of a batched task.
  *
- * @param index     the chunk's position, 0-based; chunk tables and chunk cache entries are named by it
+ * @param index     the chunk's position, 0-based; keys its slice of each output (appended once) and its
+ *                  chunk cache entry
  * @param predicate an SQL predicate (in the store's dialect) selecting the chunk's rows of each input,
  *                  pushed into the dematerializing query; null reads inputs whole
  * @param label     a short description for progress and the run report, e.g. {@code bucket 3 of 50}

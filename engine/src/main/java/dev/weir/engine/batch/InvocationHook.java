@@ -2,16 +2,16 @@ package dev.weir.engine.batch;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * How a task is called (pipedag #205). The default calls it once; a hook splits it into chunks, each
- * of which dematerializes only its rows of the inputs, calls the task, and uploads its output as a
- * chunk table; the engine runs the chunks in parallel and then finalizes the output from the chunk
- * tables. A hook speaks to the four concerns of the seed: {@link #prepare} the chunks, the engine's
- * parallel loop over them, {@link #restrict} feeding each chunk's predicate to dematerialization, and
- * {@link #finalizeQuery} building the output.
+ * of which dematerializes only its rows of the inputs, calls the task, and appends its rows to the
+ * task's output tables; the engine runs the chunks in parallel and then finalizes the outputs (their
+ * keys and cache entry). A hook speaks to three of the seed's four concerns: {@link #prepare} the
+ * chunks, the engine's parallel loop over them, and {@link #restrict} feeding each chunk's predicate to
+ * dematerialization. The fourth, finalizing, is the engine's: an output is the union of its chunks'
+ * rows, written once (a query over the whole output belongs in a downstream task).
  *
  * <p><b>Inlined inputs.</b> A batched task may read tables its producers hand over in memory
  * ({@code Table.inline()}): each chunk then gets only its rows of the in-memory data, selected by
@@ -62,14 +62,6 @@ public interface InvocationHook {
             return Optional.of(RowFilter.ALL);
         }
         return where.equals(chunk.predicate()) ? Optional.ofNullable(chunk.rows()) : Optional.empty();
-    }
-
-    /**
-     * The query building an output from its chunk tables (given as SQL names, in chunk order; empty chunk
-     * tables are left out, unless every chunk is empty). Default: their {@code UNION ALL}.
-     */
-    default String finalizeQuery(List<String> chunkTables) {
-        return chunkTables.stream().map(t -> "SELECT * FROM " + t).collect(Collectors.joining(" UNION ALL "));
     }
 
     /** How many chunks compute at once. */

@@ -26,9 +26,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * {@code computeParallelism} computing and {@code uploadParallelism} uploading, and at most
  * {@code maxBufferedChunks} computed chunks waiting for an upload slot (no new chunk starts computing
  * when it could make more wait, so a slow store holds back computation and memory stays bounded by the
- * chunks, not the table). Retries a chunk that fails transiently; on a permanent failure cancels the
- * rest, and the stage's abort drops the chunk tables. Finally builds the outputs from the chunk tables
- * and reports the task's outcome to its stage.
+ * chunks, not the table). Each chunk appends straight to the task's output tables. Retries a chunk
+ * that fails transiently; on a permanent failure cancels the rest and, once every chunk has ended,
+ * drops the partial outputs. Finally seals the outputs and reports the task's outcome to its stage.
  */
 final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
@@ -38,8 +38,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private record Prepared(List<Chunk> chunks, Throwable error) implements Command {
     }
 
-    record Computed(Chunk chunk, int attempt, long rows, Map<String, OutputShape> shapes, ActorRef<ChunkRun.Command> ref)
-            implements Command {
+    record Computed(Chunk chunk, int attempt, long rows, ActorRef<ChunkRun.Command> ref) implements Command {
     }
 
     record Uploaded(Chunk chunk, int attempt, long rows, ChunkState state) implements Command {
@@ -52,6 +51,10 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     }
 
     private record Finished(OutputSet outputs, Throwable error) implements Command {
+    }
+
+    /** The partial outputs of the failed task are dropped ({@code dropError} null) or could not be. */
+    private record Discarded(Throwable error, Throwable dropError) implements Command {
     }
 
     private final ChunkExecution execution;
@@ -68,7 +71,6 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private final Deque<Chunk> toCompute = new ArrayDeque<>();
     private final Deque<ActorRef<ChunkRun.Command>> waiting = new ArrayDeque<>();
     private final Map<Integer, Integer> attempts = new HashMap<>();
-    private Map<String, OutputShape> shapes;
     private final Map<Integer, ChunkState> states = new HashMap<>();
     private int computing;
     private int uploading;
@@ -115,6 +117,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
                 .onMessage(ChunkFailed.class, this::onChunkFailed)
                 .onMessage(RetryChunk.class, this::onRetry)
                 .onMessage(Finished.class, this::onFinished)
+                .onMessage(Discarded.class, this::onDiscarded)
                 .build();
     }
 
@@ -149,8 +152,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             return report(null, failure);
         }
         if (failure == null && done == chunks.size() && idle) {
-            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> execution.finish(chunks,
-                    shapes == null ? Map.of() : shapes), blocking), Finished::new);
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(execution::finish, blocking), Finished::new);
         }
         return this;
     }
@@ -168,9 +170,6 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     private Behavior<Command> onComputed(Computed msg) {
         computing--;
-        if (shapes == null) {
-            shapes = msg.shapes();
-        }
         if (failure != null) {
             msg.ref().tell(new ChunkRun.Cancel());
         } else {
@@ -223,7 +222,28 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         return msg.error() != null ? report(null, execution.failure(null, Failures.unwrap(msg.error()))) : report(msg.outputs(), null);
     }
 
+    /**
+     * Reports the outcome to the stage. A failed task first drops its partial outputs, so that nothing of
+     * it is left should the stage commit, and a retry of the task starts clean.
+     */
     private Behavior<Command> report(OutputSet outputs, Throwable error) {
+        if (error != null) {
+            getContext().pipeToSelf(CompletableFuture.runAsync(execution::discard, blocking),
+                    (ok, dropError) -> new Discarded(error, dropError));
+            return this;
+        }
+        return tell(outputs, null);
+    }
+
+    private Behavior<Command> onDiscarded(Discarded msg) {
+        if (msg.dropError() != null) {
+            getContext().getLog().warn("Task '{}' failed and its partial outputs could not be dropped; the stage's"
+                    + " abort drops them: {}", execution.plan().name(), Failures.unwrap(msg.dropError()).toString());
+        }
+        return tell(null, msg.error());
+    }
+
+    private Behavior<Command> tell(OutputSet outputs, Throwable error) {
         boolean transientFailure = error != null && error.getCause() instanceof StoreException se && se.isTransient();
         List<ChunkState> chunkStates = outputs == null ? List.of()
                 : chunks.stream().map(c -> states.get(c.index())).toList();

@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The blocking work of a batched task, for its {@link BatchedTaskRun} and {@link ChunkRun}s: prepare
- * the chunks, compute one chunk (its rows of the inputs only), upload it as a chunk table in the
- * stage's transaction, and finalize the outputs from the chunk tables. A retried chunk replaces its
- * chunk table, so it never duplicates rows. Thread-safe: chunks run in parallel.
+ * the chunks, compute one chunk (its rows of the inputs only), append it to the task's output tables in
+ * the stage's transaction ({@link ChunkOutputs}: a retried chunk is never appended twice), and seal the
+ * outputs. Thread-safe: chunks run in parallel.
  *
  * <p>An inlined input arrives as this task's own view of the producer's data, shared by its chunks:
  * each chunk reads its rows of it through {@link InvocationHook#restrictInMemory} into a table of its
@@ -56,6 +56,7 @@ final class ChunkExecution implements AutoCloseable {
     private final InvocationHook hook;
     private final ChunkCache cache;
     private final ChunkKeys keys;
+    private final ChunkOutputs outputs;
     private final Map<Integer, String> usedKeys = new ConcurrentHashMap<>();
 
     ChunkExecution(TaskExecution execution, TaskPlan plan, List<InputSpec> inputs) {
@@ -68,6 +69,7 @@ final class ChunkExecution implements AutoCloseable {
                 ChunkExecution.class.getClassLoader()) : null;
         this.keys = hook.cacheChunks() ? new ChunkKeys(execution.store(), plan, this.inputs, this::location,
                 execution.runAllocator()) : null;
+        this.outputs = new ChunkOutputs(execution.store(), table -> execution.transaction(plan.stage(), table), owner);
     }
 
     TaskPlan plan() {
@@ -295,31 +297,32 @@ final class ChunkExecution implements AutoCloseable {
     }
 
     /**
-     * Writes a chunk as its chunk tables (replacing an earlier attempt's) and frees its data: a computed
-     * chunk from memory, then into the chunk cache; a cached chunk from its cache entry. A cache entry
-     * that cannot be read is deleted and the chunk computed here after all.
+     * Appends a chunk to the output tables and frees its data: a computed chunk from memory, then into the
+     * chunk cache; a cached chunk from its cache entry. A cache entry that cannot be read is deleted and
+     * the chunk computed here after all.
      */
     Uploaded upload(ChunkResult result, int attempt) throws Exception {
         if (result.hit() == null) {
-            return new Uploaded(uploadComputed(result), ChunkState.COMPUTED);
+            return new Uploaded(uploadComputed(result, attempt), ChunkState.COMPUTED);
         }
         try {
-            return new Uploaded(uploadCached(result.chunk(), result.hit()), ChunkState.CACHED);
+            return new Uploaded(uploadCached(result.chunk(), result.hit(), attempt), ChunkState.CACHED);
         } catch (UnreadableEntry e) {
             LOG.debug("The chunk cache entry {} of chunk {} ({}) of task '{}' could not be read, so the chunk is"
                     + " computed: {}", result.hit().dir(), result.chunk().index(), result.chunk().label(), plan.name(),
                     e.getCause().toString());
             cache.discard(result.hit());
-            return new Uploaded(uploadComputed(computeFromInputs(result.chunk(), attempt, result.key())),
+            return new Uploaded(uploadComputed(computeFromInputs(result.chunk(), attempt, result.key()), attempt),
                     ChunkState.COMPUTED);
         }
     }
 
-    private long uploadComputed(ChunkResult result) {
+    private long uploadComputed(ChunkResult result, int attempt) {
         long rows = 0;
         try {
             for (Map.Entry<String, ArrowTable> e : result.data().entrySet()) {
-                rows += writeChunkTable(e.getKey(), result.chunk(), e.getValue());
+                rows += outputs.append(e.getKey(), result.shapes().get(e.getKey()), result.chunk(), attempt,
+                        e.getValue(), execution.runAllocator());
             }
             if (result.key() != null) {
                 cache.store(result.key(), result.chunk(), result.data(), result.shapes());
@@ -330,7 +333,7 @@ final class ChunkExecution implements AutoCloseable {
         }
     }
 
-    private long uploadCached(Chunk chunk, ChunkCache.Entry entry) {
+    private long uploadCached(Chunk chunk, ChunkCache.Entry entry, int attempt) {
         long rows = 0;
         for (ChunkCache.CachedOutput output : entry.outputs()) {
             ArrowTable read;
@@ -340,7 +343,7 @@ final class ChunkExecution implements AutoCloseable {
                 throw new UnreadableEntry(e);
             }
             try (ArrowTable data = read) {
-                rows += writeChunkTable(output.output(), chunk, data);
+                rows += outputs.append(output.output(), output.shape(), chunk, attempt, data, execution.runAllocator());
             }
         }
         return rows;
@@ -353,34 +356,15 @@ final class ChunkExecution implements AutoCloseable {
         }
     }
 
-    private long writeChunkTable(String output, Chunk chunk, ArrowTable data) {
-        TableLocation target = chunkTable(output, chunk.index());
-        try (ArrowReader reader = data.reader(execution.runAllocator())) {
-            return execution.store().writeArrow(target, reader, TableSpec.NONE);
-        } catch (java.io.IOException io) {
-            throw new StoreException("cannot read the Arrow data of chunk " + chunk.index(), io);
-        }
-    }
-
     /**
-     * Builds each output from its chunk tables inside the stage's transaction, drops the chunk tables,
-     * and records the task's cache entry.
+     * Seals each output once every chunk is in (its keys added, inside the stage's transaction) and
+     * records the task's cache entry.
      */
-    OutputSet finish(List<Chunk> chunks, Map<String, OutputShape> shapes) {
+    OutputSet finish() {
         TaskDef task = plan.task();
-        TableStore store = execution.store();
-        List<OutputSet.Output> outputs = new ArrayList<>();
-        for (String output : task.outputs()) {
-            OutputShape shape = shapes.get(output);
-            String tableName = shape != null ? shape.table() : output;
-            TableSpec spec = shape == null ? TableSpec.NONE : shape.spec();
-            long rows = store.writeSql(execution.transaction(task.stage(), tableName),
-                    hook.finalizeQuery(nonEmptyChunkTables(output, chunks)), spec);
-            chunks.forEach(c -> store.dropTable(chunkTable(output, c.index())));
-            outputs.add(OutputSet.Output.table(output, tableName, rows, spec));
-        }
-        OutputSet set = new OutputSet(task.version(), plan.cacheFnHash(), plan.fullKey(), outputs, List.of());
-        store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), set.toJson(),
+        OutputSet set = new OutputSet(task.version(), plan.cacheFnHash(), plan.fullKey(), outputs.seal(task.outputs()),
+                List.of());
+        execution.store().recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), set.toJson(),
                 execution.runId(), Instant.now()));
         if (cache != null) {
             cache.retainOnly(Set.copyOf(usedKeys.values()));
@@ -388,21 +372,9 @@ final class ChunkExecution implements AutoCloseable {
         return set;
     }
 
-    /**
-     * The chunk tables of an output worth assembling, as SQL names in chunk order: the empty ones are
-     * left out, since an empty chunk of untyped rows has no types to infer and would widen every
-     * column of the union to text. When every chunk is empty, the first stands for the (empty) output.
-     */
-    private List<String> nonEmptyChunkTables(String output, List<Chunk> chunks) {
-        TableStore store = execution.store();
-        List<String> tables = new ArrayList<>();
-        for (Chunk c : chunks) {
-            TableLocation table = chunkTable(output, c.index());
-            if (store.rowCount(table) > 0) {
-                tables.add(store.sqlName(table));
-            }
-        }
-        return tables.isEmpty() ? List.of(store.sqlName(chunkTable(output, chunks.get(0).index()))) : tables;
+    /** Drops the outputs appended so far, once a failed task's chunks have all ended; blocking. */
+    void discard() {
+        outputs.discard();
     }
 
     private TableLocation location(InputSpec in) {
@@ -425,10 +397,6 @@ final class ChunkExecution implements AutoCloseable {
         if (cache != null) {
             cache.close();
         }
-    }
-
-    private TableLocation chunkTable(String output, int index) {
-        return execution.transaction(plan.stage(), plan.name() + "." + output + "__chunk" + index);
     }
 
     TaskFailedException failure(Chunk chunk, Throwable e) {
@@ -456,7 +424,7 @@ final class ChunkExecution implements AutoCloseable {
         }
     }
 
-    /** A chunk's upload: the rows written to its chunk tables, and whether it was computed or cached. */
+    /** A chunk's upload: its rows in the output tables, and whether it was computed or cached. */
     record Uploaded(long rows, ChunkState state) {
     }
 }

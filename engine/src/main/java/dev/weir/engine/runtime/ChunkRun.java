@@ -14,7 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * One attempt of one chunk of a batched task: computes as soon as it is spawned (its rows of the
  * inputs, the task's function; or finds its chunk cache entry), reports {@link BatchedTaskRun.Computed},
- * waits for {@link Upload} (its task grants upload slots), uploads its chunk tables and stops. The computed data is owned here until
+ * waits for {@link Upload} (its task grants upload slots), appends to its task's outputs and stops. The computed data is owned here until
  * uploaded; stopping earlier frees it.
  */
 final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
@@ -89,7 +89,7 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
             return Behaviors.stopped();
         }
         computed = msg.result();
-        task.tell(new BatchedTaskRun.Computed(chunk, attempt, computed.rows(), computed.shapes(), getContext().getSelf()));
+        task.tell(new BatchedTaskRun.Computed(chunk, attempt, computed.rows(), getContext().getSelf()));
         return this;
     }
 

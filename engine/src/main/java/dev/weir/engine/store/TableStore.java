@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Where one instance's tables live. The engine knows no database: everything it asks of one goes
@@ -110,6 +111,32 @@ public interface TableStore extends AutoCloseable {
         copies.forEach(c -> copyTable(c.source(), c.target(), c.spec()));
     }
 
+    // ---------------------------------------------------------------- tables filled in slices
+
+    /**
+     * Creates {@code target} with the columns of {@code columns} and no rows, replacing any table of that
+     * name and forgetting its append ledger. Slices are then added with {@link #appendArrow} and the table
+     * finished with {@link #sealTable}. A batched task's output is made this way.
+     */
+    void createTable(TableLocation target, Schema columns);
+
+    /**
+     * Appends the rows of {@code data} to {@code target} (made by {@link #createTable}) as {@code slice},
+     * at most once: the rows and the slice's entry in the table's append ledger are written in one
+     * transaction of their own. When the ledger already holds the slice (an earlier append of it
+     * committed, say before its acknowledgement was lost), writes nothing and says so. A failed append
+     * leaves no row of the slice. Appends of different slices to one table may run concurrently.
+     * Columns are matched by name; values are cast to the table's column types where the database
+     * can. Reads {@code data} to its end but does not close it.
+     */
+    AppendResult appendArrow(TableLocation target, ArrowReader data, TableSlice slice);
+
+    /**
+     * Finishes a table filled by {@link #appendArrow}: adds the primary key and indexes of {@code spec}
+     * and forgets its append ledger, in one transaction.
+     */
+    void sealTable(TableLocation target, TableSpec spec);
+
     /**
      * Reads a table as a stream of Arrow batches, in bounded memory. The caller owns the returned
      * reader and closes it; its buffers come from {@code allocator}.
@@ -119,7 +146,7 @@ public interface TableStore extends AutoCloseable {
     /** Runs a query and streams its result as Arrow batches; the caller closes the reader. */
     ArrowReader query(String sql, BufferAllocator allocator);
 
-    /** Drops a table if it exists. */
+    /** Drops a table if it exists (with its append ledger, where it has one). */
     default void dropTable(TableLocation location) {
         executeScript("DROP TABLE IF EXISTS " + sqlName(location));
     }

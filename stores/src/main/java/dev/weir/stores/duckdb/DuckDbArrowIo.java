@@ -75,7 +75,10 @@ final class DuckDbArrowIo {
             if (vectors.isEmpty()) {
                 throw StoreException.of(database.storeName() + ": " + what + ": the Arrow data has no columns");
             }
-            return vectors.get(0).getAllocator();
+            // a column of Arrow's null type has no buffers, and so no allocator
+            return vectors.stream().map(FieldVector::getAllocator).filter(java.util.Objects::nonNull).findFirst()
+                    .orElseThrow(() -> StoreException.of(database.storeName() + ": " + what
+                            + ": every column of the Arrow data is of the null type; give at least one a type"));
         } catch (IOException e) {
             throw new StoreException(database.storeName() + ": " + what + ": cannot read the Arrow schema", e);
         }

@@ -1,6 +1,9 @@
 package dev.weir.stores.duckdb;
 
+import dev.weir.engine.store.AppendResult;
 import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSlice;
 import dev.weir.engine.store.TaskRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,6 +24,8 @@ import org.duckdb.DuckDBConnection;
  *       ({@code odd} or {@code even}) and the stage version (changes at every commit).
  *   <li>{@code tasks}: cache entries. Rows recorded during a stage carry
  *       {@code in_transaction = true} until the stage commits; only committed rows are found.
+ *   <li>{@code appends}: the append ledger of tables filled in slices ({@link DuckDbSlicedTables}),
+ *       one row per slice appended to a table of a transaction schema, kept while the table fills.
  * </ul>
  * Rows are keyed by the committed schema name (prefix, stage, suffix), so instances that share one
  * file through different schema prefixes keep separate metadata. The methods take the caller's
@@ -50,7 +55,11 @@ final class DuckDbMetadata {
                     "CREATE TABLE IF NOT EXISTS " + schema + ".tasks (schema_name VARCHAR NOT NULL, "
                             + "stage VARCHAR NOT NULL, task VARCHAR NOT NULL, cache_key VARCHAR NOT NULL, "
                             + "output_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, "
-                            + "created_at TIMESTAMPTZ NOT NULL, in_transaction BOOLEAN NOT NULL)")) {
+                            + "created_at TIMESTAMPTZ NOT NULL, in_transaction BOOLEAN NOT NULL)",
+                    // added without a version bump: older Weir versions neither read nor mind it
+                    "CREATE TABLE IF NOT EXISTS " + schema + ".appends (schema_name VARCHAR NOT NULL, "
+                            + "table_name VARCHAR NOT NULL, slice INTEGER NOT NULL, attempt INTEGER NOT NULL, "
+                            + "rows BIGINT, PRIMARY KEY (schema_name, table_name, slice))")) {
                 database.execute(connection, "cannot create the metadata tables", ddl);
             }
             String select = "SELECT version FROM " + schema + ".version";
@@ -191,5 +200,47 @@ final class DuckDbMetadata {
     static String table(String catalog, String name) {
         String schemaAndTable = DuckDbSql.qualified(SCHEMA, name);
         return catalog == null ? schemaAndTable : DuckDbSql.quote(catalog) + "." + schemaAndTable;
+    }
+
+    // ---------------------------------------------------------------- append ledger
+
+    /**
+     * Claims {@code slice} of {@code table} in the ledger, inside the caller's transaction.
+     *
+     * @return true when claimed, false when an append of the slice has committed
+     */
+    boolean claimSlice(DuckDBConnection connection, TableLocation table, TableSlice slice) {
+        return !database.strings(connection, "cannot claim slice " + slice.index() + " of " + table,
+                "INSERT INTO " + table(null, "appends") + " (schema_name, table_name, slice, attempt)"
+                        + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING slice",
+                table.schema(), table.table(), slice.index(), slice.attempt()).isEmpty();
+    }
+
+    /** Records the rows of a slice claimed in the caller's transaction. */
+    void sliceAppended(DuckDBConnection connection, TableLocation table, TableSlice slice, long rows) {
+        database.update(connection, "cannot record slice " + slice.index() + " of " + table,
+                "UPDATE " + table(null, "appends") + " SET rows = ? WHERE schema_name = ? AND table_name = ?"
+                        + " AND slice = ?", rows, table.schema(), table.table(), slice.index());
+    }
+
+    /** What the committed append of a slice recorded. */
+    AppendResult appendedSlice(DuckDBConnection connection, TableLocation table, TableSlice slice) {
+        String[] recorded = database.strings(connection, "cannot read slice " + slice.index() + " of " + table,
+                "SELECT concat_ws(':', rows, attempt) FROM " + table(null, "appends")
+                        + " WHERE schema_name = ? AND table_name = ? AND slice = ?",
+                table.schema(), table.table(), slice.index()).get(0).split(":");
+        return new AppendResult(Long.parseLong(recorded[0]), true, Integer.parseInt(recorded[1]));
+    }
+
+    /** Forgets the ledger of one table (inside the caller's transaction). */
+    void forgetSlices(DuckDBConnection connection, TableLocation table) {
+        database.update(connection, "cannot forget the slices of " + table, "DELETE FROM " + table(null, "appends")
+                + " WHERE schema_name = ? AND table_name = ?", table.schema(), table.table());
+    }
+
+    /** Forgets the ledger of every table of a physical schema (a transaction side emptied or published). */
+    void forgetSlices(DuckDBConnection connection, String schema) {
+        database.update(connection, "cannot forget the slices of " + schema, "DELETE FROM " + table(null, "appends")
+                + " WHERE schema_name = ?", schema);
     }
 }

@@ -1,9 +1,11 @@
 package dev.weir.stores.duckdb;
 
+import dev.weir.engine.store.AppendResult;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.StoreSettings;
 import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSlice;
 import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TaskRecord;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -19,7 +22,8 @@ import org.duckdb.DuckDBConnection;
  *
  * <p>Thread-safe: every call works on its own duplicate of one root connection. Stage
  * transactions switch views between two physical schemas ({@link ViewSwitchingStages}); Arrow
- * moves through the C Data interface ({@link DuckDbArrowIo}, which documents the type mapping).
+ * moves through the C Data interface ({@link DuckDbArrowIo}, which documents the type mapping);
+ * tables filled in slices are appended to slice by slice ({@link DuckDbSlicedTables}).
  * Errors are {@link dev.weir.engine.store.StoreException}s naming this store and the SQL; only
  * transaction conflicts and a file locked by another process are transient.
  */
@@ -31,6 +35,7 @@ public final class DuckDbTableStore implements TableStore {
     private final ViewSwitchingStages stages;
     private final ForeignInstances foreign;
     private final FileLockManager locks;
+    private final DuckDbSlicedTables sliced;
 
     DuckDbTableStore(StoreSettings settings, DuckDbConfig config) {
         this.settings = settings;
@@ -38,6 +43,7 @@ public final class DuckDbTableStore implements TableStore {
         this.metadata = new DuckDbMetadata(database);
         this.stages = new ViewSwitchingStages(database, metadata);
         this.foreign = new ForeignInstances(database, metadata);
+        this.sliced = new DuckDbSlicedTables(database, metadata);
         this.locks = new FileLockManager(config.databaseFile()
                 .orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb")), settings.toString());
     }
@@ -130,6 +136,26 @@ public final class DuckDbTableStore implements TableStore {
             }
             return null;
         });
+    }
+
+    @Override
+    public void createTable(TableLocation target, Schema columns) {
+        sliced.create(target, columns);
+    }
+
+    @Override
+    public AppendResult appendArrow(TableLocation target, ArrowReader data, TableSlice slice) {
+        return sliced.append(target, data, slice);
+    }
+
+    @Override
+    public void sealTable(TableLocation target, TableSpec spec) {
+        sliced.seal(target, spec);
+    }
+
+    @Override
+    public void dropTable(TableLocation location) {
+        sliced.drop(location);
     }
 
     @Override

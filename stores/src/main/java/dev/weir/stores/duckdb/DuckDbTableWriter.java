@@ -67,7 +67,8 @@ final class DuckDbTableWriter {
         database.execute(connection, "cannot replace table " + target, "DROP TABLE IF EXISTS " + name);
     }
 
-    private void constrain(org.duckdb.DuckDBConnection connection) {
+    /** Adds the primary key and indexes inside the caller's transaction. */
+    void constrain(org.duckdb.DuckDBConnection connection) {
         if (!spec.primaryKey().isEmpty()) {
             database.execute(connection, "cannot add the primary key of " + target,
                     "ALTER TABLE " + name + " ADD PRIMARY KEY (" + DuckDbSql.columnList(spec.primaryKey()) + ")");

@@ -85,6 +85,7 @@ final class ViewSwitchingStages {
             database.execute(connection, "cannot create schema " + side,
                     "CREATE SCHEMA " + DuckDbSql.quote(side));
             metadata.deleteUncommittedTasks(connection, committed);
+            metadata.forgetSlices(connection, side);
             return side;
         });
         open.put(stage, transaction);
@@ -138,6 +139,7 @@ final class ViewSwitchingStages {
                 }
             }
             metadata.commit(connection, stage, committed, side);
+            metadata.forgetSlices(connection, transaction);
             return null;
         });
         open.remove(stage);
@@ -151,6 +153,7 @@ final class ViewSwitchingStages {
             database.execute(connection, "cannot drop schema " + transaction,
                     "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(transaction) + " CASCADE");
             metadata.deleteUncommittedTasks(connection, committedSchema(stage));
+            metadata.forgetSlices(connection, transaction);
             return null;
         });
         open.remove(stage);

@@ -1,6 +1,9 @@
 package dev.weir.stores.postgres;
 
+import dev.weir.engine.store.AppendResult;
 import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSlice;
 import dev.weir.engine.store.TaskRecord;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -16,6 +19,9 @@ import java.util.UUID;
  *
  * <p>A task row written during a stage has {@code in_transaction = true} and is invisible to
  * {@link #findTask} until {@link #commit} flips it, in the same transaction as the schema swap.
+ *
+ * <p>The append ledger {@code appends} holds one row per slice appended to a table of a transaction
+ * schema ({@link PgSlicedTables}); its rows live no longer than the table's filling.
  */
 final class PgMetadata {
 
@@ -26,6 +32,8 @@ final class PgMetadata {
     private static final String VERSION_TABLE = SCHEMA + ".version";
     private static final String STAGES = SCHEMA + ".stages";
     private static final String TASKS = SCHEMA + ".tasks";
+    /** The append ledger of tables filled in slices ({@link PgSlicedTables}). */
+    private static final String APPENDS = SCHEMA + ".appends";
     /** Serializes concurrent {@code init()} calls of any Weir process on this database. */
     private static final long INIT_LOCK = PgAdvisoryLocks.key("weir_metadata init");
 
@@ -50,7 +58,11 @@ final class PgMetadata {
                     "CREATE TABLE IF NOT EXISTS " + TASKS + " (schema_name text NOT NULL, stage text NOT NULL,"
                             + " task text NOT NULL, cache_key text NOT NULL, output_json text NOT NULL,"
                             + " run_id text NOT NULL, created_at timestamptz NOT NULL, in_transaction boolean NOT NULL)",
-                    "CREATE INDEX IF NOT EXISTS tasks_by_key ON " + TASKS + " (schema_name, task, cache_key)");
+                    "CREATE INDEX IF NOT EXISTS tasks_by_key ON " + TASKS + " (schema_name, task, cache_key)",
+                    // added without a version bump: older Weir versions neither read nor mind it
+                    "CREATE TABLE IF NOT EXISTS " + APPENDS + " (schema_name text NOT NULL, table_name text NOT NULL,"
+                            + " slice integer NOT NULL, attempt integer NOT NULL, rows bigint,"
+                            + " PRIMARY KEY (schema_name, table_name, slice))");
             List<Integer> versions = tx.query("SELECT version FROM " + VERSION_TABLE, rs -> rs.getInt(1));
             if (versions.isEmpty()) {
                 tx.update("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", VERSION);
@@ -147,5 +159,42 @@ final class PgMetadata {
         List<String> rows = PgTx.run(pool, store, "read the version of schema " + schema, tx -> tx.query(
                 "SELECT version FROM " + STAGES + " WHERE schema_name = ?", rs -> rs.getString(1), schema));
         return rows.stream().findFirst();
+    }
+
+    // ---------------------------------------------------------------- append ledger
+
+    /**
+     * Claims {@code slice} of {@code table} in the ledger, inside the caller's transaction; waits while
+     * another transaction holds the claim.
+     *
+     * @return true when claimed, false when an append of the slice has committed
+     */
+    boolean claimSlice(PgTx tx, TableLocation table, TableSlice slice) throws SQLException {
+        return !tx.query("INSERT INTO " + APPENDS + " (schema_name, table_name, slice, attempt) VALUES (?, ?, ?, ?)"
+                        + " ON CONFLICT DO NOTHING RETURNING 1", rs -> true, table.schema(), table.table(),
+                slice.index(), slice.attempt()).isEmpty();
+    }
+
+    /** Records the rows of a slice claimed in the caller's transaction. */
+    void sliceAppended(PgTx tx, TableLocation table, TableSlice slice, long rows) throws SQLException {
+        tx.update("UPDATE " + APPENDS + " SET rows = ? WHERE schema_name = ? AND table_name = ? AND slice = ?",
+                rows, table.schema(), table.table(), slice.index());
+    }
+
+    /** What the committed append of a slice recorded. */
+    AppendResult appendedSlice(PgTx tx, TableLocation table, TableSlice slice) throws SQLException {
+        return tx.query("SELECT rows, attempt FROM " + APPENDS + " WHERE schema_name = ? AND table_name = ?"
+                        + " AND slice = ?", rs -> new AppendResult(rs.getLong(1), true, rs.getInt(2)),
+                table.schema(), table.table(), slice.index()).get(0);
+    }
+
+    /** Forgets the ledger of one table (inside the caller's transaction). */
+    void forgetSlices(PgTx tx, TableLocation table) throws SQLException {
+        tx.update("DELETE FROM " + APPENDS + " WHERE schema_name = ? AND table_name = ?", table.schema(), table.table());
+    }
+
+    /** Forgets the ledger of every table of a schema (a transaction schema begun, committed or dropped). */
+    void forgetSlices(PgTx tx, String schema) throws SQLException {
+        tx.update("DELETE FROM " + APPENDS + " WHERE schema_name = ?", schema);
     }
 }

@@ -1,10 +1,12 @@
 package dev.weir.stores.postgres;
 
+import dev.weir.engine.store.AppendResult;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSlice;
 import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TaskRecord;
@@ -24,7 +26,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * A table store on one PostgreSQL database. Each stage is a schema {@code <prefix><stage><suffix>};
  * a run writes into {@code <...>__tx}, and commit renames the schemas in one transaction (PostgreSQL
  * DDL is transactional), so readers see the old stage or the new one, never a mix. Arrow data goes
- * in by binary COPY and comes out through a cursor; cache hits are copied inside the database.
+ * in by binary COPY and comes out through a cursor; cache hits are copied inside the database. Tables
+ * filled in slices (batched tasks' outputs) are appended to slice by slice ({@link PgSlicedTables}).
  *
  * <p>Thread-safe: every operation takes its own connection from the store's pool.
  */
@@ -46,6 +49,7 @@ final class PostgresTableStore implements TableStore {
     private final PgPool pool;
     private final PgMetadata metadata;
     private final PgAdvisoryLocks locks;
+    private final PgSlicedTables sliced;
 
     private PostgresTableStore(StoreSettings settings, Map<String, String> env, PgPool pool) {
         this.settings = settings;
@@ -53,6 +57,7 @@ final class PostgresTableStore implements TableStore {
         this.pool = pool;
         this.metadata = new PgMetadata(pool, this);
         this.locks = new PgAdvisoryLocks(pool, this);
+        this.sliced = new PgSlicedTables(pool, metadata, this);
     }
 
     /** Connects (once, to fail early on bad settings) and returns the store. */
@@ -101,6 +106,7 @@ final class PostgresTableStore implements TableStore {
         PgTx.run(pool, this, "begin stage '" + stage + "'", t -> {
             t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE", "CREATE SCHEMA " + quote(tx));
             metadata.deleteUncommitted(t, committed);
+            metadata.forgetSlices(t, tx);
             return null;
         });
         recorded.put(stage, java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()));
@@ -129,6 +135,7 @@ final class PostgresTableStore implements TableStore {
                 }
             }
             metadata.commit(t, committed, stage);
+            metadata.forgetSlices(t, tx);
             return null;
         });
         recorded.remove(stage);
@@ -142,6 +149,7 @@ final class PostgresTableStore implements TableStore {
         PgTx.run(pool, this, "abort stage '" + stage + "'", t -> {
             t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE");
             metadata.deleteUncommitted(t, committed);
+            metadata.forgetSlices(t, tx);
             return null;
         });
     }
@@ -238,7 +246,27 @@ final class PostgresTableStore implements TableStore {
         });
     }
 
-    private void addKeys(PgTx t, String name, TableSpec spec) throws SQLException {
+    @Override
+    public void createTable(TableLocation target, Schema columns) {
+        sliced.create(target, columns);
+    }
+
+    @Override
+    public AppendResult appendArrow(TableLocation target, ArrowReader data, TableSlice slice) {
+        return sliced.append(target, data, slice);
+    }
+
+    @Override
+    public void sealTable(TableLocation target, TableSpec spec) {
+        sliced.seal(target, spec);
+    }
+
+    @Override
+    public void dropTable(TableLocation location) {
+        sliced.drop(location);
+    }
+
+    static void addKeys(PgTx t, String name, TableSpec spec) throws SQLException {
         if (!spec.primaryKey().isEmpty()) {
             t.execute("ALTER TABLE " + name + " ADD PRIMARY KEY (" + PgIdentifiers.columnList(spec.primaryKey()) + ")");
         }

@@ -132,6 +132,7 @@ final class PostgresTestServer {
                 }
                 s.execute("DELETE FROM weir_metadata.tasks WHERE starts_with(schema_name, '" + p + "')");
                 s.execute("DELETE FROM weir_metadata.stages WHERE starts_with(schema_name, '" + p + "')");
+                s.execute("DELETE FROM weir_metadata.appends WHERE starts_with(schema_name, '" + p + "')");
             }
         }
     }
