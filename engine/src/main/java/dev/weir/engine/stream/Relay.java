@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,16 +30,18 @@ final class Relay {
     private final BufferAllocator allocator;
     private final Map<String, TaskLane> byTask;
     private final TaskLane first;
+    private final Outputs outputs;
 
     /** {@code byTask}: every task's lane; {@code first}: the lane source batches go on to, or null. */
     Relay(ActorRef<StreamRun.Command> run, BatchPlacement placement, Map<String, Object> context,
-          BufferAllocator allocator, Map<String, TaskLane> byTask, TaskLane first) {
+          BufferAllocator allocator, Map<String, TaskLane> byTask, TaskLane first, Outputs outputs) {
         this.run = run;
         this.placement = placement;
         this.context = context;
         this.allocator = allocator;
         this.byTask = Map.copyOf(byTask);
         this.first = first;
+        this.outputs = outputs;
     }
 
     /** Hands {@code trip}, which holds a slot, to the placement. Run's actor thread. */
@@ -91,6 +94,29 @@ final class Relay {
     }
 
     /**
+     * Answers the reader's lent request with the outputs of {@code trip}, a trip of a terminal lane whose
+     * batches arrive whole (so each is part 0), before the run hears of the trip; {@code false} when the
+     * trip has no output or the request is not lent.
+     */
+    private boolean deliver(Trip trip) {
+        if (!trip.lane.isTerminal() || !trip.lane.whole || !trip.anyOutput()) {
+            return false;
+        }
+        CompletableFuture<List<BatchResult>> reader = outputs.takeLent();
+        if (reader == null) {
+            return false;
+        }
+        List<BatchResult> results = new ArrayList<>(trip.size());
+        for (int i = 0; i < trip.size(); i++) {
+            if (trip.output(i) != null) {
+                results.add(new BatchResult(trip.ready.get(i).batchId(), 0, trip.lane.last(), trip.output(i)));
+            }
+        }
+        reader.complete(results);
+        return true;
+    }
+
+    /**
      * Follows one chain of trips: each time the current one ends, records its outcomes, tells the run,
      * and returns the next one's calls if it goes on. Called by the placement once per trip, each time
      * after the previous call has returned, so {@code current} needs no lock.
@@ -109,10 +135,10 @@ final class Relay {
             trip.ended(ended);
             Trip next = onward(trip);
             if (next == null) {
-                run.tell(new StreamRun.Finished(trip, null));
+                run.tell(new StreamRun.Finished(trip, null, deliver(trip)));
                 return List.of();
             }
-            run.tell(new StreamRun.Finished(trip, next));
+            run.tell(new StreamRun.Finished(trip, next, false));
             current = next;
             return next.calls();
         }

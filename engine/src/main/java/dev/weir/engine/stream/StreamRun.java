@@ -3,6 +3,7 @@ package dev.weir.engine.stream;
 import dev.weir.engine.data.ArrowTable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -75,8 +76,11 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             implements Command {
     }
 
-    /** Every call of a trip has ended; its outputs went on as trip {@code onward}, if not null. */
-    record Finished(Trip trip, Trip onward) implements Command {
+    /**
+     * Every call of a trip has ended; its outputs went on as trip {@code onward}, if not null, or, when
+     * {@code delivered}, to the reader in answer to its lent request.
+     */
+    record Finished(Trip trip, Trip onward, boolean delivered) implements Command {
     }
 
     private record Tick() implements Command {
@@ -133,7 +137,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (listener != null) {
             timers.startTimerAtFixedRate(new Tick(), settings.progressInterval());
         }
-        this.relay = new Relay(context.getSelf(), placement, graph.context(), allocator, lanes, firstLane);
+        this.relay = new Relay(context.getSelf(), placement, graph.context(), allocator, lanes, firstLane, outputs);
         this.source = new RunSource(context, source, allocator, blocking, relay);
     }
 
@@ -320,6 +324,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         maybePull();
         if (!stopping) {
             scheduler.lend(source.pulling());
+            outputs.lend();
         }
         return maybeFinish();
     }
@@ -345,16 +350,29 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             scheduler.taken(onward);
         }
         for (int i = 0; i < trip.size(); i++) {
-            finished(trip, i, onward);
+            finished(trip, i, onward, msg.delivered());
+        }
+        if (msg.delivered()) {
+            long[] ids = new long[trip.size()];
+            int n = 0;
+            for (int i = 0; i < trip.size(); i++) {
+                if (trip.output(i) != null) {
+                    ids[n++] = trip.ready.get(i).batchId();
+                }
+            }
+            for (long read : outputs.delivered(Arrays.copyOf(ids, n))) {
+                release(read);
+            }
         }
         return pump();
     }
 
     /**
      * Counts, routes or reports the outcome of call {@code i} of {@code trip}; an output that went on to
-     * lane {@code onward} (when not null) is only booked there.
+     * lane {@code onward} (when not null) is only booked there, one {@code delivered} to the reader
+     * is held as handed over.
      */
-    private void finished(Trip trip, int i, TaskLane onward) {
+    private void finished(Trip trip, int i, TaskLane onward, boolean delivered) {
         TaskLane lane = trip.lane;
         long batchId = trip.ready.get(i).batchId();
         BatchCall call = trip.call(i);
@@ -375,6 +393,8 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             }
         } else if (onward != null) {
             arrived(onward, batchId);
+        } else if (delivered) {
+            hold(batchId);
         } else if (stopping) {
             output.close();
         } else if (lane.isTerminal()) {

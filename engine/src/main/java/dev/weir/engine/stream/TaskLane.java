@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * The scheduler's view of one task — or of a chain of tasks fused into one call — in one run: its ready
@@ -87,6 +88,8 @@ final class TaskLane {
      * splits nothing; {@code null} otherwise. A trip of this lane can then go on there by itself.
      */
     final String relayTo;
+    /** No task of the lane or upstream of it splits batches: each batch reaches the lane in one piece. */
+    final boolean whole;
     /** Slots of this lane lent to trips ending upstream of it. */
     final Credits credits = new Credits();
     private final OnError[] onError;
@@ -122,6 +125,8 @@ final class TaskLane {
         this.function = graph.function(name);
         this.then = tasks.stream().skip(1).map(t -> new BatchCall.Step(t, graph.function(t))).toList();
         this.relayTo = onlyConsumer(graph, last);
+        this.whole = Stream.concat(tasks.stream(), graph.ancestors(last).stream())
+                .allMatch(t -> graph.settings(t).maxRows() == 0);
         this.onError = tasks.stream().map(t -> graph.settings(t).onError()).toArray(OnError[]::new);
         this.batches = new long[tasks.size()];
         this.rowsIn = new long[tasks.size()];

@@ -162,6 +162,44 @@ class HandOverTest extends StreamExecutorFixture {
     }
 
     @Test
+    void outputsHandedStraightToAWaitingReaderStillCountTowardsMaxInFlight() throws Exception {
+        AtomicInteger created = new AtomicInteger();
+        AtomicInteger read = new AtomicInteger();
+        AtomicInteger mostOutstanding = new AtomicInteger();
+        BatchSource counted = alloc -> {
+            Iterator<ArrowTable> inner = source(200, 4).open(alloc);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return inner.hasNext();
+                }
+
+                @Override
+                public ArrowTable next() {
+                    mostOutstanding.accumulateAndGet(created.incrementAndGet() - read.get(), Math::max);
+                    return inner.next();
+                }
+            };
+        };
+        StreamGraph graph = apart(BatchInput::table, BatchInput::table, BatchInput::table)
+                .parallelism(3).maxInFlight(4).build();
+        StreamResults results = executor.run(graph, counted);
+        try (results) {
+            while (results.hasNext()) {
+                results.next().close();
+                if (read.incrementAndGet() % 16 == 0) {
+                    Thread.sleep(2);
+                }
+            }
+        }
+        assertEquals(200, read.get());
+        assertTrue(mostOutstanding.get() <= 4, "batches out at once: " + mostOutstanding.get());
+        StreamProgress end = results.awaitSummary().progress();
+        assertTrue(end.peakBatchesInFlight() <= 4, "peak in flight " + end.peakBatchesInFlight());
+        assertEquals(0, end.batchesInFlight());
+    }
+
+    @Test
     void closingTheResultsWhileBatchesAreHandedOverFreesEverything() {
         StreamGraph graph = apart(map(x -> x), map(x -> x + 1), BatchInput::table).parallelism(3).maxInFlight(4).build();
         StreamResults results = executor.run(graph, source(-1, 50));
