@@ -3,7 +3,6 @@ package dev.weir.engine.stream;
 import dev.weir.engine.data.ArrowTable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,7 +43,8 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     /**
-     * Asks for outputs. {@code reply} completes with every output queued (at least one), with an empty
+     * Asks for outputs. {@code reply} completes with every output queued (at least one) — or, when none
+     * is, with the outputs of the next terminal trip to end, on the thread where it ended — with an empty
      * list once the run is done, or exceptionally with the run's failure. Asking again says that the
      * outputs of the previous reply have been read: their batches leave the run only then, so outputs in
      * the reader's hands still count towards {@code max-in-flight}. One outstanding request at a time;
@@ -353,14 +353,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             finished(trip, i, onward, msg.delivered());
         }
         if (msg.delivered()) {
-            long[] ids = new long[trip.size()];
-            int n = 0;
-            for (int i = 0; i < trip.size(); i++) {
-                if (trip.output(i) != null) {
-                    ids[n++] = trip.ready.get(i).batchId();
-                }
-            }
-            for (long read : outputs.delivered(Arrays.copyOf(ids, n))) {
+            for (long read : outputs.delivered(trip.batchesWithOutput())) {
                 release(read);
             }
         }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -95,6 +96,12 @@ final class Trip {
     /** Why call {@code i} failed, or {@code null}. */
     Throwable error(int i) {
         return errors[i];
+    }
+
+    /** The batch ids of the calls that returned an output. */
+    long[] batchesWithOutput() {
+        return IntStream.range(0, outputs.length).filter(i -> outputs[i] != null)
+                .mapToLong(i -> ready.get(i).batchId()).toArray();
     }
 
     /** Whether any call returned an output. */
