@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
- * The source side of one run: opens the {@link BatchSource}, pulls batches in groups and closes it,
- * each on the blocking dispatcher, reporting to the {@link StreamRun} actor with {@code pipeToSelf}; and
- * numbers the batches it brings. One trip to the source at a time. Used only on the run's actor thread.
+ * The source side of one run: opens the {@link BatchSource}, pulls batches in groups (through the
+ * {@link Relay}, which may take them on to the first task right there) and closes it, each on the
+ * blocking dispatcher, reporting to the {@link StreamRun} actor; and numbers the batches it brings.
+ * One trip to the source at a time. Used only on the run's actor thread.
  */
 final class RunSource {
 
@@ -20,6 +22,7 @@ final class RunSource {
 
     private final ActorContext<StreamRun.Command> context;
     private final Executor blocking;
+    private final Relay relay;
     private State state = State.OPENING;
     private Iterator<ArrowTable> iterator;
     private long nextBatchId;
@@ -27,9 +30,10 @@ final class RunSource {
 
     /** Starts opening {@code source}; the run hears {@link StreamRun.Opened}. */
     RunSource(ActorContext<StreamRun.Command> context, BatchSource source, BufferAllocator allocator,
-              Executor blocking) {
+              Executor blocking, Relay relay) {
         this.context = context;
         this.blocking = blocking;
+        this.relay = relay;
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
             try {
                 return source.open(allocator);
@@ -53,13 +57,23 @@ final class RunSource {
         return state == State.CLOSED;
     }
 
-    /** Asks for up to {@code wanted} batches; the run hears {@link StreamRun.Pulled}. Only when {@link #idle()}. */
+    boolean pulling() {
+        return state == State.PULLING;
+    }
+
+    /**
+     * Asks for up to {@code wanted} batches, numbered from the next batch id; the run hears
+     * {@link StreamRun.Pulled}. Only when {@link #idle()}.
+     */
     void pull(long wanted) {
         state = State.PULLING;
         Iterator<ArrowTable> it = iterator;
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> SourceReads.pull(it, wanted), blocking),
-                (pull, error) -> error != null ? new StreamRun.Pulled(List.of(), false, error)
-                        : new StreamRun.Pulled(pull.tables(), pull.exhausted(), null));
+        long firstId = nextBatchId;
+        try {
+            blocking.execute(() -> relay.pull(it, wanted, firstId));
+        } catch (RejectedExecutionException e) {
+            context.getSelf().tell(new StreamRun.Pulled(List.of(), null, false, e));
+        }
     }
 
     /** A pull has come back; an exhausted source has closed itself. */
@@ -67,9 +81,9 @@ final class RunSource {
         state = exhausted ? State.CLOSED : State.OPEN;
     }
 
-    /** The id of {@code table}, a batch just pulled. */
-    long number(ArrowTable table) {
-        rows += table.rowCount();
+    /** The id of the next batch pulled, of {@code rowCount} rows; ids go in the order of the pulls. */
+    long number(long rowCount) {
+        rows += rowCount;
         return nextBatchId++;
     }
 

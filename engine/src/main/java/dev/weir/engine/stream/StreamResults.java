@@ -49,8 +49,8 @@ public final class StreamResults implements Iterator<BatchResult>, AutoCloseable
 
     /**
      * The next output, or {@code null} when the run is done; completes exceptionally with a
-     * {@link StreamFailedException} when the run failed. Completes on the run's actor thread: do not
-     * block in a callback attached to it.
+     * {@link StreamFailedException} when the run failed. Completes on the run's actor thread or on the
+     * dispatcher thread that made the outputs: do not block in a callback attached to it.
      */
     public CompletionStage<BatchResult> nextAsync() {
         BatchResult waiting = received.poll();

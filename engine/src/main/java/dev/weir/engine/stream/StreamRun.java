@@ -29,9 +29,13 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * in answer to {@link Next}, so a slow consumer slows the source down.
  *
  * <p>All run state is actor state. The source, splitting and task calls run on the blocking dispatcher
- * (task calls through the {@link BatchPlacement}) and report with {@code pipeToSelf}. Every batch held
- * here is owned by exactly one queue entry, join slot or output; on failure or cancellation all of them
- * are closed, running calls are awaited, and only then does the run report its end.
+ * (task calls through the {@link BatchPlacement}) and report back in a message. Where a lane's outputs
+ * all go on to one next task, the {@link Relay} takes them there on the thread where they were made,
+ * in a slot this actor lent beforehand, and the actor only hears of it: it keeps the books — slots,
+ * batches in flight, counts, failures — without a round trip between each task and the next. Every
+ * batch held here is owned by exactly one queue entry, join slot, output or running trip; on failure or
+ * cancellation all of them are closed, lent slots are taken back, running calls are awaited, and only
+ * then does the run report its end.
  */
 public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
@@ -39,7 +43,8 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     /**
-     * Asks for outputs. {@code reply} completes with every output queued (at least one), with an empty
+     * Asks for outputs. {@code reply} completes with every output queued (at least one) — or, when none
+     * is, with the outputs of the next terminal trip to end, on the thread where it ended — with an empty
      * list once the run is done, or exceptionally with the run's failure. Asking again says that the
      * outputs of the previous reply have been read: their batches leave the run only then, so outputs in
      * the reader's hands still count towards {@code max-in-flight}. One outstanding request at a time;
@@ -52,12 +57,15 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     record Cancel() implements Command {
     }
 
-    // Sent only by this actor to itself, through its RunSource.
+    // Sent only by this actor to itself, through its RunSource, and by its Relay.
     record Opened(Iterator<ArrowTable> iterator, Throwable error) implements Command {
     }
 
-    /** Batches pulled in one go; {@code exhausted}: the source has no more. */
-    record Pulled(List<ArrowTable> tables, boolean exhausted, Throwable error) implements Command {
+    /**
+     * Batches pulled in one go: {@code tables} to queue, or, when they went on to the first lane by
+     * themselves, the {@code relayed} trip that runs them; {@code exhausted}: the source has no more.
+     */
+    record Pulled(List<ArrowTable> tables, Trip relayed, boolean exhausted, Throwable error) implements Command {
     }
 
     record SourceClosed() implements Command {
@@ -68,8 +76,11 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             implements Command {
     }
 
-    /** Every call of a trip has ended. */
-    private record Finished(Trip trip) implements Command {
+    /**
+     * Every call of a trip has ended; its outputs went on as trip {@code onward}, if not null, or, when
+     * {@code delivered}, to the reader in answer to its lent request.
+     */
+    record Finished(Trip trip, Trip onward, boolean delivered) implements Command {
     }
 
     private record Tick() implements Command {
@@ -78,7 +89,6 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
 
     private final StreamGraph graph;
     private final RunSettings settings;
-    private final BatchPlacement placement;
     private final Executor blocking;
     private final BufferAllocator allocator;
     private final ActorRef<StreamProgress> listener;
@@ -93,6 +103,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private final InFlight live = new InFlight();
     private final Outputs outputs = new Outputs();
 
+    private final Relay relay;
     private final RunSource source;
     private long seq;
     private int splitting;
@@ -113,19 +124,21 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         super(context);
         this.graph = graph;
         this.settings = graph.runSettings();
-        this.placement = placement;
         this.blocking = blocking;
         this.allocator = allocator;
         this.listener = listener;
         this.done = done;
         this.distinctLanes = TaskLane.plan(graph);
         distinctLanes.forEach(lane -> lane.tasks.forEach(task -> lanes.put(task, lane)));
-        this.scheduler = new Scheduler(distinctLanes, settings);
+        String first = TaskLane.onlyConsumer(graph, StreamGraph.SOURCE);
+        TaskLane firstLane = first == null ? null : lanes.get(first);
+        this.scheduler = new Scheduler(distinctLanes, lanes, firstLane, settings);
         this.joins = new Joins(lanes, distinctLanes, allocator);
         if (listener != null) {
             timers.startTimerAtFixedRate(new Tick(), settings.progressInterval());
         }
-        this.source = new RunSource(context, source, allocator, blocking);
+        this.relay = new Relay(context.getSelf(), placement, graph.context(), allocator, lanes, firstLane, outputs);
+        this.source = new RunSource(context, source, allocator, blocking, relay);
     }
 
     @Override
@@ -184,6 +197,8 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (left <= 0) {
             source.close();
         } else {
+            // Lend the first lane a slot first, so that the batches can go on to it where they are pulled.
+            scheduler.lend(true);
             source.pull(Math.min(group, left));
         }
     }
@@ -195,12 +210,20 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             return pump();
         }
         source.pulled(msg.exhausted());
+        if (msg.relayed() != null) {
+            Trip trip = msg.relayed();
+            scheduler.taken(trip.lane);
+            for (int i = 0; i < trip.size(); i++) {
+                source.number(trip.rowsIn(i));
+                arrived(trip.lane, trip.ready.get(i).batchId());
+            }
+        }
         for (ArrowTable table : msg.tables()) {
             if (stopping) {
                 table.close();
                 continue;
             }
-            long batchId = source.number(table);
+            long batchId = source.number(table.rowCount());
             hold(batchId);
             route(StreamGraph.SOURCE, graph.downstream(StreamGraph.SOURCE), batchId, TaskLane.Order.WHOLE, table);
             release(batchId);
@@ -243,8 +266,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private void enqueue(TaskLane lane, long batchId, TaskLane.Order order, Map<String, ArrowTable> inputs) {
-        lane.hold(batchId);
-        hold(batchId);
+        arrived(lane, batchId);
         int maxRows = lane.settings.maxRows();
         if (maxRows > 0 && inputs.size() == 1 && inputs.values().iterator().next().rowCount() > maxRows) {
             String from = inputs.keySet().iterator().next();
@@ -300,38 +322,57 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private Behavior<Command> pump() {
         schedule();
         maybePull();
+        if (!stopping) {
+            scheduler.lend(source.pulling());
+            outputs.lend();
+        }
         return maybeFinish();
     }
 
     private void schedule() {
-        while (!stopping) {
-            Trip trip = scheduler.next();
-            if (trip == null) {
-                return;
-            }
-            start(trip);
+        if (stopping) {
+            return;
         }
-    }
-
-    private void start(Trip trip) {
-        getContext().pipeToSelf(trip.submit(placement, graph.context(), allocator), (ok, error) -> new Finished(trip));
+        if (scheduler.lendingInTheWay()) {
+            scheduler.reclaim();
+        }
+        for (Scheduler.Pick pick = scheduler.next(); pick != null; pick = scheduler.next()) {
+            relay.start(new Trip(pick.lane(), pick.calls(), graph.context(), allocator));
+        }
     }
 
     private Behavior<Command> onFinished(Finished msg) {
         Trip trip = msg.trip();
         scheduler.finished(trip.lane);
+        TaskLane onward = null;
+        if (msg.onward() != null) {
+            onward = msg.onward().lane;
+            scheduler.taken(onward);
+        }
         for (int i = 0; i < trip.size(); i++) {
-            finished(trip.lane, trip.ready.get(i), trip.call(i), trip.rowsIn(i), trip.output(i), trip.error(i));
+            finished(trip, i, onward, msg.delivered());
+        }
+        if (msg.delivered()) {
+            for (long read : outputs.delivered(trip.batchesWithOutput())) {
+                release(read);
+            }
         }
         return pump();
     }
 
-    /** Counts, routes or reports the outcome of one call of a trip. */
-    private void finished(TaskLane lane, TaskLane.Ready ready, BatchCall call, long rowsIn, ArrowTable output,
-                          Throwable error) {
-        long batchId = ready.batchId();
+    /**
+     * Counts, routes or reports the outcome of call {@code i} of {@code trip}; an output that went on to
+     * lane {@code onward} (when not null) is only booked there, one {@code delivered} to the reader
+     * is held as handed over.
+     */
+    private void finished(Trip trip, int i, TaskLane onward, boolean delivered) {
+        TaskLane lane = trip.lane;
+        long batchId = trip.ready.get(i).batchId();
+        BatchCall call = trip.call(i);
+        ArrowTable output = trip.output(i);
+        Throwable error = trip.error(i);
         if (!stopping) {
-            lane.count(call, rowsIn, output);
+            lane.count(call, trip.rowsIn(i), error == null, trip.rowsOut(i));
         }
         if (error != null) {
             int step = Math.min(call.stepsDone(), lane.tasks.size() - 1);
@@ -343,13 +384,17 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             } else {
                 fail(task, batchId, error);
             }
+        } else if (onward != null) {
+            arrived(onward, batchId);
+        } else if (delivered) {
+            hold(batchId);
         } else if (stopping) {
             output.close();
         } else if (lane.isTerminal()) {
             hold(batchId);
             outputs.add(new BatchResult(batchId, lane.nextPart(batchId), lane.last(), output));
         } else {
-            route(lane.last(), lane.downstream, batchId, ready.order(), output);
+            route(lane.last(), lane.downstream, batchId, trip.ready.get(i).order(), output);
         }
         lane.release(batchId);
         release(batchId);
@@ -357,6 +402,12 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     // ---- bookkeeping, failure, end
+
+    /** {@code batchId} has reached {@code lane}: queued, being split or running there. */
+    private void arrived(TaskLane lane, long batchId) {
+        lane.hold(batchId);
+        hold(batchId);
+    }
 
     private void hold(long batchId) {
         live.hold(batchId);
@@ -384,6 +435,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     /** Drops every queued batch, join part and output; running calls and source pulls finish on their own. */
     private void stop() {
         stopping = true;
+        scheduler.reclaim();
         distinctLanes.forEach(TaskLane::closeAll);
         outputs.closeAll();
         live.clear();
@@ -391,6 +443,9 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private Behavior<Command> maybeFinish() {
+        if (source.closed() && (stopping || live.isEmpty())) {
+            scheduler.reclaim();
+        }
         boolean idle = scheduler.running() == 0 && splitting == 0 && source.closed();
         if (!idle || (!stopping && !live.isEmpty())) {
             return this;

@@ -9,12 +9,14 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * The scheduler's view of one task — or of a chain of tasks fused into one call — in one run: its ready
  * calls (oldest batch first), how many run, how much of each batch is still at it, the parts waiting
- * to be joined, and each task's counters. Owned by the {@link StreamRun} actor; never touched from
- * another thread.
+ * to be joined, and each task's counters. Its mutable state is owned by the {@link StreamRun} actor and
+ * never touched from another thread; its final fields describe the lane and are read by the
+ * {@link Relay} on dispatcher threads, and its {@link #credits} are the slots it lends them.
  *
  * <p><b>Fusion.</b> A task is fused after its input when it is that input's only consumer, has no
  * other input, splits nothing ({@code max-rows} 0) and has the same parallelism and resources, and
@@ -81,11 +83,23 @@ final class TaskLane {
     final Set<String> ancestors;
     final BatchFunction function;
     final List<BatchCall.Step> then;
+    /**
+     * The task that the lane's outputs go on to, whole and alone, when that task has no other input and
+     * splits nothing; {@code null} otherwise. A trip of this lane can then go on there by itself.
+     */
+    final String relayTo;
+    /** No task of the lane or upstream of it splits batches: each batch reaches the lane in one piece. */
+    final boolean whole;
+    /** Slots of this lane lent to trips ending upstream of it. */
+    final Credits credits = new Credits();
     private final OnError[] onError;
 
     final PriorityQueue<Ready> ready = new PriorityQueue<>((a, b) -> a.batchId() != b.batchId()
             ? Long.compare(a.batchId(), b.batchId()) : Long.compare(a.seq(), b.seq()));
+    /** Trips running, and slots lent to upstream trips that the run has not heard were taken or taken back. */
     int running;
+    /** Of {@code running}: slots lent. */
+    int lent;
     /** Per batch id: calls queued, running or being split at this lane. */
     private final Map<Long, Integer> pending = new HashMap<>();
     /** Multi-input tasks: per batch id, per input, the parts that have arrived. */
@@ -110,6 +124,9 @@ final class TaskLane {
         this.ancestors = graph.ancestors(last);
         this.function = graph.function(name);
         this.then = tasks.stream().skip(1).map(t -> new BatchCall.Step(t, graph.function(t))).toList();
+        this.relayTo = onlyConsumer(graph, last);
+        this.whole = Stream.concat(tasks.stream(), graph.ancestors(last).stream())
+                .allMatch(t -> graph.settings(t).maxRows() == 0);
         this.onError = tasks.stream().map(t -> graph.settings(t).onError()).toArray(OnError[]::new);
         this.batches = new long[tasks.size()];
         this.rowsIn = new long[tasks.size()];
@@ -146,6 +163,19 @@ final class TaskLane {
         TaskSettings own = graph.settings(task);
         return own.maxRows() == 0 && own.parallelism() == up.parallelism()
                 && own.parallelism() >= graph.runSettings().parallelism() && own.resources().equals(up.resources());
+    }
+
+    /**
+     * The task that takes every output of {@code from} (a task or the source) whole: its only consumer,
+     * with no other input and no {@code max-rows}; {@code null} when there is none.
+     */
+    static String onlyConsumer(StreamGraph graph, String from) {
+        List<String> next = graph.downstream(from);
+        if (next.size() != 1) {
+            return null;
+        }
+        String task = next.get(0);
+        return graph.inputs(task).size() == 1 && graph.settings(task).maxRows() == 0 ? task : null;
     }
 
     boolean isTerminal() {
@@ -203,11 +233,11 @@ final class TaskLane {
      * reports no steps here; when it succeeded, every task of it is counted, with the rows known: the
      * first task's input and the last one's output.
      */
-    void count(BatchCall call, long in, ArrowTable output) {
+    void count(BatchCall call, long in, boolean succeeded, long lastRowsOut) {
         int steps = tasks.size();
-        boolean elsewhere = output != null && call.stepsDone() < steps;
+        boolean elsewhere = succeeded && call.stepsDone() < steps;
         for (int step = 0; step < (elsewhere ? steps : call.stepsDone()); step++) {
-            long out = !elsewhere ? call.rowsOut(step) : step == steps - 1 ? output.rowCount() : 0;
+            long out = !elsewhere ? call.rowsOut(step) : step == steps - 1 ? lastRowsOut : 0;
             finished(step, in, out);
             in = out;
         }
@@ -226,6 +256,6 @@ final class TaskLane {
     TaskStats stats(int step) {
         boolean terminal = step == tasks.size() - 1 && isTerminal();
         return new TaskStats(tasks.get(step), terminal, batches[step], rowsIn[step], rowsOut[step],
-                List.copyOf(skipped.get(step)), running, step == 0 ? ready.size() : 0);
+                List.copyOf(skipped.get(step)), running - lent, step == 0 ? ready.size() : 0);
     }
 }
