@@ -51,7 +51,10 @@ final class Relay {
 
     /**
      * Pulls up to {@code wanted} batches from {@code it}, numbered from {@code firstId}, and tells the run
-     * ({@link StreamRun.Pulled}); when the first lane has a slot lent, they go on to it on this thread.
+     * ({@link StreamRun.Pulled}); when the first lane has a slot lent, they go on to it without passing
+     * through the actor — on another dispatcher thread, not this one: the run pulls one group at a time,
+     * and a pull that went on to run the chain itself would keep the source from making the next group
+     * while the tasks work.
      * Blocking dispatcher only; one pull at a time.
      */
     void pull(Iterator<ArrowTable> it, long wanted, long firstId) {
@@ -73,7 +76,7 @@ final class Relay {
         }
         Trip trip = new Trip(first, ready, context, allocator);
         run.tell(new StreamRun.Pulled(List.of(), trip, pull.exhausted(), null));
-        placement.runHere(trip.calls(), new Leg(trip));
+        placement.submitAll(trip.calls(), new Leg(trip));
     }
 
     /** The trip after {@code trip}, holding its outputs and a slot taken; {@code null} when it does not go on. */
