@@ -1,16 +1,12 @@
 package dev.weir.testkit;
 
-import com.typesafe.config.ConfigValueFactory;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import dev.weir.engine.store.TableSlice;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TableStoreFactory;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.util.ServiceLoader;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -22,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       as when a connection drops before the commit's acknowledgement arrives;
  *   <li>{@link Fault#REFUSED}: every append of the slice fails for good, writing nothing.
  * </ul>
- * Everything else goes to the real store. Found by {@link ServiceLoader} from this module's test
+ * Everything else goes to the real store ({@link WrappedStore}). Found by {@code ServiceLoader} from this module's test
  * resources; {@link #around} makes an instance use it.
  */
 public final class FaultyStoreFactory implements TableStoreFactory {
@@ -34,13 +30,8 @@ public final class FaultyStoreFactory implements TableStoreFactory {
 
     /** {@code instance} with its table store wrapped: the appends of {@code slice} break as {@code fault} says. */
     static InstanceConfig around(InstanceConfig instance, int slice, Fault fault) {
-        StoreSettings real = instance.tableStore();
-        StoreSettings faulty = new StoreSettings(real.instanceName(), real.instanceId(), real.connectionName(), KIND,
-                real.args().withValue("faulty.delegate", ConfigValueFactory.fromAnyRef(real.kind()))
-                        .withValue("faulty.slice", ConfigValueFactory.fromAnyRef(slice))
-                        .withValue("faulty.fault", ConfigValueFactory.fromAnyRef(fault.name())),
-                real.workDir(), real.origin() + ", appends of slice " + slice + " " + fault);
-        return instance.withTableStoreSettings(faulty);
+        return WrappedStore.around(instance, KIND, Map.of("slice", slice, "fault", fault.name()),
+                "appends of slice " + slice + " " + fault);
     }
 
     @Override
@@ -50,38 +41,23 @@ public final class FaultyStoreFactory implements TableStoreFactory {
 
     @Override
     public TableStore open(StoreSettings settings) {
-        String delegateKind = settings.args().getString("faulty.delegate");
-        int slice = settings.args().getInt("faulty.slice");
-        Fault fault = Fault.valueOf(settings.args().getString("faulty.fault"));
-        TableStoreFactory delegate = ServiceLoader.load(TableStoreFactory.class, getClass().getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get).filter(f -> f.kind().equals(delegateKind)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no table store of kind " + delegateKind));
-        TableStore real = delegate.open(new StoreSettings(settings.instanceName(), settings.instanceId(),
-                settings.connectionName(), delegateKind, settings.args().withoutPath("faulty"), settings.workDir(),
-                settings.origin()));
+        int slice = settings.args().getInt(KIND + ".slice");
+        Fault fault = Fault.valueOf(settings.args().getString(KIND + ".fault"));
         AtomicBoolean lost = new AtomicBoolean();
-        return (TableStore) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {TableStore.class},
-                (proxy, method, args) -> {
-                    if (!method.getName().equals("appendArrow") || ((TableSlice) args[2]).index() != slice) {
-                        return call(real, method, args);
-                    }
-                    if (fault == Fault.REFUSED) {
-                        throw StoreException.of(real + ": the store refuses slice " + slice + " of " + args[0]);
-                    }
-                    Object result = call(real, method, args);
-                    if (lost.compareAndSet(false, true)) {
-                        throw new StoreException(real + ": connection lost after the append of slice " + slice
-                                + " to " + args[0] + " committed", null, true, null);
-                    }
-                    return result;
-                });
-    }
-
-    private static Object call(TableStore real, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(real, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+        return WrappedStore.open(settings, KIND, (method, args, proceed) -> {
+            if (!method.getName().equals("appendArrow") || ((TableSlice) args[2]).index() != slice) {
+                return proceed.call();
+            }
+            String store = settings.instanceName() + "'s store";
+            if (fault == Fault.REFUSED) {
+                throw StoreException.of(store + ": the store refuses slice " + slice + " of " + args[0]);
+            }
+            Object result = proceed.call();
+            if (lost.compareAndSet(false, true)) {
+                throw new StoreException(store + ": connection lost after the append of slice " + slice
+                        + " to " + args[0] + " committed", null, true, null);
+            }
+            return result;
+        });
     }
 }
