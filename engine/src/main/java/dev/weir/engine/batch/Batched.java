@@ -130,21 +130,21 @@ public final class Batched implements InvocationHook {
         }
         String input = planning.tableInputs().get(0);
         Optional<ArrowTable> inMemory = planning.inMemory(input);
-        double[] bounds = inMemory.isPresent() ? rangeInMemory(inMemory.get(), columns.get(0))
+        Range range = inMemory.isPresent() ? rangeInMemory(inMemory.get(), columns.get(0))
                 : rangeInStore(planning, input);
-        if (bounds == null) {
+        if (range == null) {
             return List.of(new Chunk(0, null, "empty input"));
         }
-        double lo = bounds[0];
-        double width = (bounds[1] - lo) / chunks;
+        double lo = range.lo();
+        double width = (range.hi() - lo) / chunks;
         String column = planning.quote(columns.get(0));
         List<Chunk> result = new ArrayList<>(chunks);
         for (int i = 0; i < chunks; i++) {
             // rows with a NULL key go to the first chunk: they fall in no range
-            Double from = i == 0 ? null : lo + i * width;
-            Double to = i == chunks - 1 ? null : lo + (i + 1) * width;
-            String atLeast = from == null ? null : column + " >= " + from;
-            String below = to == null ? null : column + " < " + to;
+            Double from = i == 0 ? null : range.bound(lo + i * width);
+            Double to = i == chunks - 1 ? null : range.bound(lo + (i + 1) * width);
+            String atLeast = from == null ? null : column + " >= " + range.literal(from);
+            String below = to == null ? null : column + " < " + range.literal(to);
             String predicate = atLeast == null ? (below == null ? null : "(" + below + " OR " + column + " IS NULL)")
                     : below == null ? atLeast : atLeast + " AND " + below;
             result.add(new Chunk(i, predicate, "range " + (i + 1) + " of " + chunks,
@@ -153,23 +153,47 @@ public final class Batched implements InvocationHook {
         return result;
     }
 
-    /** The lowest and highest key as doubles, or null when every key is NULL. */
-    private double[] rangeInStore(ChunkPlanning planning, String input) {
+    /**
+     * The lowest and highest key, as doubles; {@code integral} when the key column is an integer type.
+     * Then chunk bounds are rounded up to whole numbers and written as integer literals: for integer
+     * keys {@code key >= b} and {@code key >= ceil(b)} select the same rows, and an integer literal lets
+     * the database compare in the column's own type — and use its index, so that each chunk reads only
+     * its range (a decimal literal would make PostgreSQL compare every key as {@code numeric}).
+     */
+    private record Range(double lo, double hi, boolean integral) {
+        double bound(double at) {
+            return integral ? Math.ceil(at) : at;
+        }
+
+        String literal(double bound) {
+            return integral ? Long.toString((long) bound) : Double.toString(bound);
+        }
+    }
+
+    /** The range of the keys in the store, or null when every key is NULL. */
+    private Range rangeInStore(ChunkPlanning planning, String input) {
         String column = planning.quote(columns.get(0));
-        Rows bounds = planning.query("SELECT CAST(min(" + column + ") AS DOUBLE PRECISION) AS lo, CAST(max(" + column
-                + ") AS DOUBLE PRECISION) AS hi FROM " + planning.sqlName(input));
+        Rows bounds = planning.query("SELECT min(" + column + ") AS lo, max(" + column + ") AS hi FROM "
+                + planning.sqlName(input));
         Row row = bounds.get(0);
-        return row.get("lo") == null ? null : new double[] {row.getDouble("lo"), row.getDouble("hi")};
+        Object lo = row.get("lo");
+        if (lo == null) {
+            return null;
+        }
+        boolean integral = lo instanceof Long || lo instanceof Integer || lo instanceof Short || lo instanceof Byte;
+        return new Range(row.getDouble("lo"), row.getDouble("hi"), integral);
     }
 
     /**
      * {@link #rangeInStore} over in-memory data, ordering as SQL does: NaN above every number. The
      * minimum of the keys cast to double is the cast of their minimum, since the cast keeps order.
      */
-    private static double[] rangeInMemory(ArrowTable data, String column) {
+    private static Range rangeInMemory(ArrowTable data, String column) {
         double[] bounds = null;
+        boolean integral = false;
         for (VectorSchemaRoot batch : data.batches()) {
             FieldVector vector = keyVector(batch, column);
+            integral = vector instanceof BaseIntVector;
             for (int row = 0; row < batch.getRowCount(); row++) {
                 if (vector.isNull(row)) {
                     continue;
@@ -183,7 +207,7 @@ public final class Batched implements InvocationHook {
                 }
             }
         }
-        return bounds;
+        return bounds == null ? null : new Range(bounds[0], bounds[1], integral);
     }
 
     /**
