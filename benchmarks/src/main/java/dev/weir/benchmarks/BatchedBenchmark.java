@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchedBenchmark {
 
-    static final List<String> VARIANTS = List.of("unbatched", "batched", "spring-batch");
+    static final List<String> VARIANTS = List.of("unbatched", "batched", "batched-range", "spring-batch");
 
     public static void main(String[] args) throws Exception {
         long rows = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 20_000_000L;
@@ -60,7 +60,7 @@ public final class BatchedBenchmark {
                     Measure m = runChild(variant, prefix, rows, dir, xmx);
                     verify(server, variant, outputTable(server, prefix, variant), rows, expectedSum);
                     measures.computeIfAbsent(variant, v -> new ArrayList<>()).add(m);
-                    System.out.printf(Locale.ROOT, "  round %d %-12s %7.2f s (task %7.2f s) %,10.0f rows/s"
+                    System.out.printf(Locale.ROOT, "  round %d %-13s %7.2f s (task %7.2f s) %,10.0f rows/s"
                                     + "  peak heap %,6d MiB (sampled %,6d, after GC %,6d)  Arrow peak %s  peak RSS %,6d MiB%n",
                             round + 1, variant, m.seconds, m.taskSeconds, rows / m.seconds, m.heapPeak >> 20,
                             m.heapSampled >> 20, m.heapAfterGc >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB",
@@ -162,7 +162,7 @@ public final class BatchedBenchmark {
         System.out.println("  median per variant:");
         for (String v : VARIANTS) {
             Measure m = Measure.median(measures.get(v));
-            System.out.printf(Locale.ROOT, "    %-12s %7.2f s %,10.0f rows/s  peak heap %,6d MiB (after GC %,6d)"
+            System.out.printf(Locale.ROOT, "    %-13s %7.2f s %,10.0f rows/s  peak heap %,6d MiB (after GC %,6d)"
                             + "  Arrow peak %s  heap+Arrow %,6d MiB  peak RSS %,6d MiB%n", v, m.seconds, rows / m.seconds,
                     m.heapPeak >> 20, m.heapAfterGc >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB", m.arrowPeak >> 20),
                     (m.heapPeak + Math.max(0, m.arrowPeak)) >> 20, m.rss >> 20);
@@ -177,6 +177,10 @@ public final class BatchedBenchmark {
                 vsUnbatched >= 1.0 ? "met" : "MISSED");
         System.out.printf(Locale.ROOT, "  batched throughput vs Spring Batch %.2fx (goal >= 1.0x: %s)%n", vsSpring,
                 vsSpring >= 1.0 ? "met" : "MISSED");
+        Measure ranged = Measure.median(measures.get("batched-range"));
+        System.out.printf(Locale.ROOT, "  batched by ranges of the primary key: %.2fx unbatched's speed, %.2fx Spring Batch's"
+                        + " throughput, Arrow peak %.2f of unbatched's%n", unbatched.seconds / ranged.seconds,
+                spring.seconds / ranged.seconds, (double) ranged.arrowPeak / unbatched.arrowPeak);
     }
 
     /** One child's report. */

@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * memory peaks. The output table is left for the parent to verify.
  *
  * <p>Arguments: {@code variant schema-prefix rows work-dir} with variant {@code unbatched},
- * {@code batched} or {@code spring-batch}.
+ * {@code batched} (chunks by a hash of {@code customer_id}), {@code batched-range} (chunks by ranges of the
+ * primary key {@code id}) or {@code spring-batch}.
  */
 public final class BatchedVariant {
 
@@ -42,9 +43,11 @@ public final class BatchedVariant {
             case "unbatched" -> weir(server, dir, prefix, rows, null);
             case "batched" -> weir(server, dir, prefix, rows,
                     Batched.hashOf("customer_id", CHUNKS).computeParallelism(THREADS).uploadParallelism(THREADS));
+            case "batched-range" -> weir(server, dir, prefix, rows,
+                    Batched.rangeOf("id", CHUNKS).computeParallelism(THREADS).uploadParallelism(THREADS));
             case "spring-batch" -> springBatch(server, prefix, rows);
             default -> throw new IllegalArgumentException("unknown variant '" + variant
-                    + "'; expected unbatched, batched or spring-batch");
+                    + "'; expected unbatched, batched, batched-range or spring-batch");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.weir.benchmarks;
 import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Ref;
+import dev.weir.engine.Sql;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskBuilder;
@@ -31,7 +32,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * The Weir side of the batched benchmark: stage {@code raw} makes the synthetic order table in the
- * store (a lazy SQL task, so no row passes through Java), and stage {@code scored} holds one task that
+ * store (a lazy SQL task, so no row passes through Java; primary key {@code id}), and stage {@code scored} holds one task that
  * reads it as an {@link ArrowTable} and computes a per-row {@link #score}, either whole or
  * {@link Batched}.
  */
@@ -73,7 +74,9 @@ final class ScoreFlow {
     static Flow flow(long rows, Batched batched) {
         return Flow.define("batched_bench", f -> {
             Stage raw = f.stage(RAW);
-            Ref orders = raw.task("orders").version("1").sql(SyntheticRows.selectSql(rows), Map.of()).ref();
+            // Lazy: made by the server; its primary key lets a range-batched task's chunks read by index.
+            Ref orders = raw.task("orders").version("1").lazy()
+                    .produces(ctx -> Table.of(Sql.of(SyntheticRows.selectSql(rows)), "orders").primaryKey("id")).ref();
             Stage scored = f.stage(SCORED);
             TaskBuilder task = scored.task("score").version("1").input("orders", orders, ArrowTable.class);
             if (batched != null) {
