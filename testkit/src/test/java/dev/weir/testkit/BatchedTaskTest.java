@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -107,6 +108,40 @@ abstract class BatchedTaskTest extends FlowKitTest {
         assertTrue(run.successful(), () -> run.result().toJson());
         assertEquals(5, calls.get());
         assertEquals(10_000, run.result().get(new Ref("out", "score", "scores"), Rows.class).size());
+    }
+
+    @Test
+    void rangeChunksOverADoubleKeyWithNaNAndInfiniteValuesKeepEveryRowOnce() {
+        Rows.Builder keys = Rows.builder("id", "x");
+        double[] odd = {Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY};
+        for (int i = 0; i < odd.length; i++) {
+            keys.add((long) i, odd[i]);
+        }
+        keys.add(3L, null);
+        for (int i = 4; i < 100; i++) {
+            keys.add((long) i, i / 10.0);
+        }
+        Rows input = keys.build();
+        // Read from the store, and split in memory when the input is inlined.
+        for (boolean inline : List.of(false, true)) {
+            AtomicInteger calls = new AtomicInteger();
+            Flow flow = Flow.define("batched-doubles", f -> {
+                Ref raw = f.stage("raw").task("keys")
+                        .produces(ctx -> inline ? Table.of(input, "keys").inline() : Table.of(input, "keys")).ref();
+                f.stage("out").task("copy").version(inline ? "inline" : "stored").input("keys", raw, Rows.class)
+                        .batched(Batched.rangeOf("x", 3)).produces(ctx -> {
+                            calls.incrementAndGet();
+                            return Table.of(ctx.input("keys", Rows.class), "copied");
+                        });
+            });
+            FlowRunRecord run = kit.run(flow, mini);
+            assertTrue(run.successful(), () -> run.result().toJson());
+            assertEquals(3, calls.get());
+            Rows copied = run.result().get(new Ref("out", "copy", "copied"), Rows.class);
+            assertEquals(LongStream.range(0, 100).boxed().collect(Collectors.toSet()),
+                    copied.stream().map(r -> r.getLong("id")).collect(Collectors.toSet()), "inline: " + inline);
+            assertEquals(100, copied.size(), "inline: " + inline);
+        }
     }
 
     /** A user hook: two chunks, even and odd orders, each with a predicate of its own. */

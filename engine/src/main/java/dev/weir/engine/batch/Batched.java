@@ -135,6 +135,9 @@ public final class Batched implements InvocationHook {
         if (range == null) {
             return List.of(new Chunk(0, null, "empty input"));
         }
+        if (Double.isNaN(range.lo())) {
+            return List.of(new Chunk(0, null, "no finite keys"));
+        }
         double lo = range.lo();
         double width = (range.hi() - lo) / chunks;
         String column = planning.quote(columns.get(0));
@@ -154,7 +157,10 @@ public final class Batched implements InvocationHook {
     }
 
     /**
-     * The lowest and highest key, as doubles; {@code integral} when the key column is an integer type.
+     * The lowest and highest finite key, as doubles (both NaN when every key is NaN or infinite);
+     * {@code integral} when the key column is an integer type. Infinite and NaN keys fall in the first
+     * or last chunk, which have no lower or upper bound: SQL and {@link #below} order NaN above every
+     * number.
      * Then chunk bounds are rounded up to whole numbers and written as integer literals: for integer
      * keys {@code key >= b} and {@code key >= ceil(b)} select the same rows, and an integer literal lets
      * the database compare in the column's own type — and use its index, so that each chunk reads only
@@ -181,15 +187,25 @@ public final class Batched implements InvocationHook {
             return null;
         }
         boolean integral = lo instanceof Long || lo instanceof Integer || lo instanceof Short || lo instanceof Byte;
-        return new Range(row.getDouble("lo"), row.getDouble("hi"), integral);
+        if (integral || (Double.isFinite(row.getDouble("lo")) && Double.isFinite(row.getDouble("hi")))) {
+            return new Range(row.getDouble("lo"), row.getDouble("hi"), integral);
+        }
+        // A NaN or infinite key would make the bounds NaN or infinite, which no SQL literal writes: range over
+        // the finite keys. Both stores order NaN above every number, so BETWEEN leaves it out too.
+        String max = Double.toString(Double.MAX_VALUE);
+        Row finite = planning.query("SELECT min(" + column + ") AS lo, max(" + column + ") AS hi FROM "
+                + planning.sqlName(input) + " WHERE " + column + " BETWEEN -" + max + " AND " + max).get(0);
+        return finite.get("lo") == null ? new Range(Double.NaN, Double.NaN, false)
+                : new Range(finite.getDouble("lo"), finite.getDouble("hi"), false);
     }
 
     /**
-     * {@link #rangeInStore} over in-memory data, ordering as SQL does: NaN above every number. The
-     * minimum of the keys cast to double is the cast of their minimum, since the cast keeps order.
+     * {@link #rangeInStore} over in-memory data. The minimum of the keys cast to double is the cast of
+     * their minimum, since the cast keeps order.
      */
     private static Range rangeInMemory(ArrowTable data, String column) {
         double[] bounds = null;
+        boolean anyKey = false;
         boolean integral = false;
         for (VectorSchemaRoot batch : data.batches()) {
             FieldVector vector = keyVector(batch, column);
@@ -198,16 +214,23 @@ public final class Batched implements InvocationHook {
                 if (vector.isNull(row)) {
                     continue;
                 }
+                anyKey = true;
                 double key = key(vector, row);
+                if (!Double.isFinite(key)) {
+                    continue;
+                }
                 if (bounds == null) {
                     bounds = new double[] {key, key};
                 } else {
-                    bounds[0] = below(key, bounds[0]) ? key : bounds[0];
-                    bounds[1] = below(bounds[1], key) ? key : bounds[1];
+                    bounds[0] = Math.min(key, bounds[0]);
+                    bounds[1] = Math.max(key, bounds[1]);
                 }
             }
         }
-        return bounds == null ? null : new Range(bounds[0], bounds[1], integral);
+        if (bounds == null) {
+            return anyKey ? new Range(Double.NaN, Double.NaN, false) : null;
+        }
+        return new Range(bounds[0], bounds[1], integral);
     }
 
     /**

@@ -11,8 +11,15 @@ import org.junit.jupiter.api.Test;
 /** How {@code rangeOf} writes its chunks' predicates for a table in the store. */
 class RangeChunksTest {
 
-    /** Planning over one stored input whose key runs from {@code lo} to {@code hi}. */
-    private record Planning(Object lo, Object hi) implements ChunkPlanning {
+    /**
+     * Planning over one stored input whose key runs from {@code lo} to {@code hi}, and over its finite
+     * keys from {@code finiteLo} to {@code finiteHi}.
+     */
+    private record Planning(Object lo, Object hi, Object finiteLo, Object finiteHi) implements ChunkPlanning {
+        Planning(Object lo, Object hi) {
+            this(lo, hi, lo, hi);
+        }
+
         @Override
         public List<String> tableInputs() {
             return List.of("orders");
@@ -45,7 +52,8 @@ class RangeChunksTest {
 
         @Override
         public Rows query(String sql) {
-            return Rows.builder("lo", "hi").add(lo, hi).build();
+            return sql.contains(" WHERE ") ? Rows.builder("lo", "hi").add(finiteLo, finiteHi).build()
+                    : Rows.builder("lo", "hi").add(lo, hi).build();
         }
     }
 
@@ -66,6 +74,23 @@ class RangeChunksTest {
     @Test
     void aDoubleKeyKeepsItsExactBounds() throws Exception {
         assertEquals(List.of("(\"id\" < 0.5 OR \"id\" IS NULL)", "\"id\" >= 0.5"), predicates(0.0, 1.0, 2));
+    }
+
+    @Test
+    void aDoubleKeyWithNaNOrInfiniteKeysIsSplitOverItsFiniteOnes() throws Exception {
+        // NaN and infinite bounds have no SQL literal; the edge chunks, open on one side, take those keys.
+        List<String> finite = List.of("(\"id\" < 0.5 OR \"id\" IS NULL)", "\"id\" >= 0.5");
+        assertEquals(finite, Batched.rangeOf("id", 2).prepare(new Planning(Double.NEGATIVE_INFINITY, Double.NaN, 0.0, 1.0))
+                .stream().map(Chunk::predicate).toList());
+        assertEquals(finite, Batched.rangeOf("id", 2).prepare(new Planning(0.0, Double.POSITIVE_INFINITY, 0.0, 1.0))
+                .stream().map(Chunk::predicate).toList());
+    }
+
+    @Test
+    void aDoubleKeyWithNoFiniteKeyIsOneChunk() throws Exception {
+        List<Chunk> chunks = Batched.rangeOf("id", 4).prepare(new Planning(Double.NaN, Double.NaN, null, null));
+        assertEquals(1, chunks.size());
+        assertEquals(null, chunks.get(0).predicate());
     }
 
     @Test
