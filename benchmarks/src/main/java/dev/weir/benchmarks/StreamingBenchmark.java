@@ -31,16 +31,20 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The streaming executor's cost per batch and task: {@code batches} small batches through a chain of
  * three tasks with trivial work (sum a column, pass the batch on), against a hand-written
  * {@code java.util.concurrent} pipeline doing the same in the same JVM — a thread per stage and bounded
- * queues between them, deep enough together to hold as many batches as Weir's {@code max-in-flight}
- * (each stage's thread holds one more). The two alternate for several rounds after three warm-up rounds
- * each; medians are reported.
+ * queues between them. Both hold at most the same number of batches at once: Weir's
+ * {@code max-in-flight} is set to what the pipeline can hold (its queues, one batch in the hands of
+ * each of its threads and one with the reader), and the peak Arrow memory of each is reported. The two
+ * alternate for several rounds after three warm-up rounds each; medians are reported.
  *
  * <p>Usage: {@code benchmarks/run streaming [batches rows-per-batch rounds]} (default 10,000 × 100 × 5).
  */
 public final class StreamingBenchmark {
 
     private static final int STAGES = 3;
-    private static final int IN_FLIGHT = 8;
+    /** Batches each queue of the hand-written pipeline holds; it has one queue after each of its threads. */
+    private static final int QUEUE = 2;
+    /** What the hand-written pipeline holds at most: its queues, one batch per thread, one with the reader. */
+    private static final int IN_FLIGHT = (STAGES + 1) * QUEUE + (STAGES + 1) + 1;
     private static volatile long sink;
 
     private record Round(double seconds, long peakArrowBytes, long peakHeapBytes) {
@@ -136,7 +140,7 @@ public final class StreamingBenchmark {
             long start = System.nanoTime();
             List<BlockingQueue<ArrowTable>> queues = new ArrayList<>();
             for (int i = 0; i <= STAGES; i++) {
-                queues.add(new ArrayBlockingQueue<>(IN_FLIGHT / (STAGES + 1)));
+                queues.add(new ArrayBlockingQueue<>(QUEUE));
             }
             ArrowTable end = ArrowTable.of(VectorSchemaRoot.of());
             List<Future<?>> stages = new ArrayList<>();
@@ -213,6 +217,8 @@ public final class StreamingBenchmark {
                 overheadMicros, overheadMicros <= 50 ? "met" : "NOT met");
         System.out.printf(Locale.ROOT, "  throughput ratio Weir/hand:  %7.2fx    (goal >= 0.9x: %s)%n",
                 ratio, ratio >= 0.9 ? "met" : "NOT met");
+        System.out.printf(Locale.ROOT, "  batches in flight at most:   %d each (Weir max-in-flight; hand: %d queues of %d, one per thread, one with the reader)%n",
+                IN_FLIGHT, STAGES + 1, QUEUE);
         System.out.printf(Locale.ROOT, "  peak Arrow memory:           Weir %.1f KiB, hand %.1f KiB%n",
                 median(weir, Round::peakArrowBytes) / 1024, median(hand, Round::peakArrowBytes) / 1024);
         System.out.printf(Locale.ROOT, "  peak heap (used, per round): Weir %.0f MiB, hand %.0f MiB%n",
