@@ -1,6 +1,7 @@
 package dev.weir.engine.stream;
 
 import static dev.weir.engine.stream.TestBatches.map;
+import static dev.weir.engine.stream.TestBatches.recordingThreads;
 import static dev.weir.engine.stream.TestBatches.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -36,10 +37,7 @@ class FusionAndTripsTest extends StreamExecutorFixture {
     @Test
     void aChainOfSingleConsumerTasksRunsEachBatchInOneCall() {
         Map<String, String> threads = new ConcurrentHashMap<>();
-        BatchFunction record = in -> {
-            threads.put(in.task() + in.batchId(), Thread.currentThread().getName());
-            return in.table();
-        };
+        BatchFunction record = recordingThreads(threads);
         StreamGraph graph = StreamGraph.builder()
                 .task("a", record).source("a").task("b", record, "a").task("c", record, "b")
                 .build();

@@ -1,15 +1,15 @@
 package dev.weir.engine.stream;
 
 import static dev.weir.engine.stream.TestBatches.map;
+import static dev.weir.engine.stream.TestBatches.onEachPull;
+import static dev.weir.engine.stream.TestBatches.recordingThreads;
 import static dev.weir.engine.stream.TestBatches.source;
 import static dev.weir.engine.stream.TestBatches.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.engine.data.ArrowTable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,26 +46,9 @@ class HandOverTest extends StreamExecutorFixture {
     @Test
     void batchesGoOnToTheNextTaskOnTheThreadWhereTheLastOneEnded() {
         Map<String, String> threads = new ConcurrentHashMap<>();
-        BatchFunction record = in -> {
-            threads.put(in.task() + in.batchId(), Thread.currentThread().getName());
-            return in.table();
-        };
-        BatchSource recorded = alloc -> {
-            Iterator<ArrowTable> inner = source(8, 3).open(alloc);
-            AtomicInteger pulled = new AtomicInteger();
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return inner.hasNext();
-                }
-
-                @Override
-                public ArrowTable next() {
-                    threads.put("source" + pulled.getAndIncrement(), Thread.currentThread().getName());
-                    return inner.next();
-                }
-            };
-        };
+        BatchFunction record = recordingThreads(threads);
+        BatchSource recorded = onEachPull(source(8, 3),
+                pull -> threads.put("source" + pull, Thread.currentThread().getName()));
         StreamGraph graph = apart(record, record, record).parallelism(3).maxInFlight(8).build();
         assertEquals(8, drain(executor.run(graph, recorded)).size());
         // A pull hands its group to a thread of its own (so that the source can go on pulling); there a
@@ -171,21 +154,8 @@ class HandOverTest extends StreamExecutorFixture {
         AtomicInteger created = new AtomicInteger();
         AtomicInteger read = new AtomicInteger();
         AtomicInteger mostOutstanding = new AtomicInteger();
-        BatchSource counted = alloc -> {
-            Iterator<ArrowTable> inner = source(200, 4).open(alloc);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return inner.hasNext();
-                }
-
-                @Override
-                public ArrowTable next() {
-                    mostOutstanding.accumulateAndGet(created.incrementAndGet() - read.get(), Math::max);
-                    return inner.next();
-                }
-            };
-        };
+        BatchSource counted = onEachPull(source(200, 4),
+                pull -> mostOutstanding.accumulateAndGet(created.incrementAndGet() - read.get(), Math::max));
         StreamGraph graph = apart(BatchInput::table, BatchInput::table, BatchInput::table)
                 .parallelism(3).maxInFlight(4).build();
         StreamResults results = executor.run(graph, counted);

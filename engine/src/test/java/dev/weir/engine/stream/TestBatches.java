@@ -4,8 +4,10 @@ import dev.weir.engine.data.ArrowTable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import java.util.function.LongUnaryOperator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -76,5 +78,33 @@ final class TestBatches {
 
     static BatchSource source(int batches, int rows) {
         return source(batches, rows, new AtomicInteger());
+    }
+
+    /** {@code inner}, calling {@code beforeEach} with the pull's number (from 0) on the pulling thread before each batch. */
+    static BatchSource onEachPull(BatchSource inner, IntConsumer beforeEach) {
+        return allocator -> {
+            Iterator<ArrowTable> it = inner.open(allocator);
+            AtomicInteger pulls = new AtomicInteger();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public ArrowTable next() {
+                    beforeEach.accept(pulls.getAndIncrement());
+                    return it.next();
+                }
+            };
+        };
+    }
+
+    /** A task that passes its batch on and records, under task name and batch id, the thread it ran on. */
+    static BatchFunction recordingThreads(Map<String, String> threads) {
+        return in -> {
+            threads.put(in.task() + in.batchId(), Thread.currentThread().getName());
+            return in.table();
+        };
     }
 }
