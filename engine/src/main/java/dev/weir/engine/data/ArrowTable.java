@@ -62,9 +62,14 @@ public final class ArrowTable implements AutoCloseable {
                 target.setRowCount(source.getRowCount());
             }
             return new ArrowTable(source.getSchema(), batches);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
+            // Rethrown as it is: a store's failure (a lost connection, say) must reach the engine
+            // unchanged, so that it can tell a transient failure from a permanent one.
             batches.forEach(VectorSchemaRoot::close);
-            throw new IllegalStateException("could not read Arrow batches: " + e.getMessage(), e);
+            throw e;
+        } catch (java.io.IOException e) {
+            batches.forEach(VectorSchemaRoot::close);
+            throw new java.io.UncheckedIOException("could not read Arrow batches: " + e.getMessage(), e);
         }
     }
 

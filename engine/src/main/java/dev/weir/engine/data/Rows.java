@@ -52,7 +52,8 @@ public final class Rows implements Iterable<Row> {
             }
             return builder.build();
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("could not read Arrow batches: " + e.getMessage(), e);
+            // A store's failure inside keeps its place in the cause chain, where the engine looks for it.
+            throw new java.io.UncheckedIOException("could not read Arrow batches: " + e.getMessage(), e);
         }
     }
 

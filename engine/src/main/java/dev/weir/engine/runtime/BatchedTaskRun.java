@@ -4,7 +4,6 @@ import dev.weir.engine.RunEvent;
 import dev.weir.engine.TaskResult.ChunkState;
 import dev.weir.engine.batch.Chunk;
 import dev.weir.engine.config.InstanceConfig.RetryPolicy;
-import dev.weir.engine.store.StoreException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -196,12 +195,12 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         } else {
             computing--;
         }
-        boolean transientFailure = msg.error() instanceof StoreException se && se.isTransient();
+        boolean transientFailure = Failures.isTransient(msg.error());
         if (failure == null && transientFailure && msg.attempt() < retry.maxAttempts()) {
             long millis = retry.backoff(msg.attempt()).toMillis();
             getContext().getLog().warn("Chunk {} of task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
                     msg.chunk().index(), execution.plan().name(), msg.attempt(), retry.maxAttempts(), millis,
-                    msg.error().getMessage());
+                    Failures.firstLine(msg.error()));
             retrying++;
             timers.startSingleTimer(new RetryChunk(msg.chunk()), Duration.ofMillis(millis));
         } else if (failure == null) {
@@ -244,7 +243,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     }
 
     private Behavior<Command> tell(OutputSet outputs, Throwable error) {
-        boolean transientFailure = error != null && error.getCause() instanceof StoreException se && se.isTransient();
+        boolean transientFailure = error != null && Failures.isTransient(error);
         List<ChunkState> chunkStates = outputs == null ? List.of()
                 : chunks.stream().map(c -> states.get(c.index())).toList();
         if (outputs != null) {

@@ -241,7 +241,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         if (outcome.transientFailure() && attempt < config.retry().maxAttempts() && !stopping) {
             Duration backoff = config.retry().backoff(attempt);
             getContext().getLog().warn("Task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
-                    task.name(), attempt, config.retry().maxAttempts(), backoff.toMillis(), outcome.error().getMessage());
+                    task.name(), attempt, config.retry().maxAttempts(), backoff.toMillis(), Failures.firstLine(outcome.error()));
             attempts.put(task.name(), attempt + 1);
             status.put(task.name(), TaskStatus.PENDING);
             running++; // the retry holds its slot while it waits

@@ -75,7 +75,7 @@ final class TaskExecution {
             return new TaskOutcome(task.name(), outputs, null, false, seconds(start), inlined);
         } catch (Throwable e) {
             inlined.values().forEach(ArrowTable::close);
-            boolean transientFailure = e instanceof StoreException se && se.isTransient();
+            boolean transientFailure = Failures.isTransient(e);
             return new TaskOutcome(task.name(), null, failure(task, e), transientFailure, seconds(start), null);
         }
     }

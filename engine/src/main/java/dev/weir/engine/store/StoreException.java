@@ -11,8 +11,13 @@ public class StoreException extends RuntimeException {
     private final boolean transientFailure;
     private final String sql;
 
+    /**
+     * A failure wrapping {@code cause}: transient when the first store exception in the cause's chain
+     * is, so that wrapping a lost connection (say, reading a stream whose server went away) keeps it
+     * retryable.
+     */
     public StoreException(String message, Throwable cause) {
-        this(message, null, false, cause);
+        this(message, null, transientCause(cause), cause);
     }
 
     public StoreException(String message, String sql, boolean transientFailure, Throwable cause) {
@@ -28,6 +33,18 @@ public class StoreException extends RuntimeException {
     /** True when the same operation may succeed if retried (after a backoff). */
     public boolean isTransient() {
         return transientFailure;
+    }
+
+    private static boolean transientCause(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof StoreException se) {
+                return se.isTransient();
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** The statement that failed, or null. */

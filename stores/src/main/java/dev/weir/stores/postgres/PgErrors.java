@@ -2,7 +2,6 @@ package dev.weir.stores.postgres;
 
 import dev.weir.engine.store.StoreException;
 import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import java.util.Set;
 
 /**
@@ -11,7 +10,9 @@ import java.util.Set;
  * <p>Transient: connection failures (SQLState class {@code 08}), serialization failures
  * ({@code 40001}), deadlocks ({@code 40P01}), administrator shutdown, crash shutdown and "cannot
  * connect now" ({@code 57P01..57P03}) and too many connections ({@code 53300}). Everything else
- * (syntax {@code 42...}, constraint violations {@code 23...}, ...) is permanent.
+ * (syntax {@code 42...}, constraint violations {@code 23...}, a statement cancelled by its timeout
+ * {@code 57014}, a pool that stayed exhausted, ...) is permanent. Every exception in the cause chain
+ * counts, and each one's chain of next exceptions.
  */
 final class PgErrors {
 
@@ -29,7 +30,9 @@ final class PgErrors {
     static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql) {
-                if (isTransientState(sql.getSQLState()) || sql instanceof SQLTransientException) {
+                // By SQLState only: HikariCP's pool timeout is an SQLTransientException too, but when the
+                // server is up it means the pool is too small for the work, which a retry cannot cure.
+                if (isTransientState(sql.getSQLState())) {
                     return true;
                 }
                 for (SQLException next = sql.getNextException(); next != null; next = next.getNextException()) {

@@ -2,11 +2,13 @@ package dev.weir.stores.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 
 /**
@@ -58,8 +60,27 @@ final class PgPool implements AutoCloseable {
         try {
             return dataSource.getConnection();
         } catch (SQLException e) {
+            if (e instanceof SQLTransientConnectionException && e.getSQLState() == null) {
+                throw exhausted(e);
+            }
             throw PgErrors.failure(store, "cannot get a connection to " + connection.address(), null, e);
         }
+    }
+
+    /**
+     * The pool had no free connection for the whole connection timeout while the server was reachable:
+     * every connection is held by this engine's own work (open readers, writes, the instance lock), so
+     * waiting longer or retrying would stall the same way.
+     */
+    private StoreException exhausted(SQLException e) {
+        HikariPoolMXBean state = dataSource.getHikariPoolMXBean();
+        String counts = state == null ? "" : " (" + state.getActiveConnections() + " in use, "
+                + state.getIdleConnections() + " idle, " + state.getThreadsAwaitingConnection() + " waiting)";
+        return new StoreException(store + ": no free connection to " + connection.address() + " within "
+                + dataSource.getConnectionTimeout() + " ms: all " + dataSource.getMaximumPoolSize()
+                + " connections of the pool" + counts + " are held by this run's own work. Raise key 'pool_size'"
+                + " of the table store, or lower orchestration.max_parallelism (and a batched task's"
+                + " computeParallelism)", null, false, e);
     }
 
     /** Closes {@code broken} for good instead of returning it to the pool. */

@@ -1,0 +1,161 @@
+package dev.weir.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.batch.Batched;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.data.Rows;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL connections that die under a running task or chunk: the server ends the backend
+ * ({@code pg_terminate_backend}, SQLState 57P01, which the driver reports as a lost connection), the
+ * engine sees a transient failure however the store's error reached it, retries, and the run
+ * completes with every row. Needs the server of the PG* variables; skipped without one, except under
+ * {@code CI=true}.
+ */
+class PostgresFaultInjectionTest extends FlowKitTest {
+
+    /** More rows than one batch of a reader (65,536), so that a reader goes back to the server. */
+    private static final int ROWS = 150_000;
+
+    @Override
+    protected InstanceConfig instance(FlowTestKit kit) {
+        Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
+                "no PostgreSQL server configured (PGHOST)");
+        return kit.postgresInstance("pgfaults");
+    }
+
+    static Rows numbers(int n) {
+        Rows.Builder b = Rows.builder("id", "v");
+        for (long i = 0; i < n; i++) {
+            b.add(i, i % 7);
+        }
+        return b.build();
+    }
+
+    @Test
+    void aBackendTerminatedUnderATaskReadingItsInputIsRetriedAndTheRunKeepsEveryRow() {
+        AtomicInteger calls = new AtomicInteger();
+        Flow flow = Flow.define("faults", f -> {
+            Ref numbers = f.stage("raw").task("numbers").produces(ctx -> Table.of(numbers(ROWS), "numbers")).ref();
+            f.stage("out").task("copy").input("numbers", numbers, ArrowReader.class).produces(ctx -> {
+                ArrowReader reader = ctx.input("numbers", ArrowReader.class);
+                if (calls.incrementAndGet() == 1) {
+                    reader.loadNextBatch(); // the cursor is open, its backend waits for the next fetch
+                    assertEquals(1, terminateReadersOf("numbers"));
+                }
+                return Table.of(ArrowTable.readAll(reader, ctx.allocator()), "copy");
+            });
+        });
+
+        FlowRunRecord run = kit.run(flow, mini);
+
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(2, run.task("copy").attempts());
+        assertEquals(ROWS, run.task("copy").rows());
+        assertEquals(ROWS, run.result().get(new Ref("out", "copy", "copy"), Rows.class).size());
+    }
+
+    @Test
+    void aBackendTerminatedUnderAChunkIsRetriedAndTheOutputHasEveryRowOnce() {
+        AtomicBoolean terminated = new AtomicBoolean();
+        AtomicInteger calls = new AtomicInteger();
+        Flow flow = Flow.define("faults", f -> {
+            Ref numbers = f.stage("raw").task("numbers").produces(ctx -> Table.of(numbers(2 * ROWS), "numbers")).ref();
+            f.stage("out").task("copy").input("numbers", numbers, ArrowReader.class)
+                    .batched(Batched.rangeOf("id", 3).computeParallelism(1)).produces(ctx -> { // one reader at a time
+                        calls.incrementAndGet();
+                        ArrowReader reader = ctx.input("numbers", ArrowReader.class);
+                        if (terminated.compareAndSet(false, true)) {
+                            reader.loadNextBatch();
+                            assertEquals(1, terminateReadersOf("numbers"));
+                        }
+                        return Table.of(ArrowTable.readAll(reader, ctx.allocator()), "copy");
+                    });
+        });
+
+        FlowRunRecord run = kit.run(flow, mini);
+
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(4, calls.get(), "three chunks, one of them twice");
+        assertEquals(1, run.task("copy").attempts(), "the chunk was retried, not the task");
+        Rows copy = run.result().get(new Ref("out", "copy", "copy"), Rows.class);
+        assertEquals(2 * ROWS, copy.size());
+        assertEquals(2L * ROWS, copy.stream().map(r -> r.get("id")).distinct().count());
+    }
+
+    @Test
+    void aConnectionLostOnEveryAttemptFailsTheTaskWithOneSentenceAfterTheLastAttempt() {
+        AtomicInteger calls = new AtomicInteger();
+        Flow flow = Flow.define("faults", f -> {
+            Ref numbers = f.stage("raw").task("numbers").produces(ctx -> Table.of(numbers(ROWS), "numbers")).ref();
+            f.stage("out").task("copy").input("numbers", numbers, ArrowReader.class).produces(ctx -> {
+                calls.incrementAndGet();
+                ArrowReader reader = ctx.input("numbers", ArrowReader.class);
+                reader.loadNextBatch();
+                terminateReadersOf("numbers");
+                return Table.of(ArrowTable.readAll(reader, ctx.allocator()), "copy");
+            });
+        });
+
+        FlowRunRecord run = kit.run(flow, mini);
+
+        assertFalse(run.successful());
+        assertEquals(TaskState.FAILED, run.task("copy").state());
+        assertEquals(mini.retry().maxAttempts(), calls.get());
+        assertEquals(mini.retry().maxAttempts(), run.task("copy").attempts());
+        String error = run.task("copy").error();
+        assertTrue(error.contains("task 'copy'") && error.contains("SQLState"), error);
+    }
+
+    /**
+     * Ends the backends of this test's instance that read {@code table} (not the one holding the
+     * instance lock), waiting until each is gone; returns how many it ended.
+     */
+    static int terminateReadersOf(String table) throws SQLException {
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = ?"
+                        + " AND datname = current_database() AND pid <> pg_backend_pid() AND query LIKE ?")) {
+            s.setString(1, "weir pgfaults");
+            s.setString(2, "SELECT % FROM %\"" + table + "\"%");
+            int ended = 0;
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    ended += rs.getBoolean(1) ? 1 : 0;
+                }
+            }
+            return ended;
+        }
+    }
+
+    static Connection connect() throws SQLException {
+        Map<String, String> env = System.getenv();
+        Properties properties = new Properties();
+        properties.setProperty("user", env.getOrDefault("PGUSER", System.getProperty("user.name")));
+        if (env.get("PGPASSWORD") != null) {
+            properties.setProperty("password", env.get("PGPASSWORD"));
+        }
+        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
+                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", properties.getProperty("user"));
+        return DriverManager.getConnection(url, properties);
+    }
+}
