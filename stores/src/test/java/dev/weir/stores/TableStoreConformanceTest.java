@@ -808,6 +808,23 @@ public abstract class TableStoreConformanceTest {
     }
 
     @Test
+    void tryAcquireTakesAFreeLockAndReturnsAtOnceWhenItIsHeld() throws Exception {
+        LockManager locks = store.locks();
+        LockManager.Lock held = locks.tryAcquire("main").orElseThrow(() -> new AssertionError("the lock was free"));
+        long start = System.nanoTime();
+        java.util.Optional<LockManager.Lock> second = CompletableFuture.supplyAsync(() -> locks.tryAcquire("main"))
+                .get(10, TimeUnit.SECONDS);
+        assertTrue(second.isEmpty(), "a held lock is not taken twice");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "tryAcquire does not wait");
+        assertTrue(locks.describe("main").contains("main"), locks.describe("main"));
+        held.close();
+        try (LockManager.Lock again = CompletableFuture.supplyAsync(() -> locks.tryAcquire("main"))
+                .get(10, TimeUnit.SECONDS).orElseThrow(() -> new AssertionError("the released lock is free"))) {
+            assertNotEquals(held, again);
+        }
+    }
+
+    @Test
     void differentLockNamesDoNotBlockEachOther() throws Exception {
         LockManager locks = store.locks();
         try (LockManager.Lock a = locks.acquire("main/raw", Duration.ofSeconds(1), m -> { });

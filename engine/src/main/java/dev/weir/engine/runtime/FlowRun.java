@@ -44,7 +44,14 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record Prepared(Prepare prepare, Throwable error) implements Command {
     }
 
-    private record Waiting(String message) implements Command {
+    private record Opened(TableStore store, Throwable error) implements Command {
+    }
+
+    /** One attempt at the instance lock: the held lock, or null when another run holds it. */
+    private record LockTried(LockManager.Lock lock, Throwable error) implements Command {
+    }
+
+    private record PollLock() implements Command {
     }
 
     record StageBegun(String stage, Throwable error) implements Command {
@@ -78,6 +85,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final CompletableFuture<Result> promise;
     private final TimerScheduler<Command> timers;
     private final long startNanos = System.nanoTime();
+
+    /** The first wait between attempts at a held instance lock; it doubles up to {@link #MAX_LOCK_POLL}. */
+    private static final Duration FIRST_LOCK_POLL = Duration.ofMillis(20);
+    private static final Duration MAX_LOCK_POLL = Duration.ofMillis(250);
+    private static final Object LOCK_POLL_TIMER = "lock-poll";
+    private long lockDeadline;
+    private Duration lockPoll = Duration.ZERO;
 
     private TableStore store;
     private LockManager.Lock lock;
@@ -114,21 +128,77 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         this.config = options.cacheValidation() == null ? config : config.withCacheValidation(options.cacheValidation());
         this.options = options;
         this.promise = promise;
-        ActorRef<Command> self = context.getSelf();
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> prepare(self), services.blocking()), Prepared::new);
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> services.stores().open(this.config.tableStore()),
+                services.blocking()), Opened::new);
     }
 
-    /** Blocking: open the store, wait for the instance lock, plan. */
-    private Prepare prepare(ActorRef<Command> self) {
-        TableStore opened = services.stores().open(config.tableStore());
-        LockManager.Lock held;
-        try {
-            held = opened.locks().acquire("instance:" + config.instanceId(), config.lockTimeout(),
-                    message -> self.tell(new Waiting(message)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WeirException("interrupted while waiting for the lock of instance '" + config.instanceName() + "'", e);
+    /** The instance lock's name in the store's lock manager. */
+    private String lockName() {
+        return "instance:" + config.instanceId();
+    }
+
+    private Behavior<Command> onOpened(Opened msg) {
+        if (msg.error() != null) {
+            return onPrepared(new Prepared(null, msg.error()));
         }
+        store = msg.store();
+        lockDeadline = System.nanoTime() + config.lockTimeout().toNanos();
+        return tryLock();
+    }
+
+    /** One non-blocking attempt at the instance lock, on the blocking dispatcher (a store round trip). */
+    private Behavior<Command> tryLock() {
+        TableStore opened = store;
+        String name = lockName();
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> opened.locks().tryAcquire(name), services.blocking()),
+                (held, error) -> new LockTried(held == null ? null : held.orElse(null), error));
+        return this;
+    }
+
+    /**
+     * Takes the lock, or waits for it on a timer with backoff, holding no thread, at most
+     * {@code lock_timeout}; then plans on the blocking dispatcher.
+     */
+    private Behavior<Command> onLockTried(LockTried msg) {
+        if (msg.error() != null) {
+            return onPrepared(new Prepared(null, msg.error()));
+        }
+        if (msg.lock() != null) {
+            lock = msg.lock();
+            LockManager.Lock held = lock;
+            TableStore opened = store;
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> plan(opened, held), services.blocking()),
+                    Prepared::new);
+            return this;
+        }
+        long remaining = lockDeadline - System.nanoTime();
+        if (remaining <= 0) {
+            Duration waited = Duration.ofNanos(System.nanoTime() - startNanos);
+            return onPrepared(new Prepared(null, new LockManager.LockTimeoutException(store.locks().describe(lockName())
+                    + " is still held by another run of instance '" + config.instanceName() + "' after waiting "
+                    + waited.toMillis() + " ms (lock_timeout " + config.lockTimeout() + " of " + config.source()
+                    + "); wait for that run to finish, or raise lock_timeout")));
+        }
+        if (lockPoll.isZero()) {
+            String message = "Waiting up to " + config.lockTimeout() + " for " + store.locks().describe(lockName())
+                    + ": another run of instance '" + config.instanceName() + "' holds it";
+            getContext().getLog().info("{}", message);
+            emit(new RunEvent.Waiting(options.runId(), message));
+            lockPoll = FIRST_LOCK_POLL;
+        } else {
+            lockPoll = lockPoll.multipliedBy(2).compareTo(MAX_LOCK_POLL) > 0 ? MAX_LOCK_POLL : lockPoll.multipliedBy(2);
+        }
+        Duration next = Duration.ofNanos(Math.min(lockPoll.toNanos(), remaining));
+        timers.startSingleTimer(LOCK_POLL_TIMER, new PollLock(), next);
+        return this;
+    }
+
+    private Behavior<Command> onPollLock(PollLock msg) {
+        return tryLock();
+    }
+
+    /** Blocking: plans the run under the held lock; releases the lock when planning fails. */
+    private Prepare plan(TableStore opened, LockManager.Lock held) {
         try {
             Planner planner = new Planner(flow, config, config.cacheValidation(), opened);
             return new Prepare(opened, held, planner.plan(options.runId(), options.only()));
@@ -142,19 +212,15 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Prepared.class, this::onPrepared)
-                .onMessage(Waiting.class, this::onWaiting)
+                .onMessage(Opened.class, this::onOpened)
+                .onMessage(LockTried.class, this::onLockTried)
+                .onMessage(PollLock.class, this::onPollLock)
                 .onMessage(StageBegun.class, this::onStageBegun)
                 .onMessage(TaskFinished.class, this::onTaskFinished)
                 .onMessage(Retry.class, this::onRetry)
                 .onMessage(StageEnded.class, this::onStageEnded)
                 .onMessage(Released.class, this::onReleased)
                 .build();
-    }
-
-    private Behavior<Command> onWaiting(Waiting msg) {
-        getContext().getLog().info("{}", msg.message());
-        emit(new RunEvent.Waiting(options.runId(), msg.message()));
-        return this;
     }
 
     private Behavior<Command> onPrepared(Prepared msg) {

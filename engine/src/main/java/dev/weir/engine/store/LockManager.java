@@ -1,6 +1,7 @@
 package dev.weir.engine.store;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +21,21 @@ public interface LockManager {
      * @throws LockTimeoutException when the lock was not free within {@code timeout}
      */
     Lock acquire(String name, Duration timeout, Consumer<String> onWait) throws InterruptedException;
+
+    /**
+     * Takes the named lock if it is free now, without waiting for it: one store round trip at most
+     * (PostgreSQL {@code pg_try_advisory_lock}, a file's {@code tryLock}). A caller that must wait
+     * polls this from a timer, so that a queued run holds no thread while it waits.
+     *
+     * @param name what is locked, as for {@link #acquire}
+     * @return the held lock, or empty when another run holds it
+     */
+    Optional<Lock> tryAcquire(String name);
+
+    /** Where the named lock lives (a file, an advisory lock key), for messages; never a secret. */
+    default String describe(String name) {
+        return "lock '" + name + "' of " + this;
+    }
 
     /** A held lock. Closing releases it; closing twice is harmless. */
     interface Lock extends AutoCloseable {

@@ -89,6 +89,41 @@ final class FileLockManager implements LockManager {
         }
     }
 
+    @Override
+    public java.util.Optional<Lock> tryAcquire(String name) {
+        Path file = lockFile(name);
+        Semaphore inJvm = IN_JVM.computeIfAbsent(file, f -> new Semaphore(1));
+        if (!inJvm.tryAcquire()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    channel.close();
+                    inJvm.release();
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of(new HeldLock(lock, channel, inJvm));
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            inJvm.release();
+            throw new StoreException(storeName + ": cannot lock file " + file + " for lock '" + name + "'", e);
+        } catch (RuntimeException e) {
+            inJvm.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public String describe(String name) {
+        return "lock '" + name + "' (" + lockFile(name) + ")";
+    }
+
     private LockTimeoutException timeout(String name, Path file, Duration timeout, String holder) {
         return new LockTimeoutException(storeName + ": lock '" + name + "' (" + file + ") is still held by "
                 + holder + " after waiting " + timeout + "; wait for that run to finish, or delete the lock"

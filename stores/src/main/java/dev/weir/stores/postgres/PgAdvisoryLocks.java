@@ -83,6 +83,28 @@ final class PgAdvisoryLocks implements LockManager {
         }
     }
 
+    @Override
+    public java.util.Optional<Lock> tryAcquire(String name) {
+        long key = key(name);
+        Connection connection = pool.connection();
+        boolean locked = false;
+        try {
+            locked = tryLock(connection, key);
+            return locked ? java.util.Optional.of(new Held(name, key, connection)) : java.util.Optional.empty();
+        } catch (SQLException e) {
+            throw PgErrors.failure(store, "cannot take lock '" + name + "'", "SELECT pg_try_advisory_lock(" + key + ")", e);
+        } finally {
+            if (!locked) {
+                closeQuietly(connection);
+            }
+        }
+    }
+
+    @Override
+    public String describe(String name) {
+        return "lock '" + name + "' in " + store + " (advisory lock key " + key(name) + "; see pg_locks for the holder)";
+    }
+
     private static boolean tryLock(Connection connection, long key) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
             statement.setLong(1, key);

@@ -1,0 +1,12 @@
+package dev.weir.testkit;
+
+import dev.weir.engine.config.InstanceConfig;
+
+/** The timeout, cancel and lock-wait tests on embedded DuckDB. */
+class TimeoutsAndCancelOnDuckDbTest extends TimeoutsAndCancelTest {
+
+    @Override
+    protected InstanceConfig instance(FlowTestKit kit) {
+        return kit.instance("mini");
+    }
+}
