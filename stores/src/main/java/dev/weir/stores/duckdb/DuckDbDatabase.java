@@ -2,13 +2,16 @@ package dev.weir.stores.duckdb;
 
 import dev.weir.engine.store.StoreException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -20,6 +23,11 @@ import org.duckdb.DuckDBConnection;
  * duplicate is cheap, has its own transaction, and is safe to use from another thread than the
  * root. Every failure becomes a {@link StoreException} naming the store, what was being done and
  * the SQL.
+ *
+ * <p>The file is opened late, when a run takes its lock ({@link #open(Duration, Consumer)}), and only
+ * once this process holds the file's {@link DatabaseFileLock}: DuckDB refuses a second process at
+ * once, and the lock file makes that process wait instead. The database stays open, and the lock
+ * held, until {@link #close()}.
  */
 final class DuckDbDatabase implements AutoCloseable {
 
@@ -31,21 +39,189 @@ final class DuckDbDatabase implements AutoCloseable {
 
     private final DuckDbConfig config;
     private final String storeName;
-    private final DuckDBConnection root;
+    /** Guards {@link #root}, {@link #fileLock} and {@link #afterOpen}; held while the database opens. */
+    private final java.util.concurrent.locks.ReentrantLock opening = new java.util.concurrent.locks.ReentrantLock();
+    private final List<Runnable> afterOpen = new ArrayList<>();
+    private volatile DuckDBConnection root;
+    private DatabaseFileLock.Held fileLock;
+    private boolean closed;
 
-    private DuckDbDatabase(DuckDbConfig config, String storeName, DuckDBConnection root) {
+    private DuckDbDatabase(DuckDbConfig config, String storeName) {
         this.config = config;
         this.storeName = storeName;
-        this.root = root;
     }
 
-    static DuckDbDatabase open(DuckDbConfig config, String storeName) {
+    /**
+     * The database of {@code config}, not opened yet: it opens when a run takes its lock
+     * ({@link #open(Duration, Consumer)}, {@link #tryOpen()}), or on first use.
+     */
+    static DuckDbDatabase of(DuckDbConfig config, String storeName) {
+        return new DuckDbDatabase(config, storeName);
+    }
+
+    /**
+     * Opens the database unless it is open: takes this process's share of the database file's lock
+     * ({@link DatabaseFileLock}), waiting while another process holds the file, then opens the file.
+     * A process that is not Weir (a {@code duckdb} shell, say) holding the file is waited for too.
+     *
+     * @param onWait called at most once, on this thread, with a sentence saying what it waits for
+     * @throws dev.weir.engine.store.LockManager.LockTimeoutException when the file stayed held for {@code timeout}
+     */
+    void open(Duration timeout, Consumer<String> onWait) throws InterruptedException {
+        if (root != null) {
+            return;
+        }
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        boolean[] told = {false};
+        Consumer<String> once = message -> {
+            if (!told[0]) {
+                told[0] = true;
+                onWait.accept(message);
+            }
+        };
+        if (!opening.tryLock(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            throw new dev.weir.engine.store.LockManager.LockTimeoutException(storeName + ": DuckDB database "
+                    + config.describeLocation() + " was still being opened by another run of this process after "
+                    + timeout);
+        }
+        try {
+            if (root != null) {
+                return;
+            }
+            DatabaseFileLock.Held held = null;
+            if (config.databaseFile().isPresent()) {
+                Path file = config.databaseFile().get();
+                held = DatabaseFileLock.acquire(file, storeName, deadline, timeout, () -> once.accept(
+                        "waiting for DuckDB database " + file + " (lock file " + DatabaseFileLock.lockFileOf(file)
+                                + ") of " + storeName + ": another Weir process has it open (waiting at most "
+                                + timeout + ")"));
+            }
+            try {
+                while (true) {
+                    try {
+                        connect(held);
+                        return;
+                    } catch (StoreException e) {
+                        if (!isFileLocked(e) || System.nanoTime() >= deadline) {
+                            throw e;
+                        }
+                        once.accept("waiting for DuckDB database " + config.describeLocation() + " of " + storeName
+                                + ": a process that is not a Weir run (a duckdb shell?) has the file open"
+                                + " (waiting at most " + timeout + ")");
+                        Thread.sleep(Math.max(1, Math.min(100, (deadline - System.nanoTime()) / 1_000_000)));
+                    }
+                }
+            } catch (RuntimeException | InterruptedException e) {
+                if (held != null) {
+                    held.close();
+                }
+                throw e;
+            }
+        } finally {
+            opening.unlock();
+        }
+    }
+
+    /**
+     * Opens the database if no other process holds its file, without waiting; false when one does.
+     * Returns true at once when the database is open.
+     */
+    boolean tryOpen() {
+        if (root != null) {
+            return true;
+        }
+        if (!opening.tryLock()) {
+            return false;
+        }
+        try {
+            if (root != null) {
+                return true;
+            }
+            DatabaseFileLock.Held held = null;
+            if (config.databaseFile().isPresent()) {
+                var taken = DatabaseFileLock.tryAcquire(config.databaseFile().get(), storeName);
+                if (taken.isEmpty()) {
+                    return false;
+                }
+                held = taken.get();
+            }
+            try {
+                connect(held);
+                return true;
+            } catch (StoreException e) {
+                if (held != null) {
+                    held.close();
+                }
+                if (isFileLocked(e)) {
+                    return false;
+                }
+                throw e;
+            } catch (RuntimeException e) {
+                if (held != null) {
+                    held.close();
+                }
+                throw e;
+            }
+        } finally {
+            opening.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} once the database is open: now if it is, else right after it opens (a store's
+     * {@code init}, which the engine calls before taking the run's lock).
+     */
+    void afterOpen(Runnable work) {
+        opening.lock();
+        try {
+            if (root != null) {
+                work.run();
+            } else {
+                afterOpen.add(work);
+            }
+        } finally {
+            opening.unlock();
+        }
+    }
+
+    /** Under {@link #opening}, holding the file lock (or for {@code :memory:}): opens, then runs the pending work. */
+    private void connect(DatabaseFileLock.Held held) {
+        if (closed) {
+            throw StoreException.of(storeName + ": DuckDB database " + config.describeLocation() + " is closed");
+        }
+        DuckDBConnection connection = openConnection(config, storeName);
+        root = connection;
+        fileLock = held;
+        try {
+            for (Runnable work : afterOpen) {
+                work.run();
+            }
+            afterOpen.clear();
+        } catch (RuntimeException e) {
+            root = null;
+            fileLock = null;
+            try {
+                connection.close();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean isFileLocked(StoreException e) {
+        return e.getCause() instanceof SQLException cause && cause.getMessage() != null
+                && cause.getMessage().contains("Could not set lock on file");
+    }
+
+    private static DuckDBConnection openConnection(DuckDbConfig config, String storeName) {
         try {
             if (config.databaseFile().isPresent()) {
                 Files.createDirectories(config.databaseFile().get().getParent());
             }
             var connection = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties());
-            return new DuckDbDatabase(config, storeName, connection.unwrap(DuckDBConnection.class));
+            return connection.unwrap(DuckDBConnection.class);
         } catch (SQLException e) {
             throw new StoreException("Cannot open DuckDB database " + config.describeLocation() + " for "
                     + storeName + ": " + firstLine(e) + (e.getMessage() != null
@@ -57,6 +233,21 @@ final class DuckDbDatabase implements AutoCloseable {
             throw new StoreException("Cannot create the directory of DuckDB database "
                     + config.describeLocation() + " for " + storeName, e);
         }
+    }
+
+    /** The open root connection; opens the database on first use, failing at once if another process holds it. */
+    private DuckDBConnection root() {
+        DuckDBConnection open = root;
+        if (open != null) {
+            return open;
+        }
+        if (!tryOpen()) {
+            throw new dev.weir.engine.store.LockManager.LockTimeoutException(storeName + ": DuckDB database "
+                    + config.describeLocation() + " is open in another process (lock file "
+                    + config.databaseFile().map(DatabaseFileLock::lockFileOf).map(Path::toString).orElse("none")
+                    + "); a run waits for it when it takes the instance lock");
+        }
+        return root;
     }
 
     DuckDbConfig config() {
@@ -99,7 +290,7 @@ final class DuckDbDatabase implements AutoCloseable {
     /** A new duplicate connection; the caller closes it. */
     DuckDBConnection duplicate() {
         try {
-            return root.duplicate();
+            return root().duplicate();
         } catch (SQLException e) {
             throw error("cannot open a connection", null, e);
         }
@@ -177,12 +368,28 @@ final class DuckDbDatabase implements AutoCloseable {
         }
     }
 
+    /** Closes the database, if it was opened, and gives back this store's share of the file's lock. */
     @Override
     public void close() {
+        opening.lock();
         try {
-            root.close();
-        } catch (SQLException e) {
-            throw error("cannot close database " + config.describeLocation(), null, e);
+            closed = true;
+            DuckDBConnection open = root;
+            root = null;
+            try {
+                if (open != null) {
+                    open.close();
+                }
+            } catch (SQLException e) {
+                throw error("cannot close database " + config.describeLocation(), null, e);
+            } finally {
+                if (fileLock != null) {
+                    fileLock.close();
+                    fileLock = null;
+                }
+            }
+        } finally {
+            opening.unlock();
         }
     }
 }

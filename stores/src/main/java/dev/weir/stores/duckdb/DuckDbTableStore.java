@@ -26,6 +26,11 @@ import org.duckdb.DuckDBConnection;
  * tables filled in slices are appended to slice by slice ({@link DuckDbSlicedTables}).
  * Errors are {@link dev.weir.engine.store.StoreException}s naming this store and the SQL; only
  * transaction conflicts and a file locked by another process are transient.
+ *
+ * <p>One process at a time may open the database file. The store opens it when it is created if no
+ * other process has it; otherwise it opens it when a run takes its lock ({@link #locks()}), which
+ * waits for the other process to close it ({@link DuckDbLocks}). {@link #init()} takes effect once
+ * the file is open.
  */
 public final class DuckDbTableStore implements TableStore {
 
@@ -34,18 +39,20 @@ public final class DuckDbTableStore implements TableStore {
     private final DuckDbMetadata metadata;
     private final ViewSwitchingStages stages;
     private final ForeignInstances foreign;
-    private final FileLockManager locks;
+    private final DuckDbLocks locks;
     private final DuckDbSlicedTables sliced;
 
     DuckDbTableStore(StoreSettings settings, DuckDbConfig config) {
         this.settings = settings;
-        this.database = DuckDbDatabase.open(config, settings.toString());
+        this.database = DuckDbDatabase.of(config, settings.toString());
+        // Opens the file now if no other process has it; otherwise the run's lock waits for it (locks()).
+        database.tryOpen();
         this.metadata = new DuckDbMetadata(database);
         this.stages = new ViewSwitchingStages(database, metadata);
         this.foreign = new ForeignInstances(database, metadata);
         this.sliced = new DuckDbSlicedTables(database, metadata);
-        this.locks = new FileLockManager(config.databaseFile()
-                .orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb")), settings.toString());
+        this.locks = new DuckDbLocks(database, new FileLockManager(config.databaseFile()
+                .orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb")), settings.toString()));
     }
 
     @Override
@@ -60,7 +67,7 @@ public final class DuckDbTableStore implements TableStore {
 
     @Override
     public void init() {
-        metadata.init();
+        database.afterOpen(metadata::init);
     }
 
     @Override
