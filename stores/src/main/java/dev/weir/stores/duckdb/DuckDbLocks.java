@@ -2,6 +2,7 @@ package dev.weir.stores.duckdb;
 
 import dev.weir.engine.store.LockManager;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -19,6 +20,27 @@ final class DuckDbLocks implements LockManager {
     DuckDbLocks(DuckDbDatabase database, FileLockManager files) {
         this.database = database;
         this.files = files;
+    }
+
+    /**
+     * Empty while another process has the database open (the caller polls again), else the named
+     * lock if it is free. The first success opens the database; that may take longer than a lock round trip.
+     */
+    @Override
+    public Optional<Lock> tryAcquire(String name) {
+        if (!database.tryOpen()) {
+            return Optional.empty();
+        }
+        return files.tryAcquire(name);
+    }
+
+    /** The database file with its lock file, then the named lock's file. */
+    @Override
+    public String describe(String name) {
+        return database.config().databaseFile()
+                .map(file -> "DuckDB database " + file + " (lock file " + DatabaseFileLock.lockFileOf(file)
+                        + ", one process at a time) and " + files.describe(name))
+                .orElseGet(() -> files.describe(name));
     }
 
     @Override
