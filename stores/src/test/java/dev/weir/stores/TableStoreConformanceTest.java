@@ -799,7 +799,11 @@ public abstract class TableStoreConformanceTest {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(200);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (waits.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5); // until the waiter has found the lock taken and says it waits
+        }
+        assertEquals(1, waits.size(), "the second acquirer waits");
         assertFalse(waiter.isDone());
         held.close();
         try (LockManager.Lock acquired = waiter.get(10, TimeUnit.SECONDS)) {
@@ -822,6 +826,16 @@ public abstract class TableStoreConformanceTest {
                 .get(10, TimeUnit.SECONDS).orElseThrow(() -> new AssertionError("the released lock is free"))) {
             assertNotEquals(held, again);
         }
+    }
+
+    @Test
+    void aLockIsHeldUntilItIsClosed() throws Exception {
+        LockManager.Lock lock = store.locks().acquire("held", Duration.ofSeconds(1), message -> { });
+        assertTrue(lock.isHeld());
+        lock.verify();
+        lock.close();
+        assertFalse(lock.isHeld());
+        assertThrows(LockManager.LockLostException.class, lock::verify);
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -125,6 +126,59 @@ class PostgresFaultInjectionTest extends FlowKitTest {
         assertEquals(mini.retry().maxAttempts(), run.task("copy").attempts());
         String error = run.task("copy").error();
         assertTrue(error.contains("task 'copy'") && error.contains("SQLState"), error);
+    }
+
+    @Test
+    void aRunThatLostItsInstanceLockCommitsNothingAndLeavesTheSchemasToTheRunThatTookIt() throws Exception {
+        String prefix = mini.tableStore().args().getString("schema_prefix");
+        String transaction = "\"" + prefix + "s__tx\""; // the prefix is letters, digits and _
+        try (Connection other = connect()) {
+            Flow flow = Flow.define("lost", f -> f.stage("s").task("t").produces(ctx -> {
+                // Another run: the lock's session ends, the other run takes the lock and begins the stage.
+                takeInstanceLockOver(other);
+                try (Statement s = other.createStatement()) {
+                    s.execute("CREATE TABLE " + transaction + ".\"theirs\" (x integer)");
+                }
+                return Table.of(numbers(10), "t");
+            }));
+
+            FlowRunRecord run = kit.run(flow, mini);
+
+            assertFalse(run.successful());
+            String error = run.result().failure().orElseThrow().getMessage();
+            assertTrue(error.contains("no longer held"), error);
+            assertFalse(run.committedStages().contains("s"));
+            try (Statement s = other.createStatement()) {
+                ResultSet theirs = s.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = '"
+                        + prefix + "s__tx' AND tablename = 'theirs'");
+                theirs.next();
+                assertEquals(1, theirs.getInt(1), "the other run's transaction schema was not dropped");
+                ResultSet committed = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + prefix + "s'");
+                committed.next();
+                assertEquals(0, committed.getInt(1), "nothing was committed under a lost lock");
+            }
+        }
+    }
+
+    /** Ends the session holding this instance's lock and takes the lock on {@code other}. */
+    private static void takeInstanceLockOver(Connection other) throws SQLException {
+        long key;
+        try (Statement s = other.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT ((l.classid::bigint << 32) | l.objid::bigint), pg_terminate_backend(l.pid, 5000)"
+                        + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+                        + " AND l.granted AND a.application_name = 'weir pgfaults' AND a.datname = current_database()")) {
+            assertTrue(rs.next(), "the run holds an advisory lock");
+            key = rs.getLong(1);
+            assertTrue(rs.getBoolean(2));
+            assertFalse(rs.next(), "one lock only");
+        }
+        try (PreparedStatement s = other.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            s.setLong(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertTrue(rs.getBoolean(1), "the lock is free once its session has ended");
+            }
+        }
     }
 
     /**

@@ -257,7 +257,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             if (plan.touched().contains(stage.name())) {
                 stages.put(stage.name(), StageStatus.BEGINNING);
                 stageRuns.put(stage.name(), getContext().spawn(
-                        StageRun.create(stage.name(), services, execution, getContext().getSelf(), options.listener(),
+                        StageRun.create(stage.name(), services, execution, lock, getContext().getSelf(),
+                                options.listener(),
                                 plan.tasksOf(stage.name()).stream()
                                         .filter(t -> t.decision() == TaskPlan.Decision.HIT).toList()),
                         "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8)));

@@ -1,5 +1,6 @@
 package dev.weir.engine.runtime;
 
+import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
@@ -22,6 +23,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * One stage's transaction in a run: begins it (an empty transaction schema), runs the tasks its
  * {@link FlowRun} hands it as {@link TaskRun} children, and commits or aborts it when told. Store work
  * runs on the blocking dispatcher.
+ *
+ * <p>Begin, commit and abort first check that the run still holds the instance lock: a run that lost
+ * it (its session ended) may have been followed by another run that now owns the transaction schema,
+ * so it commits nothing and leaves every schema as it is.
  */
 final class StageRun extends AbstractBehavior<StageRun.Command> {
 
@@ -55,6 +60,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final String stage;
     private final RunServices services;
     private final TaskExecution execution;
+    private final LockManager.Lock lock;
     private final ActorRef<FlowRun.Command> flowRun;
     private final ActorRef<dev.weir.engine.RunEvent> listener;
 
@@ -63,21 +69,24 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
      *             one store call, before any task of the stage runs
      */
     static Behavior<Command> create(String stage, RunServices services, TaskExecution execution,
-                                    ActorRef<FlowRun.Command> flowRun, ActorRef<dev.weir.engine.RunEvent> listener,
-                                    List<TaskPlan> hits) {
+                                    LockManager.Lock lock, ActorRef<FlowRun.Command> flowRun,
+                                    ActorRef<dev.weir.engine.RunEvent> listener, List<TaskPlan> hits) {
         return Behaviors.setup(ctx -> {
             ctx.pipeToSelf(CompletableFuture.runAsync(() -> {
+                lock.verify();
                 execution.store().beginStage(stage);
                 execution.blobs().begin(stage);
                 execution.carryForward(hits);
             }, services.blocking()), (ok, error) -> new Begun(error));
-            return new StageRun(ctx, stage, services, execution, flowRun, listener);
+            return new StageRun(ctx, stage, services, execution, lock, flowRun, listener);
         });
     }
 
     private StageRun(ActorContext<Command> context, String stage, RunServices services, TaskExecution execution,
-                     ActorRef<FlowRun.Command> flowRun, ActorRef<dev.weir.engine.RunEvent> listener) {
+                     LockManager.Lock lock, ActorRef<FlowRun.Command> flowRun,
+                     ActorRef<dev.weir.engine.RunEvent> listener) {
         super(context);
+        this.lock = lock;
         this.listener = listener;
         this.stage = stage;
         this.services = services;
@@ -123,10 +132,12 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private Behavior<Command> onCommit(Commit msg) {
         TableStore store = execution.store();
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+            lock.verify();
             if (msg.subset()) {
                 copyUntouchedTables(store);
                 msg.carryForward().forEach(store::recordTask);
             }
+            lock.verify(); // copying forward took time: the last check is right before the commit
             store.commitStage(stage);
             execution.blobs().commit(stage);
         }, services.blocking()), (ok, error) -> new Ended(error == null, error, null));
@@ -149,10 +160,15 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     }
 
     private Behavior<Command> onAbort(Abort msg) {
-        getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            if (!lock.isHeld()) {
+                return msg.reason() + "; the instance lock was lost, so its transaction schema was left as it is"
+                        + " (another run may own it now)";
+            }
             execution.store().abortStage(stage);
             execution.blobs().abort(stage);
-        }, services.blocking()), (ok, error) -> new Ended(false, error, msg.reason()));
+            return msg.reason();
+        }, services.blocking()), (reason, error) -> new Ended(false, error, error == null ? reason : msg.reason()));
         return this;
     }
 

@@ -37,10 +37,47 @@ public interface LockManager {
         return "lock '" + name + "' of " + this;
     }
 
-    /** A held lock. Closing releases it; closing twice is harmless. */
+    /**
+     * A held lock. Closing releases it; closing twice is harmless.
+     *
+     * <p>A lock can be lost while held, behind its holder's back: a lock that lives in a database
+     * session (PostgreSQL's advisory locks) ends with its connection, and another run may then take it.
+     * So a holder checks {@link #verify()} right before every step that another holder would undo or
+     * collide with (a stage's begin, commit and abort).
+     */
     interface Lock extends AutoCloseable {
+
+        /**
+         * True while this lock is still held: not closed, and (for a lock kept by a server) the server
+         * still grants it to this holder. Blocking: may ask the server; call it from the blocking
+         * dispatcher. Thread-safe.
+         */
+        boolean isHeld();
+
+        /**
+         * Returns when the lock is still held, else throws.
+         *
+         * @throws LockLostException when {@link #isHeld()} is false
+         */
+        default void verify() {
+            if (!isHeld()) {
+                throw new LockLostException(this + " is no longer held (its session ended, or it was released);"
+                        + " another run may hold it now");
+            }
+        }
+
         @Override
         void close();
+    }
+
+    /**
+     * A held lock was lost: whatever the holder was about to do to the locked data must not happen,
+     * since another run may own it now. Not transient: retrying under a lost lock is what it prevents.
+     */
+    final class LockLostException extends StoreException {
+        public LockLostException(String message) {
+            super(message, null, false, null);
+        }
     }
 
     /** The lock stayed taken for the whole timeout. */

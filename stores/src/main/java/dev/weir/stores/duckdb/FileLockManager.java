@@ -75,7 +75,7 @@ final class FileLockManager implements LockManager {
                     }
                     Thread.sleep(Math.min(POLL_MILLIS, Math.max(1, remaining(deadline) / 1_000_000)));
                 }
-                return new HeldLock(lock, channel, inJvm);
+                return new HeldLock(file, lock, channel, inJvm);
             } catch (IOException | RuntimeException | InterruptedException e) {
                 channel.close();
                 throw e;
@@ -105,7 +105,7 @@ final class FileLockManager implements LockManager {
                     inJvm.release();
                     return java.util.Optional.empty();
                 }
-                return java.util.Optional.of(new HeldLock(lock, channel, inJvm));
+                return java.util.Optional.of(new HeldLock(file, lock, channel, inJvm));
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -156,15 +156,28 @@ final class FileLockManager implements LockManager {
     }
 
     private static final class HeldLock implements Lock {
+        private final Path file;
         private final FileLock lock;
         private final FileChannel channel;
         private final Semaphore inJvm;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        HeldLock(FileLock lock, FileChannel channel, Semaphore inJvm) {
+        HeldLock(Path file, FileLock lock, FileChannel channel, Semaphore inJvm) {
+            this.file = file;
             this.lock = lock;
             this.channel = channel;
             this.inJvm = inJvm;
+        }
+
+        /** The operating system keeps a file lock for as long as its channel is open: only closing loses it. */
+        @Override
+        public boolean isHeld() {
+            return !released.get() && lock.isValid();
+        }
+
+        @Override
+        public String toString() {
+            return "file lock " + file;
         }
 
         @Override

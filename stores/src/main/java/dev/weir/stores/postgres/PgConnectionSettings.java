@@ -97,6 +97,28 @@ record PgConnectionSettings(String host, int port, String database, String user,
         }
     }
 
+    /**
+     * A positive duration argument of {@code store} ({@code 10s}, {@code 200ms}; a bare number is
+     * milliseconds), or {@code fallback} when absent.
+     */
+    static java.time.Duration duration(StoreSettings store, String key, java.time.Duration fallback) {
+        Config args = store.args();
+        if (!args.hasPath(key)) {
+            return fallback;
+        }
+        java.time.Duration value;
+        try {
+            value = args.getDuration(key);
+        } catch (ConfigException e) {
+            throw StoreException.of(store + ": key '" + key + "' must be a duration such as 10s or 500ms, was '"
+                    + args.getValue(key).unwrapped() + "'");
+        }
+        if (value.isNegative() || value.isZero()) {
+            throw StoreException.of(store + ": key '" + key + "' must be positive, was " + value);
+        }
+        return value;
+    }
+
     private static int parseInt(String key, String value, StoreSettings store) {
         try {
             return Integer.parseInt(value.strip());

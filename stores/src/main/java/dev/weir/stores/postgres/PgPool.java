@@ -43,6 +43,8 @@ final class PgPool implements AutoCloseable {
         config.setInitializationFailTimeout(1);
         config.addDataSourceProperty("ApplicationName", "weir " + store.instanceName());
         config.addDataSourceProperty("connectTimeout", "10");
+        // A server that vanished without closing the TCP connection is noticed by the operating system.
+        config.addDataSourceProperty("tcpKeepAlive", "true");
         for (Map.Entry<String, String> property : connection.properties().entrySet()) {
             config.addDataSourceProperty(property.getKey(), property.getValue());
         }

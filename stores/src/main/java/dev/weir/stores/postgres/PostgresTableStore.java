@@ -51,19 +51,25 @@ final class PostgresTableStore implements TableStore {
     private final PgAdvisoryLocks locks;
     private final PgSlicedTables sliced;
 
-    private PostgresTableStore(StoreSettings settings, Map<String, String> env, PgPool pool) {
+    /** How often a held lock's connection checks the lock when the store's settings do not say. */
+    static final java.time.Duration DEFAULT_LOCK_KEEPALIVE = java.time.Duration.ofSeconds(10);
+
+    private PostgresTableStore(StoreSettings settings, Map<String, String> env, PgPool pool,
+                               java.time.Duration lockKeepalive) {
         this.settings = settings;
         this.env = Map.copyOf(env);
         this.pool = pool;
         this.metadata = new PgMetadata(pool, this);
-        this.locks = new PgAdvisoryLocks(pool, this);
+        this.locks = new PgAdvisoryLocks(pool, this, lockKeepalive);
         this.sliced = new PgSlicedTables(pool, metadata, this);
     }
 
     /** Connects (once, to fail early on bad settings) and returns the store. */
     static PostgresTableStore open(StoreSettings settings, Map<String, String> env) {
         PgConnectionSettings connection = PgConnectionSettings.from(settings, env);
-        return new PostgresTableStore(settings, env, PgPool.open(settings, connection));
+        java.time.Duration lockKeepalive = PgConnectionSettings.duration(settings, "lock_keepalive",
+                DEFAULT_LOCK_KEEPALIVE);
+        return new PostgresTableStore(settings, env, PgPool.open(settings, connection), lockKeepalive);
     }
 
     @Override
@@ -425,6 +431,7 @@ final class PostgresTableStore implements TableStore {
 
     @Override
     public void close() {
+        locks.close();
         pool.close();
     }
 

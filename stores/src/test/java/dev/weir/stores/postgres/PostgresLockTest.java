@@ -1,12 +1,21 @@
 package dev.weir.stores.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.store.LockManager;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -64,22 +73,75 @@ class PostgresLockTest {
     @Test
     void aWaiterGetsTheLockWhenItIsReleased() throws Exception {
         LockManager.Lock held = first.locks().acquire(name("handover"), Duration.ofSeconds(1), w -> { });
-        AtomicInteger waitCalls = new AtomicInteger();
-        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> {
-            long start = System.nanoTime();
+        CountDownLatch waiting = new CountDownLatch(1);
+        AtomicBoolean released = new AtomicBoolean();
+        CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
             try (LockManager.Lock lock = second.locks().acquire(name("handover"), Duration.ofSeconds(10),
-                    w -> waitCalls.incrementAndGet())) {
-                return (System.nanoTime() - start) / 1_000_000;
+                    w -> waiting.countDown())) {
+                return released.get();
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(300);
+        assertTrue(waiting.await(10, TimeUnit.SECONDS), "the second store waits for the lock");
+        assertFalse(waiter.isDone());
+        released.set(true);
         held.close();
         held.close(); // closing twice is harmless
-        long waitedMillis = waiter.get();
-        assertTrue(waitedMillis >= 250, "waited " + waitedMillis + " ms");
-        assertEquals(1, waitCalls.get());
+        assertTrue(waiter.get(10, TimeUnit.SECONDS), "the waiter got the lock only after it was released");
+    }
+
+    @Test
+    void aLockWhoseSessionEndsIsReportedLostAndAnotherStoreCanTakeIt() throws Exception {
+        LockManager.Lock held = first.locks().acquire(name("lost"), Duration.ofSeconds(1), w -> { });
+        assertTrue(held.isHeld());
+        held.verify();
+
+        assertEquals(1, terminateHolderOf(PgAdvisoryLocks.key(name("lost"))));
+
+        assertFalse(held.isHeld());
+        LockManager.LockLostException e = assertThrows(LockManager.LockLostException.class, held::verify);
+        assertTrue(e.getMessage().contains(name("lost")), e.getMessage());
+        try (LockManager.Lock taken = second.locks().acquire(name("lost"), Duration.ofSeconds(1), w -> { })) {
+            assertTrue(taken.isHeld());
+        }
+        held.close(); // harmless: the session is gone already
+        assertFalse(held.isHeld());
+    }
+
+    @Test
+    void theKeepaliveKeepsAnIdleLockSessionFromTheServersIdleTimeout() throws Exception {
+        assertTrue(lockSurvivesIdleTimeout("200ms"), "a keepalive every 200 ms keeps the session busy enough");
+        assertFalse(lockSurvivesIdleTimeout("1h"), "without a keepalive the server ends the idle session");
+    }
+
+    /** Holds a lock on a store whose sessions the server ends after 1 s idle, for 3 s. */
+    private static boolean lockSurvivesIdleTimeout(String keepalive) throws Exception {
+        Map<String, String> env = server.env();
+        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":" + env.getOrDefault("PGPORT", "5432")
+                + "/" + env.getOrDefault("PGDATABASE", env.get("PGUSER")) + "?options=-c%20idle_session_timeout%3D1000";
+        try (PostgresTableStore store = PostgresTableStore.open(server.settings("locks_idle",
+                Map.of("url", url, "lock_keepalive", keepalive)), env);
+             LockManager.Lock lock = store.locks().acquire(server.prefix() + "idle", Duration.ofSeconds(1), w -> { })) {
+            Thread.sleep(3_000);
+            return lock.isHeld();
+        }
+    }
+
+    /** Ends the session holding the advisory lock {@code key}, waiting until it is gone. */
+    private static int terminateHolderOf(long key) throws SQLException {
+        try (Connection c = server.connection(); PreparedStatement s = c.prepareStatement(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        + " AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = ?")) {
+            s.setLong(1, key);
+            int ended = 0;
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    ended += rs.getBoolean(1) ? 1 : 0;
+                }
+            }
+            return ended;
+        }
     }
 
     @Test
