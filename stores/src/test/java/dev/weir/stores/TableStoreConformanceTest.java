@@ -651,6 +651,111 @@ public abstract class TableStoreConformanceTest {
         assertEquals(Optional.empty(), store.findTask(STAGE, "stale_task", "k0"));
     }
 
+    // ------------------------------------------------------------------ kept attempts and orphans
+
+    /** A failed attempt that wrote {@code done} (its task recorded) and {@code partial} (its task failed). */
+    private void failAndKeep(String runId) {
+        store.beginStage(STAGE);
+        write(inTransaction("done"), 1, 1, 5, TableSpec.NONE);
+        store.recordTask(record("done_task", "k-done", runId));
+        write(inTransaction("partial"), 1, 1, 2, TableSpec.NONE);
+        store.keepStage(STAGE, "flow-a", runId);
+    }
+
+    @Test
+    void aKeptAttemptHoldsTheTablesAndEntriesOfItsFinishedTasksAndLeavesTheCommitAlone() {
+        store.beginStage(STAGE);
+        write(inTransaction("old"), 1, 1, 1, TableSpec.NONE);
+        store.commitStage(STAGE);
+        Optional<String> version = store.stageVersion(STAGE);
+
+        failAndKeep("run-2");
+
+        dev.weir.engine.store.KeptAttempt kept = store.keptAttempt(STAGE).orElseThrow();
+        assertEquals("flow-a", kept.flow());
+        assertEquals("run-2", kept.runId());
+        assertEquals(List.of(record("done_task", "k-done", "run-2")), kept.tasks());
+        assertEquals(java.util.Set.of("done", "partial"), kept.tables());
+        assertEquals(Optional.empty(), store.findTask(STAGE, "done_task", "k-done"), "kept entries are not committed");
+        assertEquals(List.of("old"), store.listTables(store.committedSchema(STAGE)));
+        assertEquals(version, store.stageVersion(STAGE));
+        assertEquals(List.of(), store.dropOrphanedTransactions(), "a kept attempt is no orphan");
+        assertTrue(store.keptAttempt(STAGE).isPresent());
+    }
+
+    @Test
+    void resumingKeepsOnlyTheNamedTablesAndCommitsThemWithTheNewOnes() {
+        failAndKeep("run-1");
+
+        store.resumeStage(STAGE, java.util.Set.of("done"));
+        assertEquals(List.of("done"), store.listTables(store.transactionSchema(STAGE)));
+        assertEquals(Optional.empty(), store.keptAttempt(STAGE), "the resumed attempt is over");
+        store.recordTask(record("done_task", "k-done", "run-2"));
+        write(inTransaction("partial"), 1, 1, 3, TableSpec.NONE);
+        store.recordTask(record("partial_task", "k-partial", "run-2"));
+        store.commitStage(STAGE);
+
+        assertEquals(List.of("done", "partial"), store.listTables(store.committedSchema(STAGE)));
+        assertEquals(5, store.rowCount(committed("done")));
+        assertEquals(3, store.rowCount(committed("partial")));
+        assertTrue(store.findTask(STAGE, "done_task", "k-done").isPresent());
+        assertEquals(Optional.empty(), store.keptAttempt(STAGE));
+    }
+
+    @Test
+    void beginningAfreshDiscardsAKeptAttempt() {
+        failAndKeep("run-1");
+        store.beginStage(STAGE);
+        assertEquals(List.of(), store.listTables(store.transactionSchema(STAGE)));
+        assertEquals(Optional.empty(), store.keptAttempt(STAGE));
+        store.commitStage(STAGE);
+        assertEquals(Optional.empty(), store.findTask(STAGE, "done_task", "k-done"));
+    }
+
+    @Test
+    void anAttemptWithNoFinishedTaskKeepsNothing() {
+        store.beginStage(STAGE);
+        write(inTransaction("partial"), 1, 1, 2, TableSpec.NONE);
+        store.keepStage(STAGE, "flow-a", "run-1");
+        assertEquals(Optional.empty(), store.keptAttempt(STAGE));
+        assertEquals(List.of(), store.listTables(store.transactionSchema(STAGE)));
+        assertEquals(List.of(), store.dropOrphanedTransactions());
+    }
+
+    @Test
+    void resumingATableTheKeptAttemptLacksFailsNamingIt() {
+        failAndKeep("run-1");
+        StoreException error = assertThrows(StoreException.class,
+                () -> store.resumeStage(STAGE, java.util.Set.of("done", "ghost")));
+        assertTrue(error.getMessage().contains("ghost"), error.getMessage());
+        assertTrue(error.getMessage().contains("run-1"), error.getMessage());
+        assertTrue(store.keptAttempt(STAGE).isPresent(), "a failed resume changes nothing");
+    }
+
+    @Test
+    void aTransactionLeftByAKilledRunIsDroppedOnceByTheNextRunOfTheInstance() {
+        store.beginStage(STAGE);
+        write(inTransaction("kept_old"), 1, 1, 1, TableSpec.NONE);
+        store.commitStage(STAGE);
+        store.beginStage(STAGE);
+        write(inTransaction("stale"), 1, 1, 3, TableSpec.NONE);
+        store.recordTask(record("stale_task", "k0", "run-0"));
+        String transaction = store.transactionSchema(STAGE);
+        // the run dies here: no commit, no abort; the next run opens the store afresh
+        try (TableStore next = openStore("main", workDir)) {
+            next.init();
+            try (TableStore otherInstance = openStore("other", workDir)) {
+                otherInstance.init();
+                assertEquals(List.of(), otherInstance.dropOrphanedTransactions(), "another instance's are left alone");
+            }
+            assertEquals(List.of(transaction), next.dropOrphanedTransactions());
+            assertEquals(List.of(), next.listTables(transaction));
+            assertEquals(List.of(), next.dropOrphanedTransactions(), "each orphan is dropped once");
+            assertEquals(List.of("kept_old"), next.listTables(next.committedSchema(STAGE)));
+            assertEquals(Optional.empty(), next.keptAttempt(STAGE));
+        }
+    }
+
     @Test
     void eachCommitReplacesTablesRecordsAndVersion() {
         store.beginStage(STAGE);

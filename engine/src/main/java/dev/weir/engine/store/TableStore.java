@@ -63,6 +63,55 @@ public interface TableStore extends AutoCloseable {
     /** Drops the transaction schema and its uncommitted cache entries; the committed stage stays. */
     void abortStage(String stage);
 
+    /**
+     * Ends a failed transaction of {@code stage} but keeps what its finished tasks did, for the next run to
+     * resume: the transaction schema stays as it is, and the cache entries recorded in it stay uncommitted,
+     * marked as an attempt of {@code flow} by run {@code runId} ({@link #keptAttempt}). The committed stage
+     * stays untouched, as after {@link #abortStage}. The next {@link #beginStage} or {@link #resumeStage} of
+     * the stage ends the kept attempt. With no entry recorded there is nothing to keep: the same as
+     * {@link #abortStage}. Default: {@link #abortStage} (the store keeps nothing).
+     */
+    default void keepStage(String stage, String flow, String runId) {
+        abortStage(stage);
+    }
+
+    /**
+     * The attempt of {@code stage} that {@link #keepStage} kept and no begin has ended yet, if any. Default:
+     * none.
+     */
+    default Optional<KeptAttempt> keptAttempt(String stage) {
+        return Optional.empty();
+    }
+
+    /**
+     * Begins {@code stage} from its kept attempt ({@link #keptAttempt}): like {@link #beginStage}, except
+     * that the tables named in {@code keep} stay in the transaction schema as they are. Everything else of
+     * the kept attempt (other tables, its cache entries) is dropped; the run records the entries of the
+     * tasks it resumes again. Fails when a table of {@code keep} is not there. With {@code keep} empty, the
+     * same as {@link #beginStage}.
+     *
+     * @throws UnsupportedOperationException when {@code keep} is not empty and the store keeps no attempts
+     *                                       (the default)
+     */
+    default void resumeStage(String stage, java.util.Set<String> keep) {
+        if (!keep.isEmpty()) {
+            throw new UnsupportedOperationException("The " + kind() + " table store does not keep failed stage"
+                    + " attempts, so it cannot resume stage '" + stage + "'");
+        }
+        beginStage(stage);
+    }
+
+    /**
+     * Drops the transaction schemas of this store's instance that were begun and never committed, aborted or
+     * kept (the run was killed), with their uncommitted cache entries. Call it only while holding the
+     * instance's lock, before any stage begins: then no live run owns such a schema. Default: nothing.
+     *
+     * @return the transaction schemas dropped, as the database names them
+     */
+    default List<String> dropOrphanedTransactions() {
+        return List.of();
+    }
+
     /** True when {@code stage} has been committed at least once in this store. */
     boolean isCommitted(String stage);
 

@@ -24,6 +24,10 @@ import org.duckdb.DuckDBConnection;
  *       ({@code odd} or {@code even}) and the stage version (changes at every commit).
  *   <li>{@code tasks}: cache entries. Rows recorded during a stage carry
  *       {@code in_transaction = true} until the stage commits; only committed rows are found.
+ *   <li>{@code transactions}: per stage, the transaction schema a run began and has not committed or
+ *       aborted: {@code open} while the run works in it (at the next run's start, a killed run's), or
+ *       {@code kept} by a failed attempt for the next run to resume, with its flow and run id; the
+ *       attempt's cache entries are its {@code in_transaction} rows in {@code tasks}.
  *   <li>{@code appends}: the append ledger of tables filled in slices ({@link DuckDbSlicedTables}),
  *       one row per slice appended to a table of a transaction schema, kept while the table fills.
  * </ul>
@@ -59,7 +63,13 @@ final class DuckDbMetadata {
                     // added without a version bump: older Weir versions neither read nor mind it
                     "CREATE TABLE IF NOT EXISTS " + schema + ".appends (schema_name VARCHAR NOT NULL, "
                             + "table_name VARCHAR NOT NULL, slice INTEGER NOT NULL, attempt INTEGER NOT NULL, "
-                            + "rows BIGINT, PRIMARY KEY (schema_name, table_name, slice))")) {
+                            + "rows BIGINT, PRIMARY KEY (schema_name, table_name, slice))",
+                    // added without a version bump, like appends; no primary key: DuckDB refuses to insert a
+                    // key deleted earlier in the same transaction, which replacing a row does
+                    "CREATE TABLE IF NOT EXISTS " + schema + ".transactions (schema_name VARCHAR NOT NULL, "
+                            + "stage VARCHAR NOT NULL, instance_id VARCHAR NOT NULL, "
+                            + "transaction_schema VARCHAR NOT NULL, state VARCHAR NOT NULL, flow VARCHAR, "
+                            + "run_id VARCHAR, updated_at TIMESTAMPTZ NOT NULL)")) {
                 database.execute(connection, "cannot create the metadata tables", ddl);
             }
             String select = "SELECT version FROM " + schema + ".version";
@@ -147,8 +157,13 @@ final class DuckDbMetadata {
     }
 
     List<TaskRecord> committedTasks(DuckDBConnection connection, String committedSchema, String stage) {
+        return tasks(connection, committedSchema, stage, false);
+    }
+
+    private List<TaskRecord> tasks(DuckDBConnection connection, String committedSchema, String stage,
+                                   boolean inTransaction) {
         String sql = "SELECT task, cache_key, output_json, run_id, epoch_us(created_at) FROM " + table(null, "tasks")
-                + " WHERE schema_name = ? AND NOT in_transaction ORDER BY created_at";
+                + " WHERE schema_name = ? AND " + (inTransaction ? "" : "NOT ") + "in_transaction ORDER BY created_at";
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, committedSchema);
             List<TaskRecord> records = new java.util.ArrayList<>();
@@ -200,6 +215,70 @@ final class DuckDbMetadata {
     static String table(String catalog, String name) {
         String schemaAndTable = DuckDbSql.qualified(SCHEMA, name);
         return catalog == null ? schemaAndTable : DuckDbSql.quote(catalog) + "." + schemaAndTable;
+    }
+
+    // ---------------------------------------------------------------- transactions begun and not ended
+
+    static final String OPEN = "open";
+    static final String KEPT = "kept";
+
+    /**
+     * A stage's transaction schema that a run began and has not committed or aborted.
+     *
+     * @param state {@link #OPEN} or {@link #KEPT}
+     * @param flow  the flow of the attempt that kept it (kept only)
+     * @param runId the run that kept it (kept only)
+     */
+    record Transaction(String committedSchema, String stage, String transactionSchema, String state, String flow,
+                       String runId) {
+    }
+
+    /** Records (or replaces) the transaction of a stage, inside the caller's transaction. */
+    void transactionBegun(DuckDBConnection connection, Transaction transaction, String instanceId) {
+        transactionEnded(connection, transaction.committedSchema());
+        database.update(connection, "cannot record the transaction of stage " + transaction.stage(),
+                "INSERT INTO " + table(null, "transactions") + " VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                transaction.committedSchema(), transaction.stage(), instanceId, transaction.transactionSchema(),
+                transaction.state(), transaction.flow(), transaction.runId());
+    }
+
+    /** Forgets the transaction of a stage (committed, aborted or dropped), inside the caller's transaction. */
+    void transactionEnded(DuckDBConnection connection, String committedSchema) {
+        database.update(connection, "cannot forget the transaction of " + committedSchema,
+                "DELETE FROM " + table(null, "transactions") + " WHERE schema_name = ?", committedSchema);
+    }
+
+    /** The transaction of the stage committed as {@code committedSchema}, if one was begun and not ended. */
+    Optional<Transaction> transaction(DuckDBConnection connection, String committedSchema) {
+        return transactions(connection, "schema_name = ?", committedSchema).stream().findFirst();
+    }
+
+    /** The transactions of an instance still {@link #OPEN}. */
+    List<Transaction> openTransactions(DuckDBConnection connection, String instanceId) {
+        return transactions(connection, "instance_id = ? AND state = '" + OPEN + "'", instanceId);
+    }
+
+    private List<Transaction> transactions(DuckDBConnection connection, String where, String parameter) {
+        String sql = "SELECT schema_name, stage, transaction_schema, state, flow, run_id FROM "
+                + table(null, "transactions") + " WHERE " + where + " ORDER BY schema_name";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, parameter);
+            List<Transaction> found = new java.util.ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.add(new Transaction(rows.getString(1), rows.getString(2), rows.getString(3),
+                            rows.getString(4), rows.getString(5), rows.getString(6)));
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw database.error("cannot read the stage transactions in " + SCHEMA, sql, e);
+        }
+    }
+
+    /** The uncommitted cache entries of a stage (those of a kept attempt), oldest first. */
+    List<TaskRecord> uncommittedTasks(DuckDBConnection connection, String committedSchema, String stage) {
+        return tasks(connection, committedSchema, stage, true);
     }
 
     // ---------------------------------------------------------------- append ledger

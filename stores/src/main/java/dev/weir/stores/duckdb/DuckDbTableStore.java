@@ -48,7 +48,7 @@ public final class DuckDbTableStore implements TableStore {
         // Opens the file now if no other process has it; otherwise the run's lock waits for it (locks()).
         database.tryOpen();
         this.metadata = new DuckDbMetadata(database);
-        this.stages = new ViewSwitchingStages(database, metadata);
+        this.stages = new ViewSwitchingStages(database, metadata, settings.instanceId());
         this.foreign = new ForeignInstances(database, metadata);
         this.sliced = new DuckDbSlicedTables(database, metadata);
         this.locks = new DuckDbLocks(database, new FileLockManager(config.databaseFile()
@@ -93,6 +93,26 @@ public final class DuckDbTableStore implements TableStore {
     @Override
     public void abortStage(String stage) {
         stages.abort(stage);
+    }
+
+    @Override
+    public void keepStage(String stage, String flow, String runId) {
+        stages.keep(stage, flow, runId);
+    }
+
+    @Override
+    public Optional<dev.weir.engine.store.KeptAttempt> keptAttempt(String stage) {
+        return stages.keptAttempt(stage);
+    }
+
+    @Override
+    public void resumeStage(String stage, java.util.Set<String> keep) {
+        stages.resume(stage, keep);
+    }
+
+    @Override
+    public List<String> dropOrphanedTransactions() {
+        return stages.dropOrphans();
     }
 
     @Override

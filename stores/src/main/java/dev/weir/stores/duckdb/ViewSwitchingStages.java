@@ -4,6 +4,7 @@ import dev.weir.engine.store.StoreException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.duckdb.DuckDBConnection;
 
@@ -39,9 +40,13 @@ final class ViewSwitchingStages {
      */
     private final Map<String, Map<String, dev.weir.engine.store.TaskRecord>> recorded = new ConcurrentHashMap<>();
 
-    ViewSwitchingStages(DuckDbDatabase database, DuckDbMetadata metadata) {
+    /** The instance whose stages these are: orphaned transactions are found per instance. */
+    private final String instanceId;
+
+    ViewSwitchingStages(DuckDbDatabase database, DuckDbMetadata metadata, String instanceId) {
         this.database = database;
         this.metadata = metadata;
+        this.instanceId = instanceId;
     }
 
     /** The schema of committed views, e.g. {@code pre_raw_suf}. */
@@ -73,6 +78,15 @@ final class ViewSwitchingStages {
 
     /** Empties the transaction side and forgets the uncommitted cache entries of an earlier run. */
     void begin(String stage) {
+        resume(stage, Set.of());
+    }
+
+    /**
+     * Begins a stage keeping the tables {@code keep} of its kept attempt on the transaction side, and
+     * dropping everything else there; with {@code keep} empty, empties the side. Either way the earlier
+     * attempt's cache entries are forgotten: the run records those of the tasks it resumes again.
+     */
+    void resume(String stage, Set<String> keep) {
         open.remove(stage);
         recorded.remove(stage);
         String transaction = database.inTransaction("cannot begin stage " + stage, connection -> {
@@ -80,16 +94,140 @@ final class ViewSwitchingStages {
             String side = transactionSchema(connection, stage);
             database.execute(connection, "cannot create schema " + committed,
                     "CREATE SCHEMA IF NOT EXISTS " + DuckDbSql.quote(committed));
-            database.execute(connection, "cannot empty schema " + side,
-                    "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(side) + " CASCADE");
-            database.execute(connection, "cannot create schema " + side,
-                    "CREATE SCHEMA " + DuckDbSql.quote(side));
+            if (keep.isEmpty()) {
+                database.execute(connection, "cannot empty schema " + side,
+                        "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(side) + " CASCADE");
+                database.execute(connection, "cannot create schema " + side,
+                        "CREATE SCHEMA " + DuckDbSql.quote(side));
+            } else {
+                dropAllBut(connection, stage, side, keep);
+            }
             metadata.deleteUncommittedTasks(connection, committed);
             metadata.forgetSlices(connection, side);
+            metadata.transactionBegun(connection, new DuckDbMetadata.Transaction(committed, stage, side,
+                    DuckDbMetadata.OPEN, null, null), instanceId);
             return side;
         });
         open.put(stage, transaction);
         recorded.put(stage, java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()));
+    }
+
+    /** Drops every table and view of the kept side but those of {@code keep}, which must all be there. */
+    private void dropAllBut(DuckDBConnection connection, String stage, String side, Set<String> keep) {
+        String committed = committedSchema(stage);
+        Optional<DuckDbMetadata.Transaction> kept = metadata.transaction(connection, committed)
+                .filter(t -> t.state().equals(DuckDbMetadata.KEPT) && t.transactionSchema().equals(side));
+        if (kept.isEmpty()) {
+            throw StoreException.of(database.storeName() + ": cannot resume stage " + stage + ": no failed attempt"
+                    + " of it is kept in " + side);
+        }
+        List<String> tables = relations(connection, side, "duckdb_tables()");
+        List<String> views = relations(connection, side, "duckdb_views()");
+        Set<String> missing = new java.util.TreeSet<>(keep);
+        missing.removeAll(tables);
+        missing.removeAll(views);
+        if (!missing.isEmpty()) {
+            throw StoreException.of(database.storeName() + ": cannot resume stage " + stage + ": the kept attempt"
+                    + " of run " + kept.get().runId() + " lacks " + missing + " in " + side);
+        }
+        StringBuilder script = new StringBuilder();
+        for (String view : views) {
+            if (!keep.contains(view)) {
+                script.append("DROP VIEW ").append(DuckDbSql.qualified(side, view)).append(";\n");
+            }
+        }
+        for (String table : tables) {
+            if (!keep.contains(table)) {
+                script.append("DROP TABLE ").append(DuckDbSql.qualified(side, table)).append(" CASCADE;\n");
+            }
+        }
+        if (!script.isEmpty()) {
+            database.execute(connection, "cannot drop what stage " + stage + " does not resume from " + side,
+                    script.toString());
+        }
+    }
+
+    /**
+     * Ends a failed attempt keeping its side and its cache entries (written now, uncommitted) for the next
+     * run to resume; with no entry, drops the side as {@link #abort} does.
+     */
+    void keep(String stage, String flow, String runId) {
+        Map<String, dev.weir.engine.store.TaskRecord> pending = recorded.get(stage);
+        database.inTransaction("cannot keep the failed attempt of stage " + stage, connection -> {
+            String committed = committedSchema(stage);
+            String transaction = transactionSchema(connection, stage);
+            if (pending != null) {
+                metadata.deleteUncommittedTasks(connection, committed);
+                synchronized (pending) {
+                    metadata.recordTasks(connection, committed, List.copyOf(pending.values()));
+                }
+            }
+            metadata.forgetSlices(connection, transaction);
+            if (metadata.uncommittedTasks(connection, committed, stage).isEmpty()) {
+                database.execute(connection, "cannot drop schema " + transaction,
+                        "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(transaction) + " CASCADE");
+                metadata.transactionEnded(connection, committed);
+            } else {
+                metadata.transactionBegun(connection, new DuckDbMetadata.Transaction(committed, stage, transaction,
+                        DuckDbMetadata.KEPT, flow, runId), instanceId);
+            }
+            return null;
+        });
+        open.remove(stage);
+        recorded.remove(stage);
+    }
+
+    /** The kept attempt of a stage, if its side is still the transaction side. */
+    Optional<dev.weir.engine.store.KeptAttempt> keptAttempt(String stage) {
+        return database.withConnection("cannot read the kept attempt of stage " + stage, connection -> {
+            String committed = committedSchema(stage);
+            String side = transactionSchema(connection, stage);
+            Optional<DuckDbMetadata.Transaction> kept = metadata.transaction(connection, committed)
+                    .filter(t -> t.state().equals(DuckDbMetadata.KEPT) && t.transactionSchema().equals(side));
+            if (kept.isEmpty()) {
+                return Optional.empty();
+            }
+            Set<String> tables = new java.util.TreeSet<>(relations(connection, side, "duckdb_tables()"));
+            tables.addAll(relations(connection, side, "duckdb_views()"));
+            return Optional.of(new dev.weir.engine.store.KeptAttempt(stage, kept.get().flow(), kept.get().runId(),
+                    metadata.uncommittedTasks(connection, committed, stage), tables));
+        });
+    }
+
+    /**
+     * Drops the sides of this instance's stages that a run began and never ended (a killed run), with their
+     * uncommitted cache entries: those recorded under its id for a stage schema with its prefix and suffix.
+     * A side the views point at is never dropped.
+     */
+    List<String> dropOrphans() {
+        List<DuckDbMetadata.Transaction> orphans = database.withConnection("cannot look for orphaned transactions",
+                connection -> metadata.openTransactions(connection, instanceId)).stream()
+                .filter(o -> o.committedSchema().startsWith(database.config().schemaPrefix())
+                        && o.committedSchema().endsWith(database.config().schemaSuffix()))
+                .toList();
+        List<String> dropped = new java.util.ArrayList<>();
+        for (DuckDbMetadata.Transaction orphan : orphans) {
+            boolean drop = database.inTransaction("cannot drop the orphaned transaction " + orphan.transactionSchema(),
+                    connection -> {
+                        String current = metadata.currentSide(connection, null, orphan.committedSchema())
+                                .map(side -> sideSchema(orphan.committedSchema(), side)).orElse(null);
+                        boolean orphaned = !orphan.transactionSchema().equals(current);
+                        if (orphaned) {
+                            database.execute(connection, "cannot drop schema " + orphan.transactionSchema(),
+                                    "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(orphan.transactionSchema()) + " CASCADE");
+                            metadata.deleteUncommittedTasks(connection, orphan.committedSchema());
+                            metadata.forgetSlices(connection, orphan.transactionSchema());
+                        }
+                        metadata.transactionEnded(connection, orphan.committedSchema());
+                        return orphaned;
+                    });
+            open.remove(orphan.stage());
+            recorded.remove(orphan.stage());
+            if (drop) {
+                dropped.add(orphan.transactionSchema());
+            }
+        }
+        return dropped;
     }
 
     /**
@@ -140,6 +278,7 @@ final class ViewSwitchingStages {
             }
             metadata.commit(connection, stage, committed, side);
             metadata.forgetSlices(connection, transaction);
+            metadata.transactionEnded(connection, committed);
             return null;
         });
         open.remove(stage);
@@ -154,6 +293,7 @@ final class ViewSwitchingStages {
                     "DROP SCHEMA IF EXISTS " + DuckDbSql.quote(transaction) + " CASCADE");
             metadata.deleteUncommittedTasks(connection, committedSchema(stage));
             metadata.forgetSlices(connection, transaction);
+            metadata.transactionEnded(connection, committedSchema(stage));
             return null;
         });
         open.remove(stage);

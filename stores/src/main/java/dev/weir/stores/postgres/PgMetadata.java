@@ -20,6 +20,11 @@ import java.util.UUID;
  * <p>A task row written during a stage has {@code in_transaction = true} and is invisible to
  * {@link #findTask} until {@link #commit} flips it, in the same transaction as the schema swap.
  *
+ * <p>{@code transactions} holds, per stage, the transaction schema a run began and has not committed or
+ * aborted: {@code open} while the run works in it (at the next run's start, a killed run's), or
+ * {@code kept} by a failed attempt for the next run to resume, with its flow and run id; the attempt's
+ * cache entries are its {@code in_transaction} rows in {@code tasks}.
+ *
  * <p>The append ledger {@code appends} holds one row per slice appended to a table of a transaction
  * schema ({@link PgSlicedTables}); its rows live no longer than the table's filling.
  */
@@ -34,6 +39,10 @@ final class PgMetadata {
     private static final String TASKS = SCHEMA + ".tasks";
     /** The append ledger of tables filled in slices ({@link PgSlicedTables}). */
     private static final String APPENDS = SCHEMA + ".appends";
+    /** The stage transactions begun and not ended. */
+    private static final String TRANSACTIONS = SCHEMA + ".transactions";
+    static final String OPEN = "open";
+    static final String KEPT = "kept";
     /** Serializes concurrent {@code init()} calls of any Weir process on this database. */
     private static final long INIT_LOCK = PgAdvisoryLocks.key("weir_metadata init");
 
@@ -62,7 +71,11 @@ final class PgMetadata {
                     // added without a version bump: older Weir versions neither read nor mind it
                     "CREATE TABLE IF NOT EXISTS " + APPENDS + " (schema_name text NOT NULL, table_name text NOT NULL,"
                             + " slice integer NOT NULL, attempt integer NOT NULL, rows bigint,"
-                            + " PRIMARY KEY (schema_name, table_name, slice))");
+                            + " PRIMARY KEY (schema_name, table_name, slice))",
+                    // added without a version bump, like appends
+                    "CREATE TABLE IF NOT EXISTS " + TRANSACTIONS + " (schema_name text PRIMARY KEY,"
+                            + " stage text NOT NULL, instance_id text NOT NULL, transaction_schema text NOT NULL,"
+                            + " state text NOT NULL, flow text, run_id text, updated_at timestamptz NOT NULL)");
             List<Integer> versions = tx.query("SELECT version FROM " + VERSION_TABLE, rs -> rs.getInt(1));
             if (versions.isEmpty()) {
                 tx.update("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", VERSION);
@@ -159,6 +172,61 @@ final class PgMetadata {
         List<String> rows = PgTx.run(pool, store, "read the version of schema " + schema, tx -> tx.query(
                 "SELECT version FROM " + STAGES + " WHERE schema_name = ?", rs -> rs.getString(1), schema));
         return rows.stream().findFirst();
+    }
+
+    // ---------------------------------------------------------------- transactions begun and not ended
+
+    /**
+     * A stage's transaction schema that a run began and has not committed or aborted.
+     *
+     * @param state {@link #OPEN} or {@link #KEPT}
+     * @param flow  the flow of the attempt that kept it (kept only)
+     * @param runId the run that kept it (kept only)
+     */
+    record Transaction(String committedSchema, String stage, String transactionSchema, String state, String flow,
+                       String runId) {
+    }
+
+    /** Records (or replaces) the transaction of a stage, inside the caller's transaction. */
+    void transactionBegun(PgTx tx, Transaction transaction, String instanceId) throws SQLException {
+        tx.update("INSERT INTO " + TRANSACTIONS + " (schema_name, stage, instance_id, transaction_schema, state, flow,"
+                        + " run_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (schema_name) DO UPDATE"
+                        + " SET stage = excluded.stage, instance_id = excluded.instance_id,"
+                        + " transaction_schema = excluded.transaction_schema, state = excluded.state,"
+                        + " flow = excluded.flow, run_id = excluded.run_id, updated_at = excluded.updated_at",
+                transaction.committedSchema(), transaction.stage(), instanceId, transaction.transactionSchema(),
+                transaction.state(), transaction.flow(), transaction.runId());
+    }
+
+    /** Forgets the transaction of a stage (committed, aborted or dropped), inside the caller's transaction. */
+    void transactionEnded(PgTx tx, String schema) throws SQLException {
+        tx.update("DELETE FROM " + TRANSACTIONS + " WHERE schema_name = ?", schema);
+    }
+
+    /** The transaction of the stage committed as {@code schema}, if one was begun and not ended. */
+    Optional<Transaction> transaction(PgTx tx, String schema) throws SQLException {
+        return transactions(tx, "schema_name = ?", schema).stream().findFirst();
+    }
+
+    /** The transactions of an instance still {@link #OPEN}. */
+    List<Transaction> openTransactions(PgTx tx, String instanceId) throws SQLException {
+        return transactions(tx, "instance_id = ? AND state = '" + OPEN + "'", instanceId);
+    }
+
+    private List<Transaction> transactions(PgTx tx, String where, String parameter) throws SQLException {
+        return tx.query("SELECT schema_name, stage, transaction_schema, state, flow, run_id FROM " + TRANSACTIONS
+                        + " WHERE " + where + " ORDER BY schema_name",
+                rs -> new Transaction(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6)), parameter);
+    }
+
+    /** The uncommitted cache entries of a stage (those of a kept attempt), oldest first. */
+    List<TaskRecord> uncommittedTasks(PgTx tx, String schema) throws SQLException {
+        return tx.query("SELECT stage, task, cache_key, output_json, run_id, created_at FROM " + TASKS
+                        + " WHERE schema_name = ? AND in_transaction ORDER BY created_at",
+                rs -> new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getObject(6, OffsetDateTime.class).toInstant()),
+                schema);
     }
 
     // ---------------------------------------------------------------- append ledger

@@ -50,6 +50,7 @@ final class PostgresTableStore implements TableStore {
     private final PgMetadata metadata;
     private final PgAdvisoryLocks locks;
     private final PgSlicedTables sliced;
+    private final PgKeptAttempts kept;
 
     /** How often a held lock's connection checks the lock when the store's settings do not say. */
     static final java.time.Duration DEFAULT_LOCK_KEEPALIVE = java.time.Duration.ofSeconds(10);
@@ -62,6 +63,7 @@ final class PostgresTableStore implements TableStore {
         this.metadata = new PgMetadata(pool, this);
         this.locks = new PgAdvisoryLocks(pool, this, lockKeepalive);
         this.sliced = new PgSlicedTables(pool, metadata, this);
+        this.kept = new PgKeptAttempts(pool, metadata, this, settings);
     }
 
     /** Connects (once, to fail early on bad settings) and returns the store. */
@@ -106,16 +108,49 @@ final class PostgresTableStore implements TableStore {
 
     @Override
     public void beginStage(String stage) {
+        resumeStage(stage, java.util.Set.of());
+    }
+
+    @Override
+    public void resumeStage(String stage, java.util.Set<String> keep) {
         String committed = committedSchema(stage);
         String tx = transactionSchema(stage);
         recorded.remove(stage);
         PgTx.run(pool, this, "begin stage '" + stage + "'", t -> {
-            t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE", "CREATE SCHEMA " + quote(tx));
+            if (keep.isEmpty()) {
+                t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE", "CREATE SCHEMA " + quote(tx));
+            } else {
+                kept.dropAllBut(t, stage, committed, tx, keep);
+            }
             metadata.deleteUncommitted(t, committed);
             metadata.forgetSlices(t, tx);
+            metadata.transactionBegun(t, new PgMetadata.Transaction(committed, stage, tx, PgMetadata.OPEN, null, null),
+                    settings.instanceId());
             return null;
         });
         recorded.put(stage, java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()));
+    }
+
+    @Override
+    public void keepStage(String stage, String flow, String runId) {
+        Map<String, TaskRecord> pending = recorded.remove(stage);
+        List<TaskRecord> records = null;
+        if (pending != null) {
+            synchronized (pending) {
+                records = List.copyOf(pending.values());
+            }
+        }
+        kept.keep(stage, committedSchema(stage), transactionSchema(stage), flow, runId, records);
+    }
+
+    @Override
+    public Optional<dev.weir.engine.store.KeptAttempt> keptAttempt(String stage) {
+        return kept.kept(stage, committedSchema(stage), transactionSchema(stage));
+    }
+
+    @Override
+    public List<String> dropOrphanedTransactions() {
+        return kept.dropOrphans();
     }
 
     @Override
@@ -142,6 +177,7 @@ final class PostgresTableStore implements TableStore {
             }
             metadata.commit(t, committed, stage);
             metadata.forgetSlices(t, tx);
+            metadata.transactionEnded(t, committed);
             return null;
         });
         recorded.remove(stage);
@@ -156,6 +192,7 @@ final class PostgresTableStore implements TableStore {
             t.execute("DROP SCHEMA IF EXISTS " + quote(tx) + " CASCADE");
             metadata.deleteUncommitted(t, committed);
             metadata.forgetSlices(t, tx);
+            metadata.transactionEnded(t, committed);
             return null;
         });
     }
