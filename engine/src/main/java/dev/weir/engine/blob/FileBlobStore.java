@@ -87,6 +87,31 @@ public final class FileBlobStore {
         }
     }
 
+    /**
+     * Empties the stage's transaction directory but for the blob files {@code keep}, which a failed attempt
+     * of the stage wrote there (its transaction was kept) and the run resumes.
+     */
+    public void resume(String stage, java.util.Set<String> keep) {
+        Path dir = transactionDir(stage);
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                if (!keep.contains(p.getFileName().toString())) {
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot empty " + dir + " but for the resumed blobs " + keep, e);
+        }
+    }
+
+    /** True when the stage's transaction directory holds the blob file {@code file}. */
+    public boolean inTransaction(String stage, String file) {
+        return Files.isRegularFile(transactionDir(stage).resolve(file));
+    }
+
     /** Drops the transaction directory; the committed blobs stay. */
     public void abort(String stage) {
         deleteTree(transactionDir(stage));

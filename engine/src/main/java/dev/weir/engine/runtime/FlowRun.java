@@ -73,7 +73,10 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record Prepare(TableStore store, LockManager.Lock lock, Plan plan) {
     }
 
-    /** CARRYING: a cache hit in a stage that runs, copied forward when its stage begins. */
+    /**
+     * CARRYING: a cache hit in a stage that runs, copied forward when its stage begins; or a resumed task,
+     * whose kept outputs stay in the transaction when its stage begins.
+     */
     private enum TaskStatus { PENDING, CARRYING, RUNNING, SUCCEEDED, FAILED, SKIPPED }
 
     private enum StageStatus { UNTOUCHED, BEGINNING, OPEN, ENDING, COMMITTED, ABORTED }
@@ -197,9 +200,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         return tryLock();
     }
 
-    /** Blocking: plans the run under the held lock; releases the lock when planning fails. */
+    /**
+     * Blocking: drops what killed runs left and plans the run, under the held lock; releases the lock when
+     * that fails.
+     */
     private Prepare plan(TableStore opened, LockManager.Lock held) {
         try {
+            OrphanedTransactions.drop(opened, config);
             Planner planner = new Planner(flow, config, config.cacheValidation(), opened);
             return new Prepare(opened, held, planner.plan(options.runId(), options.only()));
         } catch (RuntimeException e) {
@@ -240,14 +247,15 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         inline = new LocalInlineHandOver(services.allocator(), true);
         inputs = new TaskInputs(plan);
         emit(new RunEvent.RunStarted(options.runId(), flow.name(), config.instanceName(), plan.tasks().size(),
-                (int) plan.count(TaskPlan.Decision.RUN), (int) plan.count(TaskPlan.Decision.HIT)));
+                (int) plan.count(TaskPlan.Decision.RUN),
+                (int) (plan.count(TaskPlan.Decision.HIT) + plan.count(TaskPlan.Decision.RESUME))));
         for (TaskPlan task : plan.tasks().values()) {
             boolean touched = plan.touched().contains(task.stage());
             if (task.decision() == TaskPlan.Decision.SKIP) {
                 settle(task.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, task.reason(), task.cached(), null);
             } else if (!touched) {
                 settle(task.task(), TaskStatus.SUCCEEDED, TaskState.CACHE_VALID, task.reason(), task.cached(), null);
-            } else if (task.decision() == TaskPlan.Decision.HIT) {
+            } else if (task.decision() == TaskPlan.Decision.HIT || task.decision() == TaskPlan.Decision.RESUME) {
                 status.put(task.name(), TaskStatus.CARRYING);
             } else {
                 status.put(task.name(), TaskStatus.PENDING);
@@ -260,7 +268,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                         StageRun.create(stage.name(), services, execution, lock, getContext().getSelf(),
                                 options.listener(),
                                 plan.tasksOf(stage.name()).stream()
-                                        .filter(t -> t.decision() == TaskPlan.Decision.HIT).toList()),
+                                        .filter(t -> t.decision() == TaskPlan.Decision.HIT
+                                                || t.decision() == TaskPlan.Decision.RESUME).toList()),
                         "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8)));
             } else {
                 stages.put(stage.name(), StageStatus.UNTOUCHED);

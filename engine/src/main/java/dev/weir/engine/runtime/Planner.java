@@ -64,9 +64,11 @@ final class Planner {
             TaskPlan planned = planTask(task, plans, selected.contains(task.name()), stageEntries, runId);
             plans.put(task.name(), withInlineable(planned, consumers));
         }
+        new KeptWork(flow, store, new dev.weir.engine.blob.FileBlobStore(config.blobStoreDir())).resume(plans);
         forceInlineProducers(plans);
         Set<String> touched = new LinkedHashSet<>();
-        plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN).forEach(p -> touched.add(p.stage()));
+        plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN
+                || p.decision() == TaskPlan.Decision.RESUME).forEach(p -> touched.add(p.stage()));
         return new Plan(runId, flow, config, plans, touched, selected.size() < flow.tasks().size());
     }
 

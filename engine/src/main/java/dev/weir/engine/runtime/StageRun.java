@@ -63,23 +63,42 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final LockManager.Lock lock;
     private final ActorRef<FlowRun.Command> flowRun;
     private final ActorRef<dev.weir.engine.RunEvent> listener;
+    /** True once the transaction began: an abort then keeps what the finished tasks did. */
+    private boolean begun;
 
     /**
-     * @param hits the stage's cache hits: carried forward into the transaction right after it begins, in
-     *             one store call, before any task of the stage runs
+     * @param carried the stage's cache hits, carried forward into the transaction right after it begins, in
+     *                one store call, before any task of the stage runs; and its resumed tasks, whose outputs
+     *                a failed attempt of the stage kept in the transaction, where they stay
      */
     static Behavior<Command> create(String stage, RunServices services, TaskExecution execution,
                                     LockManager.Lock lock, ActorRef<FlowRun.Command> flowRun,
-                                    ActorRef<dev.weir.engine.RunEvent> listener, List<TaskPlan> hits) {
+                                    ActorRef<dev.weir.engine.RunEvent> listener, List<TaskPlan> carried) {
         return Behaviors.setup(ctx -> {
             ctx.pipeToSelf(CompletableFuture.runAsync(() -> {
                 lock.verify();
-                execution.store().beginStage(stage);
-                execution.blobs().begin(stage);
-                execution.carryForward(hits);
+                begin(stage, execution, carried);
             }, services.blocking()), (ok, error) -> new Begun(error));
             return new StageRun(ctx, stage, services, execution, lock, flowRun, listener);
         });
+    }
+
+    /** Blocking: begins the transaction, from the kept attempt when tasks resume, and carries the hits in. */
+    private static void begin(String stage, TaskExecution execution, List<TaskPlan> carried) {
+        List<TaskPlan> resumed = carried.stream().filter(t -> t.decision() == TaskPlan.Decision.RESUME).toList();
+        Set<String> tables = new HashSet<>();
+        Set<String> blobs = new HashSet<>();
+        resumed.forEach(t -> t.cached().tables().forEach(o -> tables.add(o.table())));
+        resumed.forEach(t -> t.cached().blobs().forEach(o -> blobs.add(o.table())));
+        if (resumed.isEmpty()) {
+            execution.store().beginStage(stage);
+            execution.blobs().begin(stage);
+        } else {
+            execution.store().resumeStage(stage, tables);
+            execution.blobs().resume(stage, blobs);
+        }
+        execution.carryForward(carried.stream().filter(t -> t.decision() == TaskPlan.Decision.HIT).toList());
+        resumed.forEach(t -> execution.store().recordTask(rerecord(execution.runId(), t)));
     }
 
     private StageRun(ActorContext<Command> context, String stage, RunServices services, TaskExecution execution,
@@ -107,6 +126,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     }
 
     private Behavior<Command> onBegun(Begun msg) {
+        begun = msg.error() == null;
         flowRun.tell(new FlowRun.StageBegun(stage, msg.error()));
         return this;
     }
@@ -159,14 +179,24 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
         }
     }
 
+    /**
+     * Ends the transaction without committing it. When it had begun, what its finished tasks wrote is kept
+     * (tables, cache entries, blobs) for the next run of the flow to resume; the committed stage stays as it
+     * was either way.
+     */
     private Behavior<Command> onAbort(Abort msg) {
+        boolean keep = begun;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             if (!lock.isHeld()) {
                 return msg.reason() + "; the instance lock was lost, so its transaction schema was left as it is"
                         + " (another run may own it now)";
             }
-            execution.store().abortStage(stage);
-            execution.blobs().abort(stage);
+            if (keep) {
+                execution.store().keepStage(stage, execution.flow().name(), execution.runId());
+            } else {
+                execution.store().abortStage(stage);
+                execution.blobs().abort(stage);
+            }
             return msg.reason();
         }, services.blocking()), (reason, error) -> new Ended(false, error, error == null ? reason : msg.reason()));
         return this;

@@ -9,12 +9,13 @@ import java.util.Objects;
  * What the planner decided for one task, before anything ran.
  *
  * @param task        the definition
- * @param decision    run it, carry its cached outputs forward, or leave it out
+ * @param decision    run it, carry its cached outputs forward, resume it from a failed attempt, or leave it out
  * @param reason      why, in a few words for the run report (e.g. {@code version-changed 1.0 -> 1.1})
  * @param positionKey the cache lookup key (name, inputs, query or script; not version, not cache function)
  * @param fullKey     the key consumers build on; for hits, the one recorded when the task ran
  * @param cacheFnHash the cache function's hash for this run ("" without one)
- * @param cached      the cache entry's outputs, for hits (and selected-out tasks with a valid entry)
+ * @param cached      the cache entry's outputs, for hits (and selected-out tasks with a valid entry), or
+ *                    the kept outputs of a resumed task
  * @param lazyTables  for lazy tasks, what the function returned, with input names as placeholders
  * @param inlineable  the outputs that may be handed over in memory: every consumer is Java code reading
  *                    Arrow (not a lazy or raw SQL task, not a task asking for the table's SQL name)
@@ -35,6 +36,15 @@ public record TaskPlan(TaskDef task, Decision decision, String reason, String po
                 cached, lazyTables, inlineable);
     }
 
+    /**
+     * This plan, resumed: a failed attempt of its stage already ran the task under the same full key, and
+     * its outputs ({@code kept}) are taken from that attempt's transaction instead of running it again.
+     */
+    TaskPlan resumed(OutputSet kept) {
+        return new TaskPlan(task, Decision.RESUME, "resumed", positionKey, fullKey, cacheFnHash, kept, lazyTables,
+                inlineable);
+    }
+
     public String name() {
         return task.name();
     }
@@ -50,6 +60,11 @@ public record TaskPlan(TaskDef task, Decision decision, String reason, String po
         /** The cache is valid: the committed outputs are carried forward (copied if the stage runs). */
         HIT,
         /** Not selected for this run: its committed outputs stay as they are. */
-        SKIP
+        SKIP,
+        /**
+         * A failed attempt of its stage ran it under the same full key and kept its outputs in the stage's
+         * transaction: they stay there, and the task does not run again.
+         */
+        RESUME
     }
 }

@@ -1,0 +1,209 @@
+package dev.weir.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Stage;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.Row;
+import dev.weir.engine.data.Rows;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.TableStore;
+import dev.weir.engine.store.TableStoreFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resuming a partly failed stage (pipedag #167): the next run takes the tables of the tasks that finished
+ * in the failed attempt, reruns the rest, and commits the stage as a clean run would. Killed runs leave no
+ * transaction behind. Runs on every store: {@link ResumeOnDuckDbTest} and {@link ResumeOnPostgresTest}.
+ */
+abstract class ResumeTest extends FlowKitTest {
+
+    /** An instance named {@code name} of the store under test, in {@code kit}. */
+    protected abstract InstanceConfig instance(FlowTestKit kit, String name);
+
+    @Override
+    protected InstanceConfig instance(FlowTestKit testKit) {
+        return instance(testKit, "mini");
+    }
+
+    private final List<TableStore> stores = new ArrayList<>();
+
+    @AfterEach
+    void closeStores() {
+        stores.forEach(TableStore::close);
+    }
+
+    /** How often each task's function was called, and whether {@code b} fails. */
+    static final class Calls {
+        final AtomicInteger a = new AtomicInteger();
+        final AtomicInteger b = new AtomicInteger();
+        final AtomicInteger c = new AtomicInteger();
+        volatile boolean failB;
+    }
+
+    /** Stage {@code work}: {@code a}; {@code b}, which fails when told; {@code c}, reading {@code a}. */
+    static Flow flow(String name, Calls calls, long factor) {
+        return Flow.define(name, f -> {
+            Stage work = f.stage("work");
+            Ref a = work.task("a").version("1").constant("factor", factor).produces(ctx -> {
+                calls.a.incrementAndGet();
+                Rows.Builder rows = Rows.builder("id", "v");
+                for (long i = 1; i <= 5; i++) {
+                    rows.add(i, i * factor);
+                }
+                return Table.of(rows.build()).primaryKey("id");
+            }).ref();
+            work.task("b").version("1").produces(ctx -> {
+                calls.b.incrementAndGet();
+                if (calls.failB) {
+                    throw new IllegalStateException("b fails on purpose");
+                }
+                return Table.of(Rows.builder("w").add(7L).build());
+            });
+            work.task("c").version("1").input("a", a, Rows.class).produces(ctx -> {
+                calls.c.incrementAndGet();
+                return Table.of(ctx.input("a", Rows.class).map(r -> r.with("v", r.getLong("v") + 100)));
+            });
+        });
+    }
+
+    @Test
+    void theNextRunResumesTheTasksThatFinishedAndCommitsWhatACleanRunCommits() {
+        Calls calls = new Calls();
+        calls.failB = true;
+        FlowRunRecord failed = kit.run(flow("resume", calls, 2), mini);
+        assertFalse(failed.successful());
+        assertEquals(TaskState.FAILED, failed.task("b").state());
+        assertEquals(java.util.Set.of("a", "c"), failed.ran());
+        assertFalse(failed.committedStages().contains("work"));
+
+        calls.failB = false;
+        FlowRunRecord resumed = kit.run(flow("resume", calls, 2), mini);
+        assertTrue(resumed.successful(), () -> resumed.result().toJson());
+        assertEquals("resumed", resumed.task("a").reason());
+        assertEquals(TaskState.CACHE_VALID, resumed.task("a").state());
+        assertEquals("resumed", resumed.task("c").reason());
+        assertEquals(java.util.Set.of("b"), resumed.ran());
+        assertEquals(1, calls.a.get(), "a's function is not called again");
+        assertEquals(1, calls.c.get(), "c's function is not called again");
+        assertEquals(2, calls.b.get());
+        assertTrue(resumed.committedStages().contains("work"));
+
+        InstanceConfig clean = instance(kit, "clean");
+        assertTrue(kit.run(flow("resume", new Calls(), 2), clean).successful());
+        assertEquals(committedTables(clean), committedTables(mini));
+        assertEquals(java.util.Set.of("a", "b", "c"), kit.run(flow("resume", calls, 2), mini).cacheHits(),
+                "the resumed tasks' entries were committed with the stage");
+    }
+
+    @Test
+    void aTaskWhoseInputsChangedIsNotResumed() {
+        Calls calls = new Calls();
+        calls.failB = true;
+        kit.run(flow("resume", calls, 2), mini);
+
+        calls.failB = false;
+        FlowRunRecord next = kit.run(flow("resume", calls, 3), mini);
+        assertTrue(next.successful(), () -> next.result().toJson());
+        assertEquals(TaskState.COMPLETED, next.task("a").state());
+        assertEquals("no-cache-entry", next.task("a").reason());
+        assertEquals(java.util.Set.of("a", "b", "c"), next.ran());
+        assertEquals(2, calls.a.get());
+
+        InstanceConfig clean = instance(kit, "clean");
+        kit.run(flow("resume", new Calls(), 3), clean);
+        assertEquals(committedTables(clean), committedTables(mini));
+    }
+
+    @Test
+    void anotherFlowNeverResumesAFailedAttempt() {
+        Calls calls = new Calls();
+        calls.failB = true;
+        kit.run(flow("resume", calls, 2), mini);
+
+        calls.failB = false;
+        FlowRunRecord other = kit.run(flow("other", calls, 2), mini);
+        assertTrue(other.successful(), () -> other.result().toJson());
+        assertEquals(java.util.Set.of("a", "b", "c"), other.ran());
+        assertEquals(2, calls.a.get());
+    }
+
+    @Test
+    void aStageThatFailsAgainKeepsItsResumedWorkForTheRunAfter() {
+        Calls calls = new Calls();
+        calls.failB = true;
+        kit.run(flow("resume", calls, 2), mini);
+        FlowRunRecord again = kit.run(flow("resume", calls, 2), mini);
+        assertFalse(again.successful());
+        assertEquals("resumed", again.task("a").reason());
+
+        calls.failB = false;
+        FlowRunRecord last = kit.run(flow("resume", calls, 2), mini);
+        assertTrue(last.successful(), () -> last.result().toJson());
+        assertEquals(java.util.Set.of("b"), last.ran());
+        assertEquals(1, calls.a.get());
+        assertEquals(3, calls.b.get());
+    }
+
+    @Test
+    void aTransactionLeftByAKilledRunIsDroppedWhenTheNextRunStarts() {
+        Calls calls = new Calls();
+        assertTrue(kit.run(flow("resume", calls, 2), mini).successful());
+        Map<String, List<String>> committed = committedTables(mini);
+
+        // a run that dies mid-stage: it began the transaction and wrote a table, then nothing
+        TableStore killed = store(mini);
+        killed.beginStage("work");
+        String transaction = killed.transactionSchema("work");
+        killed.writeSql(new TableLocation(transaction, "half_done"), "SELECT 1 AS x", TableSpec.NONE);
+
+        FlowRunRecord next = kit.run(flow("resume", calls, 2), mini);
+        assertTrue(next.successful(), () -> next.result().toJson());
+        assertEquals(java.util.Set.of("a", "b", "c"), next.cacheHits(), "the stage itself is not begun");
+        assertEquals(List.of(), store(mini).listTables(transaction), "the orphaned transaction is gone");
+        assertEquals(List.of(), store(mini).dropOrphanedTransactions(), "nothing is left to clean");
+        assertEquals(committed, committedTables(mini));
+    }
+
+    /** The committed tables of stage {@code work}: each table's rows, sorted. */
+    private Map<String, List<String>> committedTables(InstanceConfig instance) {
+        TableStore store = store(instance);
+        String schema = store.committedSchema("work");
+        Map<String, List<String>> tables = new TreeMap<>();
+        for (String table : store.listTables(schema)) {
+            try (ArrowReader reader = store.readArrow(new TableLocation(schema, table), kit.allocator(), ReadOptions.ALL)) {
+                tables.put(table, Rows.fromArrow(reader).stream().map(Row::values).map(String::valueOf).sorted().toList());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return tables;
+    }
+
+    /** A store of its own on {@code instance}'s database, closed after the test. */
+    private TableStore store(InstanceConfig instance) {
+        TableStoreFactory factory = ServiceLoader.load(TableStoreFactory.class).stream()
+                .map(ServiceLoader.Provider::get).filter(f -> f.kind().equals(instance.tableStore().kind()))
+                .findFirst().orElseThrow();
+        TableStore store = factory.open(instance.tableStore());
+        store.init();
+        stores.add(store);
+        return store;
+    }
+}
