@@ -88,6 +88,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final CompletableFuture<Result> promise;
     private final TimerScheduler<Command> timers;
     private final long startNanos = System.nanoTime();
+    private final int blockingThreads;
 
     /** The first wait between attempts at a held instance lock; it doubles up to {@link #MAX_LOCK_POLL}. */
     private static final Duration FIRST_LOCK_POLL = Duration.ofMillis(20);
@@ -131,6 +132,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         this.config = options.cacheValidation() == null ? config : config.withCacheValidation(options.cacheValidation());
         this.options = options;
         this.promise = promise;
+        com.typesafe.config.Config settings = context.getSystem().settings().config();
+        String threads = Engine.BLOCKING_DISPATCHER + ".thread-pool-executor.fixed-pool-size";
+        this.blockingThreads = settings.hasPath(threads) ? settings.getInt(threads) : Integer.MAX_VALUE;
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> services.stores().open(this.config.tableStore()),
                 services.blocking()), Opened::new);
     }
@@ -208,7 +212,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         try {
             OrphanedTransactions.drop(opened, config);
             Planner planner = new Planner(flow, config, config.cacheValidation(), opened);
-            return new Prepare(opened, held, planner.plan(options.runId(), options.only()));
+            Plan planned = planner.plan(options.runId(), options.only());
+            opened.reserve(ConnectionDemands.of(planned, config, blockingThreads));
+            return new Prepare(opened, held, planned);
         } catch (RuntimeException e) {
             held.close();
             throw e;

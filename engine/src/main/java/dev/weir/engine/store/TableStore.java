@@ -39,6 +39,17 @@ public interface TableStore extends AutoCloseable {
      */
     void init();
 
+    /**
+     * Called before a run starts, with the connections its tasks may hold at once: a store with a
+     * bounded connection pool grows the pool to serve them without deadlocking on its own connections,
+     * or, when its configuration fixes the pool's size, fails with a message naming the keys to change.
+     * A store without a connection pool (DuckDB shares one database) has nothing to check.
+     *
+     * @throws StoreException when the store cannot serve the demand
+     */
+    default void reserve(ConnectionDemand demand) {
+    }
+
     // ---------------------------------------------------------------- stage transactions
 
     /** The schema holding the committed tables of {@code stage}, as the database names it. */

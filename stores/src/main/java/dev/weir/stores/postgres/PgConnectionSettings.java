@@ -26,10 +26,13 @@ import java.util.Objects;
  *
  * <p>The password never leaves this record except to the driver: {@link #toString()} masks it.
  *
- * @param properties extra pgjdbc connection properties from the URL's query string
+ * @param poolSize      the pool's size to start with: key {@code pool_size}, else {@value #DEFAULT_POOL_SIZE}
+ * @param poolSizeFixed true when {@code pool_size} is set: the pool never grows, and a run that could
+ *                      deadlock on it is refused; false: the pool grows to what each run needs
+ * @param properties    extra pgjdbc connection properties from the URL's query string
  */
 record PgConnectionSettings(String host, int port, String database, String user, String password, int poolSize,
-                            Map<String, String> properties) {
+                            boolean poolSizeFixed, Map<String, String> properties) {
 
     static final int DEFAULT_POOL_SIZE = 8;
 
@@ -55,11 +58,13 @@ record PgConnectionSettings(String host, int port, String database, String user,
         String user = first(text(args, "user", store), url.user, env.get("PGUSER"), System.getProperty("user.name"));
         String password = first(text(args, "password", store), url.password, env.get("PGPASSWORD"), null);
         String database = first(text(args, "database", store), url.database, env.get("PGDATABASE"), user);
-        String poolText = first(text(args, "pool_size", store), String.valueOf(DEFAULT_POOL_SIZE));
+        String poolSetting = text(args, "pool_size", store);
+        String poolText = first(poolSetting, String.valueOf(DEFAULT_POOL_SIZE));
         int port = parseInt("port", portText, store);
         int poolSize = parseInt("pool_size", poolText, store);
         try {
-            return new PgConnectionSettings(host, port, database, user, password, poolSize, url.properties);
+            return new PgConnectionSettings(host, port, database, user, password, poolSize, poolSetting != null,
+                    url.properties);
         } catch (IllegalArgumentException e) {
             throw StoreException.of(store + ": " + e.getMessage());
         }

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
+import dev.weir.engine.store.ConnectionDemand;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import java.sql.Connection;
@@ -17,6 +18,8 @@ import java.util.Map;
  * instead of at the first task.
  */
 final class PgPool implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PgPool.class);
 
     private final StoreSettings store;
     private final PgConnectionSettings connection;
@@ -83,6 +86,31 @@ final class PgPool implements AutoCloseable {
                 + " connections of the pool" + counts + " are held by this run's own work. Raise key 'pool_size'"
                 + " of the table store, or lower orchestration.max_parallelism (and a batched task's"
                 + " computeParallelism)", null, false, e);
+    }
+
+    /**
+     * Makes room for a run that may hold {@code demand} connections at once, plus the instance lock's:
+     * grows the pool when its size is not fixed by {@code pool_size}, else refuses the run, naming the
+     * keys to change, since it could stall on its own connections until the pool's timeout.
+     */
+    synchronized void reserve(ConnectionDemand demand) {
+        int needed = demand.connections() + 1;
+        int size = dataSource.getMaximumPoolSize();
+        if (needed <= size) {
+            return;
+        }
+        if (connection.poolSizeFixed()) {
+            throw StoreException.of(store + ": key 'pool_size' = " + size + " is too small for this run: up to "
+                    + demand.holders() + " task threads at once (orchestration.max_parallelism = "
+                    + demand.parallelism() + ") may each hold more than one connection; " + demand.example()
+                    + ". HikariCP's rule gives " + demand.connections() + " connections for the tasks, plus 1 for"
+                    + " the instance lock: " + needed + ". Raise 'pool_size' to at least " + needed
+                    + " (or remove it: the pool then grows to what each run needs), or lower"
+                    + " orchestration.max_parallelism (a batched task: computeParallelism), or read such inputs"
+                    + " as ArrowTable instead of ArrowReader");
+        }
+        LOG.debug("{}: pool grows from {} to {} connections for a run ({})", store, size, needed, demand.example());
+        dataSource.getHikariConfigMXBean().setMaximumPoolSize(needed);
     }
 
     /** Closes {@code broken} for good instead of returning it to the pool. */

@@ -11,7 +11,9 @@ import dev.weir.engine.store.StoreSettings;
  * {@code jdbc:postgresql://host:5432/db}) or {@code host}/{@code port}/{@code database};
  * {@code user}/{@code password}; absent values come from {@code PGHOST}, {@code PGPORT},
  * {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}. {@code schema_prefix}/{@code schema_suffix}
- * isolate instances in one database; {@code pool_size} (default 8) bounds the connections.
+ * isolate instances in one database; {@code pool_size} fixes the pool's size (unset: it starts at 8 and
+ * grows to what each run may hold at once); {@code lock_keepalive} (default {@code 10s}) is how often a
+ * held instance lock is checked on its session.
  */
 public final class PostgresStoreFactory implements TableStoreFactory {
 

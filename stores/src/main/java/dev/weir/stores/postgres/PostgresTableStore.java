@@ -89,6 +89,11 @@ final class PostgresTableStore implements TableStore {
         metadata.init();
     }
 
+    @Override
+    public void reserve(dev.weir.engine.store.ConnectionDemand demand) {
+        pool.reserve(demand);
+    }
+
     // ---------------------------------------------------------------- stage transactions
 
     @Override

@@ -24,7 +24,7 @@ class PgConnectionSettingsTest {
     void aPipedagUrlGivesEveryPart() {
         PgConnectionSettings s = PgConnectionSettings.from(
                 store(Map.of("url", "postgresql://alice:p%40ss@db.example:6543/mini_id?sslmode=require")), Map.of());
-        assertEquals(new PgConnectionSettings("db.example", 6543, "mini_id", "alice", "p@ss", 8,
+        assertEquals(new PgConnectionSettings("db.example", 6543, "mini_id", "alice", "p@ss", 8, false,
                 Map.of("sslmode", "require")), s);
         assertEquals("jdbc:postgresql://db.example:6543/mini_id", s.jdbcUrl());
         assertEquals("postgresql://alice:***@db.example:6543/mini_id", s.toString());
@@ -34,16 +34,16 @@ class PgConnectionSettingsTest {
     void aJdbcUrlTakesUserAndPasswordFromKeysOrEnvironment() {
         PgConnectionSettings s = PgConnectionSettings.from(
                 store(Map.of("url", "jdbc:postgresql://h:5433/d", "user", "bob")), Map.of("PGPASSWORD", "pw"));
-        assertEquals(new PgConnectionSettings("h", 5433, "d", "bob", "pw", 8, Map.of()), s);
+        assertEquals(new PgConnectionSettings("h", 5433, "d", "bob", "pw", 8, false, Map.of()), s);
     }
 
     @Test
     void absentKeysFallBackToLibpqVariablesThenDefaults() {
         PgConnectionSettings fromEnv = PgConnectionSettings.from(store(Map.of("pool_size", 3)),
                 Map.of("PGHOST", "envhost", "PGPORT", "6000", "PGUSER", "carol", "PGDATABASE", "envdb"));
-        assertEquals(new PgConnectionSettings("envhost", 6000, "envdb", "carol", null, 3, Map.of()), fromEnv);
+        assertEquals(new PgConnectionSettings("envhost", 6000, "envdb", "carol", null, 3, true, Map.of()), fromEnv);
         PgConnectionSettings defaults = PgConnectionSettings.from(store(Map.of("user", "dave")), Map.of());
-        assertEquals(new PgConnectionSettings("localhost", 5432, "dave", "dave", null, 8, Map.of()), defaults);
+        assertEquals(new PgConnectionSettings("localhost", 5432, "dave", "dave", null, 8, false, Map.of()), defaults);
     }
 
     @Test
