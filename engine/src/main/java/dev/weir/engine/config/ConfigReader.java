@@ -2,8 +2,6 @@ package dev.weir.engine.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -30,9 +28,6 @@ import java.util.Optional;
  * give only the line: parser messages quote the offending text.
  */
 final class ConfigReader {
-
-    /** Thread-safe once built; holds no state between calls. */
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private ConfigReader() {
     }
@@ -119,7 +114,7 @@ final class ConfigReader {
     private static Config parseYaml(String text, String origin, boolean secret) {
         Object tree;
         try {
-            tree = YAML.readValue(text, Object.class);
+            tree = YamlTree.parse(text, origin, secret).tree();
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             if (secret) {
@@ -127,6 +122,9 @@ final class ConfigReader {
             }
             throw ConfigError.of(origin, "is not valid YAML: " + e.getOriginalMessage()
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        } catch (IOException e) {
+            throw ConfigError.of(origin, "cannot be read as YAML" + (secret ? "" : ": " + e.getMessage()),
+                    secret ? null : e);
         }
         if (tree == null) {
             return ConfigFactory.empty(origin);

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -86,7 +85,8 @@ final class Placeholders {
             } else if (strict) {
                 throw ConfigError.at(file, key, "uses the unknown placeholder {" + name + "}; expected {instance_id}, "
                         + "{$ENVIRONMENT_VARIABLE}" + (secretNames.isEmpty() ? ""
-                                : " or one of the keys of url_attrs_file " + new TreeSet<>(secretNames.keySet())));
+                                : " or one of the " + secretNames.size() + " names of the url_attrs_file (not listed:"
+                                + " that file holds secrets)"));
             } else {
                 replacement = m.group();
             }

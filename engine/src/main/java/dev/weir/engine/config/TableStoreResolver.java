@@ -8,7 +8,6 @@ import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import dev.weir.engine.store.StoreSettings;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -156,19 +155,7 @@ final class TableStoreResolver {
         }
         String text = placeholders.apply(key, (String) pathValue.unwrapped(), true);
         Path path = configDir.resolve(text);
-        Config attrs = ConfigReader.readSecretsFile(path, file, key);
-        Map<String, String> names = new LinkedHashMap<>();
-        for (Map.Entry<String, ConfigValue> e : attrs.root().entrySet()) {
-            ConfigValue v = e.getValue();
-            if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
-                throw ConfigError.at(path.toString(), e.getKey(), "holds a section or list; expected url_attrs_file"
-                        + " (named by " + file + ": " + key + ") to map names to single values,"
-                        + " e.g. password: ...");
-            }
-            String value = v.valueType() == ConfigValueType.NULL ? "" : String.valueOf(v.unwrapped());
-            names.put(e.getKey(), value);
-        }
-        return names;
+        return UrlAttrsFile.read(path, file, key);
     }
 
     private Config objectAt(Config config, String path, String key) {
