@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.engine.Blob;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Stage;
@@ -54,10 +55,18 @@ abstract class ResumeTest extends FlowKitTest {
         final AtomicInteger a = new AtomicInteger();
         final AtomicInteger b = new AtomicInteger();
         final AtomicInteger c = new AtomicInteger();
+        final AtomicInteger e = new AtomicInteger();
         volatile boolean failB;
     }
 
-    /** Stage {@code work}: {@code a}; {@code b}, which fails when told; {@code c}, reading {@code a}. */
+    record Model(String name, List<Long> weights) {
+    }
+
+    /**
+     * Stage {@code work}: {@code a}; {@code b}, which fails when told, after writing a table of its own; and,
+     * reading {@code a}, {@code c}, the lazy {@code d}, and {@code e}, which keeps a blob. Stage {@code use}
+     * reads the blob.
+     */
     static Flow flow(String name, Calls calls, long factor) {
         return Flow.define(name, f -> {
             Stage work = f.stage("work");
@@ -72,6 +81,7 @@ abstract class ResumeTest extends FlowKitTest {
             work.task("b").version("1").produces(ctx -> {
                 calls.b.incrementAndGet();
                 if (calls.failB) {
+                    ctx.materialize(Table.of(Rows.builder("x").add(1L).build(), "b_partial"));
                     throw new IllegalStateException("b fails on purpose");
                 }
                 return Table.of(Rows.builder("w").add(7L).build());
@@ -80,6 +90,14 @@ abstract class ResumeTest extends FlowKitTest {
                 calls.c.incrementAndGet();
                 return Table.of(ctx.input("a", Rows.class).map(r -> r.with("v", r.getLong("v") + 100)));
             });
+            work.task("d").version("1").sql("SELECT id, v * 10 AS v10 FROM {a}", Map.of("a", a));
+            Ref e = work.task("e").version("1").input("a", a, Rows.class).produces(ctx -> {
+                calls.e.incrementAndGet();
+                return Blob.of(new Model("m", ctx.input("a", Rows.class).stream().map(r -> r.getLong("v")).toList()),
+                        "model");
+            }).ref();
+            f.stage("use").task("weights").version("1").input("model", e, Model.class)
+                    .produces(ctx -> ctx.input("model", Model.class).weights().size());
         });
     }
 
@@ -90,7 +108,8 @@ abstract class ResumeTest extends FlowKitTest {
         FlowRunRecord failed = kit.run(flow("resume", calls, 2), mini);
         assertFalse(failed.successful());
         assertEquals(TaskState.FAILED, failed.task("b").state());
-        assertEquals(java.util.Set.of("a", "c"), failed.ran());
+        assertEquals(java.util.Set.of("a", "c", "d", "e"), failed.ran());
+        assertEquals(TaskState.SKIPPED, failed.task("weights").state());
         assertFalse(failed.committedStages().contains("work"));
 
         calls.failB = false;
@@ -98,17 +117,23 @@ abstract class ResumeTest extends FlowKitTest {
         assertTrue(resumed.successful(), () -> resumed.result().toJson());
         assertEquals("resumed", resumed.task("a").reason());
         assertEquals(TaskState.CACHE_VALID, resumed.task("a").state());
-        assertEquals("resumed", resumed.task("c").reason());
-        assertEquals(java.util.Set.of("b"), resumed.ran());
+        for (String task : List.of("c", "d", "e")) {
+            assertEquals("resumed", resumed.task(task).reason(), task);
+        }
+        assertEquals(java.util.Set.of("b", "weights"), resumed.ran());
         assertEquals(1, calls.a.get(), "a's function is not called again");
         assertEquals(1, calls.c.get(), "c's function is not called again");
+        assertEquals(1, calls.e.get(), "e's function is not called again");
         assertEquals(2, calls.b.get());
         assertTrue(resumed.committedStages().contains("work"));
+        assertEquals(5, resumed.result().get(new Ref("use", "weights", "weights"), Integer.class),
+                "the resumed blob was committed with its stage");
 
         InstanceConfig clean = instance(kit, "clean");
         assertTrue(kit.run(flow("resume", new Calls(), 2), clean).successful());
         assertEquals(committedTables(clean), committedTables(mini));
-        assertEquals(java.util.Set.of("a", "b", "c"), kit.run(flow("resume", calls, 2), mini).cacheHits(),
+        assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "weights"),
+                kit.run(flow("resume", calls, 2), mini).cacheHits(),
                 "the resumed tasks' entries were committed with the stage");
     }
 
@@ -123,7 +148,7 @@ abstract class ResumeTest extends FlowKitTest {
         assertTrue(next.successful(), () -> next.result().toJson());
         assertEquals(TaskState.COMPLETED, next.task("a").state());
         assertEquals("no-cache-entry", next.task("a").reason());
-        assertEquals(java.util.Set.of("a", "b", "c"), next.ran());
+        assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "weights"), next.ran());
         assertEquals(2, calls.a.get());
 
         InstanceConfig clean = instance(kit, "clean");
@@ -140,7 +165,7 @@ abstract class ResumeTest extends FlowKitTest {
         calls.failB = false;
         FlowRunRecord other = kit.run(flow("other", calls, 2), mini);
         assertTrue(other.successful(), () -> other.result().toJson());
-        assertEquals(java.util.Set.of("a", "b", "c"), other.ran());
+        assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "weights"), other.ran());
         assertEquals(2, calls.a.get());
     }
 
@@ -156,7 +181,7 @@ abstract class ResumeTest extends FlowKitTest {
         calls.failB = false;
         FlowRunRecord last = kit.run(flow("resume", calls, 2), mini);
         assertTrue(last.successful(), () -> last.result().toJson());
-        assertEquals(java.util.Set.of("b"), last.ran());
+        assertEquals(java.util.Set.of("b", "weights"), last.ran());
         assertEquals(1, calls.a.get());
         assertEquals(3, calls.b.get());
     }
@@ -175,7 +200,8 @@ abstract class ResumeTest extends FlowKitTest {
 
         FlowRunRecord next = kit.run(flow("resume", calls, 2), mini);
         assertTrue(next.successful(), () -> next.result().toJson());
-        assertEquals(java.util.Set.of("a", "b", "c"), next.cacheHits(), "the stage itself is not begun");
+        assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "weights"), next.cacheHits(),
+                "the stage itself is not begun");
         assertEquals(List.of(), store(mini).listTables(transaction), "the orphaned transaction is gone");
         assertEquals(List.of(), store(mini).dropOrphanedTransactions(), "nothing is left to clean");
         assertEquals(committed, committedTables(mini));
