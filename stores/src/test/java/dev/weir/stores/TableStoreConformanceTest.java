@@ -679,7 +679,7 @@ public abstract class TableStoreConformanceTest {
         assertEquals(Optional.empty(), store.findTask(STAGE, "done_task", "k-done"), "kept entries are not committed");
         assertEquals(List.of("old"), store.listTables(store.committedSchema(STAGE)));
         assertEquals(version, store.stageVersion(STAGE));
-        assertEquals(List.of(), store.dropOrphanedTransactions(), "a kept attempt is no orphan");
+        assertEquals(Map.of(), store.dropOrphanedTransactions(), "a kept attempt is no orphan");
         assertTrue(store.keptAttempt(STAGE).isPresent());
     }
 
@@ -719,7 +719,7 @@ public abstract class TableStoreConformanceTest {
         store.keepStage(STAGE, "flow-a", "run-1");
         assertEquals(Optional.empty(), store.keptAttempt(STAGE));
         assertEquals(List.of(), store.listTables(store.transactionSchema(STAGE)));
-        assertEquals(List.of(), store.dropOrphanedTransactions());
+        assertEquals(Map.of(), store.dropOrphanedTransactions());
     }
 
     @Test
@@ -746,11 +746,11 @@ public abstract class TableStoreConformanceTest {
             next.init();
             try (TableStore otherInstance = openStore("other", workDir)) {
                 otherInstance.init();
-                assertEquals(List.of(), otherInstance.dropOrphanedTransactions(), "another instance's are left alone");
+                assertEquals(Map.of(), otherInstance.dropOrphanedTransactions(), "another instance's are left alone");
             }
-            assertEquals(List.of(transaction), next.dropOrphanedTransactions());
+            assertEquals(Map.of(STAGE, transaction), next.dropOrphanedTransactions());
             assertEquals(List.of(), next.listTables(transaction));
-            assertEquals(List.of(), next.dropOrphanedTransactions(), "each orphan is dropped once");
+            assertEquals(Map.of(), next.dropOrphanedTransactions(), "each orphan is dropped once");
             assertEquals(List.of("kept_old"), next.listTables(next.committedSchema(STAGE)));
             assertEquals(Optional.empty(), next.keptAttempt(STAGE));
         }

@@ -10,6 +10,7 @@ import dev.weir.engine.Ref;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskState;
+import dev.weir.engine.blob.FileBlobStore;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.Row;
 import dev.weir.engine.data.Rows;
@@ -197,13 +198,17 @@ abstract class ResumeTest extends FlowKitTest {
         killed.beginStage("work");
         String transaction = killed.transactionSchema("work");
         killed.writeSql(new TableLocation(transaction, "half_done"), "SELECT 1 AS x", TableSpec.NONE);
+        FileBlobStore blobs = new FileBlobStore(mini.blobStoreDir());
+        blobs.begin("work");
+        String blob = blobs.write("work", "half_done", new byte[] {1});
 
         FlowRunRecord next = kit.run(flow("resume", calls, 2), mini);
         assertTrue(next.successful(), () -> next.result().toJson());
         assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "weights"), next.cacheHits(),
                 "the stage itself is not begun");
         assertEquals(List.of(), store(mini).listTables(transaction), "the orphaned transaction is gone");
-        assertEquals(List.of(), store(mini).dropOrphanedTransactions(), "nothing is left to clean");
+        assertFalse(blobs.inTransaction("work", blob), "with its blobs");
+        assertEquals(Map.of(), store(mini).dropOrphanedTransactions(), "nothing is left to clean");
         assertEquals(committed, committedTables(mini));
     }
 

@@ -117,10 +117,11 @@ public interface TableStore extends AutoCloseable {
      * kept (the run was killed), with their uncommitted cache entries. Call it only while holding the
      * instance's lock, before any stage begins: then no live run owns such a schema. Default: nothing.
      *
-     * @return the transaction schemas dropped, as the database names them
+     * @return the stages whose transaction was dropped, each with its transaction schema as the database
+     *         names it, in the order of the stages' schemas
      */
-    default List<String> dropOrphanedTransactions() {
-        return List.of();
+    default Map<String, String> dropOrphanedTransactions() {
+        return Map.of();
     }
 
     /** True when {@code stage} has been committed at least once in this store. */

@@ -111,7 +111,7 @@ public final class DuckDbTableStore implements TableStore {
     }
 
     @Override
-    public List<String> dropOrphanedTransactions() {
+    public Map<String, String> dropOrphanedTransactions() {
         return stages.dropOrphans();
     }
 

@@ -199,13 +199,13 @@ final class ViewSwitchingStages {
      * uncommitted cache entries: those recorded under its id for a stage schema with its prefix and suffix.
      * A side the views point at is never dropped.
      */
-    List<String> dropOrphans() {
+    Map<String, String> dropOrphans() {
         List<DuckDbMetadata.Transaction> orphans = database.withConnection("cannot look for orphaned transactions",
                 connection -> metadata.openTransactions(connection, instanceId)).stream()
                 .filter(o -> o.committedSchema().startsWith(database.config().schemaPrefix())
                         && o.committedSchema().endsWith(database.config().schemaSuffix()))
                 .toList();
-        List<String> dropped = new java.util.ArrayList<>();
+        Map<String, String> dropped = new java.util.LinkedHashMap<>();
         for (DuckDbMetadata.Transaction orphan : orphans) {
             boolean drop = database.inTransaction("cannot drop the orphaned transaction " + orphan.transactionSchema(),
                     connection -> {
@@ -224,7 +224,7 @@ final class ViewSwitchingStages {
             open.remove(orphan.stage());
             recorded.remove(orphan.stage());
             if (drop) {
-                dropped.add(orphan.transactionSchema());
+                dropped.put(orphan.stage(), orphan.transactionSchema());
             }
         }
         return dropped;

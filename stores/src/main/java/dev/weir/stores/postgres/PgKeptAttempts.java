@@ -115,15 +115,15 @@ final class PgKeptAttempts {
      * their uncommitted cache entries, one transaction each. This instance's are those recorded under its id
      * for a stage schema with its prefix and suffix: instances sharing the database keep theirs.
      *
-     * @return the schemas dropped
+     * @return the stages whose transaction schema was dropped, with the schema
      */
-    List<String> dropOrphans() {
+    java.util.Map<String, String> dropOrphans() {
         List<PgMetadata.Transaction> orphans = PgTx.run(pool, store, "look for orphaned stage transactions",
                 t -> metadata.openTransactions(t, instanceId)).stream()
                 .filter(o -> o.committedSchema().startsWith(settings.schemaPrefix())
                         && o.committedSchema().endsWith(settings.schemaSuffix()))
                 .toList();
-        List<String> dropped = new ArrayList<>();
+        java.util.Map<String, String> dropped = new java.util.LinkedHashMap<>();
         for (PgMetadata.Transaction orphan : orphans) {
             PgTx.run(pool, store, "drop the orphaned transaction schema " + orphan.transactionSchema(), t -> {
                 t.execute("DROP SCHEMA IF EXISTS " + PgIdentifiers.quote(orphan.transactionSchema()) + " CASCADE");
@@ -132,7 +132,7 @@ final class PgKeptAttempts {
                 metadata.transactionEnded(t, orphan.committedSchema());
                 return null;
             });
-            dropped.add(orphan.transactionSchema());
+            dropped.put(orphan.stage(), orphan.transactionSchema());
         }
         return dropped;
     }

@@ -154,7 +154,7 @@ final class PostgresTableStore implements TableStore {
     }
 
     @Override
-    public List<String> dropOrphanedTransactions() {
+    public Map<String, String> dropOrphanedTransactions() {
         return kept.dropOrphans();
     }
 
