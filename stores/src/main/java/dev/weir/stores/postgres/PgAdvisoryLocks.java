@@ -81,8 +81,9 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
             boolean waiting = false;
             while (true) {
                 if (tryLock(connection, key)) {
+                    Held held = held(name, key, connection);
                     locked = true;
-                    return held(name, key, connection);
+                    return held;
                 }
                 if (!waiting) {
                     waiting = true;
@@ -112,8 +113,12 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
         Connection connection = pool.connection();
         boolean locked = false;
         try {
-            locked = tryLock(connection, key);
-            return locked ? java.util.Optional.of(held(name, key, connection)) : java.util.Optional.empty();
+            if (!tryLock(connection, key)) {
+                return java.util.Optional.empty();
+            }
+            Held held = held(name, key, connection);
+            locked = true;
+            return java.util.Optional.of(held);
         } catch (SQLException e) {
             throw PgErrors.failure(store, "cannot take lock '" + name + "'", "SELECT pg_try_advisory_lock(" + key + ")", e);
         } finally {
@@ -128,9 +133,21 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
         return "lock '" + name + "' in " + store + " (advisory lock key " + key(name) + "; see pg_locks for the holder)";
     }
 
-    /** A lock just taken on {@code connection}, with its keepalive running. */
-    private Held held(String name, long key, Connection connection) {
-        Held held = new Held(name, key, connection);
+    /** A lock just taken on {@code connection}: its generation counted, its keepalive running. */
+    private Held held(String name, long key, Connection connection) throws SQLException {
+        long generation;
+        try {
+            generation = nextGeneration(connection, key, name);
+        } catch (SQLException e) {
+            try {
+                unlock(connection, key);
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+                pool.evict(connection); // it may still hold the lock
+            }
+            throw e;
+        }
+        Held held = new Held(name, key, connection, generation);
         held.keepalive = keepalives.scheduleWithFixedDelay(held::keepAlive, keepalive.toMillis(), keepalive.toMillis(),
                 TimeUnit.MILLISECONDS);
         return held;
@@ -155,22 +172,30 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
     }
 
     /**
-     * A taken lock and the session that holds it. The connection is used by one thread at a time
-     * (the holder, or the keepalive): every use synchronizes on this object.
+     * A taken lock, the session that holds it and its generation. The connection is used by one thread
+     * at a time (the holder, or the keepalive): every use synchronizes on this object.
+     *
+     * <p>When the session ends (a terminated backend, a server restart), the lock is taken again on a
+     * new session if it is free and its generation is still this holder's: every acquirer bumps the
+     * generation while it holds the lock, so an unchanged generation proves that no other run held it
+     * in between, and nothing it guards was touched. Otherwise the lock is lost for good.
      */
     private final class Held implements Lock {
         private final String name;
         private final long key;
-        private final Connection connection;
+        private final long generation;
+        /** The session holding the lock; null while the server cannot be reached to take it again. */
+        private Connection connection;
         private final AtomicBoolean released = new AtomicBoolean();
-        /** Set once the server no longer grants the lock; it never comes back. */
+        /** Set once another run may have held the lock; it never comes back. */
         private volatile boolean lost;
         private volatile ScheduledFuture<?> keepalive;
 
-        Held(String name, long key, Connection connection) {
+        Held(String name, long key, Connection connection, long generation) {
             this.name = name;
             this.key = key;
             this.connection = connection;
+            this.generation = generation;
         }
 
         @Override
@@ -178,29 +203,65 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
             if (released.get() || lost) {
                 return false;
             }
-            try (PreparedStatement statement = connection.prepareStatement(GRANTED)) {
-                statement.setLong(1, key);
-                try (ResultSet rs = statement.executeQuery()) {
-                    if (rs.next()) {
-                        return true;
+            if (connection != null) {
+                try (PreparedStatement statement = connection.prepareStatement(GRANTED)) {
+                    statement.setLong(1, key);
+                    try (ResultSet rs = statement.executeQuery()) {
+                        if (rs.next()) {
+                            return true;
+                        }
                     }
+                    LOG.warn("{}: the server no longer grants it to its session; taking it again", this);
+                } catch (SQLException e) {
+                    LOG.warn("{}: its session failed ({}); taking it again on a new one", this, describe(e));
                 }
-                lost("the server no longer lists it as granted to the lock's session");
-            } catch (SQLException e) {
-                lost("its connection failed: " + e.getMessage().strip()
-                        + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]"));
+                pool.evict(connection);
+                closeQuietly(connection);
+                connection = null;
             }
-            return false;
+            return retake();
         }
 
-        private void lost(String why) {
+        /** Takes the lock on a new session if no other run has held it since; false otherwise. */
+        private boolean retake() {
+            Connection fresh;
+            try {
+                fresh = pool.connection();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: cannot reach the server to take it again: {}", this, e.getMessage());
+                return false; // not known to be lost: a later check may take it again
+            }
+            try {
+                if (!tryLock(fresh, key)) {
+                    closeQuietly(fresh);
+                    return lost("another session holds it now");
+                }
+                long now = currentGeneration(fresh, key);
+                if (now != generation) {
+                    unlock(fresh, key);
+                    closeQuietly(fresh);
+                    return lost("another run held it meanwhile (generation " + generation + " became " + now + ")");
+                }
+                connection = fresh;
+                LOG.warn("{}: taken again on a new session; no other run held it meanwhile", this);
+                return true;
+            } catch (SQLException e) {
+                pool.evict(fresh);
+                closeQuietly(fresh);
+                LOG.warn("{}: cannot take it again: {}", this, describe(e));
+                return false;
+            }
+        }
+
+        private boolean lost(String why) {
             lost = true;
-            LOG.warn("{} was lost: {}; another run may take it. The run holding it commits nothing more", this, why);
+            LOG.warn("{} was lost: {}. The run that held it commits nothing more", this, why);
+            return false;
         }
 
         /** Runs on the keepalive thread. */
         private void keepAlive() {
-            if (!isHeld()) {
+            if (!isHeld() && lost) {
                 ScheduledFuture<?> future = keepalive;
                 if (future != null) {
                     future.cancel(false);
@@ -217,21 +278,14 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
             if (future != null) {
                 future.cancel(false);
             }
-            if (lost) {
-                // The session is gone or no longer holds the lock: nothing to unlock.
-                pool.evict(connection);
-                closeQuietly(connection);
-                return;
+            if (connection == null) {
+                return; // the session is gone, and the lock with it
             }
             boolean unlocked = false;
-            try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                statement.setLong(1, key);
-                try (ResultSet rs = statement.executeQuery()) {
-                    unlocked = rs.next() && rs.getBoolean(1);
-                }
+            try {
+                unlocked = unlock(connection, key);
             } catch (SQLException e) {
-                LOG.warn("{}: releasing lock '{}' failed ({}); dropping its connection, which releases it", store, name,
-                        e.getMessage() == null ? e.toString() : e.getMessage().strip());
+                LOG.warn("{}: releasing it failed ({}); dropping its connection, which releases it", this, describe(e));
             }
             if (!unlocked) {
                 // A session that may still hold the lock must not go back to the pool.
@@ -243,6 +297,44 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
         @Override
         public String toString() {
             return "advisory lock '" + name + "' (key " + key + ") in " + store;
+        }
+    }
+
+    private static String describe(SQLException e) {
+        return (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip())
+                + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]");
+    }
+
+    private static boolean unlock(Connection connection, long key) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+            statement.setLong(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Counts one more holder of the lock {@code key}; call it holding the lock. Returns the new generation. */
+    private static long nextGeneration(Connection connection, long key, String name) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("INSERT INTO " + PgMetadata.LOCKS
+                + " AS l (lock_key, lock_name, generation) VALUES (?, ?, 1) ON CONFLICT (lock_key)"
+                + " DO UPDATE SET generation = l.generation + 1, lock_name = EXCLUDED.lock_name RETURNING generation")) {
+            statement.setLong(1, key);
+            statement.setString(2, name);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static long currentGeneration(Connection connection, long key) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT generation FROM " + PgMetadata.LOCKS + " WHERE lock_key = ?")) {
+            statement.setLong(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
         }
     }
 

@@ -41,6 +41,8 @@ final class PgMetadata {
     private static final String APPENDS = SCHEMA + ".appends";
     /** The stage transactions begun and not ended. */
     private static final String TRANSACTIONS = SCHEMA + ".transactions";
+    /** Each lock's generation: how many times it was taken ({@link PgAdvisoryLocks}). */
+    static final String LOCKS = SCHEMA + ".locks";
     static final String OPEN = "open";
     static final String KEPT = "kept";
     /** Serializes concurrent {@code init()} calls of any Weir process on this database. */
@@ -75,7 +77,10 @@ final class PgMetadata {
                     // added without a version bump, like appends
                     "CREATE TABLE IF NOT EXISTS " + TRANSACTIONS + " (schema_name text PRIMARY KEY,"
                             + " stage text NOT NULL, instance_id text NOT NULL, transaction_schema text NOT NULL,"
-                            + " state text NOT NULL, flow text, run_id text, updated_at timestamptz NOT NULL)");
+                            + " state text NOT NULL, flow text, run_id text, updated_at timestamptz NOT NULL)",
+                    // added without a version bump, like appends
+                    "CREATE TABLE IF NOT EXISTS " + LOCKS + " (lock_key bigint PRIMARY KEY, lock_name text NOT NULL,"
+                            + " generation bigint NOT NULL)");
             List<Integer> versions = tx.query("SELECT version FROM " + VERSION_TABLE, rs -> rs.getInt(1));
             if (versions.isEmpty()) {
                 tx.update("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", VERSION);

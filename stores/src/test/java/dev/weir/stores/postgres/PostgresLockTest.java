@@ -92,39 +92,72 @@ class PostgresLockTest {
     }
 
     @Test
-    void aLockWhoseSessionEndsIsReportedLostAndAnotherStoreCanTakeIt() throws Exception {
+    void aLockWhoseSessionEndsIsTakenAgainWhenNoOtherRunHeldItMeanwhile() throws Exception {
+        try (LockManager.Lock held = first.locks().acquire(name("retaken"), Duration.ofSeconds(1), w -> { })) {
+            long before = holderOf(PgAdvisoryLocks.key(name("retaken")));
+
+            assertEquals(1, terminateHolderOf(PgAdvisoryLocks.key(name("retaken"))));
+
+            assertTrue(held.isHeld(), "taken again on a new session");
+            held.verify();
+            long after = holderOf(PgAdvisoryLocks.key(name("retaken")));
+            assertTrue(after != 0 && after != before, "held by a new session: " + before + " -> " + after);
+            assertTrue(second.locks().tryAcquire(name("retaken")).isEmpty(), "and still held against others");
+        }
+        assertEquals(0, holderOf(PgAdvisoryLocks.key(name("retaken"))), "released on close");
+    }
+
+    @Test
+    void aLockWhoseSessionEndsIsLostForGoodWhenAnotherRunTookItMeanwhile() throws Exception {
         LockManager.Lock held = first.locks().acquire(name("lost"), Duration.ofSeconds(1), w -> { });
-        assertTrue(held.isHeld());
-        held.verify();
-
         assertEquals(1, terminateHolderOf(PgAdvisoryLocks.key(name("lost"))));
-
-        assertFalse(held.isHeld());
-        LockManager.LockLostException e = assertThrows(LockManager.LockLostException.class, held::verify);
-        assertTrue(e.getMessage().contains(name("lost")), e.getMessage());
         try (LockManager.Lock taken = second.locks().acquire(name("lost"), Duration.ofSeconds(1), w -> { })) {
             assertTrue(taken.isHeld());
+            assertFalse(held.isHeld(), "the other run holds it");
         }
+
+        assertFalse(held.isHeld(), "free again, but another run held it in between: its data may have changed");
+        LockManager.LockLostException e = assertThrows(LockManager.LockLostException.class, held::verify);
+        assertTrue(e.getMessage().contains(name("lost")), e.getMessage());
         held.close(); // harmless: the session is gone already
-        assertFalse(held.isHeld());
+        try (LockManager.Lock again = second.locks().acquire(name("lost"), Duration.ofSeconds(1), w -> { })) {
+            assertTrue(again.isHeld(), "the lost lock was not taken again behind the other run's back");
+        }
     }
 
     @Test
     void theKeepaliveKeepsAnIdleLockSessionFromTheServersIdleTimeout() throws Exception {
-        assertTrue(lockSurvivesIdleTimeout("200ms"), "a keepalive every 200 ms keeps the session busy enough");
-        assertFalse(lockSurvivesIdleTimeout("1h"), "without a keepalive the server ends the idle session");
+        assertTrue(lockSessionSurvivesIdleTimeout("200ms"), "a keepalive every 200 ms keeps the session busy");
+        assertFalse(lockSessionSurvivesIdleTimeout("1h"), "without a keepalive the server ends the idle session");
     }
 
-    /** Holds a lock on a store whose sessions the server ends after 1 s idle, for 3 s. */
-    private static boolean lockSurvivesIdleTimeout(String keepalive) throws Exception {
+    /**
+     * Holds a lock on a store whose sessions the server ends after 1 s idle, for 3 s; true when the
+     * session that took it still holds it.
+     */
+    private static boolean lockSessionSurvivesIdleTimeout(String keepalive) throws Exception {
         Map<String, String> env = server.env();
         String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":" + env.getOrDefault("PGPORT", "5432")
                 + "/" + env.getOrDefault("PGDATABASE", env.get("PGUSER")) + "?options=-c%20idle_session_timeout%3D1000";
+        String lockName = server.prefix() + "idle-" + keepalive;
         try (PostgresTableStore store = PostgresTableStore.open(server.settings("locks_idle",
                 Map.of("url", url, "lock_keepalive", keepalive)), env);
-             LockManager.Lock lock = store.locks().acquire(server.prefix() + "idle", Duration.ofSeconds(1), w -> { })) {
+             LockManager.Lock lock = store.locks().acquire(lockName, Duration.ofSeconds(1), w -> { })) {
+            long session = holderOf(PgAdvisoryLocks.key(lockName));
             Thread.sleep(3_000);
-            return lock.isHeld();
+            return holderOf(PgAdvisoryLocks.key(lockName)) == session;
+        }
+    }
+
+    /** The backend pid holding the advisory lock {@code key}, or 0. */
+    private static long holderOf(long key) throws SQLException {
+        try (Connection c = server.connection(); PreparedStatement s = c.prepareStatement(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        + " AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = ?")) {
+            s.setLong(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
         }
     }
 
