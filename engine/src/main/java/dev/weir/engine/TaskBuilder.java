@@ -34,6 +34,8 @@ public final class TaskBuilder {
     private InstanceConfig sourceInstance;
     private dev.weir.engine.batch.InvocationHook invocation;
     private String sourceStage;
+    private java.time.Duration timeout;
+    private java.time.Duration chunkTimeout;
     private boolean built;
 
     TaskBuilder(FlowBuilder flow, String stage, String name) {
@@ -116,6 +118,30 @@ public final class TaskBuilder {
     public TaskBuilder batched(dev.weir.engine.batch.InvocationHook hook) {
         this.invocation = Objects.requireNonNull(hook, "hook is null");
         return this;
+    }
+
+    /**
+     * How long one attempt of this task may run, overriding the instance's {@code task_timeout}. A task
+     * over its limit fails naming itself and the limit, is not retried, and its thread is interrupted.
+     */
+    public TaskBuilder timeout(java.time.Duration limit) {
+        this.timeout = positive(limit, "timeout");
+        return this;
+    }
+
+    /** How long one chunk of this batched task may compute, and again upload, overriding {@code chunk_timeout}. */
+    public TaskBuilder chunkTimeout(java.time.Duration limit) {
+        this.chunkTimeout = positive(limit, "chunk timeout");
+        return this;
+    }
+
+    private java.time.Duration positive(java.time.Duration limit, String what) {
+        Objects.requireNonNull(limit, what + " is null");
+        if (limit.isNegative() || limit.isZero()) {
+            throw new FlowDefinitionException(flow.name(), stage, name, "the " + what + " must be positive, was "
+                    + limit);
+        }
+        return limit;
     }
 
     /** Defines the task's body and adds it to the flow. */
@@ -226,7 +252,7 @@ public final class TaskBuilder {
                     + " SQL tasks already run inside the store");
         }
         TaskDef def = new TaskDef(stage, name, kind, version, cache, inputs, declared, function, script,
-                sourceInstance, sourceStage, invocation);
+                sourceInstance, sourceStage, invocation, timeout, chunkTimeout);
         flow.add(def);
         return new TaskHandle(def);
     }

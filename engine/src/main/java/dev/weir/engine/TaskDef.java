@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param sourceInstance the instance whose committed stage this task reads, or null
  * @param sourceStage    the stage of {@code sourceInstance} it reads, or null
  * @param invocation     how the task is called: null for once, or a hook splitting it into chunks
+ * @param timeout        how long one attempt may take, overriding the instance's {@code task_timeout}; or null
+ * @param chunkTimeout   how long one chunk may compute or upload, overriding {@code chunk_timeout}; or null
  */
 public record TaskDef(
         String stage,
@@ -32,7 +34,17 @@ public record TaskDef(
         String rawScript,
         InstanceConfig sourceInstance,
         String sourceStage,
-        dev.weir.engine.batch.InvocationHook invocation) {
+        dev.weir.engine.batch.InvocationHook invocation,
+        java.time.Duration timeout,
+        java.time.Duration chunkTimeout) {
+
+    /** A task with the instance's timeouts. */
+    public TaskDef(String stage, String name, Kind kind, String version, CacheFunction cache, List<Input> inputs,
+                   List<String> outputs, TaskFunction function, String rawScript, InstanceConfig sourceInstance,
+                   String sourceStage, dev.weir.engine.batch.InvocationHook invocation) {
+        this(stage, name, kind, version, cache, inputs, outputs, function, rawScript, sourceInstance, sourceStage,
+                invocation, null, null);
+    }
 
     /** A task called once per run. */
     public TaskDef(String stage, String name, Kind kind, String version, CacheFunction cache, List<Input> inputs,
@@ -49,6 +61,13 @@ public record TaskDef(
         outputs = List.copyOf(outputs);
         if (kind == Kind.RAW_SQL ? rawScript == null : function == null) {
             throw new IllegalArgumentException("task '" + name + "' has no body");
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("task '" + name + "': the timeout must be positive, was " + timeout);
+        }
+        if (chunkTimeout != null && (chunkTimeout.isNegative() || chunkTimeout.isZero())) {
+            throw new IllegalArgumentException("task '" + name + "': the chunk timeout must be positive, was "
+                    + chunkTimeout);
         }
         if (invocation != null && kind != Kind.FUNCTION) {
             throw new IllegalArgumentException("task '" + name + "': only Java tasks can be batched; a " + kind

@@ -63,10 +63,23 @@ public final class Weir implements AutoCloseable {
         return run(flow, instance, RunOptions.defaults());
     }
 
-    /** Runs a flow with options (a subset of stages or tasks, a listener, a cache validation mode). */
+    /**
+     * Runs a flow with options (a subset of stages or tasks, a listener, a cache validation mode).
+     * Cancelling the returned future ({@code toCompletableFuture().cancel(true)}) cancels the run; use
+     * {@link #submit} to also learn when the cancelled run has released its lock.
+     */
     public CompletionStage<Result> run(Flow flow, InstanceConfig instance, RunOptions options) {
         return engine.run(Objects.requireNonNull(flow, "flow is null"), Objects.requireNonNull(instance, "instance is null"),
                 Objects.requireNonNull(options, "options is null"));
+    }
+
+    /**
+     * Starts a run and returns its handle: its result to come, and {@link RunHandle#cancel} to cancel it
+     * (its open stages rolled back, the instance lock released).
+     */
+    public RunHandle submit(Flow flow, InstanceConfig instance, RunOptions options) {
+        return engine.submit(Objects.requireNonNull(flow, "flow is null"),
+                Objects.requireNonNull(instance, "instance is null"), Objects.requireNonNull(options, "options is null"));
     }
 
     public ActorSystem<?> system() {

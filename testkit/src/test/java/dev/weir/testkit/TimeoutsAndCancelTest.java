@@ -1,20 +1,27 @@
 package dev.weir.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.Flow;
 import dev.weir.engine.Result;
+import dev.weir.engine.RunCancelledException;
+import dev.weir.engine.RunHandle;
 import dev.weir.engine.RunEvent;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
+import dev.weir.engine.TaskResult;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.batch.Batched;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.data.Rows;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -100,6 +107,151 @@ abstract class TimeoutsAndCancelTest extends FlowKitTest {
         assertTrue(seconds < 60, "holder and " + QUEUED + " queued runs took " + seconds + " s");
         System.out.printf("holder + %d queued runs of one instance finished %.2f s after the holder was released%n",
                 QUEUED, seconds);
+    }
+
+    /** A task that sleeps until interrupted, counting its calls and its interrupts. */
+    private static final class Hang {
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger interrupted = new AtomicInteger();
+        final CountDownLatch inside = new CountDownLatch(1);
+
+        Object hang() throws InterruptedException {
+            calls.incrementAndGet();
+            inside.countDown();
+            try {
+                Thread.sleep(Duration.ofMinutes(10).toMillis());
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                throw e;
+            }
+            return Table.of(Rows.builder("v").add(0L).build());
+        }
+    }
+
+    private static Flow committedThenHung(long value, Hang hang, Duration timeout) {
+        return Flow.define("hang", f -> {
+            Stage s = f.stage("s");
+            s.task("kept").version(value + "").produces(ctx -> Table.of(Rows.builder("v").add(value).build()));
+            if (hang != null) {
+                var hung = s.task("hung");
+                if (timeout != null) {
+                    hung.timeout(timeout);
+                }
+                hung.produces(ctx -> hang.hang());
+            }
+        });
+    }
+
+    private long committedValue(FlowRunRecord run) {
+        return (Long) run.result().get(new dev.weir.engine.Ref("s", "kept", "kept"), Rows.class).get(0).get("v");
+    }
+
+    @Test
+    void aHungTaskFailsAfterItsTimeoutNamingItselfAndTheLimitAndIsInterruptedNotRetried() {
+        kit.run(committedThenHung(1, null, null), mini);
+        Hang hang = new Hang();
+        long start = System.nanoTime();
+        FlowRunRecord run = kit.run(committedThenHung(2, hang, Duration.ofMillis(600)), mini);
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        assertFalse(run.successful());
+        TaskResult hung = run.task("hung");
+        assertEquals(TaskState.FAILED, hung.state());
+        assertTrue(hung.error().contains("flow 'hang', stage 's', task 'hung'"), hung.error());
+        assertTrue(hung.error().contains("timeout of 600 ms") && hung.error().contains("TaskBuilder.timeout"),
+                hung.error());
+        assertEquals(1, hang.calls.get(), "a timeout is not retried as transient");
+        assertEquals(1, hang.interrupted.get(), "its thread was interrupted");
+        assertTrue(seconds < 10, "the run ended " + seconds + " s after it started");
+        assertEquals(1L, committedValue(run), "the stage was rolled back: the last commit is what readers see");
+    }
+
+    @Test
+    void theInstancesTaskTimeoutBoundsEveryTaskAndItsMessageNamesTheKey() {
+        Hang hang = new Hang();
+        FlowRunRecord run = kit.run(committedThenHung(1, hang, null),
+                mini.withTimeouts(mini.timeouts().withTask(Duration.ofMillis(500))));
+        TaskResult hung = run.task("hung");
+        assertEquals(TaskState.FAILED, hung.state());
+        assertTrue(hung.error().contains("timeout of 500 ms (task_timeout of "), hung.error());
+        assertEquals(1, hang.interrupted.get());
+    }
+
+    @Test
+    void aHungChunkFailsItsTaskNamingTheChunkAndItsMemoryIsFreed() {
+        AtomicInteger hungCalls = new AtomicInteger();
+        AtomicInteger interrupted = new AtomicInteger();
+        Flow flow = Flow.define("chunks", f -> {
+            Stage s = f.stage("s");
+            var orders = s.task("orders").produces(ctx -> Table.of(BatchedTaskTest.orders(2_000), "orders")).ref();
+            s.task("score").input("orders", orders, Rows.class).batched(Batched.hashOf("customer_id", 4))
+                    .chunkTimeout(Duration.ofMillis(800)).produces(ctx -> {
+                        Rows chunk = ctx.input("orders", Rows.class);
+                        // Each chunk holds Arrow memory while it runs; the hung one must give it back.
+                        if (chunk.stream().anyMatch(r -> ((Long) r.get("customer_id")) == 7L)) {
+                            hungCalls.incrementAndGet();
+                            try {
+                                Thread.sleep(Duration.ofMinutes(10).toMillis());
+                            } catch (InterruptedException e) {
+                                interrupted.incrementAndGet();
+                                throw e;
+                            }
+                        }
+                        return Table.of(BatchedTaskTest.score(chunk), "scores");
+                    });
+        });
+        FlowRunRecord run = kit.run(flow, mini);
+        TaskResult score = run.task("score");
+        assertEquals(TaskState.FAILED, score.state());
+        assertTrue(score.error().contains("flow 'chunks', stage 's', task 'score'"), score.error());
+        assertTrue(score.error().matches("(?s).*chunk \\d+ \\(.*\\): ran longer than its timeout of 800 ms"
+                + " \\(TaskBuilder\\.chunkTimeout of task 'score'\\).*"), score.error());
+        assertEquals(1, hungCalls.get(), "a timed-out chunk is not retried");
+        assertEquals(1, interrupted.get());
+        // the kit's allocator fails the test on close if the chunk's memory leaked
+    }
+
+    @Test
+    void aCancelledRunLeavesTheLastCommitIntactAndTheLockFree() throws Exception {
+        kit.run(committedThenHung(1, null, null), mini);
+        Hang hang = new Hang();
+        RunHandle handle = kit.weir().submit(committedThenHung(2, hang, null), mini, RunOptions.defaults());
+        assertTrue(hang.inside.await(30, TimeUnit.SECONDS));
+        Result cancelled = handle.cancel("the test cancels it").toCompletableFuture().get(20, TimeUnit.SECONDS);
+        try (cancelled) {
+            assertFalse(cancelled.successful());
+            Throwable failure = cancelled.failure().orElseThrow();
+            assertTrue(failure instanceof RunCancelledException, failure.toString());
+            assertTrue(failure.getMessage().contains("the test cancels it") && failure.getMessage().contains("'hang'"),
+                    failure.getMessage());
+            assertEquals(1, hang.interrupted.get(), "the running task was interrupted");
+            assertEquals(1L, cancelled.get(new dev.weir.engine.Ref("s", "kept", "kept"), Rows.class).get(0).get("v"),
+                    "the stage was rolled back");
+        }
+        long start = System.nanoTime();
+        FlowRunRecord next = kit.run(committedThenHung(1, null, null), mini);
+        assertTrue(next.events().stream().noneMatch(e -> e instanceof RunEvent.Waiting), "the lock was free");
+        assertTrue((System.nanoTime() - start) / 1e9 < 10);
+        assertEquals(Set.of("kept"), next.cacheHits(), "the last commit and its cache entries are intact");
+        assertEquals(1L, committedValue(next));
+    }
+
+    @Test
+    void cancellingTheFutureOfAQueuedRunEndsItsWaitAndTheHolderCarriesOn() throws Exception {
+        Hang hang = new Hang();
+        CompletableFuture<Result> holder = kit.weir().run(committedThenHung(1, hang, Duration.ofSeconds(3)), mini)
+                .toCompletableFuture();
+        assertTrue(hang.inside.await(30, TimeUnit.SECONDS));
+        TestProbe<RunEvent> probe = kit.testKit().createTestProbe(RunEvent.class);
+        CompletableFuture<Result> queued = kit.weir().run(committedThenHung(5, null, null), mini,
+                RunOptions.defaults().listener(probe.getRef())).toCompletableFuture();
+        probe.expectMessageClass(RunEvent.Waiting.class, Duration.ofSeconds(20));
+        assertTrue(queued.cancel(true));
+        RunEvent.RunFinished finished = probe.expectMessageClass(RunEvent.RunFinished.class, Duration.ofSeconds(10));
+        assertFalse(finished.successful());
+        try (Result held = holder.get(30, TimeUnit.SECONDS)) {
+            assertEquals(TaskState.FAILED, held.state("hung"), "the holder ran on to its own timeout");
+        }
     }
 
     /** Waits until a task of {@code run} is inside its body; fails at once with the run's error if it ended. */

@@ -29,7 +29,8 @@ final class ConfigSchema {
 
     /** Keys of a technical setup; an instance may hold them too. */
     static final Set<String> SETUP = Set.of("instance_id", "cache_validation", "table_store", "blob_store",
-            "lock_manager", "orchestration", "fail_fast", "inline", "lock_timeout", "retry", "per_user", "work_dir",
+            "lock_manager", "orchestration", "fail_fast", "inline", "lock_timeout", "task_timeout",
+            "chunk_timeout", "statement_timeout", "retry", "per_user", "work_dir",
             "attrs", "attrs_file");
     private static final Set<String> INSTANCE_ONLY = Set.of("technical_setup");
     private static final Set<String> SETUP_PYTHON = Set.of("network_interface", "auto_table", "auto_blob",

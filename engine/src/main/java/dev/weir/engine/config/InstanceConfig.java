@@ -31,6 +31,7 @@ import java.util.Optional;
  * @param attrs            free-form attributes handed to the flow ({@code attrs}), may be empty
  * @param perUser          whether {@link #instanceId} carries the user name
  * @param source           where this instance was read from (file and key), for messages
+ * @param timeouts         how long a task, a chunk and a store statement may take
  */
 public record InstanceConfig(
         String pipelineName,
@@ -48,7 +49,8 @@ public record InstanceConfig(
         RetryPolicy retry,
         Config attrs,
         boolean perUser,
-        String source) {
+        String source,
+        Timeouts timeouts) {
 
     public InstanceConfig {
         Objects.requireNonNull(pipelineName, "pipelineName is null");
@@ -65,6 +67,31 @@ public record InstanceConfig(
         Objects.requireNonNull(retry, "retry is null");
         Objects.requireNonNull(attrs, "attrs is null");
         Objects.requireNonNull(source, "source is null");
+        Objects.requireNonNull(timeouts, "timeouts is null");
+    }
+
+    /** An instance with the default {@link Timeouts}. */
+    public InstanceConfig(String pipelineName, String instanceName, String instanceId, StoreSettings tableStore,
+                          Map<String, StoreSettings> tableStores, Path blobStoreDir, Path workDir,
+                          CacheValidation cacheValidation, Orchestration orchestration, boolean failFast,
+                          InlineMode inline, Duration lockTimeout, RetryPolicy retry, Config attrs, boolean perUser,
+                          String source) {
+        this(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir, workDir, cacheValidation,
+                orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, Timeouts.DEFAULT);
+    }
+
+    /** This instance with another {@code lock_timeout}. */
+    public InstanceConfig withLockTimeout(Duration timeout) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, timeout, retry, attrs, perUser, source,
+                timeouts);
+    }
+
+    /** This instance with other task, chunk and statement timeouts. */
+    public InstanceConfig withTimeouts(Timeouts other) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                other);
     }
 
     /** This instance on another of its configured table store connections. */
@@ -76,7 +103,7 @@ public record InstanceConfig(
         }
         return new InstanceConfig(pipelineName, instanceName, instanceId, other, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser,
-                source);
+                source, timeouts);
     }
 
     /** This instance on a table store given by its settings (e.g. one built in a test). */
@@ -84,25 +111,25 @@ public record InstanceConfig(
         Map<String, StoreSettings> all = new java.util.LinkedHashMap<>(tableStores);
         all.put(settings.connectionName(), settings);
         return new InstanceConfig(pipelineName, instanceName, instanceId, settings, all, blobStoreDir, workDir,
-                cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source);
+                cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts);
     }
 
     /** This instance with other cache validation settings (e.g. from the command line). */
     public InstanceConfig withCacheValidation(CacheValidation validation) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, validation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source);
+                workDir, validation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts);
     }
 
     /** This instance with another engine or parallelism. */
     public InstanceConfig withOrchestration(Orchestration other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source);
+                workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts);
     }
 
     /** This instance with another interpretation of inline hints. */
     public InstanceConfig withInline(InlineMode mode) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source);
+                workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source, timeouts);
     }
 
     /** An attribute as a string, if set. */
@@ -121,7 +148,7 @@ public record InstanceConfig(
                 + ", tableStores=" + new java.util.TreeSet<>(tableStores.keySet()) + ", blobStoreDir=" + blobStoreDir
                 + ", workDir=" + workDir + ", cacheValidation=" + cacheValidation + ", orchestration=" + orchestration
                 + ", failFast=" + failFast + ", inline=" + inline.configName() + ", lockTimeout=" + lockTimeout
-                + ", retry=" + retry + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
+                + ", retry=" + retry + ", timeouts=" + timeouts + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
                 + perUser + "]";
     }
 
@@ -202,6 +229,43 @@ public record InstanceConfig(
             long millis = Math.min(maxBackoff.toMillis(), minBackoff.toMillis() * (1L << Math.min(attempt - 1, 20)));
             long jitter = (long) (millis * 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
             return Duration.ofMillis(millis + jitter);
+        }
+    }
+
+    /**
+     * The bounds on waiting for work: each is a positive duration, named after its configuration key.
+     *
+     * @param task      {@code task_timeout}: one attempt of a task, start to end (a batched task: all its chunks)
+     * @param chunk     {@code chunk_timeout}: one chunk of a batched task computing, and again uploading
+     * @param statement {@code statement_timeout}: one SQL statement of the table store
+     */
+    public record Timeouts(Duration task, Duration chunk, Duration statement) {
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofHours(2), Duration.ofMinutes(30),
+                Duration.ofHours(1));
+
+        public Timeouts {
+            positive(task, "task_timeout");
+            positive(chunk, "chunk_timeout");
+            positive(statement, "statement_timeout");
+        }
+
+        private static void positive(Duration value, String key) {
+            Objects.requireNonNull(value, key + " is null");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(key + " must be positive, was " + value);
+            }
+        }
+
+        public Timeouts withTask(Duration value) {
+            return new Timeouts(value, chunk, statement);
+        }
+
+        public Timeouts withChunk(Duration value) {
+            return new Timeouts(task, value, statement);
+        }
+
+        public Timeouts withStatement(Duration value) {
+            return new Timeouts(task, chunk, value);
         }
     }
 

@@ -111,12 +111,31 @@ final class InstanceResolver {
             }
         }
 
+        InstanceConfig.Timeouts timeouts = new InstanceConfig.Timeouts(settings.positiveDuration("task_timeout"),
+                settings.positiveDuration("chunk_timeout"), settings.positiveDuration("statement_timeout"));
+        tableStore = withStatementTimeout(tableStore, timeouts.statement());
+        tableStores.replaceAll((connectionName, store) -> withStatementTimeout(store, timeouts.statement()));
         InstanceConfig instance = new InstanceConfig(pipelineName(), name, instanceId, tableStore, tableStores,
                 blobStoreDir, workDir, cacheValidation(settings), orchestration(settings), settings.bool("fail_fast"),
                 settings.choice("inline", InlineMode::parse,
                         "one of default-true, default-false, force-true, force-false"),
-                settings.duration("lock_timeout"), retry(settings), attrs, perUser, file + ": instances." + name);
+                settings.positiveDuration("lock_timeout"), retry(settings), attrs, perUser, file + ": instances." + name,
+                timeouts);
         return new Resolution(instance, secrets);
+    }
+
+    /**
+     * The store's arguments with the instance's {@code statement_timeout}, unless the connection's own
+     * arguments set one: the store applies it to every statement it runs.
+     */
+    private static StoreSettings withStatementTimeout(StoreSettings store, java.time.Duration timeout) {
+        if (store.args().hasPath("statement_timeout")) {
+            return store;
+        }
+        com.typesafe.config.Config args = store.args().withFallback(com.typesafe.config.ConfigFactory.parseMap(
+                Map.of("statement_timeout", timeout.toMillis() + "ms")));
+        return new StoreSettings(store.instanceName(), store.instanceId(), store.connectionName(), store.kind(), args,
+                store.workDir(), store.origin());
     }
 
     String pipelineName() {

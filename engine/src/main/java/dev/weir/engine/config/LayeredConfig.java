@@ -109,6 +109,15 @@ final class LayeredConfig {
         return value;
     }
 
+    /** A duration above zero: a bound on waiting, which zero would turn into "fail at once". */
+    Duration positiveDuration(String path) {
+        Duration value = duration(path);
+        if (value.isZero()) {
+            throw wrong(path, "a duration above zero such as '30 minutes' or '2 hours'", null);
+        }
+        return value;
+    }
+
     String string(String path) {
         ConfigValue value = value(path);
         if (value instanceof ConfigObject object) {

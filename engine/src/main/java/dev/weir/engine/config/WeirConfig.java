@@ -145,6 +145,9 @@ public final class WeirConfig {
         line(out, "fail_fast", instance.failFast());
         line(out, "inline", instance.inline().configName());
         line(out, "lock_timeout", instance.lockTimeout());
+        line(out, "task_timeout", instance.timeouts().task());
+        line(out, "chunk_timeout", instance.timeouts().chunk());
+        line(out, "statement_timeout", instance.timeouts().statement());
         line(out, "retry", instance.retry());
         line(out, "table_store", instance.tableStore().connectionName());
         for (StoreSettings store : new TreeMap<>(instance.tableStores()).values()) {

@@ -49,6 +49,13 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private record RetryChunk(Chunk chunk) implements Command {
     }
 
+    /** The run is cancelled: interrupt the chunks at work and fail the task. */
+    record Cancel(String reason) implements Command {
+    }
+
+    private record TimedOut() implements Command {
+    }
+
     private record Finished(OutputSet outputs, Throwable error) implements Command {
     }
 
@@ -65,10 +72,14 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private final String runId;
     private final TimerScheduler<Command> timers;
     private final long start = System.nanoTime();
+    private final Limits limit;
 
     private List<Chunk> chunks = List.of();
     private final Deque<Chunk> toCompute = new ArrayDeque<>();
-    private final Deque<ActorRef<ChunkRun.Command>> waiting = new ArrayDeque<>();
+    private final Deque<Computed> waiting = new ArrayDeque<>();
+    /** The chunks computing or uploading, by chunk index: what a timeout or a cancel interrupts. */
+    private final Map<Integer, ActorRef<ChunkRun.Command>> active = new HashMap<>();
+    private BlockingCall<List<Chunk>> preparing;
     private final Map<Integer, Integer> attempts = new HashMap<>();
     private final Map<Integer, ChunkState> states = new HashMap<>();
     private int computing;
@@ -77,19 +88,27 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private int done;
     private long rows;
     private Throwable failure;
+    /** The outcome is on its way to the stage (after dropping the outputs of a failed task). */
+    private boolean reportedOutcome;
+    /** The outputs are being sealed: a timeout or cancel now waits for that to end. */
+    private boolean finishing;
 
     static Behavior<Command> create(ChunkExecution execution, ChunkPlacement placement, Executor blocking,
                                     RetryPolicy retry, ActorRef<StageRun.Command> stage, ActorRef<RunEvent> listener,
                                     String runId) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            BatchedTaskRun run = new BatchedTaskRun(ctx, timers, execution, placement, blocking, retry, stage, listener,
+                    runId);
+            run.preparing = BlockingCall.start(() -> {
                 try {
                     return execution.prepare();
                 } catch (Exception e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
-            }, blocking), Prepared::new);
-            return new BatchedTaskRun(ctx, timers, execution, placement, blocking, retry, stage, listener, runId);
+            }, blocking);
+            ctx.pipeToSelf(run.preparing.future(), Prepared::new);
+            timers.startSingleTimer(new TimedOut(), run.limit.duration());
+            return run;
         }));
     }
 
@@ -105,6 +124,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         this.stage = stage;
         this.listener = listener;
         this.runId = runId;
+        this.limit = Limits.task(execution.plan().task(), execution.config());
     }
 
     @Override
@@ -117,10 +137,35 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
                 .onMessage(RetryChunk.class, this::onRetry)
                 .onMessage(Finished.class, this::onFinished)
                 .onMessage(Discarded.class, this::onDiscarded)
+                .onMessage(Cancel.class, msg -> stop(new dev.weir.engine.TaskFailedException(
+                        execution.flow().name(), execution.plan().stage(), execution.plan().name(),
+                        "interrupted: " + msg.reason(), null)))
+                .onMessage(TimedOut.class, msg -> stop(new dev.weir.engine.TaskTimeoutException(
+                        execution.flow().name(), execution.plan().stage(), execution.plan().name(), null,
+                        limit.duration(), limit.setting())))
                 .build();
     }
 
+    /**
+     * Fails the task at once: the chunks at work are interrupted, the computed ones freed, and the task
+     * reports once every chunk has ended.
+     */
+    private Behavior<Command> stop(Throwable why) {
+        if (failure != null || reportedOutcome) {
+            return this;
+        }
+        getContext().getLog().warn("{}", why.getMessage());
+        failure = why;
+        preparing.interrupt();
+        toCompute.clear();
+        active.values().forEach(chunk -> chunk.tell(new ChunkRun.Interrupt(why.getMessage())));
+        return pump();
+    }
+
     private Behavior<Command> onPrepared(Prepared msg) {
+        if (failure != null) {
+            return this; // stopped while preparing: pump() has reported
+        }
         if (msg.error() != null) {
             return report(null, execution.failure(null, Failures.unwrap(msg.error())));
         }
@@ -135,22 +180,25 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private Behavior<Command> pump() {
         while (uploading < execution.hook().uploadParallelism() && !waiting.isEmpty()) {
             uploading++;
-            waiting.poll().tell(new ChunkRun.Upload());
+            Computed next = waiting.poll();
+            active.put(next.chunk().index(), next.ref());
+            next.ref().tell(new ChunkRun.Upload());
         }
         while (failure == null && !toCompute.isEmpty() && computing < execution.hook().computeParallelism()
                 && mayWaitWith(computing + 1)) {
             Chunk chunk = toCompute.poll();
             int attempt = attempts.merge(chunk.index(), 1, Integer::sum);
             computing++;
-            placement.place(getContext(), execution, chunk, attempt);
+            active.put(chunk.index(), placement.place(getContext(), execution, chunk, attempt));
         }
         boolean idle = computing == 0 && uploading == 0 && retrying == 0;
-        if (failure != null && idle) {
-            waiting.forEach(ref -> ref.tell(new ChunkRun.Cancel()));
+        if (failure != null && idle && !finishing) {
+            waiting.forEach(computed -> computed.ref().tell(new ChunkRun.Cancel()));
             waiting.clear();
             return report(null, failure);
         }
-        if (failure == null && done == chunks.size() && idle) {
+        if (failure == null && done == chunks.size() && idle && !finishing) {
+            finishing = true;
             getContext().pipeToSelf(CompletableFuture.supplyAsync(execution::finish, blocking), Finished::new);
         }
         return this;
@@ -169,16 +217,18 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     private Behavior<Command> onComputed(Computed msg) {
         computing--;
+        active.remove(msg.chunk().index());
         if (failure != null) {
             msg.ref().tell(new ChunkRun.Cancel());
         } else {
-            waiting.add(msg.ref());
+            waiting.add(msg);
         }
         return pump();
     }
 
     private Behavior<Command> onUploaded(Uploaded msg) {
         uploading--;
+        active.remove(msg.chunk().index());
         done++;
         rows += msg.rows();
         states.put(msg.chunk().index(), msg.state());
@@ -195,6 +245,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         } else {
             computing--;
         }
+        active.remove(msg.chunk().index());
         boolean transientFailure = Failures.isTransient(msg.error());
         if (failure == null && transientFailure && msg.attempt() < retry.maxAttempts()) {
             long millis = retry.backoff(msg.attempt()).toMillis();
@@ -218,6 +269,9 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     }
 
     private Behavior<Command> onFinished(Finished msg) {
+        if (failure != null) {
+            return report(null, failure); // timed out or cancelled while sealing: the outputs are dropped
+        }
         return msg.error() != null ? report(null, execution.failure(null, Failures.unwrap(msg.error()))) : report(msg.outputs(), null);
     }
 
@@ -226,6 +280,11 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
      * it is left should the stage commit, and a retry of the task starts clean.
      */
     private Behavior<Command> report(OutputSet outputs, Throwable error) {
+        if (reportedOutcome) {
+            return this;
+        }
+        reportedOutcome = true;
+        timers.cancelAll();
         if (error != null) {
             getContext().pipeToSelf(CompletableFuture.runAsync(execution::discard, blocking),
                     (ok, dropError) -> new Discarded(error, dropError));

@@ -72,6 +72,14 @@ final class ChunkExecution implements AutoCloseable {
         this.outputs = new ChunkOutputs(execution.store(), table -> execution.transaction(plan.stage(), table), owner);
     }
 
+    dev.weir.engine.Flow flow() {
+        return execution.flow();
+    }
+
+    dev.weir.engine.config.InstanceConfig config() {
+        return execution.config();
+    }
+
     TaskPlan plan() {
         return plan;
     }
@@ -400,6 +408,9 @@ final class ChunkExecution implements AutoCloseable {
     }
 
     TaskFailedException failure(Chunk chunk, Throwable e) {
+        if (e instanceof dev.weir.engine.TaskTimeoutException timeout) {
+            return timeout; // names the chunk and the limit already
+        }
         String where = chunk == null ? "" : "chunk " + chunk.index() + " (" + chunk.label() + "): ";
         String problem = e instanceof StoreException || e instanceof TaskExecution.TaskShapeException
                 ? e.getMessage() : e.toString();

@@ -2,6 +2,7 @@ package dev.weir.engine.runtime;
 
 import dev.weir.engine.Flow;
 import dev.weir.engine.Result;
+import dev.weir.engine.RunHandle;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.config.InstanceConfig;
 import java.net.URLEncoder;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
@@ -34,11 +36,25 @@ public final class Engine implements AutoCloseable {
     }
 
     public CompletionStage<Result> run(Flow flow, InstanceConfig config, RunOptions options) {
+        return submit(flow, config, options).result();
+    }
+
+    /**
+     * Starts a run. Cancelling the handle, or the future of its result ({@code cancel(true)}), cancels the
+     * run; the handle's result then completes once its stages are rolled back and its lock released.
+     */
+    public RunHandle submit(Flow flow, InstanceConfig config, RunOptions options) {
         CompletableFuture<Result> promise = new CompletableFuture<>();
         String name = "run-" + URLEncoder.encode(flow.name() + "-" + config.instanceName() + "-" + options.runId(),
                 StandardCharsets.UTF_8);
-        system.systemActorOf(FlowRun.create(services, flow, config, options, promise), name, Props.empty());
-        return promise;
+        ActorRef<FlowRun.Command> run = system.systemActorOf(FlowRun.create(services, flow, config, options, promise),
+                name, Props.empty());
+        promise.whenComplete((result, error) -> {
+            if (error instanceof java.util.concurrent.CancellationException) {
+                run.tell(new FlowRun.Cancel("its future was cancelled"));
+            }
+        });
+        return new RunHandle(options.runId(), promise, reason -> run.tell(new FlowRun.Cancel(reason)));
     }
 
     public StoreRegistry stores() {

@@ -54,6 +54,14 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record PollLock() implements Command {
     }
 
+    /**
+     * Cancels the run: waiting for the lock or planning, it ends without running anything; running, its
+     * tasks are interrupted, its open stages rolled back, and the lock released. The result fails with a
+     * {@link dev.weir.engine.RunCancelledException}. A run already finishing ignores it.
+     */
+    public record Cancel(String reason) implements Command {
+    }
+
     record StageBegun(String stage, Throwable error) implements Command {
     }
 
@@ -95,6 +103,10 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private static final Duration MAX_LOCK_POLL = Duration.ofMillis(250);
     private static final Object LOCK_POLL_TIMER = "lock-poll";
     private long lockDeadline;
+    /** A tryAcquire is on its way; without one, a run waiting for the lock waits only on its timer. */
+    private boolean lockPending;
+    /** Why the run was cancelled, or null. */
+    private String cancelled;
     private Duration lockPoll = Duration.ZERO;
 
     private TableStore store;
@@ -109,6 +121,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
     private final Map<String, List<TaskResult.ChunkState>> chunkStates = new HashMap<>();
     private final Map<String, Integer> attempts = new HashMap<>();
+    /** Tasks waiting on their retry timer: pending, but holding their slot. */
+    private final java.util.Set<String> retrying = new java.util.HashSet<>();
     private final Map<String, Double> seconds = new HashMap<>();
     private final Map<String, StageStatus> stages = new LinkedHashMap<>();
     private final Map<String, ActorRef<StageRun.Command>> stageRuns = new HashMap<>();
@@ -149,6 +163,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             return onPrepared(new Prepared(null, msg.error()));
         }
         store = msg.store();
+        if (cancelled != null) {
+            return notStarted(null);
+        }
         lockDeadline = System.nanoTime() + config.lockTimeout().toNanos();
         return tryLock();
     }
@@ -157,6 +174,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private Behavior<Command> tryLock() {
         TableStore opened = store;
         String name = lockName();
+        lockPending = true;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> opened.locks().tryAcquire(name), services.blocking()),
                 (held, error) -> new LockTried(held == null ? null : held.orElse(null), error));
         return this;
@@ -167,6 +185,11 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
      * {@code lock_timeout}; then plans on the blocking dispatcher.
      */
     private Behavior<Command> onLockTried(LockTried msg) {
+        lockPending = false;
+        if (cancelled != null) {
+            lock = msg.lock();
+            return notStarted(msg.error());
+        }
         if (msg.error() != null) {
             return onPrepared(new Prepared(null, msg.error()));
         }
@@ -201,7 +224,52 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     private Behavior<Command> onPollLock(PollLock msg) {
-        return tryLock();
+        return cancelled != null ? this : tryLock();
+    }
+
+    private Behavior<Command> onCancel(Cancel msg) {
+        if (cancelled != null || finishing) {
+            return this;
+        }
+        cancelled = msg.reason();
+        getContext().getLog().warn("Run {} of flow '{}' on instance '{}' is cancelled: {}", options.runId(), flow.name(),
+                config.instanceName(), msg.reason());
+        failures.add(0, new dev.weir.engine.RunCancelledException(flow.name(), config.instanceName(), options.runId(),
+                msg.reason()));
+        stopping = true;
+        if (plan == null) {
+            // Opening, waiting for the lock or planning: the reply in flight ends the run; a run that
+            // waits on its lock timer ends now.
+            if (store != null && lock == null && !lockPending) {
+                timers.cancel(LOCK_POLL_TIMER);
+                return notStarted(null);
+            }
+            return this;
+        }
+        skipPending("run-cancelled");
+        stageRuns.values().forEach(stage -> stage.tell(new StageRun.CancelTasks("the run was cancelled ("
+                + msg.reason() + ")")));
+        return advance();
+    }
+
+    /** Ends a run that ran nothing: every task skipped; {@code error}, if any, among its failures. */
+    private Behavior<Command> notStarted(Throwable error) {
+        if (error != null) {
+            failures.add(Failures.unwrap(error));
+        }
+        String reason = cancelled != null ? "run-cancelled" : "run-not-started";
+        flow.tasks().forEach(t -> status.put(t.name(), TaskStatus.SKIPPED));
+        flow.tasks().forEach(t -> results.put(t.name(), result(t, TaskState.SKIPPED, reason, 0, -1, null)));
+        return finish();
+    }
+
+    private void skipPending(String reason) {
+        for (TaskPlan t : plan.tasks().values()) {
+            TaskStatus s = status.get(t.name());
+            if (s == TaskStatus.PENDING && !retrying.contains(t.name())) {
+                settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
+            }
+        }
     }
 
     /**
@@ -228,6 +296,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 .onMessage(Opened.class, this::onOpened)
                 .onMessage(LockTried.class, this::onLockTried)
                 .onMessage(PollLock.class, this::onPollLock)
+                .onMessage(Cancel.class, this::onCancel)
                 .onMessage(StageBegun.class, this::onStageBegun)
                 .onMessage(TaskFinished.class, this::onTaskFinished)
                 .onMessage(Retry.class, this::onRetry)
@@ -238,11 +307,11 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private Behavior<Command> onPrepared(Prepared msg) {
         if (msg.error() != null) {
-            Throwable cause = Failures.unwrap(msg.error());
-            failures.add(cause);
-            flow.tasks().forEach(t -> status.put(t.name(), TaskStatus.SKIPPED));
-            flow.tasks().forEach(t -> results.put(t.name(), result(t, TaskState.SKIPPED, "run-not-started", 0, -1, null)));
-            return finish();
+            lock = null; // planning released it
+            return notStarted(msg.error());
+        }
+        if (cancelled != null) {
+            return notStarted(null);
         }
         store = msg.prepare().store();
         lock = msg.prepare().lock();
@@ -327,6 +396,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             attempts.put(task.name(), attempt + 1);
             status.put(task.name(), TaskStatus.PENDING);
             running++; // the retry holds its slot while it waits
+            retrying.add(task.name());
             timers.startSingleTimer(new Retry(task.name()), backoff);
             return this;
         }
@@ -338,6 +408,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private Behavior<Command> onRetry(Retry msg) {
         running--;
+        retrying.remove(msg.task());
+        if (stopping) {
+            TaskPlan task = plan.task(msg.task());
+            settle(task.task(), TaskStatus.SKIPPED, TaskState.SKIPPED,
+                    cancelled != null ? "run-cancelled" : "run-stopped (fail-fast)", null, null);
+            return advance();
+        }
         start(plan.task(msg.task()));
         return advance();
     }
@@ -419,7 +496,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 continue;
             }
             List<TaskPlan> tasks = plan.tasksOf(stage);
-            boolean busy = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.RUNNING);
+            boolean busy = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.RUNNING
+                    || retrying.contains(t.name()));
             boolean pending = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.PENDING);
             if (busy || (pending && !stopping)) {
                 continue;
@@ -429,8 +507,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 skipPendingOf(stage, "run-stopped (fail-fast)");
             }
             e.setValue(StageStatus.ENDING);
-            if (failed || pending) {
-                stageRuns.get(stage).tell(new StageRun.Abort(failed ? "a task of the stage failed" : "the run stopped"));
+            if (failed || pending || cancelled != null) {
+                stageRuns.get(stage).tell(new StageRun.Abort(cancelled != null ? "the run was cancelled"
+                        : failed ? "a task of the stage failed" : "the run stopped"));
             } else {
                 List<dev.weir.engine.store.TaskRecord> carry = tasks.stream()
                         .filter(t -> t.decision() == TaskPlan.Decision.SKIP && t.cached() != null)
@@ -528,7 +607,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 failures.isEmpty() ? null : failures.get(0),
                 new CommittedTables(services, config, plan, outputs, inlined));
         emit(new RunEvent.RunFinished(options.runId(), result.successful(), result.summary()));
-        promise.complete(result);
+        if (!promise.complete(result)) {
+            result.close(); // the caller cancelled the future: nobody reads this result
+        }
         return Behaviors.stopped();
     }
 

@@ -51,6 +51,10 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     record TaskDone(TaskOutcome outcome) implements Command {
     }
 
+    /** The run is cancelled: interrupt every task of the stage still running; each reports as it ends. */
+    record CancelTasks(String reason) implements Command {
+    }
+
     private record Begun(Throwable error) implements Command {
     }
 
@@ -65,6 +69,8 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final ActorRef<dev.weir.engine.RunEvent> listener;
     /** True once the transaction began: an abort then keeps what the finished tasks did. */
     private boolean begun;
+    /** How to interrupt each running task attempt, by task name. */
+    private final java.util.Map<String, java.util.function.Consumer<String>> running = new java.util.HashMap<>();
 
     /**
      * @param carried the stage's cache hits, carried forward into the transaction right after it begins, in
@@ -119,6 +125,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
                 .onMessage(Begun.class, this::onBegun)
                 .onMessage(RunTask.class, this::onRunTask)
                 .onMessage(TaskDone.class, this::onTaskDone)
+                .onMessage(CancelTasks.class, this::onCancelTasks)
                 .onMessage(Commit.class, this::onCommit)
                 .onMessage(Abort.class, this::onAbort)
                 .onMessage(Ended.class, this::onEnded)
@@ -134,17 +141,26 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private Behavior<Command> onRunTask(RunTask msg) {
         String name = "task-" + URLEncoder.encode(msg.plan().name(), StandardCharsets.UTF_8) + "-" + msg.attempt();
         if (msg.plan().task().batched() && msg.plan().decision() == TaskPlan.Decision.RUN) {
-            getContext().spawn(BatchedTaskRun.create(new ChunkExecution(execution, msg.plan(), msg.inputs()),
-                    ChunkPlacement.local(services.blocking()), services.blocking(), execution.config().retry(),
-                    getContext().getSelf(), listener, execution.runId()), name);
+            ActorRef<BatchedTaskRun.Command> task = getContext().spawn(BatchedTaskRun.create(
+                    new ChunkExecution(execution, msg.plan(), msg.inputs()), ChunkPlacement.local(services.blocking()),
+                    services.blocking(), execution.config().retry(), getContext().getSelf(), listener,
+                    execution.runId()), name);
+            running.put(msg.plan().name(), reason -> task.tell(new BatchedTaskRun.Cancel(reason)));
         } else {
-            getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(), msg.attempt(), services.blocking(),
-                    getContext().getSelf()), name);
+            ActorRef<TaskRun.Command> task = getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(),
+                    msg.attempt(), services.blocking(), getContext().getSelf()), name);
+            running.put(msg.plan().name(), reason -> task.tell(new TaskRun.Cancel(reason)));
         }
         return this;
     }
 
+    private Behavior<Command> onCancelTasks(CancelTasks msg) {
+        running.values().forEach(cancel -> cancel.accept(msg.reason()));
+        return this;
+    }
+
     private Behavior<Command> onTaskDone(TaskDone msg) {
+        running.remove(msg.outcome().task());
         flowRun.tell(new FlowRun.TaskFinished(msg.outcome()));
         return this;
     }
