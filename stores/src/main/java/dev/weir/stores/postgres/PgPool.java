@@ -20,6 +20,11 @@ import java.util.Map;
 final class PgPool implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PgPool.class);
+    /**
+     * How long taking a connection waits when none is free, or while the server cannot be reached (a
+     * restart): HikariCP keeps trying to connect meanwhile, so a server back within it costs no retry.
+     */
+    static final java.time.Duration DEFAULT_CONNECTION_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private final StoreSettings store;
     private final PgConnectionSettings connection;
@@ -41,7 +46,7 @@ final class PgPool implements AutoCloseable {
         }
         config.setMaximumPoolSize(connection.poolSize());
         config.setMinimumIdle(1);
-        config.setConnectionTimeout(30_000);
+        config.setConnectionTimeout(connectionTimeout(store).toMillis());
         // Fail in the constructor when the first connection cannot be made.
         config.setInitializationFailTimeout(1);
         config.addDataSourceProperty("ApplicationName", "weir " + store.instanceName());
@@ -58,6 +63,15 @@ final class PgPool implements AutoCloseable {
         } catch (RuntimeException e) {
             throw connectFailure(store, connection, e);
         }
+    }
+
+    private static java.time.Duration connectionTimeout(StoreSettings store) {
+        java.time.Duration timeout = PgConnectionSettings.duration(store, "connection_timeout", DEFAULT_CONNECTION_TIMEOUT);
+        if (timeout.toMillis() < 250) {
+            throw StoreException.of(store + ": key 'connection_timeout' must be at least 250ms (HikariCP's least),"
+                    + " was " + timeout);
+        }
+        return timeout;
     }
 
     /** A connection from the pool; the caller closes it (which returns it). */

@@ -1,0 +1,136 @@
+package dev.weir.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Table;
+import dev.weir.engine.TaskState;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.data.Rows;
+import dev.weir.engine.store.StoreSettings;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A PostgreSQL server restarted under a running task: a throwaway cluster of the test's own, stopped
+ * ({@code pg_ctl stop -m fast}) while a task reads its input and started again a while later. The
+ * task's attempt fails transiently, the retry waits for the server (the pool's connection timeout),
+ * the instance lock is taken again on a new session (no other run held it), and the run completes
+ * with every row. Needs PostgreSQL's binaries; skipped without them, except under {@code CI=true}.
+ */
+class PostgresRestartTest extends FlowKitTest {
+
+    /** More rows than one batch of a reader (65,536), so that the reader goes back to the server. */
+    private static final int ROWS = 150_000;
+    /** How long the server stays away: well within the pool's default connection timeout of 30 s. */
+    private static final Duration AWAY = Duration.ofSeconds(15);
+
+    private static ThrowawayPostgres server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = ThrowawayPostgres.start();
+    }
+
+    @AfterAll
+    static void removeServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    protected InstanceConfig instance(FlowTestKit testKit) {
+        return on(testKit.instance("restart"), Map.of());
+    }
+
+    /** {@code instance} on the throwaway server, with {@code extra} store arguments. */
+    private static InstanceConfig on(InstanceConfig instance, Map<String, Object> extra) {
+        Map<String, Object> args = new java.util.HashMap<>(Map.of("host", "127.0.0.1", "port", server.port(),
+                "database", ThrowawayPostgres.DATABASE, "user", ThrowawayPostgres.USER,
+                "schema_prefix", "r" + java.util.UUID.randomUUID().toString().substring(0, 8) + "_"));
+        args.putAll(extra);
+        return instance.withTableStoreSettings(new StoreSettings(instance.instanceName(), instance.instanceId(),
+                "postgres", "postgres", ConfigFactory.parseMap(args), instance.workDir(),
+                "PostgresRestartTest's throwaway server"));
+    }
+
+    /** A copy of 150,000 rows whose first attempt runs {@code fault} after reading the first batch. */
+    private static Flow copy(AtomicInteger calls, Fault fault) {
+        return Flow.define("restart", f -> {
+            Ref numbers = f.stage("raw").task("numbers")
+                    .produces(ctx -> Table.of(PostgresFaultInjectionTest.numbers(ROWS), "numbers")).ref();
+            f.stage("out").task("copy").input("numbers", numbers, ArrowReader.class).produces(ctx -> {
+                        ArrowReader reader = ctx.input("numbers", ArrowReader.class);
+                        if (calls.incrementAndGet() == 1) {
+                            reader.loadNextBatch();
+                            fault.run();
+                        }
+                        return Table.of(ArrowTable.readAll(reader, ctx.allocator()), "copy");
+                    });
+        });
+    }
+
+    interface Fault {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aRunWhoseServerRestartsMidTaskCompletesWithEveryRow() {
+        kit.timeout(Duration.ofMinutes(3));
+        AtomicInteger calls = new AtomicInteger();
+        CompletableFuture<Void> restarted = new CompletableFuture<>();
+        Flow flow = copy(calls, () -> {
+            server.stop();
+            CompletableFuture.runAsync(() -> {
+                try {
+                    server.startAgain();
+                    restarted.complete(null);
+                } catch (Exception e) {
+                    restarted.completeExceptionally(e);
+                }
+            }, CompletableFuture.delayedExecutor(AWAY.toMillis(), TimeUnit.MILLISECONDS));
+        });
+
+        FlowRunRecord run = kit.run(flow, mini);
+
+        restarted.join();
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(2, run.task("copy").attempts(), "the attempt the restart broke, and one more");
+        assertEquals(ROWS, run.task("copy").rows());
+        assertEquals(ROWS, run.result().get(new Ref("out", "copy", "copy"), Rows.class).size());
+        assertTrue(run.committedStages().contains("out"));
+    }
+
+    @Test
+    void aRunWhoseServerStaysAwayFailsAfterItsLastAttemptWithOneLineSayingWhy() throws Exception {
+        kit.timeout(Duration.ofMinutes(3));
+        AtomicInteger calls = new AtomicInteger();
+        InstanceConfig impatient = on(mini, Map.of("connection_timeout", "1s"));
+        try {
+            FlowRunRecord run = kit.run(copy(calls, server::stop), impatient);
+
+            assertFalse(run.successful());
+            assertEquals(TaskState.FAILED, run.task("copy").state());
+            assertEquals(impatient.retry().maxAttempts(), run.task("copy").attempts());
+            String error = run.task("copy").error();
+            assertFalse(error.contains("\n"), error);
+            assertTrue(error.contains("task 'copy'") && error.contains("cannot get a connection")
+                    && error.contains("127.0.0.1:" + server.port()) && error.contains("SQLState 08"), error);
+        } finally {
+            server.startAgain();
+        }
+    }
+}
