@@ -69,6 +69,22 @@ final class InstanceResolver {
         return List.copyOf(names);
     }
 
+    /** The keys of {@code table_store_connections}, sorted. */
+    List<String> tableStoreConnectionNames() {
+        if (!root.hasPath("table_store_connections")
+                || !(root.getValue("table_store_connections") instanceof com.typesafe.config.ConfigObject section)) {
+            return List.of();
+        }
+        return List.copyOf(new TreeSet<>(section.keySet()));
+    }
+
+    /** The values of environment variables named like secrets ({@code PGPASSWORD}, {@code API_TOKEN}), to mask. */
+    List<String> secretEnvironmentValues() {
+        return context.environment().entrySet().stream()
+                .filter(e -> Secrets.isSecretName(e.getKey()) && e.getValue() != null && e.getValue().length() >= 3)
+                .map(Map.Entry::getValue).toList();
+    }
+
     /**
      * @param connection the table store connection to select instead of the configured one, or null
      */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,38 @@ public final class WeirConfig {
     /** The configured instances, {@code __any__} excluded, sorted. */
     public List<String> instanceNames() {
         return resolver.instanceNames();
+    }
+
+    /** The configured table store connections ({@code table_store_connections}), sorted. */
+    public List<String> tableStoreConnectionNames() {
+        return resolver.tableStoreConnectionNames();
+    }
+
+    /**
+     * What makes a text fit to be shown to a user or written to a log: it replaces the secrets of
+     * {@code instance} (values from its attrs file and url_attrs_file, settings named like passwords,
+     * secret-named environment variables such as {@code PGPASSWORD}) and URL passwords by {@code ***}.
+     * For messages that did not come from Weir's own code, e.g. a driver's error. Resolves the
+     * instance once; the function is safe to call from any thread.
+     */
+    public UnaryOperator<String> masking(InstanceConfig instance) {
+        Secrets secrets = resolver.resolve(instance.instanceName(), instance.perUser(),
+                instance.tableStore().connectionName()).secrets();
+        for (StoreSettings store : instance.tableStores().values()) {
+            for (Map.Entry<String, ConfigValue> e : store.args().entrySet()) {
+                if (Secrets.isSecretKey(e.getKey()) && e.getValue().unwrapped() != null) {
+                    secrets.add(String.valueOf(e.getValue().unwrapped()));
+                }
+            }
+        }
+        resolver.secretEnvironmentValues().forEach(secrets::add);
+        // no writes after this point: concurrent reads of the set are safe
+        return text -> text == null ? null : secrets.mask(null, text);
+    }
+
+    /** The text with URL passwords ({@code scheme://user:password@host}, {@code ?password=}) replaced by {@code ***}. */
+    public static String maskUrlPasswords(String text) {
+        return text == null ? null : Secrets.maskUrlPasswords(text);
     }
 
     /**

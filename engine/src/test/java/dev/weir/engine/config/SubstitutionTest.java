@@ -148,4 +148,31 @@ class SubstitutionTest {
                 """), WeirConfig.Syntax.YAML, "weir.yaml");
         assertEquals("mini_j_doe_x", config.instance("mini", true).instanceId());
     }
+
+    @Test
+    void maskingHidesTheInstancesSecretsInAnyText() throws IOException {
+        Files.writeString(dir.resolve("secrets.yaml"), "user: loader\npassword: Hunter2-xyz\n");
+        Files.writeString(dir.resolve("weir.yaml"), """
+                table_store_connections:
+                  pg:
+                    args:
+                      url: "postgresql://{user}:{password}@db:5432/shop"
+                      url_attrs_file: secrets.yaml
+                  other:
+                    args:
+                      url: "postgresql://db:5432/shop"
+                      password: "Plain-pw-99"
+                instances:
+                  mini:
+                    table_store: {table_store_connection: pg}
+                """);
+        WeirConfig config = Configs.loader(Map.of("PGPASSWORD", "Env-pw-42")).load(dir.resolve("weir.yaml"));
+        var mask = config.masking(config.instance("mini"));
+        String masked = mask.apply("driver said: password Hunter2-xyz, Plain-pw-99 or Env-pw-42 rejected for"
+                + " postgresql://x:Url-pw-7@db/shop");
+        for (String secret : new String[] {"Hunter2-xyz", "Plain-pw-99", "Env-pw-42", "Url-pw-7"}) {
+            assertFalse(masked.contains(secret), masked);
+        }
+        assertTrue(masked.startsWith("driver said: password ***"), masked);
+    }
 }

@@ -5,6 +5,7 @@ import dev.weir.engine.TaskResult;
 import dev.weir.engine.TaskState;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -18,19 +19,21 @@ final class ProgressPrinter {
     private ProgressPrinter() {
     }
 
-    static Behavior<RunEvent> create(PrintStream out) {
-        return Behaviors.setup(ctx -> running(out, 0, 0, 0));
+    /** @param mask applied to every error and message the run reports (they may quote a driver's text) */
+    static Behavior<RunEvent> create(PrintStream out, UnaryOperator<String> mask) {
+        return Behaviors.setup(ctx -> running(out, mask, 0, 0, 0));
     }
 
-    private static Behavior<RunEvent> running(PrintStream out, int total, int done, int quietHits) {
+    private static Behavior<RunEvent> running(PrintStream out, UnaryOperator<String> mask, int total, int done,
+                                              int quietHits) {
         return Behaviors.receive(RunEvent.class)
                 .onMessage(RunEvent.RunStarted.class, e -> {
                     out.printf(Locale.ROOT, "Run %s of %s on %s: %d tasks, %d to run, %d cached%n", e.runId(), e.flow(),
                             e.instance(), e.total(), e.toRun(), e.cached());
-                    return running(out, e.total(), done, quietHits);
+                    return running(out, mask, e.total(), done, quietHits);
                 })
                 .onMessage(RunEvent.Waiting.class, e -> {
-                    out.println("Waiting: " + e.message());
+                    out.println("Waiting: " + mask.apply(e.message()));
                     return Behaviors.same();
                 })
                 .onMessage(RunEvent.TaskStarted.class, e -> Behaviors.same())
@@ -38,11 +41,11 @@ final class ProgressPrinter {
                     TaskResult r = e.result();
                     int now = done + 1;
                     if (r.state() == TaskState.CACHE_VALID && r.seconds() == 0) {
-                        return running(out, total, now, quietHits + 1);
+                        return running(out, mask, total, now, quietHits + 1);
                     }
                     out.printf(Locale.ROOT, "  [%d/%d] %-11s %s/%s%s%n", now, total, r.state(), r.stage(), r.task(),
-                            detail(r));
-                    return running(out, total, now, quietHits);
+                            mask.apply(detail(r)));
+                    return running(out, mask, total, now, quietHits);
                 })
                 .onMessage(RunEvent.ChunkFinished.class, e -> {
                     out.printf(Locale.ROOT, "      chunk %d/%d of %s/%s  %,d rows, %,.0f rows/s%n", e.done(), e.total(),
@@ -54,7 +57,7 @@ final class ProgressPrinter {
                     return Behaviors.same();
                 })
                 .onMessage(RunEvent.StageAborted.class, e -> {
-                    out.println("  aborted stage " + e.stage() + " (" + e.reason() + "); its last commit stays readable");
+                    out.println("  aborted stage " + e.stage() + " (" + mask.apply(e.reason()) + "); its last commit stays readable");
                     return Behaviors.same();
                 })
                 .onMessage(RunEvent.RunFinished.class, e -> {

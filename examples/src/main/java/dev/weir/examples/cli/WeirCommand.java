@@ -5,19 +5,19 @@ import dev.weir.engine.Result;
 import dev.weir.engine.RunEvent;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.Weir;
-import dev.weir.engine.config.ConfigError;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.WeirConfig;
-import dev.weir.engine.WeirException;
-import dev.weir.engine.store.StoreException;
 import dev.weir.examples.ExampleFlow;
 import dev.weir.examples.Examples;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
 import picocli.CommandLine;
@@ -45,12 +45,38 @@ public final class WeirCommand implements Callable<Integer> {
         return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
-    /** Runs the command line with the given output streams; returns the exit code. */
+    /** The exit code of a run that failed, or could not start. */
+    static final int RUN_FAILED = 1;
+    /** The exit code of a command line that is wrong: an unknown option, flow, instance or store, an unusable path. */
+    static final int USAGE = CommandLine.ExitCode.USAGE;
+
+    /**
+     * Runs the command line with the given output streams; returns the exit code. Every failure is
+     * printed on {@code err}, secrets masked: a wrong command line exits with {@link #USAGE}, anything
+     * else (an unusable configuration, a run that failed) with {@link #RUN_FAILED}.
+     */
     static int execute(PrintWriter out, PrintWriter err, String... args) {
         return new CommandLine(new WeirCommand()).setOut(out).setErr(err).setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("weir: " + e.getMessage());
-            return e instanceof ConfigError || e instanceof WeirException || e instanceof StoreException ? 2 : 1;
+            if (e instanceof UsageError) {
+                cmd.getErr().println("weir: " + WeirConfig.maskUrlPasswords(e.getMessage()));
+                cmd.getErr().println("Try 'weir " + (cmd.getCommandName().equals("weir") ? "" : cmd.getCommandName() + " ")
+                        + "--help' for the options.");
+                return USAGE;
+            }
+            cmd.getErr().println(RunErrors.describe(e, WeirConfig::maskUrlPasswords));
+            return RUN_FAILED;
         }).execute(args);
+    }
+
+    /** The command line is wrong; exits with {@link #USAGE}. The message says what is wrong and what exists. */
+    static final class UsageError extends RuntimeException {
+        UsageError(String message) {
+            super(message);
+        }
+
+        UsageError(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     @Override
@@ -110,43 +136,120 @@ public final class WeirCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            ExampleFlow example = Examples.named(flow).orElseThrow(() -> new WeirException("unknown flow '" + flow
+            PrintWriter err = spec.commandLine().getErr();
+            ExampleFlow example = Examples.named(flow).orElseThrow(() -> new UsageError("unknown flow '" + flow
                     + "'; the flows are " + Examples.all().keySet()));
-            WeirConfig weirConfig = config != null ? WeirConfig.load(config) : WeirConfig.fromResource(DEFAULT_CONFIG);
-            weirConfig.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-            InstanceConfig instanceConfig = tableStore == null ? weirConfig.instance(instance, perUser)
-                    : weirConfig.instance(instance, perUser, tableStore);
+            CacheValidation.Mode mode = cacheValidation == null ? null : CacheValidation.Mode.parse(cacheValidation)
+                    .orElseThrow(() -> new UsageError("--cache-validation: '" + cacheValidation + "' is not one of"
+                            + " normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
+            checkWritable("--report", report);
+            checkWritable("--graph", graph);
+            WeirConfig weirConfig = loadConfig();
+            weirConfig.warnings().forEach(w -> err.println("warning: " + w));
+            InstanceConfig instanceConfig = resolve(weirConfig);
+            UnaryOperator<String> mask = weirConfig.masking(instanceConfig);
             RunOptions options = RunOptions.defaults().only(only.toArray(String[]::new));
-            if (cacheValidation != null) {
-                CacheValidation.Mode mode = CacheValidation.Mode.parse(cacheValidation).orElseThrow(() ->
-                        new CommandLine.ParameterException(spec.commandLine(), "--cache-validation: '" + cacheValidation
-                                + "' is not one of normal, assert-no-fresh-input, ignore-fresh-input,"
-                                + " force-fresh-input, force-cache-invalid"));
+            if (mode != null) {
                 options = options.cacheValidation(instanceConfig.cacheValidation().withMode(mode));
             }
             Flow built = example.create(weirConfig, instanceConfig);
             try (Weir weir = Weir.start()) {
                 ActorRef<RunEvent> printer = weir.system().systemActorOf(
-                        ProgressPrinter.create(new java.io.PrintStream(System.out, true)), "progress", Props.empty());
+                        ProgressPrinter.create(new java.io.PrintStream(System.out, true), mask), "progress",
+                        Props.empty());
                 try (Result result = weir.run(built, instanceConfig, options.listener(printer)).toCompletableFuture()
                         .join()) {
-                out.flush();
-                Thread.sleep(50); // let the printer write its last lines before the summary
-                if (report != null) {
-                    Path parent = report.toAbsolutePath().getParent();
-                    if (parent != null) {
-                        Files.createDirectories(parent);
+                    out.flush();
+                    Thread.sleep(50); // let the printer write its last lines before the summary
+                    if (report != null) {
+                        Files.writeString(report, mask.apply(result.toJson()));
                     }
-                    Files.writeString(report, result.toJson());
+                    if (graph != null) {
+                        Files.writeString(graph, dev.weir.engine.FlowDiagram.mermaid(built, result));
+                    }
+                    if (result.successful()) {
+                        example.show(result, instanceConfig, System.out);
+                    }
+                    System.out.flush();
+                    out.println(result.summary());
+                    if (!result.successful()) {
+                        err.println(RunErrors.describe(result.failure().orElseGet(() -> new IllegalStateException(
+                                "the run of " + flow + " on " + instance + " failed without saying why")), mask));
+                        return RUN_FAILED;
+                    }
+                    return 0;
                 }
-                if (graph != null) {
-                    Files.writeString(graph, dev.weir.engine.FlowDiagram.mermaid(built, result));
+            } catch (RuntimeException e) {
+                // the run could not start or finish: say why with this instance's secrets masked
+                err.println(RunErrors.describe(e, mask));
+                return RUN_FAILED;
+            }
+        }
+
+        /** The configuration: --config, which must name a file, or the examples' own. */
+        private WeirConfig loadConfig() {
+            if (config == null) {
+                return WeirConfig.fromResource(DEFAULT_CONFIG);
+            }
+            if (!Files.isRegularFile(config)) {
+                throw new UsageError("--config " + config + ": " + (Files.isDirectory(config) ? "is a directory"
+                        : "no such file") + " (" + config.toAbsolutePath() + ")");
+            }
+            return WeirConfig.load(config);
+        }
+
+        /** The instance named by --instance, on the --table-store connection if given. */
+        private InstanceConfig resolve(WeirConfig weirConfig) {
+            if (!weirConfig.instanceNames().contains(instance)) {
+                throw new UsageError("--instance " + instance + ": " + weirConfig.file() + " has no instance '"
+                        + instance + "'; its instances are " + weirConfig.instanceNames());
+            }
+            if (tableStore == null) {
+                return weirConfig.instance(instance, perUser);
+            }
+            if (!weirConfig.tableStoreConnectionNames().contains(tableStore)) {
+                throw new UsageError("--table-store " + tableStore + ": " + weirConfig.file() + " has no table store"
+                        + " connection '" + tableStore + "'; its table_store_connections are "
+                        + weirConfig.tableStoreConnectionNames());
+            }
+            return weirConfig.instance(instance, perUser, tableStore);
+        }
+
+        /**
+         * Fails before the run when {@code file} cannot be written: its directory cannot be created, it is
+         * a directory, or opening it for writing fails. Leaves no file behind that was not there.
+         */
+        private static void checkWritable(String option, Path file) {
+            if (file == null) {
+                return;
+            }
+            Path absolute = file.toAbsolutePath();
+            if (Files.isDirectory(absolute)) {
+                throw new UsageError(option + " " + file + ": cannot write " + absolute + ": it is a directory;"
+                        + " name a file");
+            }
+            Path parent = absolute.getParent();
+            try {
+                if (parent != null) {
+                    Files.createDirectories(parent);
                 }
-                if (result.successful()) {
-                    example.show(result, instanceConfig, System.out);
-                }
-                System.out.println(result.summary());
-                return result.successful() ? 0 : 1;
+            } catch (IOException e) {
+                throw new UsageError(option + " " + file + ": cannot create the directory " + parent + ": "
+                        + RunErrors.reason(e), e);
+            }
+            boolean existed = Files.exists(absolute);
+            try (var channel = Files.newByteChannel(absolute, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                // opened for writing: the run's output can go there
+            } catch (IOException e) {
+                throw new UsageError(option + " " + file + ": cannot write " + absolute + ": " + RunErrors.reason(e),
+                        e);
+            }
+            if (!existed) {
+                try {
+                    Files.deleteIfExists(absolute);
+                } catch (IOException e) {
+                    throw new UsageError(option + " " + file + ": cannot remove the probe file " + absolute + ": "
+                            + RunErrors.reason(e), e);
                 }
             }
         }

@@ -35,20 +35,30 @@ final class CliFixtures {
 
     /** Starts {@code weir ARGS} in another JVM on this class path, in {@code dir}; stderr joins stdout. */
     static Process startCli(Path dir, String... args) throws IOException {
+        return startCli(dir, true, args);
+    }
+
+    /** Starts {@code weir ARGS} in another JVM on this class path, in {@code dir}. */
+    static Process startCli(Path dir, boolean joinErrors, String... args) throws IOException {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx384m",
                 "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), WeirCommand.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(joinErrors).start();
     }
 
     /** Reads the process's output on a daemon thread: each line to the queue and to {@code output}. */
     static BlockingQueue<String> lines(Process process, StringBuffer output) {
+        return lines(process.getInputStream(), output);
+    }
+
+    /** Reads a stream of a process on a daemon thread: each line to the queue and to {@code output}. */
+    static BlockingQueue<String> lines(InputStream stream, StringBuffer output) {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     output.append(line).append('\n');
                     lines.add(line);

@@ -82,6 +82,42 @@ class DuckDbRunsQueueTest {
     }
 
     @Test
+    void aSecondProcessGivesUpAfterTheLockTimeoutSayingWhyOnStderr() throws Exception {
+        Path config = CliFixtures.examplesConfigIn(dir);
+        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+                .replace("    fail_fast: true\n", "    fail_fast: true\n    lock_timeout: 2s\n"));
+        InstanceConfig mini = WeirConfig.load(config).instance("mini");
+        assertEquals(java.time.Duration.ofSeconds(2), mini.lockTimeout());
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Weir weir = Weir.start()) {
+            CompletableFuture<Result> first = weir.run(holding(inside, release), mini).toCompletableFuture();
+            assertTrue(inside.await(60, TimeUnit.SECONDS), "the first run started its task");
+            Process child = CliFixtures.startCli(dir, false, "run", "lazy-sql", "--instance", "mini", "--config",
+                    config.toString());
+            try {
+                StringBuffer out = new StringBuffer();
+                StringBuffer err = new StringBuffer();
+                CliFixtures.lines(child.getInputStream(), out);
+                BlockingQueue<String> errors = CliFixtures.lines(child.getErrorStream(), err);
+                assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the second process gives up");
+                assertEquals(1, child.exitValue(), "stdout:\n" + out + "stderr:\n" + err);
+                String reason = CliFixtures.awaitLine(errors, l -> l.startsWith("weir: "), 10);
+                assertNotNull(reason, "stderr says why:\n" + err);
+                assertTrue(reason.contains("pipeline.duckdb") && reason.contains("lock_timeout"), reason);
+            } finally {
+                child.destroyForcibly();
+                release.countDown();
+            }
+            try (Result result = first.get(60, TimeUnit.SECONDS)) {
+                assertTrue(result.successful(), result.summary());
+            }
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void aSecondEngineInTheSameJvmWaitsForTheInstanceLock() throws Exception {
         Path config = CliFixtures.examplesConfigIn(dir);
         InstanceConfig mini = WeirConfig.load(config).instance("mini");
