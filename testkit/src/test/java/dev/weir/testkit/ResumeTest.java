@@ -69,6 +69,10 @@ abstract class ResumeTest extends FlowKitTest {
      * reads the blob.
      */
     static Flow flow(String name, Calls calls, long factor) {
+        return flow(name, calls, factor, "1");
+    }
+
+    static Flow flow(String name, Calls calls, long factor, String versionOfB) {
         return Flow.define(name, f -> {
             Stage work = f.stage("work");
             Ref a = work.task("a").version("1").constant("factor", factor).produces(ctx -> {
@@ -79,7 +83,7 @@ abstract class ResumeTest extends FlowKitTest {
                 }
                 return Table.of(rows.build()).primaryKey("id");
             }).ref();
-            work.task("b").version("1").produces(ctx -> {
+            work.task("b").version(versionOfB).produces(ctx -> {
                 calls.b.incrementAndGet();
                 if (calls.failB) {
                     ctx.materialize(Table.of(Rows.builder("x").add(1L).build(), "b_partial"));
@@ -185,6 +189,20 @@ abstract class ResumeTest extends FlowKitTest {
         assertEquals(java.util.Set.of("b", "weights"), last.ran());
         assertEquals(1, calls.a.get());
         assertEquals(3, calls.b.get());
+    }
+
+    @Test
+    void aFailedStageWhoseOtherTasksWereCacheHitsKeepsNothing() {
+        Calls calls = new Calls();
+        assertTrue(kit.run(flow("resume", calls, 2), mini).successful());
+        calls.failB = true;
+        FlowRunRecord failed = kit.run(flow("resume", calls, 2, "2"), mini);
+        assertEquals(java.util.Set.of("b"), failed.failed());
+        assertEquals(java.util.Set.of("a", "c", "d", "e", "weights"), failed.cacheHits());
+
+        TableStore store = store(mini);
+        assertEquals(java.util.Optional.empty(), store.keptAttempt("work"), "the cache has the hits already");
+        assertEquals(List.of(), store.listTables(store.transactionSchema("work")));
     }
 
     @Test

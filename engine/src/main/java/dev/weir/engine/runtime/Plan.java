@@ -16,7 +16,7 @@ import java.util.Set;
  * @param flow    the flow
  * @param config  the instance
  * @param tasks   the task plans, in the flow's (topological) order, by task name
- * @param touched the stages that get a transaction (at least one task runs there)
+ * @param touched the stages that get a transaction (at least one task runs or resumes there)
  * @param subset  true when only some tasks were selected
  */
 public record Plan(String runId, Flow flow, InstanceConfig config, Map<String, TaskPlan> tasks,

@@ -67,10 +67,15 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final LockManager.Lock lock;
     private final ActorRef<FlowRun.Command> flowRun;
     private final ActorRef<dev.weir.engine.RunEvent> listener;
-    /** True once the transaction began: an abort then keeps what the finished tasks did. */
+    /** True once the transaction began. */
     private boolean begun;
     /** How to interrupt each running task attempt, by task name. */
     private final java.util.Map<String, java.util.function.Consumer<String>> running = new java.util.HashMap<>();
+    /**
+     * True when the transaction holds work worth keeping should the stage fail: a task finished in it, or
+     * resumed into it. Cache hits alone are not: the next run finds them in the cache anyway.
+     */
+    private boolean worthKeeping;
 
     /**
      * @param carried the stage's cache hits, carried forward into the transaction right after it begins, in
@@ -85,7 +90,9 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
                 lock.verify();
                 begin(stage, execution, carried);
             }, services.blocking()), (ok, error) -> new Begun(error));
-            return new StageRun(ctx, stage, services, execution, lock, flowRun, listener);
+            StageRun run = new StageRun(ctx, stage, services, execution, lock, flowRun, listener);
+            run.worthKeeping = carried.stream().anyMatch(t -> t.decision() == TaskPlan.Decision.RESUME);
+            return run;
         });
     }
 
@@ -161,6 +168,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
 
     private Behavior<Command> onTaskDone(TaskDone msg) {
         running.remove(msg.outcome().task());
+        worthKeeping |= msg.outcome().succeeded();
         flowRun.tell(new FlowRun.TaskFinished(msg.outcome()));
         return this;
     }
@@ -196,12 +204,12 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     }
 
     /**
-     * Ends the transaction without committing it. When it had begun, what its finished tasks wrote is kept
-     * (tables, cache entries, blobs) for the next run of the flow to resume; the committed stage stays as it
-     * was either way.
+     * Ends the transaction without committing it. When it had begun and a task finished in it, what its
+     * finished tasks wrote is kept (tables, cache entries, blobs) for the next run of the flow to resume; the
+     * committed stage stays as it was either way.
      */
     private Behavior<Command> onAbort(Abort msg) {
-        boolean keep = begun;
+        boolean keep = begun && worthKeeping;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             if (!lock.isHeld()) {
                 return msg.reason() + "; the instance lock was lost, so its transaction schema was left as it is"

@@ -20,7 +20,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * makes them the committed ones in one atomic step; until then readers of
  * {@link #committedSchema} see the previous committed version, and {@link #abortStage} leaves it
  * untouched. Cache entries written by {@link #recordTask} during a stage become visible to
- * {@link #findTask} only when the stage commits.
+ * {@link #findTask} only when the stage commits. A failed transaction can instead be kept
+ * ({@link #keepStage}) for the next run to resume the tasks that finished in it ({@link #resumeStage});
+ * one a killed run left is dropped at the next run's start ({@link #dropOrphanedTransactions}).
  *
  * <p><b>Names.</b> Stage and table names are logical; the store adds the instance's schema prefix
  * and suffix and quotes every identifier it puts into SQL.
