@@ -6,7 +6,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** The example flows, by name. */
+/**
+ * The example flows, by name: the built-in ones, then any {@link ExampleFlow} registered for
+ * {@link java.util.ServiceLoader} ({@code META-INF/services/dev.weir.examples.ExampleFlow}), such as
+ * the flows the command line's own tests run in a child process.
+ */
 public final class Examples {
 
     private static final List<Supplier<ExampleFlow>> ALL = List.of(MultiInstanceFlow::new, LazySqlFlow::new,
@@ -22,6 +26,8 @@ public final class Examples {
             ExampleFlow flow = s.get();
             byName.put(flow.name(), flow);
         });
+        java.util.ServiceLoader.load(ExampleFlow.class, Examples.class.getClassLoader())
+                .forEach(flow -> byName.putIfAbsent(flow.name(), flow));
         return byName;
     }
 

@@ -3,6 +3,8 @@ package dev.weir.examples.cli;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Result;
 import dev.weir.engine.RunEvent;
+import dev.weir.engine.RunCancelledException;
+import dev.weir.engine.RunHandle;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.Weir;
 import dev.weir.engine.config.InstanceConfig;
@@ -157,9 +159,19 @@ public final class WeirCommand implements Callable<Integer> {
                 ActorRef<RunEvent> printer = weir.system().systemActorOf(
                         ProgressPrinter.create(new java.io.PrintStream(System.out, true), mask), "progress",
                         Props.empty());
-                try (Result result = weir.run(built, instanceConfig, options.listener(printer)).toCompletableFuture()
-                        .join()) {
+                Signals signals = Signals.install();
+                RunHandle handle = weir.submit(built, instanceConfig, options.listener(printer));
+                signals.cancelOnInterrupt(handle);
+                try (Result result = handle.result().toCompletableFuture().join()) {
+                    signals.restore();
                     out.flush();
+                    if (signals.received() != null && result.failure().orElse(null) instanceof RunCancelledException) {
+                        Thread.sleep(50); // let the printer write its last lines first
+                        System.out.println("CANCELLED " + result.flow() + "/" + result.instance() + " by "
+                                + signals.received().name() + ": running tasks interrupted, open stages rolled back,"
+                                + " instance lock released");
+                        return signals.received().exitCode();
+                    }
                     Thread.sleep(50); // let the printer write its last lines before the summary
                     if (report != null) {
                         Files.writeString(report, mask.apply(result.toJson()));

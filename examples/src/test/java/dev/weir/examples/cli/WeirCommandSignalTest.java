@@ -1,0 +1,92 @@
+package dev.weir.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGTERM to {@code weir run} cancels the run: its stage is rolled back, the instance lock released, and
+ * the command says so in one line and exits with 143. Runs {@code weir} in a child JVM on the test's
+ * class path, on a flow whose task hangs ({@link HangingFlow}).
+ */
+class WeirCommandSignalTest {
+
+    @TempDir
+    Path dir;
+
+    /**
+     * A child {@code weir run}, its output going to a file: {@link Process#destroy()} closes the pipes
+     * to a child, so what it prints while it shuts down could not be read from them.
+     */
+    private record Child(Process process, Path output) {
+
+        String text() throws java.io.IOException {
+            return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+        }
+
+        /** Waits at most {@code seconds} until the child prints {@code line}. */
+        boolean printed(String line, long seconds) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (System.nanoTime() < deadline) {
+                if (text().lines().anyMatch(line::equals)) {
+                    return true;
+                }
+                if (!process.isAlive()) {
+                    return false;
+                }
+                Thread.sleep(50);
+            }
+            return false;
+        }
+    }
+
+    private Child weirRun(Path config, boolean hang, String name) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path output = dir.resolve(name + ".out");
+        ProcessBuilder builder = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-Dweir.test.hang=" + hang, "-cp", System.getProperty("java.class.path"),
+                WeirCommand.class.getName(), "run", HangingFlow.NAME, "--instance", "mini", "--config", config.toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+        return new Child(builder.start(), output);
+    }
+
+    @Test
+    void sigtermCancelsTheRunRollsBackItsStageReleasesTheLockAndExitsWith143() throws Exception {
+        Path config = dir.resolve("weir.yaml");
+        try (InputStream in = WeirCommandSignalTest.class.getResourceAsStream("/weir-examples.yaml")) {
+            Files.writeString(config, new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace(".weir/", dir.resolve(".weir") + "/"));
+        }
+        Child first = weirRun(config, true, "first");
+        try {
+            assertTrue(first.printed("HANGING", 60), "the task did not start: " + first.text());
+            first.process().destroy(); // SIGTERM
+            assertTrue(first.process().waitFor(30, TimeUnit.SECONDS), "weir did not exit: " + first.text());
+        } finally {
+            first.process().destroyForcibly();
+        }
+        assertEquals(143, first.process().exitValue(), first.text());
+        assertTrue(first.text().contains("CANCELLED hang/mini by SIGTERM: running tasks interrupted, open stages"
+                + " rolled back, instance lock released"), first.text());
+
+        Child second = weirRun(config, false, "second");
+        try {
+            assertTrue(second.process().waitFor(60, TimeUnit.SECONDS), "the second run did not end: " + second.text());
+        } finally {
+            second.process().destroyForcibly();
+        }
+        assertEquals(0, second.process().exitValue(), second.text());
+        assertFalse(second.text().toLowerCase(java.util.Locale.ROOT).contains("waiting"),
+                "the lock was free: " + second.text());
+        assertTrue(second.text().contains("OK hang/mini: 1 ran, 0 cache hits"),
+                "the cancelled run committed nothing: " + second.text());
+    }
+}
