@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.Blob;
 import dev.weir.engine.Flow;
+import dev.weir.engine.Result;
+import dev.weir.engine.RunEvent;
+import dev.weir.engine.RunHandle;
+import dev.weir.engine.RunOptions;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
@@ -19,13 +23,16 @@ import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TableStoreFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +65,8 @@ abstract class ResumeTest extends FlowKitTest {
         final AtomicInteger c = new AtomicInteger();
         final AtomicInteger e = new AtomicInteger();
         volatile boolean failB;
+        /** When set, {@code b} waits for it (until interrupted). */
+        volatile java.util.concurrent.CountDownLatch holdB;
     }
 
     record Model(String name, List<Long> weights) {
@@ -85,6 +94,10 @@ abstract class ResumeTest extends FlowKitTest {
             }).ref();
             work.task("b").version(versionOfB).produces(ctx -> {
                 calls.b.incrementAndGet();
+                java.util.concurrent.CountDownLatch hold = calls.holdB;
+                if (hold != null) {
+                    hold.await();
+                }
                 if (calls.failB) {
                     ctx.materialize(Table.of(Rows.builder("x").add(1L).build(), "b_partial"));
                     throw new IllegalStateException("b fails on purpose");
@@ -189,6 +202,35 @@ abstract class ResumeTest extends FlowKitTest {
         assertEquals(java.util.Set.of("b", "weights"), last.ran());
         assertEquals(1, calls.a.get());
         assertEquals(3, calls.b.get());
+    }
+
+    @Test
+    void aCancelledRunKeepsWhatFinishedForTheNextRun() throws Exception {
+        Calls calls = new Calls();
+        calls.holdB = new java.util.concurrent.CountDownLatch(1);
+        TestProbe<RunEvent> events = kit.testKit().createTestProbe(RunEvent.class);
+        RunHandle run = kit.weir().submit(flow("resume", calls, 2), mini,
+                RunOptions.defaults().listener(events.getRef()));
+        java.util.Set<String> finished = new java.util.HashSet<>();
+        while (!finished.containsAll(List.of("a", "c"))) {
+            if (events.receiveMessage(Duration.ofSeconds(60)) instanceof RunEvent.TaskFinished done) {
+                finished.add(done.result().task());
+            }
+        }
+        try (Result cancelled = run.cancel("the test cancels it").toCompletableFuture().get(60, TimeUnit.SECONDS)) {
+            assertFalse(cancelled.successful());
+        }
+
+        calls.holdB = null;
+        FlowRunRecord next = kit.run(flow("resume", calls, 2), mini);
+        assertTrue(next.successful(), () -> next.result().toJson());
+        assertEquals("resumed", next.task("a").reason());
+        assertEquals("resumed", next.task("c").reason());
+        assertEquals(1, calls.a.get());
+        assertEquals(1, calls.c.get());
+        InstanceConfig clean = instance(kit, "clean");
+        kit.run(flow("resume", new Calls(), 2), clean);
+        assertEquals(committedTables(clean), committedTables(mini));
     }
 
     @Test
