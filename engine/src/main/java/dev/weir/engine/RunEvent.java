@@ -8,8 +8,11 @@ public sealed interface RunEvent {
 
     String runId();
 
-    /** Planned: {@code toRun} tasks will run, {@code cached} are cache hits, of {@code total}. */
-    record RunStarted(String runId, String flow, String instance, int total, int toRun, int cached)
+    /**
+     * Planned: {@code toRun} tasks will run, {@code cached} are cache hits, and {@code toDecide} are decided
+     * when their inputs are ready (their key needs what a task of this run produces), of {@code total}.
+     */
+    record RunStarted(String runId, String flow, String instance, int total, int toRun, int cached, int toDecide)
             implements RunEvent {
     }
 

@@ -201,7 +201,7 @@ public final class TaskBuilder {
      */
     public TaskHandle sql(String template, Map<String, Ref> refs) {
         Objects.requireNonNull(template, "template is null");
-        refs.forEach((inputName, ref) -> input(inputName, ref, Ref.class));
+        bindInOrder(refs);
         Matcher m = PLACEHOLDER.matcher(template);
         while (m.find()) {
             if (!refs.containsKey(m.group(1))) {
@@ -220,8 +220,13 @@ public final class TaskBuilder {
      */
     public TaskHandle rawSql(String script, Map<String, Ref> refs) {
         Objects.requireNonNull(script, "script is null");
-        refs.forEach((inputName, ref) -> input(inputName, ref, Ref.class));
+        bindInOrder(refs);
         return build(TaskDef.Kind.RAW_SQL, null, script);
+    }
+
+    /** Binds {@code refs} in name order: a {@code Map.of} iterates in an order that changes between JVMs. */
+    private void bindInOrder(Map<String, Ref> refs) {
+        new java.util.TreeMap<>(refs).forEach((inputName, ref) -> input(inputName, ref, Ref.class));
     }
 
     static String render(String template, TaskContext ctx) {

@@ -197,8 +197,8 @@ abstract class BatchedInlineInputTest extends FlowKitTest {
     Flow cachedScores(Rows orders, int generation, AtomicInteger computed) {
         return Flow.define("inline-chunk-cache", f -> {
             Stage s = f.stage("s");
-            Ref ref = s.task("orders").cache(ctx -> generation).produces(ctx -> Table.of(orders, "orders").inline()).ref();
-            s.task("score").input("orders", ref, Rows.class).batched(Batched.hashOf("customer_id", 8).cacheChunks(true))
+            Ref ref = s.task("orders").version("1").cache(ctx -> generation).produces(ctx -> Table.of(orders, "orders").inline()).ref();
+            s.task("score").version("1").input("orders", ref, Rows.class).batched(Batched.hashOf("customer_id", 8).cacheChunks(true))
                     .produces(ctx -> {
                         computed.incrementAndGet();
                         return Table.of(score(ctx.input("orders", Rows.class)), "scores");

@@ -65,7 +65,7 @@ abstract class BatchedTaskTest extends FlowKitTest {
     static Flow scored(InvocationHook hook, ChunkSpy spy) {
         return Flow.define("batched", f -> {
             Stage raw = f.stage("raw");
-            Ref orders = raw.task("orders").produces(ctx -> Table.of(orders(10_000), "orders")).ref();
+            Ref orders = raw.task("orders").version("1").produces(ctx -> Table.of(orders(10_000), "orders")).ref();
             Stage out = f.stage("out");
             out.task("score").version("1").input("orders", orders, Rows.class).batched(hook).produces(ctx -> {
                 Rows chunk = ctx.input("orders", Rows.class);

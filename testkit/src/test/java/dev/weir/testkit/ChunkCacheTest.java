@@ -63,7 +63,7 @@ class ChunkCacheTest extends FlowKitTest {
     Flow scored(Batched hook, Rows orders, int generation) {
         return Flow.define("chunk-cache", f -> {
             Stage raw = f.stage("raw");
-            Ref ref = raw.task("orders").cache(ctx -> generation)
+            Ref ref = raw.task("orders").version("1").cache(ctx -> generation)
                     .produces(ctx -> Table.of(orders, "orders")).ref();
             Stage out = f.stage("out");
             out.task("score").version("1").input("orders", ref, Rows.class).batched(hook).produces(ctx -> {
@@ -162,9 +162,9 @@ class ChunkCacheTest extends FlowKitTest {
     @Test
     void chunksWithoutRowsAreCachedToo() {
         Flow flow = Flow.define("chunk-cache", f -> {
-            Ref ref = f.stage("raw").task("orders").cache(ctx -> computed.get())
+            Ref ref = f.stage("raw").task("orders").version("1").cache(ctx -> computed.get())
                     .produces(ctx -> Table.of(orders(), "orders")).ref();
-            f.stage("out").task("score").input("orders", ref, Rows.class).batched(cachedHash(128)).produces(ctx -> {
+            f.stage("out").task("score").version("1").input("orders", ref, Rows.class).batched(cachedHash(128)).produces(ctx -> {
                 computed.incrementAndGet();
                 return Table.of(typedScore(ctx.input("orders", Rows.class)), "scores");
             });

@@ -79,11 +79,12 @@ class RunOptionsTest extends FlowKitTest {
     }
 
     @Test
-    void ignoreTaskVersionKeepsTheCacheAcrossAVersionBump() {
+    void ignoreTaskVersionTreatsEveryVersionedTaskAsCacheInvalid() {
         kit.run(sample(Map.of()), mini);
-        FlowRunRecord run = kit.run(sample(Map.of("double_a", "9")), mini, RunOptions.defaults()
+        FlowRunRecord run = kit.run(sample(Map.of()), mini, RunOptions.defaults()
                 .cacheValidation(new CacheValidation(Mode.NORMAL, true, false)));
-        assertEquals(4, run.cacheHits().size());
+        assertEquals(Set.of("input_task", "double_a", "double_b", "double_a2"), run.ran());
+        assertEquals("forced (ignore-task-version)", run.task("double_a").reason());
     }
 
     @Test

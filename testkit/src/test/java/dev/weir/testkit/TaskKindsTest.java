@@ -76,7 +76,7 @@ class TaskKindsTest extends FlowKitTest {
                     CREATE TABLE {out}."b" AS SELECT 2 AS x UNION ALL SELECT 3;
                     """, Map.of());
             Stage t = f.stage("t");
-            t.task("count_b").input("b", script.ref("b"), Rows.class)
+            t.task("count_b").version("1").input("b", script.ref("b"), Rows.class)
                     .produces(ctx -> (long) ctx.input("b", Rows.class).size());
         });
         FlowRunRecord run = kit.run(flow, mini);
@@ -95,10 +95,10 @@ class TaskKindsTest extends FlowKitTest {
     void blobsAndValuesPassBetweenTasksAndSurviveTheCache() {
         Flow flow = Flow.define("blobs", f -> {
             Stage s = f.stage("s");
-            TaskHandle train = s.task("train").outputs("model", "score")
+            TaskHandle train = s.task("train").version("1").outputs("model", "score")
                     .produces(ctx -> Outputs.of(Blob.of(new Model("m", List.of(0.5, 1.5)), "model"), 0.93));
             Stage t = f.stage("t");
-            t.task("use").input("model", train.ref("model"), Model.class).input("score", train.ref("score"), Double.class)
+            t.task("use").version("1").input("model", train.ref("model"), Model.class).input("score", train.ref("score"), Double.class)
                     .produces(ctx -> ctx.input("model", Model.class).weights().size() + ctx.input("score", Double.class));
         });
         FlowRunRecord run = kit.run(flow, mini);
@@ -108,11 +108,11 @@ class TaskKindsTest extends FlowKitTest {
 
         FlowRunRecord bumped = kit.run(Flow.define("blobs", f -> {
             Stage s = f.stage("s");
-            TaskHandle train = s.task("train").outputs("model", "score")
+            TaskHandle train = s.task("train").version("1").outputs("model", "score")
                     .produces(ctx -> Outputs.of(Blob.of(new Model("m", List.of(0.5, 1.5)), "model"), 0.93));
             s.task("extra").version("1").produces(ctx -> 1);
             Stage t = f.stage("t");
-            t.task("use").input("model", train.ref("model"), Model.class).input("score", train.ref("score"), Double.class)
+            t.task("use").version("1").input("model", train.ref("model"), Model.class).input("score", train.ref("score"), Double.class)
                     .produces(ctx -> ctx.input("model", Model.class).weights().size() + ctx.input("score", Double.class));
         }), mini);
         assertEquals(Set.of("extra"), bumped.ran());

@@ -132,6 +132,12 @@ public record InstanceConfig(
                 workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source, timeouts);
     }
 
+    /** This instance with other free-form attributes. */
+    public InstanceConfig withAttrs(Config other) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, other, perUser, source);
+    }
+
     /** An attribute as a string, if set. */
     public Optional<String> attr(String path) {
         return attrs.hasPath(path) ? Optional.of(attrs.getString(path)) : Optional.empty();

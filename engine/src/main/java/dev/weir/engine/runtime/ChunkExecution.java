@@ -1,5 +1,7 @@
 package dev.weir.engine.runtime;
 
+import dev.weir.engine.cache.CacheKeys;
+
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskDef;
 import dev.weir.engine.TaskFailedException;
@@ -9,6 +11,7 @@ import dev.weir.engine.batch.ChunkPlanning;
 import dev.weir.engine.batch.IntegerBuckets;
 import dev.weir.engine.batch.InvocationHook;
 import dev.weir.engine.batch.RowFilter;
+import dev.weir.engine.cache.CacheKeys;
 import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Rows;
 import dev.weir.engine.store.StoreException;
@@ -67,7 +70,8 @@ final class ChunkExecution implements AutoCloseable {
         String owner = "task '" + plan.name() + "' of stage '" + plan.stage() + "'";
         this.cache = hook.cacheChunks() ? new ChunkCache(execution.config().workDir(), plan.stage(), plan.name(), owner,
                 ChunkExecution.class.getClassLoader()) : null;
-        this.keys = hook.cacheChunks() ? new ChunkKeys(execution.store(), plan, this.inputs, this::location,
+        this.keys = hook.cacheChunks() ? new ChunkKeys(execution.store(), plan,
+                CacheKeys.hash(execution.flow().name(), Planner.attrsJson(execution.config())), this.inputs, this::location,
                 execution.runAllocator()) : null;
         this.outputs = new ChunkOutputs(execution.store(), table -> execution.transaction(plan.stage(), table), owner);
     }

@@ -18,8 +18,9 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
- * The cache key of a chunk of a batched task: a hash of the task (stage, name, version, cache
- * function), the chunking ({@link InvocationHook#describe()}), the chunk (index, predicate, label), and
+ * The cache key of a chunk of a batched task: a hash of the task (flow, stage, name, version, cache
+ * function, the instance's attrs; a task without a version or forced to run gets a key of its run
+ * alone, so no chunk of it is ever served from the cache), the chunking ({@link InvocationHook#describe()}), the chunk (index, predicate, label), and
  * what the chunk reads of each input:
  * <ul>
  *   <li>a table restricted to the chunk: the predicate, the table's columns and types, and the store's
@@ -41,6 +42,7 @@ final class ChunkKeys {
 
     private final TableStore store;
     private final TaskPlan plan;
+    private final String scope;
     private final InvocationHook hook;
     private final List<InputSpec> inputs;
     private final Function<InputSpec, TableLocation> location;
@@ -48,10 +50,15 @@ final class ChunkKeys {
     private final Map<String, String> columns = new ConcurrentHashMap<>();
     private final Map<String, String> wholeTables = new ConcurrentHashMap<>();
 
-    ChunkKeys(TableStore store, TaskPlan plan, List<InputSpec> inputs, Function<InputSpec, TableLocation> location,
-              BufferAllocator allocator) {
+    /**
+     * @param scope what the task's outputs depend on besides its inputs and version: the flow's name and
+     *              the instance's attrs, hashed
+     */
+    ChunkKeys(TableStore store, TaskPlan plan, String scope, List<InputSpec> inputs,
+              Function<InputSpec, TableLocation> location, BufferAllocator allocator) {
         this.store = store;
         this.plan = plan;
+        this.scope = scope;
         this.hook = plan.task().invocation();
         this.inputs = List.copyOf(inputs);
         this.location = location;
@@ -64,8 +71,9 @@ final class ChunkKeys {
      * @throws UnsupportedOperationException when the store cannot fingerprint rows
      */
     String keyOf(Chunk chunk) {
-        List<String> parts = new ArrayList<>(List.of("CHUNK", store.kind(), plan.stage(), plan.name(),
-                String.valueOf(plan.task().version()), plan.cacheFnHash(), hook.describe(),
+        List<String> parts = new ArrayList<>(List.of("CHUNK", store.kind(), scope, plan.stage(), plan.name(),
+                plan.fresh() ? "RUN " + plan.fullKey() : "VERSION " + plan.task().version(), plan.cacheFnHash(),
+                hook.describe(),
                 String.valueOf(chunk.index()), String.valueOf(chunk.predicate()), chunk.label()));
         for (InputSpec in : inputs) {
             parts.add(in.name());

@@ -21,7 +21,7 @@ final class ConnectionDemands {
     }
 
     /**
-     * @param plan            the run's plan; only tasks that run count
+     * @param plan            the run's plan; only tasks that run (or may: deferred ones) count
      * @param blockingThreads the size of the blocking dispatcher: no more threads than that hold connections
      */
     static ConnectionDemand of(Plan plan, InstanceConfig config, int blockingThreads) {
@@ -29,7 +29,7 @@ final class ConnectionDemands {
                 ? 1 : config.orchestration().maxParallelism();
         List<TaskDemand> tasks = new ArrayList<>();
         for (TaskPlan task : plan.tasks().values()) {
-            if (task.decision() == TaskPlan.Decision.RUN) {
+            if (task.decision() == TaskPlan.Decision.RUN || task.decision() == TaskPlan.Decision.DEFERRED) {
                 tasks.add(TaskDemand.of(task.task()));
             }
         }

@@ -77,8 +77,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record Released(Throwable error) implements Command {
     }
 
-    /** What preparing a run yields: the open store, the held lock, the plan. */
-    private record Prepare(TableStore store, LockManager.Lock lock, Plan plan) {
+    /** What preparing a run yields: the open store, the held lock, the plan, the planner that finishes it. */
+    private record Prepare(TableStore store, LockManager.Lock lock, Plan plan, Planner planner) {
     }
 
     /**
@@ -112,6 +112,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private TableStore store;
     private LockManager.Lock lock;
     private Plan plan;
+    private Planner planner;
     private BufferAllocator runAllocator;
     private TaskExecution execution;
     private InlineHandOver inline;
@@ -282,7 +283,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             Planner planner = new Planner(flow, config, config.cacheValidation(), opened);
             Plan planned = planner.plan(options.runId(), options.only());
             opened.reserve(ConnectionDemands.of(planned, config, blockingThreads));
-            return new Prepare(opened, held, planned);
+            return new Prepare(opened, held, planned, planner);
         } catch (RuntimeException e) {
             held.close();
             throw e;
@@ -316,6 +317,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         store = msg.prepare().store();
         lock = msg.prepare().lock();
         plan = msg.prepare().plan();
+        planner = msg.prepare().planner();
         runAllocator = services.allocator().newChildAllocator("run-" + options.runId(), 0, Long.MAX_VALUE);
         execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()), runAllocator,
                 services.allocator(), options.runId());
@@ -323,7 +325,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         inputs = new TaskInputs(plan);
         emit(new RunEvent.RunStarted(options.runId(), flow.name(), config.instanceName(), plan.tasks().size(),
                 (int) plan.count(TaskPlan.Decision.RUN),
-                (int) (plan.count(TaskPlan.Decision.HIT) + plan.count(TaskPlan.Decision.RESUME))));
+                (int) (plan.count(TaskPlan.Decision.HIT) + plan.count(TaskPlan.Decision.RESUME)),
+                (int) plan.count(TaskPlan.Decision.DEFERRED)));
         for (TaskPlan task : plan.tasks().values()) {
             boolean touched = plan.touched().contains(task.stage());
             if (task.decision() == TaskPlan.Decision.SKIP) {
@@ -480,7 +483,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         return true;
     }
 
-    private void start(TaskPlan task) {
+    private void start(TaskPlan planned) {
+        TaskPlan task = planned;
+        if (task.decision() == TaskPlan.Decision.DEFERRED) {
+            task = planner.resolve(task, plan, outputs);
+            plan = plan.with(task);
+            inputs = new TaskInputs(plan);
+        }
         List<InputSpec> resolved = inputs.of(task, name -> status.get(name) == TaskStatus.SUCCEEDED, outputs, inline);
         status.put(task.name(), TaskStatus.RUNNING);
         running++;

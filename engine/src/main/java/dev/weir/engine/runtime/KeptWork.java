@@ -19,8 +19,8 @@ import java.util.Optional;
  * from them and commits as a whole as usual.
  *
  * <p>A task is resumed only when all of these hold: it must run for a reason of the cache (no entry, a new
- * version, fresh input; not a forced run); the kept attempt is its flow's; the attempt recorded the task
- * under its position key with the full key it gets now (so its inputs, code version and cache function
+ * version, fresh input; not a forced run, nor one named in {@code only}); the kept attempt is its flow's;
+ * the attempt recorded the task under its position key with the full key it gets now (so its inputs, code version and cache function
  * value are the same); none of its producers runs in this run; none of its outputs was inlined; and every
  * table and blob it recorded is still in the kept transaction. Anything else runs, as it would have.
  *
@@ -41,19 +41,26 @@ final class KeptWork {
         this.blobs = blobs;
     }
 
-    /** Replaces, in {@code plans} (in the flow's order), every plan that can be resumed by its resumed form. */
-    void resume(Map<String, TaskPlan> plans) {
-        for (TaskPlan plan : List.copyOf(plans.values())) {
-            if (plan.decision() != TaskPlan.Decision.RUN || plan.reason().startsWith("forced")) {
-                continue;
-            }
-            boolean producerRuns = plan.task().upstream().stream().map(Ref::task).distinct()
-                    .anyMatch(p -> plans.get(p).decision() == TaskPlan.Decision.RUN);
-            if (producerRuns) {
-                continue;
-            }
-            keptOutputs(plan).ifPresent(kept -> plans.put(plan.name(), plan.resumed(kept)));
+    /**
+     * The plan of a task that must run, resumed when it can be; {@code plans} holds the plans of the tasks
+     * before it in the flow's order (so a task reading a resumed one can be resumed too).
+     */
+    TaskPlan resumeIfKept(TaskPlan plan, Map<String, TaskPlan> plans) {
+        if (plan.decision() != TaskPlan.Decision.RUN || plan.reason().startsWith("forced")
+                || plan.reason().equals("selected")) {
+            return plan;
         }
+        boolean producerRuns = plan.task().upstream().stream().map(Ref::task).distinct()
+                .anyMatch(p -> plans.get(p).decision() == TaskPlan.Decision.RUN
+                        || plans.get(p).decision() == TaskPlan.Decision.DEFERRED);
+        if (producerRuns) {
+            return plan;
+        }
+        return keptOutputs(plan).map(plan::resumed).orElse(plan);
+    }
+
+    /** Logs, per stage with a kept attempt, how many of its tasks {@code plans} resumes. */
+    void report(Map<String, TaskPlan> plans) {
         attempts.forEach((stage, attempt) -> attempt.ifPresent(a -> {
             long resumed = plans.values().stream()
                     .filter(p -> p.stage().equals(stage) && p.decision() == TaskPlan.Decision.RESUME).count();

@@ -28,6 +28,13 @@ public record Plan(String runId, Flow flow, InstanceConfig config, Map<String, T
         touched = Set.copyOf(touched);
     }
 
+    /** This plan with {@code decided} in place of the deferred plan of the same task. */
+    Plan with(TaskPlan decided) {
+        Map<String, TaskPlan> copy = new LinkedHashMap<>(tasks);
+        copy.put(decided.name(), decided);
+        return new Plan(runId, flow, config, copy, touched, subset);
+    }
+
     public TaskPlan task(String name) {
         return tasks.get(name);
     }

@@ -15,6 +15,8 @@ import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TaskRecord;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,21 +24,30 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * Computes every task's cache key and decision top-down, before anything runs (DESIGN: Caching).
+ * Computes every task's cache key and decision, top-down (DESIGN: Caching; README: The cache rules).
  *
  * <ul>
- * <li>position key = H(stage, name, kind, inputs, lazy query or raw script): what the cache is looked
- *     up by; each upstream input stands for its producer's full key, so upstream changes propagate;
+ * <li>position key = H(flow, stage, name, kind, inputs in name order, the instance's attrs for Java tasks,
+ *     lazy query or raw script, chunking): what the cache is looked up by. An input bound to a table or
+ *     blob stands for its producer's full key, so upstream changes propagate; an input bound to a value
+ *     output stands for the value's canonical hash, so a producer that reran with the same value leaves
+ *     its consumers valid; a constant stands for its canonical JSON;
  * <li>the version and the cache function's value are compared against the entry found, so a run can
- *     say why a task runs ({@code version-changed}, {@code fresh-input}) and the validation modes can
- *     ignore one or the other;
- * <li>full key = H(position key, version, cache function hash): what consumers build on. On a hit it
- *     is the recorded one, so ignoring a version or fresh input also keeps the consumers valid.
+ *     say why a task runs ({@code version-changed}, {@code fresh-input});
+ * <li>full key = H(position key, version, cache function hash), plus the run id when the key must be
+ *     this run's alone (no version, forced modes): what consumers build on. On a hit it is the recorded
+ *     one; for a task left out of the run, the one recorded in its committed entry, since that is what
+ *     its committed tables hold.
  * </ul>
  *
- * Blocking: calls cache functions, lazy task functions and the store. Runs on the blocking dispatcher.
+ * A key that needs what a running Java task produces (whether an output is a table or a value, and the
+ * value) is finished when the task's inputs are ready: {@link #resolve}.
+ *
+ * <p>{@link #plan} blocks (cache functions, lazy task functions, the store) and runs on the blocking
+ * dispatcher; {@link #resolve} only hashes and runs on the run's actor, after {@code plan} returned.
  */
 final class Planner {
 
@@ -46,32 +57,77 @@ final class Planner {
     private final InstanceConfig config;
     private final CacheValidation validation;
     private final TableStore store;
+    /** The committed cache entry of each task, by stage and task: one per task (a commit replaces them). */
+    private final Map<String, Map<String, TaskRecord>> committed = new HashMap<>();
+    private final String attrsJson;
+    private Set<String> named = Set.of();
+    private String runId;
 
     Planner(Flow flow, InstanceConfig config, CacheValidation validation, TableStore store) {
         this.flow = flow;
         this.config = config;
         this.validation = validation;
         this.store = store;
+        this.attrsJson = attrsJson(config);
+    }
+
+    /** The instance's attrs as canonical JSON: part of every Java task's key, since tasks read them. */
+    static String attrsJson(InstanceConfig config) {
+        return CacheKeys.canonicalJson(config.attrs().root().unwrapped());
     }
 
     Plan plan(String runId, Set<String> only) {
+        this.runId = runId;
         Set<String> selected = flow.select(only);
+        // tasks named one by one run whatever their cache says (pipedag's flow.run(task)); a named stage
+        // runs its tasks with the normal cache checks
+        Set<String> byName = new LinkedHashSet<>();
+        only.stream().filter(n -> flow.task(n).isPresent()).forEach(byName::add);
+        this.named = byName;
         Map<String, TaskPlan> plans = new LinkedHashMap<>();
-        Map<String, Map<String, TaskRecord>> entries = new LinkedHashMap<>();
         Map<Ref, List<TaskDef.Input>> consumers = consumers();
+        KeptWork kept = new KeptWork(flow, store, new dev.weir.engine.blob.FileBlobStore(config.blobStoreDir()));
         for (TaskDef task : flow.tasks()) {
-            Map<String, TaskRecord> stageEntries = entries.computeIfAbsent(task.stage(), this::committedEntries);
-            TaskPlan planned = planTask(task, plans, selected.contains(task.name()), stageEntries, runId);
-            plans.put(task.name(), withInlineable(planned, consumers));
+            TaskPlan planned = selected.contains(task.name()) ? planSelected(task, plans) : planLeftOut(task);
+            plans.put(task.name(), kept.resumeIfKept(withInlineable(planned, consumers), plans));
         }
-        new KeptWork(flow, store, new dev.weir.engine.blob.FileBlobStore(config.blobStoreDir())).resume(plans);
+        kept.report(plans);
         forceInlineProducers(plans);
         Set<String> touched = new LinkedHashSet<>();
         plans.values().stream().filter(p -> p.decision() == TaskPlan.Decision.RUN
-                || p.decision() == TaskPlan.Decision.RESUME).forEach(p -> touched.add(p.stage()));
+                || p.decision() == TaskPlan.Decision.RESUME || p.decision() == TaskPlan.Decision.DEFERRED)
+                .forEach(p -> touched.add(p.stage()));
         return new Plan(runId, flow, config, plans, touched, selected.size() < flow.tasks().size());
     }
 
+    /**
+     * Finishes the key and decision of a deferred task, now that its producers are done.
+     *
+     * @param current  the run's plan so far (producers decided)
+     * @param produced what each finished task produced or carried forward, by task
+     * @return the task's plan, RUN or HIT
+     */
+    TaskPlan resolve(TaskPlan deferred, Plan current, Map<String, OutputSet> produced) {
+        TaskDef task = deferred.task();
+        List<String> parts = keyParts(task, deferred.lazyTables(), current::task, produced::get);
+        if (parts == null) {
+            throw new IllegalStateException(where(flow, task) + ": its key was resolved before its producers finished");
+        }
+        TaskPlan decided = decide(task, CacheKeys.hash(parts.toArray(String[]::new)), deferred.cacheFnHash(),
+                deferred.lazyTables()).withInlineable(deferred.inlineable());
+        if (decided.decision() == TaskPlan.Decision.HIT) {
+            // an inlined output of a hit is not in the store: a consumer that may still run needs it run
+            for (TaskPlan consumer : current.tasks().values()) {
+                boolean mayRun = consumer.decision() == TaskPlan.Decision.RUN
+                        || consumer.decision() == TaskPlan.Decision.DEFERRED;
+                if (mayRun && consumer.task().upstream().stream().anyMatch(r -> r.task().equals(task.name())
+                        && decided.cached().output(r.output()).map(o -> o.kind() == OutputSet.Kind.INLINE).orElse(false))) {
+                    return decided.forcedBy(consumer.name());
+                }
+            }
+        }
+        return decided;
+    }
     /** Who reads each output, by the input that binds it. */
     private Map<Ref, List<TaskDef.Input>> consumers() {
         Map<Ref, List<TaskDef.Input>> byRef = new LinkedHashMap<>();
@@ -113,20 +169,21 @@ final class Planner {
                 inlineable.add(output);
             }
         }
-        return new TaskPlan(plan.task(), plan.decision(), plan.reason(), plan.positionKey(), plan.fullKey(),
-                plan.cacheFnHash(), plan.cached(), plan.lazyTables(), inlineable);
+        return plan.withInlineable(inlineable);
     }
 
     /**
      * An inlined output is not in the store: a consumer that must run needs its producer to run again,
      * even on a cache hit (pipedag #163). Walks the flow backwards so that forcing propagates up chains
-     * of inlined tasks. The forced task keeps its recorded key, so its other consumers stay valid.
+     * of inlined tasks. The forced task keeps its recorded key, so its other consumers stay valid. A
+     * deferred consumer may run, so it counts as one that runs.
      */
     private void forceInlineProducers(Map<String, TaskPlan> plans) {
         List<TaskDef> tasks = new ArrayList<>(flow.tasks());
         java.util.Collections.reverse(tasks);
         for (TaskDef task : tasks) {
-            if (plans.get(task.name()).decision() != TaskPlan.Decision.RUN) {
+            TaskPlan.Decision decision = plans.get(task.name()).decision();
+            if (decision != TaskPlan.Decision.RUN && decision != TaskPlan.Decision.DEFERRED) {
                 continue;
             }
             for (Ref ref : task.upstream()) {
@@ -140,94 +197,174 @@ final class Planner {
         }
     }
 
-    /** The committed cache entries of a stage by task and position key; one store round trip per stage. */
-    private Map<String, TaskRecord> committedEntries(String stage) {
-        Map<String, TaskRecord> byKey = new java.util.HashMap<>();
-        if (store.isCommitted(stage)) {
-            for (TaskRecord r : store.committedTasks(stage)) {
-                byKey.put(r.task() + "\u0000" + r.cacheKey(), r); // ordered by time: the newest wins
+    /** The committed cache entry of a task, if any; one store round trip per stage. */
+    private TaskRecord committedEntry(TaskDef task) {
+        return committed.computeIfAbsent(task.stage(), stage -> {
+            Map<String, TaskRecord> byTask = new HashMap<>();
+            if (store.isCommitted(stage)) {
+                for (TaskRecord r : store.committedTasks(stage)) {
+                    byTask.put(r.task(), r); // ordered by time: the newest wins
+                }
             }
-        }
-        return byKey;
+            return byTask;
+        }).get(task.name());
     }
 
-    private TaskPlan planTask(TaskDef task, Map<String, TaskPlan> plans, boolean selected,
-                              Map<String, TaskRecord> stageEntries, String runId) {
-        List<String> parts = new ArrayList<>(List.of("TASK", task.stage(), task.name(), task.kind().name()));
-        for (TaskDef.Input input : task.inputs()) {
+    /**
+     * A task left out of the run keeps its committed tables, so what its consumers read is what its
+     * committed entry describes: they build on that entry's key. Without an entry nothing vouches for
+     * the committed tables, so the task gets a key of this run alone and no consumer can be a hit.
+     */
+    private TaskPlan planLeftOut(TaskDef task) {
+        TaskRecord record = committedEntry(task);
+        if (record == null) {
+            String unknown = CacheKeys.hash("NO-COMMITTED-ENTRY", flow.name(), task.stage(), task.name(), runId);
+            return new TaskPlan(task, TaskPlan.Decision.SKIP, "not-selected", null, unknown, "", null, List.of(),
+                    Set.of(), true);
+        }
+        OutputSet entry = OutputSet.fromJson(record.outputJson());
+        return new TaskPlan(task, TaskPlan.Decision.SKIP, "not-selected", record.cacheKey(), entry.fullKey(),
+                entry.cacheFnHash(), entry, List.of(), Set.of(), false);
+    }
+
+    private TaskPlan planSelected(TaskDef task, Map<String, TaskPlan> plans) {
+        boolean hasCacheFn = task.cache() != null || task.sourceInstance() != null;
+        boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
+                && validation.mode() != Mode.IGNORE_FRESH_INPUT;
+        String cacheFnHash = evaluateCacheFn ? cacheFunctionHash(task) : hasCacheFn ? "not-evaluated" : "";
+        TaskRecord record = committedEntry(task);
+        if (evaluateCacheFn && validation.mode() == Mode.ASSERT_NO_FRESH_INPUT && record != null
+                && !OutputSet.fromJson(record.outputJson()).cacheFnHash().equals(cacheFnHash)) {
+            throw new FlowDefinitionException(flow.name(), task.stage(), task.name(),
+                    "the cache function reports fresh input, but cache validation mode is "
+                            + Mode.ASSERT_NO_FRESH_INPUT.configName()
+                            + " (use normal or ignore-fresh-input to run anyway)");
+        }
+        List<Table> lazyTables = task.kind() == TaskDef.Kind.LAZY ? renderLazy(task) : List.of();
+        List<String> parts = keyParts(task, lazyTables, plans::get, producer -> {
+            TaskPlan p = plans.get(producer);
+            return p.decision() == TaskPlan.Decision.HIT || p.decision() == TaskPlan.Decision.SKIP
+                    || p.decision() == TaskPlan.Decision.RESUME ? p.cached() : null;
+        });
+        if (parts == null) {
+            return new TaskPlan(task, TaskPlan.Decision.DEFERRED, "deferred", null, null, cacheFnHash, null,
+                    lazyTables, Set.of(), false);
+        }
+        return decide(task, CacheKeys.hash(parts.toArray(String[]::new)), cacheFnHash, lazyTables);
+    }
+
+    /**
+     * What the position key hashes, or null while an input is not known yet: an output of a Java task
+     * that runs in this run before it has run (it may turn out a value), or of a deferred task.
+     *
+     * @param planOf     the plan of a producer, by name
+     * @param producedOf what a producer produced or carried forward, by name, or null when not known
+     */
+    private List<String> keyParts(TaskDef task, List<Table> lazyTables, Function<String, TaskPlan> planOf,
+                                  Function<String, OutputSet> producedOf) {
+        List<String> parts = new ArrayList<>(List.of("TASK", flow.name(), task.stage(), task.name(),
+                task.kind().name()));
+        List<TaskDef.Input> inputs = new ArrayList<>(task.inputs());
+        inputs.sort(Comparator.comparing(TaskDef.Input::name));
+        for (TaskDef.Input input : inputs) {
             parts.add(input.name());
-            if (input.ref() != null) {
-                TaskPlan producer = plans.get(input.ref().task());
+            if (input.ref() == null) {
+                parts.add("CONSTANT");
+                parts.add(CacheKeys.canonicalJson(input.constant()));
+                continue;
+            }
+            TaskPlan producer = planOf.apply(input.ref().task());
+            if (producer.decision() == TaskPlan.Decision.DEFERRED) {
+                return null;
+            }
+            OutputSet produced = producedOf.apply(producer.name());
+            if (produced == null && producer.decision() == TaskPlan.Decision.RUN
+                    && producer.task().kind() == TaskDef.Kind.FUNCTION) {
+                return null;
+            }
+            OutputSet.Output output = produced == null ? null : outputOf(producer, produced, input.ref().output());
+            if (output != null && output.kind() == OutputSet.Kind.VALUE) {
+                parts.add("VALUE");
+                parts.add(CacheKeys.hashValue(output.value()));
+            } else {
+                parts.add("OUTPUT");
                 parts.add(producer.fullKey());
                 parts.add(input.ref().output());
-            } else {
-                parts.add(CacheKeys.canonicalJson(input.constant()));
             }
         }
-        List<Table> lazyTables = List.of();
-        if (task.kind() == TaskDef.Kind.LAZY) {
-            lazyTables = renderLazy(task);
-            for (Table t : lazyTables) {
-                parts.add(t.name());
-                parts.add(((Sql) t.payload()).query());
-                parts.add(String.valueOf(t.primaryKeyColumns()));
-                parts.add(String.valueOf(t.indexes()));
-            }
-        } else if (task.kind() == TaskDef.Kind.RAW_SQL) {
+        if (task.kind() == TaskDef.Kind.FUNCTION) {
+            parts.add("ATTRS");
+            parts.add(attrsJson);
+        }
+        for (Table t : lazyTables) {
+            parts.add(t.name());
+            parts.add(((Sql) t.payload()).query());
+            parts.add(String.valueOf(t.primaryKeyColumns()));
+            parts.add(String.valueOf(t.indexes()));
+        }
+        if (task.kind() == TaskDef.Kind.RAW_SQL) {
             parts.add(task.rawScript());
         }
         if (task.batched()) {
             parts.add("BATCHED");
             parts.add(task.invocation().describe());
         }
-        String positionKey = CacheKeys.hash(parts.toArray(String[]::new));
+        return parts;
+    }
+
+    /** The output {@code name} of a producer: a declared output, or a table a raw SQL script created. */
+    static OutputSet.Output outputOf(TaskPlan producer, OutputSet produced, String name) {
+        OutputSet.Output output = produced.output(name).orElse(null);
+        if (output == null && producer.task().kind() == TaskDef.Kind.RAW_SQL) {
+            output = produced.tables().stream().filter(t -> t.table().equals(name)).findFirst().orElse(null);
+        }
+        return output;
+    }
+
+    /** The decision for a selected task whose position key is known. */
+    private TaskPlan decide(TaskDef task, String positionKey, String cacheFnHash, List<Table> lazyTables) {
         boolean hasCacheFn = task.cache() != null || task.sourceInstance() != null;
         boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
                 && validation.mode() != Mode.IGNORE_FRESH_INPUT;
-        String cacheFnHash = evaluateCacheFn ? cacheFunctionHash(task) : hasCacheFn ? "not-evaluated" : "";
         String version = task.version();
+        TaskRecord record = committedEntry(task);
+        OutputSet entry = record != null && record.cacheKey().equals(positionKey)
+                ? OutputSet.fromJson(record.outputJson()) : null;
 
-        Optional<OutputSet> entry = Optional.ofNullable(stageEntries.get(task.name() + "\u0000" + positionKey))
-                .map(TaskRecord::outputJson).map(OutputSet::fromJson);
-
-        TaskPlan.Decision decision;
+        TaskPlan.Decision decision = TaskPlan.Decision.RUN;
         String reason;
-        if (!selected) {
-            decision = TaskPlan.Decision.SKIP;
-            reason = "not-selected";
-        } else if (validation.mode() == Mode.FORCE_CACHE_INVALID) {
-            decision = TaskPlan.Decision.RUN;
+        boolean fresh = false;
+        if (validation.mode() == Mode.FORCE_CACHE_INVALID) {
             reason = "forced (force-cache-invalid)";
-        } else if (entry.isEmpty()) {
-            decision = TaskPlan.Decision.RUN;
+            fresh = true;
+        } else if (task.kind() == TaskDef.Kind.FUNCTION && version == null) {
+            reason = "no-version";
+            fresh = true;
+        } else if (validation.ignoreTaskVersion() && version != null) {
+            reason = "forced (ignore-task-version)";
+            fresh = true;
+        } else if (entry == null) {
             reason = "no-cache-entry";
-        } else if (!validation.ignoreTaskVersion() && !Objects.equals(entry.get().version(), version)) {
-            decision = TaskPlan.Decision.RUN;
-            reason = "version-changed " + entry.get().version() + " -> " + version;
+        } else if (!Objects.equals(entry.version(), version)) {
+            reason = "version-changed " + entry.version() + " -> " + version;
         } else if (hasCacheFn && validation.mode() == Mode.FORCE_FRESH_INPUT) {
-            decision = TaskPlan.Decision.RUN;
             reason = "forced (force-fresh-input)";
-        } else if (evaluateCacheFn && !entry.get().cacheFnHash().equals(cacheFnHash)) {
-            if (validation.mode() == Mode.ASSERT_NO_FRESH_INPUT) {
-                throw new FlowDefinitionException(flow.name(), task.stage(), task.name(),
-                        "the cache function reports fresh input, but cache validation mode is "
-                                + Mode.ASSERT_NO_FRESH_INPUT.configName()
-                                + " (use normal or ignore-fresh-input to run anyway)");
-            }
-            decision = TaskPlan.Decision.RUN;
+            fresh = true;
+        } else if (evaluateCacheFn && !entry.cacheFnHash().equals(cacheFnHash)) {
             reason = "fresh-input";
+        } else if (named.contains(task.name())) {
+            reason = "selected";
         } else {
             decision = TaskPlan.Decision.HIT;
             reason = "cache-valid";
         }
-        OutputSet valid = decision == TaskPlan.Decision.HIT
-                || (decision == TaskPlan.Decision.SKIP && entry.isPresent()) ? entry.orElse(null) : null;
-        // Forced fresh input gives the task a key of this run, so its consumers rerun as well; its entry
-        // keeps the real cache function hash, so the next normal run finds it valid again.
-        String fullKey = valid != null ? valid.fullKey()
-                : reason.startsWith("forced") ? CacheKeys.hash(positionKey, version, cacheFnHash, runId)
+        // A key of this run alone makes every consumer rerun (its output may differ from any earlier one); its
+        // entry keeps the real version and cache function hash.
+        String fullKey = decision == TaskPlan.Decision.HIT ? entry.fullKey()
+                : fresh ? CacheKeys.hash(positionKey, version, cacheFnHash, runId)
                 : CacheKeys.hash(positionKey, version, cacheFnHash);
-        return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash, valid, lazyTables, Set.of());
+        return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash,
+                decision == TaskPlan.Decision.HIT ? entry : null, lazyTables, Set.of(), fresh);
     }
 
     private String cacheFunctionHash(TaskDef task) {

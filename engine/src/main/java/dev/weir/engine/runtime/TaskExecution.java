@@ -69,6 +69,11 @@ final class TaskExecution {
         TaskDef task = plan.task();
         Map<String, ArrowTable> inlined = new LinkedHashMap<>();
         try {
+            if (plan.decision() == TaskPlan.Decision.HIT) {
+                // a deferred task found valid once its inputs were ready: carried forward on its own
+                carryForward(List.of(plan));
+                return new TaskOutcome(task.name(), plan.cached(), null, false, seconds(start), inlined);
+            }
             OutputSet outputs = run(plan, inputs, attempt, inlined);
             store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), outputs.toJson(), runId,
                     Instant.now()));

@@ -47,12 +47,10 @@ final class TaskInputs {
         Ref ref = in.ref();
         TaskPlan producer = plan.task(ref.task());
         OutputSet produced = outputs.get(producer.name());
-        OutputSet.Output output = produced == null ? null : produced.output(ref.output()).orElse(null);
-        if (output == null && produced != null && producer.task().kind() == TaskDef.Kind.RAW_SQL) {
-            output = produced.tables().stream().filter(t -> t.table().equals(ref.output())).findFirst().orElse(null);
-        }
+        OutputSet.Output output = produced == null ? null : Planner.outputOf(producer, produced, ref.output());
         if (output == null) {
-            // selected out without a valid cache entry: read what the committed stage holds under that name
+            // left out of the run with no committed entry to name its tables: the consumer's key is this
+            // run's alone (Planner), and it reads what the committed stage holds under the output's name
             output = new OutputSet.Output(ref.output(), OutputSet.Kind.TABLE, ref.output(), null, -1, null, null);
         }
         boolean inTransaction = producer.stage().equals(consumer.stage()) && succeeded.test(producer.name())
@@ -67,7 +65,8 @@ final class TaskInputs {
     Map<String, Set<String>> readersToCome(TaskPlan producer, Predicate<String> pending) {
         Map<String, Set<String>> readers = new HashMap<>();
         for (TaskPlan t : plan.tasks().values()) {
-            if (t.decision() != TaskPlan.Decision.RUN || !pending.test(t.name())) {
+            boolean mayRun = t.decision() == TaskPlan.Decision.RUN || t.decision() == TaskPlan.Decision.DEFERRED;
+            if (!mayRun || !pending.test(t.name())) {
                 continue;
             }
             for (Ref ref : t.task().upstream()) {

@@ -28,8 +28,9 @@ final class ProgressPrinter {
                                               int quietHits) {
         return Behaviors.receive(RunEvent.class)
                 .onMessage(RunEvent.RunStarted.class, e -> {
-                    out.printf(Locale.ROOT, "Run %s of %s on %s: %d tasks, %d to run, %d cached%n", e.runId(), e.flow(),
-                            e.instance(), e.total(), e.toRun(), e.cached());
+                    out.printf(Locale.ROOT, "Run %s of %s on %s: %d tasks, %d to run, %d cached%s%n", e.runId(),
+                            e.flow(), e.instance(), e.total(), e.toRun(), e.cached(), e.toDecide() == 0 ? ""
+                                    : ", " + e.toDecide() + " decided when their inputs are ready");
                     return running(out, mask, e.total(), done, quietHits);
                 })
                 .onMessage(RunEvent.Waiting.class, e -> {
