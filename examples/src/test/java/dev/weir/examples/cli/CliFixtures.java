@@ -23,12 +23,18 @@ final class CliFixtures {
     private CliFixtures() {
     }
 
-    /** {@code weir-examples.yaml} written into {@code dir}, with its data under {@code dir/.weir}. */
+    /** {@code weir-examples.yaml} written into {@code dir}, with its data and work directories under {@code dir/.weir}. */
     static Path examplesConfigIn(Path dir) throws IOException {
         Path config = dir.resolve("weir.yaml");
         try (InputStream in = CliFixtures.class.getResourceAsStream("/" + WeirCommand.DEFAULT_CONFIG)) {
-            Files.writeString(config, new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace(".weir/", dir.resolve(".weir") + "/"));
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String setup = "technical_setups:\n  default:\n";
+            if (!text.contains(setup)) {
+                throw new IllegalStateException("the examples' configuration has no technical setup 'default'");
+            }
+            // the work directory defaults to .weir/{instance_id} of the current directory: keep it in dir
+            Files.writeString(config, text.replace(".weir/", dir.resolve(".weir") + "/")
+                    .replace(setup, setup + "    work_dir: \"" + dir.resolve(".weir") + "/{instance_id}\"\n"));
         }
         return config;
     }

@@ -118,6 +118,51 @@ class DuckDbRunsQueueTest {
     }
 
     @Test
+    void aReadOnlyReaderInAnotherProcessSeesTheCommittedTablesAndTheNextRunWaitsForIt() throws Exception {
+        Path config = CliFixtures.examplesConfigIn(dir);
+        WeirConfig weirConfig = WeirConfig.load(config);
+        InstanceConfig mini = weirConfig.instance("mini");
+        java.io.StringWriter ignored = new java.io.StringWriter();
+        assertEquals(0, WeirCommand.execute(new java.io.PrintWriter(ignored), new java.io.PrintWriter(ignored),
+                "run", "lazy-sql", "--instance", "mini", "--config", config.toString()), ignored.toString());
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process reader = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                DuckDbReaderProcess.class.getName(), dir.resolve(".weir/pipeline.duckdb").toString(), "mini_")
+                .redirectErrorStream(true).start();
+        StringBuffer output = new StringBuffer();
+        BlockingQueue<String> lines = CliFixtures.lines(reader, output);
+        try {
+            String tables = CliFixtures.awaitLine(lines, l -> l.startsWith("reader: tables"), 60);
+            assertNotNull(tables, "the reader opened the file; its output:\n" + output);
+            assertTrue(Long.parseLong(tables.substring("reader: tables ".length())) > 0, tables);
+
+            BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
+            try (Weir weir = Weir.start()) {
+                ActorRef<RunEvent> listener = weir.system().systemActorOf(Behaviors.receiveMessage(e -> {
+                    events.add(e);
+                    return Behaviors.same();
+                }), "events", org.apache.pekko.actor.typed.Props.empty());
+                CompletableFuture<Result> run = weir.run(dev.weir.examples.Examples.named("lazy-sql").orElseThrow()
+                        .create(weirConfig, mini), mini, RunOptions.defaults().listener(listener)).toCompletableFuture();
+                RunEvent first = events.poll(30, TimeUnit.SECONDS);
+                assertTrue(first instanceof RunEvent.Waiting, "the run waits for the reader, got " + first);
+                assertTrue(((RunEvent.Waiting) first).message().contains("pipeline.duckdb"), first.toString());
+                assertTrue(!run.isDone(), "the run waits while the reader holds the file");
+
+                reader.getOutputStream().write('\n');
+                reader.getOutputStream().flush();
+                try (Result result = run.get(60, TimeUnit.SECONDS)) {
+                    assertTrue(result.successful(), result.summary());
+                }
+            }
+            assertNotNull(CliFixtures.awaitLine(lines, l -> l.equals("reader: closed"), 30), output.toString());
+        } finally {
+            reader.destroyForcibly();
+        }
+    }
+
+    @Test
     void aSecondEngineInTheSameJvmWaitsForTheInstanceLock() throws Exception {
         Path config = CliFixtures.examplesConfigIn(dir);
         InstanceConfig mini = WeirConfig.load(config).instance("mini");

@@ -47,11 +47,7 @@ class WeirCommandTest {
     @Test
     void graphWritesTheFlowWithEachTasksState(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        java.nio.file.Path config = dir.resolve("weir.yaml");
-        try (java.io.InputStream in = WeirCommandTest.class.getResourceAsStream("/weir-examples.yaml")) {
-            java.nio.file.Files.writeString(config, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                    .replace(".weir/", dir.resolve(".weir") + "/"));
-        }
+        java.nio.file.Path config = CliFixtures.examplesConfigIn(dir);
         java.nio.file.Path graph = dir.resolve("flow.mmd");
         Outcome o = weir("run", "lazy-sql", "--instance", "mini", "--config", config.toString(), "--graph", graph.toString());
         assertEquals(0, o.code(), o.err());
