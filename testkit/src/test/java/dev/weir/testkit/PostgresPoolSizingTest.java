@@ -49,7 +49,7 @@ class PostgresPoolSizingTest extends FlowKitTest {
             for (int i = 0; i < tasks; i++) {
                 out.task("copy_" + i).input("numbers", numbers, ArrowReader.class).produces(ctx -> {
                     ArrowReader reader = ctx.input("numbers", ArrowReader.class);
-                    allReading.await(20, TimeUnit.SECONDS);
+                    allReading.await(45, TimeUnit.SECONDS); // longer than the pool's 30 s connection timeout
                     return Table.of(reader, "copy");
                 });
             }
@@ -63,7 +63,7 @@ class PostgresPoolSizingTest extends FlowKitTest {
     @Test
     void aPoolWithoutAFixedSizeGrowsSoThatTasksStreamingTheirInputsAllFinish() {
         int tasks = 9; // nine readers and the lock: more than the 8 connections a pool starts with
-        kit.timeout(Duration.ofSeconds(60));
+        kit.timeout(Duration.ofMinutes(2));
 
         FlowRunRecord run = kit.run(streaming(tasks), parallel(tasks));
 

@@ -38,6 +38,25 @@ class PostgresConnectionTest {
                 () -> PostgresTableStore.open(server.settings("mini", args), server.env()).close());
     }
 
+    @Test
+    void aPoolThatStaysExhaustedFailsNamingPoolSizeAndIsNotTransient() throws Exception {
+        try (PostgresTableStore store = PostgresTableStore.open(server.settings("pool",
+                Map.of("pool_size", 1, "connection_timeout", "300ms")), server.env());
+             org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+             org.apache.arrow.vector.ipc.ArrowReader open = store.query("SELECT 1 AS x", allocator)) {
+            StoreException e = assertThrows(StoreException.class, () -> store.query("SELECT 2 AS x", allocator));
+            assertFalse(e.isTransient(), "retrying would stall on the same full pool: " + e.getMessage());
+            assertTrue(e.getMessage().contains("all 1 connections of the pool (1 in use")
+                    && e.getMessage().contains("'pool_size'") && e.getMessage().contains("max_parallelism"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aConnectionTimeoutBelowHikariCpsLeastIsRefusedNamingTheKey() {
+        StoreException e = openFails(Map.of("connection_timeout", "100ms"));
+        assertTrue(e.getMessage().contains("'connection_timeout' must be at least 250ms"), e.getMessage());
+    }
+
     /** The message, and the whole printed stack with its causes, hold no secret. */
     private static void assertNoSecret(StoreException e) {
         StringWriter trace = new StringWriter();
