@@ -28,8 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresTestServer.Required.class)
 class PostgresLockAcrossProcessesTest {
 
-    private static final long HOLD_AFTER_WAIT_MILLIS = 300;
-
     private static PostgresTestServer server;
     private static PostgresTableStore store;
 
@@ -59,7 +57,6 @@ class PostgresLockAcrossProcessesTest {
             BlockingQueue<String> lines = readMarkedLines(child, events, output);
             String first = lines.poll(8, TimeUnit.SECONDS);
             assertEquals("waiting", first, "the second process reports that it waits; its output:\n" + output);
-            Thread.sleep(HOLD_AFTER_WAIT_MILLIS);
             events.add("this JVM releases");
             held.close();
             String acquired = lines.poll(5, TimeUnit.SECONDS);
@@ -69,9 +66,8 @@ class PostgresLockAcrossProcessesTest {
             assertTrue(child.waitFor(5, TimeUnit.SECONDS), "the second process ends");
             assertEquals(0, child.exitValue(), "exit code of the second process; its output:\n" + output);
 
+            // the order proves the second process took the lock only after this one released it
             assertEquals(List.of("waiting", "this JVM releases", acquired, "released"), events);
-            long waited = Long.parseLong(acquired.substring("acquired ".length()));
-            assertTrue(waited >= HOLD_AFTER_WAIT_MILLIS, "the second process waited " + waited + " ms");
         } finally {
             held.close();
             if (child != null) {
