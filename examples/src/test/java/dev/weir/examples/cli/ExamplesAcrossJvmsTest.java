@@ -93,6 +93,7 @@ class ExamplesAcrossJvmsTest {
         Path configs = Files.createDirectories(dir.resolve("configs"));
         for (String flow : dev.weir.examples.Examples.all().keySet()) {
             Files.writeString(configs.resolve(flow + ".yaml"), text
+                    .replace("\"../pipeline.duckdb\"", "\"" + dir.resolve(".weir").resolve(flow) + "/pipeline.duckdb\"")
                     .replace(".weir/", dir.resolve(".weir").resolve(flow) + "/")
                     .replace(mini, mini + "      orders: 20000\n"));
         }
