@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * connection releases it silently, and another run can take it. So a held lock can say whether the
  * server still grants it ({@link Held#isHeld()} asks {@code pg_locks} on the lock's own connection), and
  * a keepalive asks the same every {@code lock_keepalive}, which keeps an idle lock connection from
- * being closed by idle timeouts on the way and logs a lost lock when it happens.
+ * being closed by idle timeouts on the way and notices a lost session early. A lock whose session ended
+ * is taken again on a new session when no other run held it meanwhile: each acquirer counts a new
+ * generation of the lock in {@code weir_metadata.locks}, so an unchanged generation proves it.
  */
 final class PgAdvisoryLocks implements LockManager, AutoCloseable {
 
