@@ -138,6 +138,20 @@ public record InstanceConfig(
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, other, perUser, source);
     }
 
+    /** This instance with fail-fast on or off: whether a task's failure stops the run. */
+    public InstanceConfig withFailFast(boolean stopOnFailure) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, stopOnFailure, inline, lockTimeout, retry, attrs, perUser,
+                source);
+    }
+
+    /** This instance with another retry policy for transient failures. */
+    public InstanceConfig withRetry(RetryPolicy policy) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, policy, attrs, perUser,
+                source);
+    }
+
     /** An attribute as a string, if set. */
     public Optional<String> attr(String path) {
         return attrs.hasPath(path) ? Optional.of(attrs.getString(path)) : Optional.empty();

@@ -8,12 +8,17 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -28,13 +33,23 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * chunks, not the table). Each chunk appends straight to the task's output tables. Retries a chunk
  * that fails transiently; on a permanent failure cancels the rest and, once every chunk has ended,
  * drops the partial outputs. Finally seals the outputs and reports the task's outcome to its stage.
+ *
+ * <p>The hook is user code: it is asked for its chunks and its bounds ({@link HookLimits}, checked) on
+ * the blocking dispatcher, never on this actor's thread. Chunk actors are watched: one that stops
+ * before reporting fails the task, naming the chunk. Should this actor itself fail, its stage hears of
+ * it through its own watch; {@code PostStop} then frees the inlined inputs and the chunk cache (the
+ * chunks' own {@code PostStop} frees their data).
  */
 final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     sealed interface Command {
     }
 
-    private record Prepared(List<Chunk> chunks, Throwable error) implements Command {
+    private record Prepared(Ready ready, Throwable error) implements Command {
+    }
+
+    /** What preparing yields, off this actor's thread: the task's chunk execution, its bounds and chunks. */
+    private record Ready(ChunkExecution execution, HookLimits limits, List<Chunk> chunks) {
     }
 
     record Computed(Chunk chunk, int attempt, long rows, ActorRef<ChunkRun.Command> ref) implements Command {
@@ -63,7 +78,12 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private record Discarded(Throwable error, Throwable dropError) implements Command {
     }
 
-    private final ChunkExecution execution;
+    private final TaskExecution task;
+    private final TaskPlan plan;
+    private final List<InputSpec> inputs;
+    /** Null until prepared. */
+    private ChunkExecution execution;
+    private HookLimits limits;
     private final ChunkPlacement placement;
     private final Executor blocking;
     private final RetryPolicy retry;
@@ -79,7 +99,9 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private final Deque<Computed> waiting = new ArrayDeque<>();
     /** The chunks computing or uploading, by chunk index: what a timeout or a cancel interrupts. */
     private final Map<Integer, ActorRef<ChunkRun.Command>> active = new HashMap<>();
-    private BlockingCall<List<Chunk>> preparing;
+    /** The chunks of {@link #active} that are uploading. */
+    private final Set<Integer> inUpload = new HashSet<>();
+    private BlockingCall<Ready> preparing;
     private final Map<Integer, Integer> attempts = new HashMap<>();
     private final Map<Integer, ChunkState> states = new HashMap<>();
     private int computing;
@@ -92,39 +114,54 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private boolean reportedOutcome;
     /** The outputs are being sealed: a timeout or cancel now waits for that to end. */
     private boolean finishing;
+    /** The outcome was told to the stage. */
+    private boolean told;
+    private boolean released;
 
-    static Behavior<Command> create(ChunkExecution execution, ChunkPlacement placement, Executor blocking,
-                                    RetryPolicy retry, ActorRef<StageRun.Command> stage, ActorRef<RunEvent> listener,
-                                    String runId) {
+    static Behavior<Command> create(TaskExecution task, TaskPlan plan, List<InputSpec> inputs, ChunkPlacement placement,
+                                    Executor blocking, RetryPolicy retry, ActorRef<StageRun.Command> stage,
+                                    ActorRef<RunEvent> listener, String runId) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            BatchedTaskRun run = new BatchedTaskRun(ctx, timers, execution, placement, blocking, retry, stage, listener,
-                    runId);
-            run.preparing = BlockingCall.start(() -> {
-                try {
-                    return execution.prepare();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            }, blocking);
+            BatchedTaskRun run = new BatchedTaskRun(ctx, timers, task, plan, inputs, placement, blocking, retry, stage,
+                    listener, runId);
+            run.preparing = BlockingCall.start(() -> prepare(task, plan, inputs), blocking);
             ctx.pipeToSelf(run.preparing.future(), Prepared::new);
             timers.startSingleTimer(new TimedOut(), run.limit.duration());
             return run;
         }));
     }
 
-    private BatchedTaskRun(ActorContext<Command> context, TimerScheduler<Command> timers, ChunkExecution execution,
-                           ChunkPlacement placement, Executor blocking, RetryPolicy retry,
-                           ActorRef<StageRun.Command> stage, ActorRef<RunEvent> listener, String runId) {
+    /** Blocking: the hook is user code. Closes what it made when the hook fails. */
+    private static Ready prepare(TaskExecution task, TaskPlan plan, List<InputSpec> inputs) {
+        ChunkExecution execution = null;
+        try {
+            execution = new ChunkExecution(task, plan, inputs);
+            HookLimits limits = HookLimits.of(execution.hook());
+            return new Ready(execution, limits, execution.prepare());
+        } catch (Exception e) {
+            if (execution != null) {
+                execution.close();
+            }
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    private BatchedTaskRun(ActorContext<Command> context, TimerScheduler<Command> timers, TaskExecution task,
+                           TaskPlan plan, List<InputSpec> inputs, ChunkPlacement placement, Executor blocking,
+                           RetryPolicy retry, ActorRef<StageRun.Command> stage, ActorRef<RunEvent> listener,
+                           String runId) {
         super(context);
         this.timers = timers;
-        this.execution = execution;
+        this.task = task;
+        this.plan = plan;
+        this.inputs = List.copyOf(inputs);
         this.placement = placement;
         this.blocking = blocking;
         this.retry = retry;
         this.stage = stage;
         this.listener = listener;
         this.runId = runId;
-        this.limit = Limits.task(execution.plan().task(), execution.config());
+        this.limit = Limits.task(plan.task(), task.config());
     }
 
     @Override
@@ -138,11 +175,13 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
                 .onMessage(Finished.class, this::onFinished)
                 .onMessage(Discarded.class, this::onDiscarded)
                 .onMessage(Cancel.class, msg -> stop(new dev.weir.engine.TaskFailedException(
-                        execution.flow().name(), execution.plan().stage(), execution.plan().name(),
+                        task.flow().name(), plan.stage(), plan.name(),
                         "interrupted: " + msg.reason(), null)))
                 .onMessage(TimedOut.class, msg -> stop(new dev.weir.engine.TaskTimeoutException(
-                        execution.flow().name(), execution.plan().stage(), execution.plan().name(), null,
+                        task.flow().name(), plan.stage(), plan.name(), null,
                         limit.duration(), limit.setting())))
+                .onSignal(Terminated.class, this::onChunkStopped)
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
@@ -164,32 +203,40 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
 
     private Behavior<Command> onPrepared(Prepared msg) {
         if (failure != null) {
+            if (msg.ready() != null) {
+                CompletableFuture.runAsync(msg.ready().execution()::close, blocking);
+            }
             return this; // stopped while preparing: pump() has reported
         }
         if (msg.error() != null) {
-            return report(null, execution.failure(null, Failures.unwrap(msg.error())));
+            return report(null, ChunkExecution.failure(task.flow().name(), plan, null, Failures.unwrap(msg.error())));
         }
-        chunks = msg.chunks();
+        execution = msg.ready().execution();
+        limits = msg.ready().limits();
+        chunks = msg.ready().chunks();
         toCompute.addAll(chunks);
-        getContext().getLog().debug("Task '{}' runs in {} chunks ({})", execution.plan().name(), chunks.size(),
-                execution.hook().describe());
+        getContext().getLog().debug("Task '{}' runs in {} chunks ({})", plan.name(), chunks.size(),
+                limits.description());
         return pump();
     }
 
     /** Starts uploads and computations as the bounds allow; finishes when every chunk is uploaded. */
     private Behavior<Command> pump() {
-        while (uploading < execution.hook().uploadParallelism() && !waiting.isEmpty()) {
+        while (!waiting.isEmpty() && uploading < limits.uploadParallelism()) {
             uploading++;
             Computed next = waiting.poll();
             active.put(next.chunk().index(), next.ref());
+            inUpload.add(next.chunk().index());
             next.ref().tell(new ChunkRun.Upload());
         }
-        while (failure == null && !toCompute.isEmpty() && computing < execution.hook().computeParallelism()
+        while (failure == null && !toCompute.isEmpty() && computing < limits.computeParallelism()
                 && mayWaitWith(computing + 1)) {
             Chunk chunk = toCompute.poll();
             int attempt = attempts.merge(chunk.index(), 1, Integer::sum);
             computing++;
-            active.put(chunk.index(), placement.place(getContext(), execution, chunk, attempt));
+            ActorRef<ChunkRun.Command> ref = placement.place(getContext(), execution, chunk, attempt);
+            getContext().watch(ref);
+            active.put(chunk.index(), ref);
         }
         boolean idle = computing == 0 && uploading == 0 && retrying == 0;
         if (failure != null && idle && !finishing) {
@@ -211,8 +258,46 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
      * only the chunks waiting now would let every chunk still computing join them.
      */
     private boolean mayWaitWith(int computing) {
-        int freeUploads = execution.hook().uploadParallelism() - uploading;
-        return waiting.size() + Math.max(0, computing - freeUploads) <= execution.hook().maxBufferedChunks();
+        int freeUploads = limits.uploadParallelism() - uploading;
+        return waiting.size() + Math.max(0, computing - freeUploads) <= limits.maxBufferedChunks();
+    }
+
+    /**
+     * A chunk actor stopped. After its report (or being cancelled) that is its normal end; before, it
+     * failed on its own: the chunk fails for good, and the task with it, naming the chunk.
+     */
+    private Behavior<Command> onChunkStopped(Terminated signal) {
+        ActorRef<?> ref = signal.getRef();
+        Integer index = active.entrySet().stream().filter(e -> e.getValue().equals(ref)).map(Map.Entry::getKey)
+                .findFirst().orElse(null);
+        Computed waited = waiting.stream().filter(c -> c.ref().equals(ref)).findFirst().orElse(null);
+        String phase;
+        if (index != null) {
+            active.remove(index);
+            if (inUpload.remove(index)) {
+                uploading--;
+                phase = "uploading";
+            } else {
+                computing--;
+                phase = "computing";
+            }
+        } else if (waited != null) {
+            waiting.remove(waited);
+            index = waited.chunk().index();
+            phase = "waiting for its upload";
+        } else {
+            return this;
+        }
+        int lost = index;
+        Chunk chunk = chunks.stream().filter(c -> c.index() == lost).findFirst().orElseThrow();
+        Throwable cause = signal instanceof ChildFailed failed ? failed.getCause() : null;
+        if (failure == null) {
+            failure = execution.failure(chunk, new IllegalStateException("the chunk's actor stopped while " + phase
+                    + " (attempt " + attempts.get(lost) + ")" + (cause == null ? "" : ": " + cause), cause));
+            toCompute.clear();
+            active.values().forEach(other -> other.tell(new ChunkRun.Interrupt(failure.getMessage())));
+        }
+        return pump();
     }
 
     private Behavior<Command> onComputed(Computed msg) {
@@ -229,11 +314,12 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private Behavior<Command> onUploaded(Uploaded msg) {
         uploading--;
         active.remove(msg.chunk().index());
+        inUpload.remove(msg.chunk().index());
         done++;
         rows += msg.rows();
         states.put(msg.chunk().index(), msg.state());
         if (listener != null) {
-            listener.tell(new RunEvent.ChunkFinished(runId, execution.plan().stage(), execution.plan().name(), done,
+            listener.tell(new RunEvent.ChunkFinished(runId, plan.stage(), plan.name(), done,
                     chunks.size(), rows, seconds()));
         }
         return pump();
@@ -246,11 +332,12 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             computing--;
         }
         active.remove(msg.chunk().index());
+        inUpload.remove(msg.chunk().index());
         boolean transientFailure = Failures.isTransient(msg.error());
         if (failure == null && transientFailure && msg.attempt() < retry.maxAttempts()) {
             long millis = retry.backoff(msg.attempt()).toMillis();
             getContext().getLog().warn("Chunk {} of task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
-                    msg.chunk().index(), execution.plan().name(), msg.attempt(), retry.maxAttempts(), millis,
+                    msg.chunk().index(), plan.name(), msg.attempt(), retry.maxAttempts(), millis,
                     Failures.firstLine(msg.error()));
             retrying++;
             timers.startSingleTimer(new RetryChunk(msg.chunk()), Duration.ofMillis(millis));
@@ -285,10 +372,14 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         }
         reportedOutcome = true;
         timers.cancelAll();
-        if (error != null) {
-            getContext().pipeToSelf(CompletableFuture.runAsync(execution::discard, blocking),
+        if (error != null && execution != null) {
+            ChunkExecution appended = execution;
+            getContext().pipeToSelf(CompletableFuture.runAsync(appended::discard, blocking),
                     (ok, dropError) -> new Discarded(error, dropError));
             return this;
+        }
+        if (error != null) {
+            return tell(null, error); // failed before any chunk ran: nothing to drop
         }
         return tell(outputs, null);
     }
@@ -296,7 +387,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private Behavior<Command> onDiscarded(Discarded msg) {
         if (msg.dropError() != null) {
             getContext().getLog().warn("Task '{}' failed and its partial outputs could not be dropped; the stage's"
-                    + " abort drops them: {}", execution.plan().name(), Failures.unwrap(msg.dropError()).toString());
+                    + " abort drops them: {}", plan.name(), Failures.unwrap(msg.dropError()).toString());
         }
         return tell(null, msg.error());
     }
@@ -306,15 +397,45 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         List<ChunkState> chunkStates = outputs == null ? List.of()
                 : chunks.stream().map(c -> states.get(c.index())).toList();
         if (outputs != null) {
-            getContext().getLog().debug("Task '{}': {} chunks computed, {} from the chunk cache", execution.plan().name(),
+            getContext().getLog().debug("Task '{}': {} chunks computed, {} from the chunk cache", plan.name(),
                     chunkStates.stream().filter(s -> s == ChunkState.COMPUTED).count(),
                     chunkStates.stream().filter(s -> s == ChunkState.CACHED).count());
         }
-        execution.releaseInputs(); // every chunk has ended: nothing reads the inlined inputs now
-        CompletableFuture.runAsync(execution::close, blocking); // every chunk has ended: nothing uses the cache now
-        stage.tell(new StageRun.TaskDone(new TaskOutcome(execution.plan().name(), outputs, error, transientFailure,
+        release(); // every chunk has ended: nothing reads the inlined inputs or the cache now
+        told = true;
+        stage.tell(new StageRun.TaskDone(new TaskOutcome(plan.name(), outputs, error, transientFailure,
                 seconds(), null, chunkStates)));
         return Behaviors.stopped();
+    }
+
+    /**
+     * Frees this task's views of its inlined inputs (on this thread: it only drops reference counts) and
+     * closes the chunk cache (blocking, so off this thread); once.
+     */
+    private void release() {
+        if (!released) {
+            released = true;
+            inputs.stream().filter(in -> in.inline() != null).forEach(in -> in.inline().close());
+            if (execution != null) {
+                CompletableFuture.runAsync(execution::close, blocking);
+            }
+        }
+    }
+
+    /**
+     * Stopped before telling its stage (an exception here, or its stage stopped): frees what the task
+     * holds; a preparation still under way is interrupted and its chunk execution closed when it ends.
+     * The stage hears of the failure through its own watch.
+     */
+    private Behavior<Command> onPostStop(PostStop signal) {
+        if (!told) {
+            release();
+            if (execution == null && preparing != null) {
+                preparing.interrupt();
+                preparing.future().thenAccept(ready -> ready.execution().close());
+            }
+        }
+        return this;
     }
 
     private double seconds() {

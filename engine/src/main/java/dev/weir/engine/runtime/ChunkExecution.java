@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An inlined input arrives as this task's own view of the producer's data, shared by its chunks:
  * each chunk reads its rows of it through {@link InvocationHook#restrictInMemory} into a table of its
- * own ({@link InlineChunks}). {@link #releaseInputs()} closes the view once every chunk has ended.
+ * own ({@link InlineChunks}). Its {@link BatchedTaskRun} closes the view once every chunk has ended.
  *
  * <p>With {@link InvocationHook#cacheChunks()}, each chunk first computes its key ({@link ChunkKeys});
  * a chunk whose entry is in the {@link ChunkCache} is uploaded from it and never computed, and a
@@ -92,10 +92,29 @@ final class ChunkExecution implements AutoCloseable {
         return hook;
     }
 
+    /**
+     * The hook's chunks, checked: a list, no null chunk, no two with one index (the index keys a chunk's
+     * slice of each output and its actor). Blocking: user code.
+     */
     List<Chunk> prepare() throws Exception {
         List<Chunk> chunks = hook.prepare(new Planning());
+        if (chunks == null) {
+            throw new HookLimits.InvalidHook("the invocation hook " + hook.describe()
+                    + " returned null instead of a list of chunks");
+        }
         if (chunks.isEmpty()) {
-            throw new IllegalStateException("the invocation hook " + hook.describe() + " prepared no chunks");
+            throw new HookLimits.InvalidHook("the invocation hook " + hook.describe() + " prepared no chunks");
+        }
+        java.util.Set<Integer> indexes = new java.util.HashSet<>();
+        for (Chunk chunk : chunks) {
+            if (chunk == null) {
+                throw new HookLimits.InvalidHook("the invocation hook " + hook.describe()
+                        + " prepared a null chunk among " + chunks.size());
+            }
+            if (!indexes.add(chunk.index())) {
+                throw new HookLimits.InvalidHook("the invocation hook " + hook.describe()
+                        + " prepared two chunks with index " + chunk.index() + "; every chunk needs its own index");
+            }
         }
         return List.copyOf(chunks);
     }
@@ -395,14 +414,6 @@ final class ChunkExecution implements AutoCloseable {
                 : execution.committed(in.producerStage(), table);
     }
 
-    /**
-     * Frees this task's views of its inlined inputs. Called once every chunk has ended, on the task's
-     * actor thread (it only drops reference counts); calling it again does nothing.
-     */
-    void releaseInputs() {
-        inputs.stream().filter(in -> in.inline() != null).forEach(in -> in.inline().close());
-    }
-
     /** Releases the chunk cache's Parquet reader and writers; blocking, once the task has ended. */
     @Override
     public void close() {
@@ -412,13 +423,18 @@ final class ChunkExecution implements AutoCloseable {
     }
 
     TaskFailedException failure(Chunk chunk, Throwable e) {
+        return failure(execution.flow().name(), plan, chunk, e);
+    }
+
+    /** A batched task's failure, naming the flow, stage, task and (when not null) chunk. */
+    static TaskFailedException failure(String flow, TaskPlan plan, Chunk chunk, Throwable e) {
         if (e instanceof dev.weir.engine.TaskTimeoutException timeout) {
             return timeout; // names the chunk and the limit already
         }
         String where = chunk == null ? "" : "chunk " + chunk.index() + " (" + chunk.label() + "): ";
         String problem = e instanceof StoreException || e instanceof TaskExecution.TaskShapeException
-                ? e.getMessage() : e.toString();
-        return new TaskFailedException(execution.flow().name(), plan.stage(), plan.name(), where + problem, e);
+                || e instanceof HookLimits.InvalidHook ? e.getMessage() : e.toString();
+        return new TaskFailedException(flow, plan.stage(), plan.name(), where + problem, e);
     }
 
     /**

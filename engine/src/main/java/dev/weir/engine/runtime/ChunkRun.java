@@ -23,7 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Computing and uploading are each bounded by the chunk's limit ({@code chunk_timeout}, or the
  * task's own chunk timeout): past it, or on {@link Interrupt}, the blocking thread is interrupted and
  * the chunk reports {@link BatchedTaskRun.ChunkFailed} once the thread ends (or after
- * {@link Limits#GRACE}); data computed after all is freed when it arrives.
+ * {@link Limits#GRACE}); data computed after all is freed when it arrives — also when this actor is
+ * stopped with its thread at work.
  */
 final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
 
@@ -119,6 +120,15 @@ final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
                 .onSignal(PostStop.class, signal -> {
                     if (computed != null) {
                         computed.close();
+                    }
+                    if (call != null) {
+                        // Stopped with its thread at work (its task failed): nobody reads what the thread
+                        // makes, so it is interrupted and what it computed is freed when it ends. An upload
+                        // frees its data itself.
+                        call.interrupt();
+                        if (!uploading) {
+                            call.future().thenAccept(result -> ((ChunkExecution.ChunkResult) result).close());
+                        }
                     }
                     return this;
                 })

@@ -16,13 +16,18 @@ import dev.weir.engine.store.TableStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -35,6 +40,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * their inputs become ready (within {@code max-parallelism}), retries transient failures with
  * backoff, commits or aborts stages, and completes the {@link Result}. All run state lives here, as
  * actor state; store and user code run on the blocking dispatcher and report with {@code pipeToSelf}.
+ *
+ * <p><b>Failure path.</b> Every task and stage status change goes through one guarded transition
+ * ({@link TaskStatus}, {@link StageStatus}). An exception in a handler here — an illegal transition
+ * among them — or a stage actor that stops without reporting its end fails the run with that error:
+ * the run stops starting work, asks every live stage to abort (a stage lets its running tasks end
+ * first, interrupted, so their Arrow data comes back and is freed), waits for the stage actors to stop, then
+ * releases the lock and the run's allocator and completes the {@link Result}. Should even that fail,
+ * {@code PostStop} releases the lock and completes the result exceptionally.
  */
 public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
@@ -81,13 +94,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record Prepare(TableStore store, LockManager.Lock lock, Plan plan, Planner planner) {
     }
 
-    /**
-     * CARRYING: a cache hit in a stage that runs, copied forward when its stage begins; or a resumed task,
-     * whose kept outputs stay in the transaction when its stage begins.
-     */
-    private enum TaskStatus { PENDING, CARRYING, RUNNING, SUCCEEDED, FAILED, SKIPPED }
-
-    private enum StageStatus { UNTOUCHED, BEGINNING, OPEN, ENDING, COMMITTED, ABORTED }
+    /** The run's own abort of a stage whose actor stopped without ending it. */
+    private record StageDropped(String stage, Throwable error) implements Command {
+    }
 
     private final RunServices services;
     private final Flow flow;
@@ -122,15 +131,20 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
     private final Map<String, List<TaskResult.ChunkState>> chunkStates = new HashMap<>();
     private final Map<String, Integer> attempts = new HashMap<>();
-    /** Tasks waiting on their retry timer: pending, but holding their slot. */
-    private final java.util.Set<String> retrying = new java.util.HashSet<>();
     private final Map<String, Double> seconds = new HashMap<>();
     private final Map<String, StageStatus> stages = new LinkedHashMap<>();
     private final Map<String, ActorRef<StageRun.Command>> stageRuns = new HashMap<>();
+    /** Stages whose actor has not stopped yet. */
+    private final Set<String> liveStages = new HashSet<>();
     private final List<Throwable> failures = new ArrayList<>();
     private int running;
     private boolean stopping;
     private boolean finishing;
+    /**
+     * A step of preparing (opening the store, an attempt at the lock, planning) is under way: its answer
+     * may bring the lock, so a failed run waits for it before it ends.
+     */
+    private boolean preparing = true;
 
     static Behavior<Command> create(RunServices services, Flow flow, InstanceConfig config, RunOptions options,
                                     CompletableFuture<Result> promise) {
@@ -160,6 +174,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     private Behavior<Command> onOpened(Opened msg) {
+        preparing = false;
         if (msg.error() != null) {
             return onPrepared(new Prepared(null, msg.error()));
         }
@@ -176,6 +191,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         TableStore opened = store;
         String name = lockName();
         lockPending = true;
+        preparing = true;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> opened.locks().tryAcquire(name), services.blocking()),
                 (held, error) -> new LockTried(held == null ? null : held.orElse(null), error));
         return this;
@@ -187,6 +203,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
      */
     private Behavior<Command> onLockTried(LockTried msg) {
         lockPending = false;
+        preparing = false;
         if (cancelled != null) {
             lock = msg.lock();
             return notStarted(msg.error());
@@ -198,6 +215,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             lock = msg.lock();
             LockManager.Lock held = lock;
             TableStore opened = store;
+            preparing = true;
             getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> plan(opened, held), services.blocking()),
                     Prepared::new);
             return this;
@@ -248,6 +266,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             return this;
         }
         skipPending("run-cancelled");
+        dropRetries("run-cancelled");
         stageRuns.values().forEach(stage -> stage.tell(new StageRun.CancelTasks("the run was cancelled ("
                 + msg.reason() + ")")));
         return advance();
@@ -259,7 +278,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             failures.add(Failures.unwrap(error));
         }
         String reason = cancelled != null ? "run-cancelled" : "run-not-started";
-        flow.tasks().forEach(t -> status.put(t.name(), TaskStatus.SKIPPED));
+        flow.tasks().forEach(t -> move(t, TaskStatus.SKIPPED));
         flow.tasks().forEach(t -> results.put(t.name(), result(t, TaskState.SKIPPED, reason, 0, -1, null)));
         return finish();
     }
@@ -267,7 +286,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private void skipPending(String reason) {
         for (TaskPlan t : plan.tasks().values()) {
             TaskStatus s = status.get(t.name());
-            if (s == TaskStatus.PENDING && !retrying.contains(t.name())) {
+            if (s == TaskStatus.PENDING) {
                 settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
             }
         }
@@ -293,20 +312,35 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Prepared.class, this::onPrepared)
-                .onMessage(Opened.class, this::onOpened)
-                .onMessage(LockTried.class, this::onLockTried)
-                .onMessage(PollLock.class, this::onPollLock)
-                .onMessage(Cancel.class, this::onCancel)
-                .onMessage(StageBegun.class, this::onStageBegun)
-                .onMessage(TaskFinished.class, this::onTaskFinished)
-                .onMessage(Retry.class, this::onRetry)
-                .onMessage(StageEnded.class, this::onStageEnded)
+                .onMessage(Prepared.class, guard(this::onPrepared))
+                .onMessage(Opened.class, guard(this::onOpened))
+                .onMessage(LockTried.class, guard(this::onLockTried))
+                .onMessage(PollLock.class, guard(this::onPollLock))
+                .onMessage(Cancel.class, guard(this::onCancel))
+                .onMessage(StageBegun.class, guard(this::onStageBegun))
+                .onMessage(TaskFinished.class, guard(this::onTaskFinished))
+                .onMessage(Retry.class, guard(this::onRetry))
+                .onMessage(StageEnded.class, guard(this::onStageEnded))
                 .onMessage(Released.class, this::onReleased)
+                .onSignal(Terminated.class, guard(this::onStageStopped))
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
+    /** {@code handler}, with any exception it throws failing the run instead of stopping this actor silently. */
+    private <M> org.apache.pekko.japi.function.Function<M, Behavior<Command>> guard(
+            org.apache.pekko.japi.function.Function<M, Behavior<Command>> handler) {
+        return msg -> {
+            try {
+                return handler.apply(msg);
+            } catch (Exception e) {
+                return crash(e);
+            }
+        };
+    }
+
     private Behavior<Command> onPrepared(Prepared msg) {
+        preparing = false;
         if (msg.error() != null) {
             lock = null; // planning released it
             return notStarted(msg.error());
@@ -315,7 +349,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             return notStarted(null);
         }
         store = msg.prepare().store();
-        lock = msg.prepare().lock();
+        lock = msg.prepare().lock(); // held from here on: every way out of this actor releases it
         plan = msg.prepare().plan();
         planner = msg.prepare().planner();
         runAllocator = services.allocator().newChildAllocator("run-" + options.runId(), 0, Long.MAX_VALUE);
@@ -334,29 +368,33 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             } else if (!touched) {
                 settle(task.task(), TaskStatus.SUCCEEDED, TaskState.CACHE_VALID, task.reason(), task.cached(), null);
             } else if (task.decision() == TaskPlan.Decision.HIT || task.decision() == TaskPlan.Decision.RESUME) {
-                status.put(task.name(), TaskStatus.CARRYING);
+                move(task.task(), TaskStatus.CARRYING);
             } else {
-                status.put(task.name(), TaskStatus.PENDING);
+                move(task.task(), TaskStatus.PENDING);
             }
         }
         for (var stage : flow.stages()) {
             if (plan.touched().contains(stage.name())) {
-                stages.put(stage.name(), StageStatus.BEGINNING);
-                stageRuns.put(stage.name(), getContext().spawn(
+                moveStage(stage.name(), StageStatus.BEGINNING);
+                ActorRef<StageRun.Command> ref = getContext().spawn(
                         StageRun.create(stage.name(), services, execution, lock, getContext().getSelf(),
                                 options.listener(),
                                 plan.tasksOf(stage.name()).stream()
                                         .filter(t -> t.decision() == TaskPlan.Decision.HIT
                                                 || t.decision() == TaskPlan.Decision.RESUME).toList()),
-                        "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8)));
+                        "stage-" + java.net.URLEncoder.encode(stage.name(), java.nio.charset.StandardCharsets.UTF_8));
+                getContext().watch(ref);
+                stageRuns.put(stage.name(), ref);
+                liveStages.add(stage.name());
             } else {
-                stages.put(stage.name(), StageStatus.UNTOUCHED);
+                moveStage(stage.name(), StageStatus.UNTOUCHED);
             }
         }
         return advance();
     }
 
     private Behavior<Command> onStageBegun(StageBegun msg) {
+        expectStage(msg.stage(), StageStatus.BEGINNING);
         boolean begun = msg.error() == null;
         for (TaskPlan t : plan.tasksOf(msg.stage())) {
             if (status.get(t.name()) == TaskStatus.CARRYING) {
@@ -368,12 +406,12 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             }
         }
         if (!begun) {
+            moveStage(msg.stage(), StageStatus.ENDING);
             fail(Failures.unwrap(msg.error()));
-            stages.put(msg.stage(), StageStatus.ENDING);
             skipPendingOf(msg.stage(), "stage-could-not-begin");
             stageRuns.get(msg.stage()).tell(new StageRun.Abort("the stage could not begin"));
         } else {
-            stages.put(msg.stage(), StageStatus.OPEN);
+            moveStage(msg.stage(), StageStatus.OPEN);
         }
         return advance();
     }
@@ -381,14 +419,19 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private Behavior<Command> onTaskFinished(TaskFinished msg) {
         TaskOutcome outcome = msg.outcome();
         TaskPlan task = plan.task(outcome.task());
+        if (status.get(task.name()) != TaskStatus.RUNNING) {
+            closeInline(outcome);
+            TaskStatus.check(where(task.task()), status.get(task.name()),
+                    outcome.succeeded() ? TaskStatus.SUCCEEDED : TaskStatus.FAILED);
+        }
         running--;
         seconds.merge(task.name(), outcome.seconds(), Double::sum);
         if (outcome.succeeded()) {
             chunkStates.put(task.name(), outcome.chunks());
-            inline.offer(task.name(), outcome.inline(),
-                    inputs.readersToCome(task, name -> status.get(name) == TaskStatus.PENDING));
             TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
             settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
+            inline.offer(task.name(), outcome.inline(),
+                    inputs.readersToCome(task, name -> status.get(name) == TaskStatus.PENDING));
             return advance();
         }
         int attempt = attempts.getOrDefault(task.name(), 1);
@@ -397,11 +440,10 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             getContext().getLog().warn("Task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
                     task.name(), attempt, config.retry().maxAttempts(), backoff.toMillis(), Failures.firstLine(outcome.error()));
             attempts.put(task.name(), attempt + 1);
-            status.put(task.name(), TaskStatus.PENDING);
+            move(task.task(), TaskStatus.RETRYING);
             running++; // the retry holds its slot while it waits
-            retrying.add(task.name());
-            timers.startSingleTimer(new Retry(task.name()), backoff);
-            return this;
+            timers.startSingleTimer(retryKey(task.name()), new Retry(task.name()), backoff);
+            return advance();
         }
         fail(outcome.error());
         settle(task.task(), TaskStatus.FAILED, TaskState.FAILED, task.reason(), null, outcome.error().getMessage());
@@ -410,29 +452,41 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     private Behavior<Command> onRetry(Retry msg) {
-        running--;
-        retrying.remove(msg.task());
-        if (stopping) {
-            TaskPlan task = plan.task(msg.task());
-            settle(task.task(), TaskStatus.SKIPPED, TaskState.SKIPPED,
-                    cancelled != null ? "run-cancelled" : "run-stopped (fail-fast)", null, null);
-            return advance();
-        }
+        running--; // the attempt takes over the slot
         start(plan.task(msg.task()));
         return advance();
     }
 
+    private static String retryKey(String task) {
+        return "retry:" + task;
+    }
+
+    /**
+     * Gives up the retries waiting out their backoff: the run stops, so they will not run. Each frees its
+     * slot and is skipped; a timer cancelled here never delivers its {@link Retry}.
+     */
+    private void dropRetries(String reason) {
+        for (TaskPlan t : plan.tasks().values()) {
+            if (status.get(t.name()) == TaskStatus.RETRYING) {
+                timers.cancel(retryKey(t.name()));
+                running--;
+                settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
+            }
+        }
+    }
+
     private Behavior<Command> onStageEnded(StageEnded msg) {
+        expectStage(msg.stage(), StageStatus.ENDING);
         if (msg.error() != null) {
+            moveStage(msg.stage(), StageStatus.ABORTED);
             fail(Failures.unwrap(msg.error()));
-            stages.put(msg.stage(), StageStatus.ABORTED);
             emit(new RunEvent.StageAborted(options.runId(), msg.stage(), Failures.unwrap(msg.error()).getMessage()));
             plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
         } else if (msg.committed()) {
-            stages.put(msg.stage(), StageStatus.COMMITTED);
+            moveStage(msg.stage(), StageStatus.COMMITTED);
             emit(new RunEvent.StageCommitted(options.runId(), msg.stage()));
         } else {
-            stages.put(msg.stage(), StageStatus.ABORTED);
+            moveStage(msg.stage(), StageStatus.ABORTED);
             emit(new RunEvent.StageAborted(options.runId(), msg.stage(), msg.reason()));
             plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
         }
@@ -490,8 +544,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             plan = plan.with(task);
             inputs = new TaskInputs(plan);
         }
+        move(task.task(), TaskStatus.RUNNING);
         List<InputSpec> resolved = inputs.of(task, name -> status.get(name) == TaskStatus.SUCCEEDED, outputs, inline);
-        status.put(task.name(), TaskStatus.RUNNING);
         running++;
         int attempt = attempts.getOrDefault(task.name(), 1);
         emit(new RunEvent.TaskStarted(options.runId(), task.stage(), task.name(), attempt));
@@ -499,14 +553,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     private void endStages() {
-        for (Map.Entry<String, StageStatus> e : stages.entrySet()) {
-            String stage = e.getKey();
-            if (e.getValue() != StageStatus.OPEN) {
+        for (String stage : List.copyOf(stages.keySet())) {
+            if (stages.get(stage) != StageStatus.OPEN) {
                 continue;
             }
             List<TaskPlan> tasks = plan.tasksOf(stage);
             boolean busy = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.RUNNING
-                    || retrying.contains(t.name()));
+                    || status.get(t.name()) == TaskStatus.RETRYING);
             boolean pending = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.PENDING);
             if (busy || (pending && !stopping)) {
                 continue;
@@ -515,7 +568,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             if (pending) {
                 skipPendingOf(stage, "run-stopped (fail-fast)");
             }
-            e.setValue(StageStatus.ENDING);
+            moveStage(stage, StageStatus.ENDING);
             if (failed || pending || cancelled != null) {
                 stageRuns.get(stage).tell(new StageRun.Abort(cancelled != null ? "the run was cancelled"
                         : failed ? "a task of the stage failed" : "the run stopped"));
@@ -550,7 +603,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private void settle(TaskDef task, TaskStatus taskStatus, TaskState state, String reason, OutputSet produced,
                         String error) {
-        status.put(task.name(), taskStatus);
+        move(task, taskStatus);
         if (inline != null) {
             inline.settled(task.name());
         }
@@ -571,8 +624,216 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private void fail(Throwable error) {
         failures.add(error);
-        if (config.failFast()) {
+        if (config.failFast() && !stopping) {
             stopping = true;
+            dropRetries("run-stopped (fail-fast)");
+        }
+    }
+
+    // ---- guarded state changes
+
+    private void move(TaskDef task, TaskStatus to) {
+        status.put(task.name(), TaskStatus.check(where(task), status.get(task.name()), to));
+    }
+
+    private void moveStage(String stage, StageStatus to) {
+        stages.put(stage, StageStatus.check(where(stage), stages.get(stage), to));
+    }
+
+    /** Throws when a stage's report finds the stage in another state than the one that asked for it. */
+    private void expectStage(String stage, StageStatus expected) {
+        StageStatus now = stages.get(stage);
+        if (now != expected) {
+            throw new IllegalStateException(where(stage) + " reported in state " + now + ", expected " + expected
+                    + " (a bug in Weir's runtime; the run stops)");
+        }
+    }
+
+    private String where(TaskDef task) {
+        return "flow '" + flow.name() + "', stage '" + task.stage() + "', task '" + task.name() + "'";
+    }
+
+    private String where(String stage) {
+        return "flow '" + flow.name() + "', stage '" + stage + "'";
+    }
+
+    private static void closeInline(TaskOutcome outcome) {
+        outcome.inline().values().forEach(dev.weir.engine.data.ArrowTable::close);
+    }
+
+    // ---- the failure path
+
+    /**
+     * A stage's actor stopped. After it reported its end that is how it should be; before, it failed (or
+     * was stopped) on its own, and the run fails: nothing else would end the stage.
+     */
+    private Behavior<Command> onStageStopped(Terminated signal) {
+        String stage = stageOf(signal.getRef());
+        liveStages.remove(stage);
+        StageStatus now = stages.get(stage);
+        if (now == StageStatus.COMMITTED || now == StageStatus.ABORTED) {
+            return this;
+        }
+        Throwable cause = signal instanceof ChildFailed failed ? failed.getCause() : null;
+        return crash(new WeirException(where(stage) + ": the stage's actor stopped before the stage ended (it was "
+                + now + ")" + (cause == null ? "" : ": " + cause), cause));
+    }
+
+    private String stageOf(ActorRef<?> ref) {
+        return stageRuns.entrySet().stream().filter(e -> e.getValue().equals(ref)).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new IllegalStateException("a watched actor " + ref
+                        + " is no stage of flow '" + flow.name() + "'"));
+    }
+
+    /**
+     * Fails the run after an error in this actor or a lost stage: no new work starts, retries are dropped,
+     * every live stage is told to abort and every stage whose actor is gone is aborted from here; once all
+     * stage actors have stopped the run finishes as a failed run.
+     */
+    private Behavior<Command> crash(Throwable error) {
+        getContext().getLog().error("Run {} of flow '{}' on instance '{}' failed: {}", options.runId(), flow.name(),
+                config.instanceName(), error.toString(), error);
+        failures.add(0, error);
+        stopping = true;
+        timers.cancelAll();
+        Draining draining = new Draining(getContext());
+        if (plan == null) {
+            return draining.maybeFinish();
+        }
+        for (String stage : stages.keySet()) {
+            StageStatus now = stages.get(stage);
+            if (now == StageStatus.UNTOUCHED || now.isFinal()) {
+                continue;
+            }
+            if (liveStages.contains(stage)) {
+                // its running tasks are interrupted and report; then the stage aborts
+                stageRuns.get(stage).tell(new StageRun.CancelTasks("the run failed: " + error.getMessage()));
+                stageRuns.get(stage).tell(new StageRun.Abort("the run failed: " + error.getMessage()));
+            } else {
+                draining.dropping++;
+                getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+                    execution.store().abortStage(stage);
+                    execution.blobs().abort(stage);
+                }, services.blocking()), (ok, dropError) -> new StageDropped(stage, dropError));
+            }
+        }
+        return draining.maybeFinish();
+    }
+
+    /**
+     * The run after a failure of its own: waits for its stage actors to stop and its own aborts to end,
+     * freeing whatever Arrow data finished tasks still hand in, then finishes.
+     */
+    private final class Draining extends AbstractBehavior<Command> {
+
+        private int dropping;
+
+        Draining(ActorContext<Command> context) {
+            super(context);
+        }
+
+        @Override
+        public Receive<Command> createReceive() {
+            return newReceiveBuilder()
+                    .onMessage(TaskFinished.class, msg -> {
+                        closeInline(msg.outcome());
+                        if (!msg.outcome().succeeded()) {
+                            failures.add(msg.outcome().error());
+                        }
+                        return this;
+                    })
+                    .onMessage(StageDropped.class, msg -> {
+                        dropping--;
+                        if (msg.error() != null) {
+                            failures.add(Failures.unwrap(msg.error()));
+                        }
+                        return maybeFinish();
+                    })
+                    .onMessage(StageEnded.class, msg -> {
+                        if (msg.error() != null) {
+                            failures.add(Failures.unwrap(msg.error()));
+                        }
+                        return this;
+                    })
+                    .onMessage(Opened.class, msg -> {
+                        preparing = false;
+                        return maybeFinish();
+                    })
+                    .onMessage(LockTried.class, msg -> {
+                        preparing = false;
+                        if (msg.lock() != null) {
+                            lock = msg.lock(); // released by finish()
+                        }
+                        return maybeFinish();
+                    })
+                    .onMessage(Prepared.class, msg -> {
+                        preparing = false;
+                        if (msg.error() == null) {
+                            lock = msg.prepare().lock(); // released by finish()
+                        }
+                        return maybeFinish();
+                    })
+                    .onMessage(StageBegun.class, msg -> this) // its abort is asked for already
+                    .onMessage(Cancel.class, msg -> this) // the run is ending already
+                    .onMessage(Released.class, FlowRun.this::onReleased)
+                    .onSignal(Terminated.class, signal -> {
+                        liveStages.remove(stageOf(signal.getRef()));
+                        return maybeFinish();
+                    })
+                    .onSignal(PostStop.class, FlowRun.this::onPostStop)
+                    .build();
+        }
+
+        Behavior<Command> maybeFinish() {
+            if (!preparing && liveStages.isEmpty() && dropping == 0) {
+                finish();
+            }
+            return this;
+        }
+    }
+
+    /**
+     * The last line of defence: this actor stopped without completing the result (an exception on the
+     * failure path itself). Releases the lock and the run's allocator off this thread, then completes the
+     * result exceptionally.
+     */
+    private Behavior<Command> onPostStop(PostStop signal) {
+        if (promise.isDone()) {
+            return Behaviors.same();
+        }
+        LockManager.Lock held = lock;
+        BufferAllocator allocator = runAllocator;
+        InlineHandOver handOver = inline;
+        lock = null;
+        runAllocator = null;
+        inline = null;
+        WeirException error = new WeirException("flow '" + flow.name() + "' on instance '" + config.instanceName()
+                + "': the run's supervisor stopped unexpectedly", failures.isEmpty() ? null : failures.get(0));
+        CompletableFuture.runAsync(() -> release(held, handOver, allocator), services.blocking())
+                .whenComplete((ok, releaseError) -> {
+                    if (releaseError != null) {
+                        error.addSuppressed(Failures.unwrap(releaseError));
+                    }
+                    promise.completeExceptionally(error);
+                });
+        return Behaviors.same();
+    }
+
+    private static void release(LockManager.Lock held, InlineHandOver handOver, BufferAllocator allocator) {
+        try {
+            if (handOver != null) {
+                handOver.close();
+            }
+        } finally {
+            try {
+                if (held != null) {
+                    held.close();
+                }
+            } finally {
+                if (allocator != null) {
+                    allocator.close();
+                }
+            }
         }
     }
 
@@ -583,6 +844,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         finishing = true;
         LockManager.Lock held = lock;
         BufferAllocator allocator = runAllocator;
+        lock = null;
+        runAllocator = null;
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
             try {
                 if (held != null) {

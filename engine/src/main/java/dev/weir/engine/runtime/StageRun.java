@@ -1,5 +1,6 @@
 package dev.weir.engine.runtime;
 
+import dev.weir.engine.TaskFailedException;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableSpec;
@@ -8,12 +9,16 @@ import dev.weir.engine.store.TaskRecord;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -27,6 +32,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <p>Begin, commit and abort first check that the run still holds the instance lock: a run that lost
  * it (its session ended) may have been followed by another run that now owns the transaction schema,
  * so it commits nothing and leaves every schema as it is.
+ *
+ * <p><b>Failure path.</b> It watches its task actors: one that stops without reporting (an exception on
+ * its thread) is reported to the run as a failed attempt, naming the task. An abort asked for while the
+ * stage is still beginning, or while tasks run (the run failed on its own), waits for them: each task's
+ * report still reaches the run, which frees its data, and only then is the transaction dropped. A request
+ * the stage cannot be in a state for (a task after the stage began to end, a second commit) is a bug:
+ * it throws, this actor stops, and the run hears of it through its own watch.
  */
 final class StageRun extends AbstractBehavior<StageRun.Command> {
 
@@ -61,6 +73,9 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private record Ended(boolean committed, Throwable error, String reason) implements Command {
     }
 
+    /** BEGINNING until the transaction exists; ENDING once told to commit or abort. */
+    private enum State { BEGINNING, OPEN, ENDING }
+
     private final String stage;
     private final RunServices services;
     private final TaskExecution execution;
@@ -69,8 +84,15 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     private final ActorRef<dev.weir.engine.RunEvent> listener;
     /** True once the transaction began. */
     private boolean begun;
-    /** How to interrupt each running task attempt, by task name. */
-    private final java.util.Map<String, java.util.function.Consumer<String>> running = new java.util.HashMap<>();
+    /** A task attempt that has not reported yet: its actor, and how to interrupt it. */
+    private record Running(ActorRef<?> ref, java.util.function.Consumer<String> cancel) {
+    }
+
+    /** The task attempts that have not reported yet, by task name. */
+    private final Map<String, Running> running = new HashMap<>();
+    private State state = State.BEGINNING;
+    /** An abort asked for while the stage could not end yet: it ends once beginning and tasks are done. */
+    private String abortWhenIdle;
     /**
      * True when the transaction holds work worth keeping should the stage fail: a task finished in it, or
      * resumed into it. Cache hits alone are not: the next run finds them in the cache anyway.
@@ -136,33 +158,46 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
                 .onMessage(Commit.class, this::onCommit)
                 .onMessage(Abort.class, this::onAbort)
                 .onMessage(Ended.class, this::onEnded)
+                .onSignal(Terminated.class, this::onTaskStopped)
                 .build();
     }
 
     private Behavior<Command> onBegun(Begun msg) {
         begun = msg.error() == null;
+        expect(State.BEGINNING, "begun");
+        state = State.OPEN;
         flowRun.tell(new FlowRun.StageBegun(stage, msg.error()));
-        return this;
+        return abortIfIdle();
     }
 
     private Behavior<Command> onRunTask(RunTask msg) {
-        String name = "task-" + URLEncoder.encode(msg.plan().name(), StandardCharsets.UTF_8) + "-" + msg.attempt();
-        if (msg.plan().task().batched() && msg.plan().decision() == TaskPlan.Decision.RUN) {
-            ActorRef<BatchedTaskRun.Command> task = getContext().spawn(BatchedTaskRun.create(
-                    new ChunkExecution(execution, msg.plan(), msg.inputs()), ChunkPlacement.local(services.blocking()),
-                    services.blocking(), execution.config().retry(), getContext().getSelf(), listener,
-                    execution.runId()), name);
-            running.put(msg.plan().name(), reason -> task.tell(new BatchedTaskRun.Cancel(reason)));
-        } else {
-            ActorRef<TaskRun.Command> task = getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(),
-                    msg.attempt(), services.blocking(), getContext().getSelf()), name);
-            running.put(msg.plan().name(), reason -> task.tell(new TaskRun.Cancel(reason)));
+        String task = msg.plan().name();
+        if (state != State.OPEN || abortWhenIdle != null || running.containsKey(task)) {
+            msg.inputs().stream().filter(in -> in.inline() != null).forEach(in -> in.inline().close());
+            throw new IllegalStateException(where() + ": asked to run task '" + task + "' (attempt " + msg.attempt()
+                    + ") while the stage is " + state + (abortWhenIdle != null ? " and aborting" : "")
+                    + (running.containsKey(task) ? " and the task is running" : "")
+                    + " (a bug in Weir's runtime; the run stops)");
         }
+        String name = "task-" + URLEncoder.encode(task, StandardCharsets.UTF_8) + "-" + msg.attempt();
+        Running child;
+        if (msg.plan().task().batched() && msg.plan().decision() == TaskPlan.Decision.RUN) {
+            ActorRef<BatchedTaskRun.Command> ref = getContext().spawn(BatchedTaskRun.create(execution, msg.plan(),
+                    msg.inputs(), ChunkPlacement.local(services.blocking()), services.blocking(),
+                    execution.config().retry(), getContext().getSelf(), listener, execution.runId()), name);
+            child = new Running(ref, reason -> ref.tell(new BatchedTaskRun.Cancel(reason)));
+        } else {
+            ActorRef<TaskRun.Command> ref = getContext().spawn(TaskRun.create(execution, msg.plan(), msg.inputs(),
+                    msg.attempt(), services.blocking(), getContext().getSelf()), name);
+            child = new Running(ref, reason -> ref.tell(new TaskRun.Cancel(reason)));
+        }
+        getContext().watch(child.ref());
+        running.put(task, child);
         return this;
     }
 
     private Behavior<Command> onCancelTasks(CancelTasks msg) {
-        running.values().forEach(cancel -> cancel.accept(msg.reason()));
+        running.values().forEach(task -> task.cancel().accept(msg.reason()));
         return this;
     }
 
@@ -170,10 +205,45 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
         running.remove(msg.outcome().task());
         worthKeeping |= msg.outcome().succeeded();
         flowRun.tell(new FlowRun.TaskFinished(msg.outcome()));
-        return this;
+        return abortIfIdle();
+    }
+
+    /**
+     * A task actor stopped. After its report that is its normal end; before, it failed on its own, and
+     * the run hears of a failed attempt that names the task and the cause.
+     */
+    private Behavior<Command> onTaskStopped(Terminated signal) {
+        String task = running.entrySet().stream().filter(e -> e.getValue().ref().equals(signal.getRef()))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+        if (task == null) {
+            return this; // it reported before it stopped
+        }
+        running.remove(task);
+        Throwable cause = signal instanceof ChildFailed failed ? failed.getCause() : null;
+        TaskFailedException error = new TaskFailedException(execution.flow().name(), stage, task,
+                "its actor stopped before it reported" + (cause == null ? "" : ": " + cause), cause);
+        flowRun.tell(new FlowRun.TaskFinished(new TaskOutcome(task, null, error, false, 0, null)));
+        return abortIfIdle();
+    }
+
+    private void expect(State expected, String what) {
+        if (state != expected) {
+            throw new IllegalStateException(where() + ": " + what + " while " + state + ", expected " + expected
+                    + " (a bug in Weir's runtime; the run stops)");
+        }
+    }
+
+    private String where() {
+        return "flow '" + execution.flow().name() + "', stage '" + stage + "'";
     }
 
     private Behavior<Command> onCommit(Commit msg) {
+        expect(State.OPEN, "told to commit");
+        if (!running.isEmpty() || abortWhenIdle != null) {
+            throw new IllegalStateException(where() + ": told to commit while tasks " + running.keySet()
+                    + " run" + (abortWhenIdle != null ? " and an abort waits" : "") + " (a bug in Weir's runtime)");
+        }
+        state = State.ENDING;
         TableStore store = execution.store();
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
             lock.verify();
@@ -209,10 +279,24 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
      * committed stage stays as it was either way.
      */
     private Behavior<Command> onAbort(Abort msg) {
+        if (state == State.ENDING || abortWhenIdle != null) {
+            return this; // already ending: the run hears how it ended
+        }
+        abortWhenIdle = msg.reason();
+        return abortIfIdle();
+    }
+
+    /** Starts the abort asked for once the stage has begun and no task of it runs. */
+    private Behavior<Command> abortIfIdle() {
+        if (abortWhenIdle == null || state != State.OPEN || !running.isEmpty()) {
+            return this;
+        }
+        state = State.ENDING;
+        String reason = abortWhenIdle;
         boolean keep = begun && worthKeeping;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             if (!lock.isHeld()) {
-                return msg.reason() + "; the instance lock was lost, so its transaction schema was left as it is"
+                return reason + "; the instance lock was lost, so its transaction schema was left as it is"
                         + " (another run may own it now)";
             }
             if (keep) {
@@ -221,12 +305,13 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
                 execution.store().abortStage(stage);
                 execution.blobs().abort(stage);
             }
-            return msg.reason();
-        }, services.blocking()), (reason, error) -> new Ended(false, error, error == null ? reason : msg.reason()));
+            return reason;
+        }, services.blocking()), (said, error) -> new Ended(false, error, error == null ? said : reason));
         return this;
     }
 
     private Behavior<Command> onEnded(Ended msg) {
+        expect(State.ENDING, "ended");
         flowRun.tell(new FlowRun.StageEnded(stage, msg.committed(), msg.error(), msg.reason()));
         return Behaviors.stopped();
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -19,6 +20,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * limit ({@code task_timeout}, or the task's own timeout), or whose run is cancelled, is interrupted
  * and reported failed, not transient; what it made is freed when its thread ends. A thread that does
  * not end within {@link Limits#GRACE} of the interrupt is reported anyway and left to end on its own.
+ * Stopped before its thread ended (its stage failed), it frees the outcome's inlined data when the
+ * thread ends.
  */
 final class TaskRun extends AbstractBehavior<TaskRun.Command> {
 
@@ -48,6 +51,8 @@ final class TaskRun extends AbstractBehavior<TaskRun.Command> {
     /** Why the attempt was interrupted, or null while it runs on. */
     private TaskFailedException stopped;
     private boolean reported;
+    /** The thread's outcome has come back here (and was passed on or freed). */
+    private boolean ended;
 
     static Behavior<Command> create(TaskExecution execution, TaskPlan plan, List<InputSpec> inputs, int attempt,
                                     Executor blocking, ActorRef<StageRun.Command> stage) {
@@ -80,10 +85,20 @@ final class TaskRun extends AbstractBehavior<TaskRun.Command> {
                 .onMessage(Cancel.class, msg -> interrupt(new TaskFailedException(execution.flow().name(),
                         plan.stage(), plan.name(), "interrupted: " + msg.reason(), null)))
                 .onMessage(GraceOver.class, this::onGraceOver)
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
+    private Behavior<Command> onPostStop(PostStop signal) {
+        if (!ended) {
+            call.interrupt();
+            call.future().thenAccept(outcome -> outcome.inline().values().forEach(ArrowTable::close));
+        }
+        return this;
+    }
+
     private Behavior<Command> onFinished(Finished msg) {
+        ended = true;
         if (stopped == null) {
             timers.cancelAll();
             TaskOutcome outcome = msg.outcome() != null ? msg.outcome()
