@@ -105,6 +105,25 @@ class PostgresFaultInjectionTest extends FlowKitTest {
     }
 
     @Test
+    void aBackendTerminatedUnderAChunkUploadIsRetriedAndTheOutputHasEveryRowOnce() {
+        AtomicInteger killed = new AtomicInteger();
+        Flow flow = Flow.define("faults", f -> {
+            Ref numbers = f.stage("raw").task("numbers").produces(ctx -> Table.of(numbers(ROWS), "numbers")).ref();
+            f.stage("out").task("copy").input("numbers", numbers, Rows.class).batched(Batched.rangeOf("id", 3))
+                    .produces(ctx -> Table.of(ctx.input("numbers", Rows.class), "copy"));
+        });
+
+        FlowRunRecord run = kit.run(flow, CopyKillingStore.around(mini, killed));
+
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(1, killed.get(), "the first chunk's COPY lost its backend");
+        assertEquals(1, run.task("copy").attempts(), "the chunk was retried, not the task");
+        Rows copy = run.result().get(new Ref("out", "copy", "copy"), Rows.class);
+        assertEquals(ROWS, copy.size());
+        assertEquals(ROWS, copy.stream().map(r -> r.get("id")).distinct().count(), "no chunk appended twice");
+    }
+
+    @Test
     void aConnectionLostOnEveryAttemptFailsTheTaskWithOneSentenceAfterTheLastAttempt() {
         AtomicInteger calls = new AtomicInteger();
         Flow flow = Flow.define("faults", f -> {
