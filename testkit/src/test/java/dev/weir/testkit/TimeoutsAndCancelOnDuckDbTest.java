@@ -9,4 +9,9 @@ class TimeoutsAndCancelOnDuckDbTest extends TimeoutsAndCancelTest {
     protected InstanceConfig instance(FlowTestKit kit) {
         return kit.instance("mini");
     }
+
+    @Override
+    protected String slowQuery() {
+        return "SELECT sum(hash(i)) AS n FROM range(1000000000000) t(i)";
+    }
 }

@@ -15,4 +15,9 @@ class TimeoutsAndCancelOnPostgresTest extends TimeoutsAndCancelTest {
                 "no PostgreSQL server configured (PGHOST)");
         return kit.postgresInstance("bounds");
     }
+
+    @Override
+    protected String slowQuery() {
+        return "SELECT 1 AS n FROM pg_sleep(120)";
+    }
 }

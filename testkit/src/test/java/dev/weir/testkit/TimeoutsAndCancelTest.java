@@ -254,6 +254,27 @@ abstract class TimeoutsAndCancelTest extends FlowKitTest {
         }
     }
 
+    /** A query that runs for minutes in this store unless it is cancelled. */
+    protected abstract String slowQuery();
+
+    @Test
+    void aStatementPastTheStatementTimeoutIsCancelledAndFailsItsTaskSayingSo() {
+        dev.weir.engine.store.StoreSettings store = mini.tableStore();
+        InstanceConfig bounded = mini.withTableStoreSettings(new dev.weir.engine.store.StoreSettings(
+                store.instanceName(), store.instanceId(), store.connectionName(), store.kind(),
+                store.args().withValue("statement_timeout", com.typesafe.config.ConfigValueFactory.fromAnyRef("1s")),
+                store.workDir(), store.origin()));
+        Flow flow = Flow.define("slow", f -> f.stage("s").task("slow").sql(slowQuery(), java.util.Map.of()));
+        long start = System.nanoTime();
+        FlowRunRecord run = kit.run(flow, bounded);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        TaskResult slow = run.task("slow");
+        assertEquals(TaskState.FAILED, slow.state());
+        assertTrue(slow.error().contains("flow 'slow', stage 's', task 'slow'")
+                && slow.error().contains("statement_timeout"), slow.error());
+        assertTrue(seconds < 20, "the statement was cancelled after " + seconds + " s");
+    }
+
     /** Waits until a task of {@code run} is inside its body; fails at once with the run's error if it ended. */
     private static void awaitInside(CountDownLatch inside, CompletableFuture<Result> run) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -56,7 +56,7 @@ final class DuckDbArrowIo {
             connection.registerArrowStream(streamName, stream);
             // The stream is a temporary view of this connection; every write runs on its own duplicate
             // connection, closed right after, which takes the view with it (no extra DROP statement).
-            try (Statement statement = connection.createStatement()) {
+            try (Statement statement = database.bounded(connection.createStatement())) {
                 statement.execute(sql);
             } catch (SQLException e) {
                 throw database.error(what, sql, e);
@@ -94,7 +94,7 @@ final class DuckDbArrowIo {
         Statement statement = null;
         DuckDBResultSet rows = null;
         try {
-            statement = connection.createStatement();
+            statement = database.bounded(connection.createStatement());
             rows = statement.executeQuery(sql).unwrap(DuckDBResultSet.class);
             ArrowReader reader = (ArrowReader) rows.arrowExportStream(allocator, batchRows);
             return DelegatingArrowReader.owning(allocator, reader, rows, statement, connection);

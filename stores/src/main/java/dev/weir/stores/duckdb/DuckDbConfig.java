@@ -23,9 +23,20 @@ import java.util.regex.Pattern;
  * @param schemaSuffix appended to every stage schema
  * @param threads      DuckDB's worker threads, or empty for DuckDB's default
  * @param memoryLimit  DuckDB's memory limit (e.g. {@code 4GB}, {@code 50%}), or empty
+ * @param statementTimeout how long one statement may run before the JDBC driver interrupts it
+ *                     ({@code statement_timeout}; whole seconds, at least one)
  */
 public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, String schemaSuffix,
-                           OptionalInt threads, Optional<String> memoryLimit) {
+                           OptionalInt threads, Optional<String> memoryLimit, java.time.Duration statementTimeout) {
+
+    /** The default {@code statement_timeout}, as in the engine's reference.conf. */
+    static final java.time.Duration DEFAULT_STATEMENT_TIMEOUT = java.time.Duration.ofHours(1);
+
+    /** Settings with the default statement timeout. */
+    public DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, String schemaSuffix, OptionalInt threads,
+                        Optional<String> memoryLimit) {
+        this(databaseFile, schemaPrefix, schemaSuffix, threads, memoryLimit, DEFAULT_STATEMENT_TIMEOUT);
+    }
 
     static final String MEMORY = ":memory:";
     private static final String URL_SCHEME = "duckdb:///";
@@ -36,6 +47,9 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
         databaseFile = databaseFile.map(p -> p.toAbsolutePath().normalize());
         if (schemaPrefix == null || schemaSuffix == null) {
             throw new IllegalArgumentException("schema prefix and suffix must not be null");
+        }
+        if (statementTimeout == null || statementTimeout.toSeconds() < 1) {
+            throw new IllegalArgumentException("statement_timeout must be at least 1 second, was " + statementTimeout);
         }
         if (threads.isPresent() && threads.getAsInt() <= 0) {
             throw new IllegalArgumentException("threads must be positive, was " + threads.getAsInt());
@@ -64,8 +78,16 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
                 }
                 memoryLimit = Optional.of(value);
             }
+            java.time.Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
+            if (args.hasPath("statement_timeout")) {
+                statementTimeout = args.getDuration("statement_timeout");
+                if (statementTimeout.toSeconds() < 1) {
+                    throw invalid(settings, "statement_timeout", "a duration of at least one second (DuckDB's"
+                            + " JDBC query timeout counts whole seconds), was " + statementTimeout);
+                }
+            }
             return new DuckDbConfig(file, settings.schemaPrefix(), settings.schemaSuffix(), threads,
-                    memoryLimit);
+                    memoryLimit, statementTimeout);
         } catch (ConfigException.WrongType e) {
             throw new StoreException("Invalid setting of " + settings + ": " + e.getMessage(), e);
         }

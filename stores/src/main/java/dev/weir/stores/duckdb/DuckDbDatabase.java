@@ -298,7 +298,7 @@ final class DuckDbDatabase implements AutoCloseable {
 
     /** Executes one statement (or a script), translating a failure into an error carrying it. */
     void execute(DuckDBConnection connection, String what, String sql) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = bounded(connection.createStatement())) {
             statement.execute(sql);
         } catch (SQLException e) {
             throw error(what, sql, e);
@@ -307,7 +307,7 @@ final class DuckDbDatabase implements AutoCloseable {
 
     /** Executes a statement with string parameters and returns the update count. */
     long update(DuckDBConnection connection, String what, String sql, Object... parameters) {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (PreparedStatement statement = bounded(connection.prepareStatement(sql))) {
             bind(statement, parameters);
             return statement.executeLargeUpdate();
         } catch (SQLException e) {
@@ -317,7 +317,7 @@ final class DuckDbDatabase implements AutoCloseable {
 
     /** The first column of every row of a query with parameters, as strings. */
     List<String> strings(DuckDBConnection connection, String what, String sql, Object... parameters) {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (PreparedStatement statement = bounded(connection.prepareStatement(sql))) {
             bind(statement, parameters);
             List<String> values = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
@@ -331,6 +331,16 @@ final class DuckDbDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code statement} with the store's {@code statement_timeout} as its JDBC query timeout: DuckDB's
+     * driver interrupts the query when it runs longer, and the statement fails with DuckDB's
+     * "Interrupted" error.
+     */
+    <S extends Statement> S bounded(S statement) throws SQLException {
+        statement.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, config.statementTimeout().toSeconds()));
+        return statement;
+    }
+
     private static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
         for (int i = 0; i < parameters.length; i++) {
             statement.setObject(i + 1, parameters[i]);
@@ -339,8 +349,12 @@ final class DuckDbDatabase implements AutoCloseable {
 
     /** The error for a failed statement: the store, what failed, DuckDB's message, the SQL. */
     StoreException error(String what, String sql, SQLException cause) {
-        return new StoreException(storeName + ": " + what + ": " + firstLine(cause), sql, isTransient(cause),
-                cause);
+        String interrupted = String.valueOf(cause.getMessage()).contains("Interrupted")
+                ? "; the statement ran past statement_timeout (" + config.statementTimeout().toSeconds() + " s) or was"
+                + " interrupted (raise statement_timeout of the instance, or of the connection's args, if it needs"
+                + " longer)" : "";
+        return new StoreException(storeName + ": " + what + ": " + firstLine(cause) + interrupted, sql,
+                isTransient(cause), cause);
     }
 
     /**

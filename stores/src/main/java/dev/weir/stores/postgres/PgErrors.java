@@ -58,6 +58,10 @@ final class PgErrors {
     static StoreException failure(Object where, String what, String sql, Throwable e) {
         String state = sqlState(e);
         String message = where + ": " + what + ": " + firstLine(e) + (state == null ? "" : " [SQLState " + state + "]");
+        if ("57014".equals(state)) {
+            message += "; the statement ran past statement_timeout or was cancelled (raise statement_timeout of the"
+                    + " instance, or of the connection's args, if it needs longer)";
+        }
         return new StoreException(message, sql, isTransient(e), e);
     }
 

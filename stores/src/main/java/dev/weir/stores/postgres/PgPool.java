@@ -56,6 +56,11 @@ final class PgPool implements AutoCloseable {
         for (Map.Entry<String, String> property : connection.properties().entrySet()) {
             config.addDataSourceProperty(property.getKey(), property.getValue());
         }
+        // Every session starts with the store's statement_timeout: the server cancels a statement
+        // running longer (SQLState 57014), so no JDBC call of a run waits forever.
+        String options = connection.properties().getOrDefault("options", "");
+        config.addDataSourceProperty("options", (options.isBlank() ? "" : options + " ")
+                + "-c statement_timeout=" + statementTimeoutMillis(store));
         try {
             return new PgPool(store, connection, new HikariDataSource(config));
         } catch (HikariPool.PoolInitializationException e) {
@@ -72,6 +77,24 @@ final class PgPool implements AutoCloseable {
                     + " was " + timeout);
         }
         return timeout;
+    }
+
+    /** The store's {@code statement_timeout} in milliseconds: its argument, else one hour as in reference.conf. */
+    static long statementTimeoutMillis(StoreSettings store) {
+        if (!store.args().hasPath("statement_timeout")) {
+            return java.time.Duration.ofHours(1).toMillis();
+        }
+        try {
+            long millis = store.args().getDuration("statement_timeout").toMillis();
+            if (millis < 1) {
+                throw StoreException.of(store + ": key 'statement_timeout' must be a duration above zero, was "
+                        + store.args().getValue("statement_timeout").unwrapped());
+            }
+            return millis;
+        } catch (com.typesafe.config.ConfigException e) {
+            throw StoreException.of(store + ": key 'statement_timeout' must be a duration such as '30 minutes', was "
+                    + store.args().getValue("statement_timeout").unwrapped());
+        }
     }
 
     /** A connection from the pool; the caller closes it (which returns it). */
