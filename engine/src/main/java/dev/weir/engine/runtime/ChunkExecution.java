@@ -71,7 +71,7 @@ final class ChunkExecution implements AutoCloseable {
         this.cache = hook.cacheChunks() ? new ChunkCache(execution.config().workDir(), plan.stage(), plan.name(), owner,
                 ChunkExecution.class.getClassLoader()) : null;
         this.keys = hook.cacheChunks() ? new ChunkKeys(execution.store(), plan,
-                CacheKeys.hash(execution.flow().name(), Planner.attrsJson(execution.config())), this.inputs, this::location,
+                CacheKeys.hash(execution.flow().name(), TaskKeys.attrsJson(execution.config())), this.inputs, this::location,
                 execution.runAllocator()) : null;
         this.outputs = new ChunkOutputs(execution.store(), table -> execution.transaction(plan.stage(), table), owner);
     }

@@ -15,7 +15,6 @@ import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TaskRecord;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,17 +23,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Computes every task's cache key and decision, top-down (DESIGN: Caching; README: The cache rules).
  *
  * <ul>
- * <li>position key = H(flow, stage, name, kind, inputs in name order, the instance's attrs for Java tasks,
- *     lazy query or raw script, chunking): what the cache is looked up by. An input bound to a table or
+ * <li>position key ({@link TaskKeys}): what the cache is looked up by. An input bound to a table or
  *     blob stands for its producer's full key, so upstream changes propagate; an input bound to a value
  *     output stands for the value's canonical hash, so a producer that reran with the same value leaves
- *     its consumers valid; a constant stands for its canonical JSON;
+ *     its consumers valid;
  * <li>the version and the cache function's value are compared against the entry found, so a run can
  *     say why a task runs ({@code version-changed}, {@code fresh-input});
  * <li>full key = H(position key, version, cache function hash), plus the run id when the key must be
@@ -58,8 +55,8 @@ final class Planner {
     private final CacheValidation validation;
     private final TableStore store;
     /** The committed cache entry of each task, by stage and task: one per task (a commit replaces them). */
-    private final Map<String, Map<String, TaskRecord>> committed = new HashMap<>();
-    private final String attrsJson;
+    private final Map<String, Map<String, Entry>> committed = new HashMap<>();
+    private final TaskKeys keys;
     private Set<String> named = Set.of();
     private String runId;
 
@@ -68,12 +65,7 @@ final class Planner {
         this.config = config;
         this.validation = validation;
         this.store = store;
-        this.attrsJson = attrsJson(config);
-    }
-
-    /** The instance's attrs as canonical JSON: part of every Java task's key, since tasks read them. */
-    static String attrsJson(InstanceConfig config) {
-        return CacheKeys.canonicalJson(config.attrs().root().unwrapped());
+        this.keys = new TaskKeys(flow.name(), TaskKeys.attrsJson(config));
     }
 
     Plan plan(String runId, Set<String> only) {
@@ -109,12 +101,12 @@ final class Planner {
      */
     TaskPlan resolve(TaskPlan deferred, Plan current, Map<String, OutputSet> produced) {
         TaskDef task = deferred.task();
-        List<String> parts = keyParts(task, deferred.lazyTables(), current::task, produced::get);
-        if (parts == null) {
+        String positionKey = keys.positionKey(task, deferred.lazyTables(), current::task, produced::get);
+        if (positionKey == null) {
             throw new IllegalStateException(where(flow, task) + ": its key was resolved before its producers finished");
         }
-        TaskPlan decided = decide(task, CacheKeys.hash(parts.toArray(String[]::new)), deferred.cacheFnHash(),
-                deferred.lazyTables()).withInlineable(deferred.inlineable());
+        TaskPlan decided = decide(task, positionKey, deferred.cacheFnHash(), deferred.lazyTables())
+                .withInlineable(deferred.inlineable());
         if (decided.decision() == TaskPlan.Decision.HIT) {
             // an inlined output of a hit is not in the store: a consumer that may still run needs it run
             for (TaskPlan consumer : current.tasks().values()) {
@@ -128,6 +120,7 @@ final class Planner {
         }
         return decided;
     }
+
     /** Who reads each output, by the input that binds it. */
     private Map<Ref, List<TaskDef.Input>> consumers() {
         Map<Ref, List<TaskDef.Input>> byRef = new LinkedHashMap<>();
@@ -197,13 +190,17 @@ final class Planner {
         }
     }
 
-    /** The committed cache entry of a task, if any; one store round trip per stage. */
-    private TaskRecord committedEntry(TaskDef task) {
+    /** A committed cache entry: the record and its outputs, read once while planning. */
+    private record Entry(TaskRecord record, OutputSet outputs) {
+    }
+
+    /** The committed cache entry of a task, or null; one store round trip per stage. */
+    private Entry committedEntry(TaskDef task) {
         return committed.computeIfAbsent(task.stage(), stage -> {
-            Map<String, TaskRecord> byTask = new HashMap<>();
+            Map<String, Entry> byTask = new HashMap<>();
             if (store.isCommitted(stage)) {
-                for (TaskRecord r : store.committedTasks(stage)) {
-                    byTask.put(r.task(), r); // ordered by time: the newest wins
+                for (TaskRecord r : store.committedTasks(stage)) { // ordered by time: the newest wins
+                    byTask.put(r.task(), new Entry(r, OutputSet.fromJson(r.outputJson())));
                 }
             }
             return byTask;
@@ -216,15 +213,15 @@ final class Planner {
      * the committed tables, so the task gets a key of this run alone and no consumer can be a hit.
      */
     private TaskPlan planLeftOut(TaskDef task) {
-        TaskRecord record = committedEntry(task);
-        if (record == null) {
+        Entry entry = committedEntry(task);
+        if (entry == null) {
             String unknown = CacheKeys.hash("NO-COMMITTED-ENTRY", flow.name(), task.stage(), task.name(), runId);
             return new TaskPlan(task, TaskPlan.Decision.SKIP, "not-selected", null, unknown, "", null, List.of(),
                     Set.of(), true);
         }
-        OutputSet entry = OutputSet.fromJson(record.outputJson());
-        return new TaskPlan(task, TaskPlan.Decision.SKIP, "not-selected", record.cacheKey(), entry.fullKey(),
-                entry.cacheFnHash(), entry, List.of(), Set.of(), false);
+        OutputSet outputs = entry.outputs();
+        return new TaskPlan(task, TaskPlan.Decision.SKIP, "not-selected", entry.record().cacheKey(),
+                outputs.fullKey(), outputs.cacheFnHash(), outputs, List.of(), Set.of(), false);
     }
 
     private TaskPlan planSelected(TaskDef task, Map<String, TaskPlan> plans) {
@@ -232,93 +229,25 @@ final class Planner {
         boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
                 && validation.mode() != Mode.IGNORE_FRESH_INPUT;
         String cacheFnHash = evaluateCacheFn ? cacheFunctionHash(task) : hasCacheFn ? "not-evaluated" : "";
-        TaskRecord record = committedEntry(task);
-        if (evaluateCacheFn && validation.mode() == Mode.ASSERT_NO_FRESH_INPUT && record != null
-                && !OutputSet.fromJson(record.outputJson()).cacheFnHash().equals(cacheFnHash)) {
+        Entry committedEntry = committedEntry(task);
+        if (evaluateCacheFn && validation.mode() == Mode.ASSERT_NO_FRESH_INPUT && committedEntry != null
+                && !committedEntry.outputs().cacheFnHash().equals(cacheFnHash)) {
             throw new FlowDefinitionException(flow.name(), task.stage(), task.name(),
                     "the cache function reports fresh input, but cache validation mode is "
                             + Mode.ASSERT_NO_FRESH_INPUT.configName()
                             + " (use normal or ignore-fresh-input to run anyway)");
         }
         List<Table> lazyTables = task.kind() == TaskDef.Kind.LAZY ? renderLazy(task) : List.of();
-        List<String> parts = keyParts(task, lazyTables, plans::get, producer -> {
+        String positionKey = keys.positionKey(task, lazyTables, plans::get, producer -> {
             TaskPlan p = plans.get(producer);
             return p.decision() == TaskPlan.Decision.HIT || p.decision() == TaskPlan.Decision.SKIP
                     || p.decision() == TaskPlan.Decision.RESUME ? p.cached() : null;
         });
-        if (parts == null) {
+        if (positionKey == null) {
             return new TaskPlan(task, TaskPlan.Decision.DEFERRED, "deferred", null, null, cacheFnHash, null,
                     lazyTables, Set.of(), false);
         }
-        return decide(task, CacheKeys.hash(parts.toArray(String[]::new)), cacheFnHash, lazyTables);
-    }
-
-    /**
-     * What the position key hashes, or null while an input is not known yet: an output of a Java task
-     * that runs in this run before it has run (it may turn out a value), or of a deferred task.
-     *
-     * @param planOf     the plan of a producer, by name
-     * @param producedOf what a producer produced or carried forward, by name, or null when not known
-     */
-    private List<String> keyParts(TaskDef task, List<Table> lazyTables, Function<String, TaskPlan> planOf,
-                                  Function<String, OutputSet> producedOf) {
-        List<String> parts = new ArrayList<>(List.of("TASK", flow.name(), task.stage(), task.name(),
-                task.kind().name()));
-        List<TaskDef.Input> inputs = new ArrayList<>(task.inputs());
-        inputs.sort(Comparator.comparing(TaskDef.Input::name));
-        for (TaskDef.Input input : inputs) {
-            parts.add(input.name());
-            if (input.ref() == null) {
-                parts.add("CONSTANT");
-                parts.add(CacheKeys.canonicalJson(input.constant()));
-                continue;
-            }
-            TaskPlan producer = planOf.apply(input.ref().task());
-            if (producer.decision() == TaskPlan.Decision.DEFERRED) {
-                return null;
-            }
-            OutputSet produced = producedOf.apply(producer.name());
-            if (produced == null && producer.decision() == TaskPlan.Decision.RUN
-                    && producer.task().kind() == TaskDef.Kind.FUNCTION) {
-                return null;
-            }
-            OutputSet.Output output = produced == null ? null : outputOf(producer, produced, input.ref().output());
-            if (output != null && output.kind() == OutputSet.Kind.VALUE) {
-                parts.add("VALUE");
-                parts.add(CacheKeys.hashValue(output.value()));
-            } else {
-                parts.add("OUTPUT");
-                parts.add(producer.fullKey());
-                parts.add(input.ref().output());
-            }
-        }
-        if (task.kind() == TaskDef.Kind.FUNCTION) {
-            parts.add("ATTRS");
-            parts.add(attrsJson);
-        }
-        for (Table t : lazyTables) {
-            parts.add(t.name());
-            parts.add(((Sql) t.payload()).query());
-            parts.add(String.valueOf(t.primaryKeyColumns()));
-            parts.add(String.valueOf(t.indexes()));
-        }
-        if (task.kind() == TaskDef.Kind.RAW_SQL) {
-            parts.add(task.rawScript());
-        }
-        if (task.batched()) {
-            parts.add("BATCHED");
-            parts.add(task.invocation().describe());
-        }
-        return parts;
-    }
-
-    /** The output {@code name} of a producer: a declared output, or a table a raw SQL script created. */
-    static OutputSet.Output outputOf(TaskPlan producer, OutputSet produced, String name) {
-        OutputSet.Output output = produced.output(name).orElse(null);
-        if (output == null && producer.task().kind() == TaskDef.Kind.RAW_SQL) {
-            output = produced.tables().stream().filter(t -> t.table().equals(name)).findFirst().orElse(null);
-        }
-        return output;
+        return decide(task, positionKey, cacheFnHash, lazyTables);
     }
 
     /** The decision for a selected task whose position key is known. */
@@ -327,9 +256,9 @@ final class Planner {
         boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
                 && validation.mode() != Mode.IGNORE_FRESH_INPUT;
         String version = task.version();
-        TaskRecord record = committedEntry(task);
-        OutputSet entry = record != null && record.cacheKey().equals(positionKey)
-                ? OutputSet.fromJson(record.outputJson()) : null;
+        Entry committedEntry = committedEntry(task);
+        OutputSet entry = committedEntry != null && committedEntry.record().cacheKey().equals(positionKey)
+                ? committedEntry.outputs() : null;
 
         TaskPlan.Decision decision = TaskPlan.Decision.RUN;
         String reason;

@@ -47,7 +47,7 @@ final class TaskInputs {
         Ref ref = in.ref();
         TaskPlan producer = plan.task(ref.task());
         OutputSet produced = outputs.get(producer.name());
-        OutputSet.Output output = produced == null ? null : Planner.outputOf(producer, produced, ref.output());
+        OutputSet.Output output = produced == null ? null : TaskKeys.outputOf(producer, produced, ref.output());
         if (output == null) {
             // left out of the run with no committed entry to name its tables: the consumer's key is this
             // run's alone (Planner), and it reads what the committed stage holds under the output's name
