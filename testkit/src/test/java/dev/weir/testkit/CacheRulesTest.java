@@ -156,6 +156,21 @@ abstract class CacheRulesTest extends FlowKitTest {
     }
 
     @Test
+    void aCombinedTaskWithAnInnerTaskWithoutAVersionAlwaysRuns() {
+        dev.weir.engine.combine.TaskSpec read = dev.weir.engine.combine.TaskSpec.named("read")
+                .produces(ctx -> Table.of(orders(3, 1)));
+        dev.weir.engine.combine.TaskSpec write = dev.weir.engine.combine.TaskSpec.named("write").version("1")
+                .takes("orders").produces(ctx -> Table.of(ctx.input("orders", Rows.class), "orders"));
+        Flow flow = Flow.define("combined", f -> f.stage("raw").task("migrate").version("1").combine(read, write));
+        kit.run(flow, mini);
+
+        FlowRunRecord again = kit.run(flow, mini);
+
+        assertEquals(Set.of("migrate"), again.ran(), () -> again.result().toJson());
+        assertEquals("no-version", again.task("migrate").reason());
+    }
+
+    @Test
     void ignoreTaskVersionRerunsEveryVersionedTask() {
         Flow flow = Flow.define("ignore", f -> {
             Ref raw = f.stage("raw").task("load").version("1").produces(ctx -> Table.of(orders(3, 1))).ref();

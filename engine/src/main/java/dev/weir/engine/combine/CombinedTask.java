@@ -91,12 +91,17 @@ public final class CombinedTask implements TaskFunction {
                     + " out -> Args.of(out.get(\"" + names(first).get(0) + "\")).and(\"" + second.takes().get(0)
                     + "\", ...))");
         }
-        String inner = versioned(first) + "+" + versioned(second);
+        // an inner task without a version has no version the cache could compare: nor has the combination
+        String inner = first.version() == null || second.version() == null ? null
+                : versioned(first) + "+" + versioned(second);
         return new CombinedTask(task, first, second, stitch == null ? Stitch.single() : stitch,
-                ownVersion == null ? inner : ownVersion + ":" + inner);
+                inner == null ? null : ownVersion == null ? inner : ownVersion + ":" + inner);
     }
 
-    /** The combined version: the own version (if any), then each inner task's {@code name@version}. */
+    /**
+     * The combined version: the own version (if any), then each inner task's {@code name@version}; null
+     * when an inner task has no version, so the combined task always runs (reason {@code no-version}).
+     */
     public String version() {
         return version;
     }
