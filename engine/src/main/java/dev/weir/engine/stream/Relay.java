@@ -46,7 +46,29 @@ final class Relay {
 
     /** Hands {@code trip}, which holds a slot, to the placement. Run's actor thread. */
     void start(Trip trip) {
-        placement.submitAll(trip.calls(), new Leg(trip));
+        submit(trip.calls(), new Leg(trip));
+    }
+
+    /**
+     * Hands {@code calls} to the placement. A placement that throws has not taken them (as in
+     * {@link BatchPlacement#submitAll(List)}): their inputs are freed here and each call ends failed with
+     * the placement's exception, so that the run hears of the trip as of any other — rather than waiting
+     * for a trip nobody runs, or stopping its actor.
+     */
+    private void submit(List<BatchCall> calls, Leg leg) {
+        try {
+            placement.submitAll(calls, leg);
+        } catch (RuntimeException | Error e) {
+            List<CompletionStage<ArrowTable>> failed = new ArrayList<>(calls.size());
+            for (BatchCall call : calls) {
+                call.discard();
+                failed.add(CompletableFuture.failedFuture(e));
+            }
+            List<BatchCall> next = leg.next(failed);
+            if (!next.isEmpty()) {
+                submit(next, leg);
+            }
+        }
     }
 
     /**
@@ -76,7 +98,7 @@ final class Relay {
         }
         Trip trip = new Trip(first, ready, context, allocator);
         run.tell(new StreamRun.Pulled(List.of(), trip, pull.exhausted(), null));
-        placement.submitAll(trip.calls(), new Leg(trip));
+        submit(trip.calls(), new Leg(trip));
     }
 
     /** The trip after {@code trip}, holding its outputs and a slot taken; {@code null} when it does not go on. */

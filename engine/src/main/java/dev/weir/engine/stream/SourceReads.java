@@ -15,7 +15,11 @@ final class SourceReads {
     private SourceReads() {
     }
 
-    /** Up to {@code wanted} batches from {@code it}; closes it when it is exhausted. */
+    /**
+     * Up to {@code wanted} batches from {@code it}; closes it when it is exhausted. A source that yields
+     * {@code null} instead of a table is broken: that fails the pull (and the run) here, on the thread
+     * that pulled, before the batch could reach a task. On any failure the batches of this pull are freed.
+     */
     static Pull pull(Iterator<ArrowTable> it, long wanted) {
         List<ArrowTable> tables = new ArrayList<>();
         try {
@@ -24,10 +28,14 @@ final class SourceReads {
                     closeQuietly(it);
                     return new Pull(tables, true);
                 }
-                tables.add(it.next());
+                ArrowTable table = it.next();
+                if (table == null) {
+                    throw new IllegalStateException("the source yielded null instead of an ArrowTable");
+                }
+                tables.add(table);
             }
             return new Pull(tables, false);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             tables.forEach(ArrowTable::close);
             throw e;
         }

@@ -9,9 +9,18 @@ public final class StreamFailedException extends WeirException {
     private final long batchId;
 
     public StreamFailedException(String task, long batchId, Throwable cause) {
-        super(describe(task, batchId, cause), cause);
+        this(describe(task, batchId, cause), task, batchId, cause);
+    }
+
+    private StreamFailedException(String message, String task, long batchId, Throwable cause) {
+        super(message, cause);
         this.task = task;
         this.batchId = batchId;
+    }
+
+    /** The run's own scheduler failed (a bug in Weir): no task and no batch to name; {@link #task()} is null. */
+    static StreamFailedException internal(Throwable cause) {
+        return new StreamFailedException("the streaming run failed in its scheduler: " + cause, null, -1, cause);
     }
 
     private static String describe(String task, long batchId, Throwable cause) {
@@ -21,7 +30,7 @@ public final class StreamFailedException extends WeirException {
         return where + ": " + (cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage());
     }
 
-    /** The failing task, or {@link StreamGraph#SOURCE}. */
+    /** The failing task, {@link StreamGraph#SOURCE}, or null when the run's scheduler itself failed. */
     public String task() {
         return task;
     }

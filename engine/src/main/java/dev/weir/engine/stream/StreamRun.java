@@ -144,16 +144,37 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Next.class, this::onNext)
-                .onMessage(Cancel.class, this::onCancel)
-                .onMessage(Opened.class, this::onOpened)
-                .onMessage(Pulled.class, this::onPulled)
-                .onMessage(SourceClosed.class, this::onSourceClosed)
-                .onMessage(Split.class, this::onSplit)
-                .onMessage(Finished.class, this::onFinished)
-                .onMessage(Tick.class, this::onTick)
+                .onMessage(Next.class, guard(this::onNext))
+                .onMessage(Cancel.class, guard(this::onCancel))
+                .onMessage(Opened.class, guard(this::onOpened))
+                .onMessage(Pulled.class, guard(this::onPulled))
+                .onMessage(SourceClosed.class, guard(this::onSourceClosed))
+                .onMessage(Split.class, guard(this::onSplit))
+                .onMessage(Finished.class, guard(this::onFinished))
+                .onMessage(Tick.class, guard(this::onTick))
                 .onSignal(PostStop.class, this::onPostStop)
                 .build();
+    }
+
+    /**
+     * {@code handler}, with an exception it throws failing the run the ordinary way — queued batches
+     * closed, running calls awaited, the reader told — instead of stopping this actor with calls still
+     * running, whose outputs nobody would then free. Should that fail too, {@code PostStop} ends the run.
+     */
+    private <M> org.apache.pekko.japi.function.Function<M, Behavior<Command>> guard(
+            org.apache.pekko.japi.function.Function<M, Behavior<Command>> handler) {
+        return msg -> {
+            try {
+                return handler.apply(msg);
+            } catch (Exception e) {
+                if (failure == null && !cancelled) {
+                    failure = StreamFailedException.internal(e);
+                }
+                getContext().getLog().error("streaming run failed in its scheduler", e);
+                stop();
+                return maybeFinish();
+            }
+        };
     }
 
     // ---- consumer
@@ -486,7 +507,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             distinctLanes.forEach(TaskLane::closeAll);
             outputs.closeAll();
             source.closeOnStop();
-            IllegalStateException error = new IllegalStateException("the streaming run stopped unexpectedly");
+            IllegalStateException error = new IllegalStateException("the streaming run stopped unexpectedly", failure);
             outputs.end(error);
             done.completeExceptionally(error);
         }
