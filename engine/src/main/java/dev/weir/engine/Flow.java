@@ -127,13 +127,18 @@ public final class Flow {
         for (TaskDef t : tasks) {
             Set<String> own = new HashSet<>();
             for (String out : t.outputs()) {
+                if (out == null || out.isBlank()) {
+                    throw new FlowDefinitionException(name, t.stage(), t.name(), "an output needs a non-blank name");
+                }
                 if (!own.add(out)) {
                     throw new FlowDefinitionException(name, t.stage(), t.name(), "output '" + out + "' is declared twice");
                 }
-                String previous = owners.putIfAbsent(t.stage() + "\u0000" + out, t.name());
+                // DuckDB matches table names without regard to case: "Orders" and "orders" are one table there
+                String previous = owners.putIfAbsent(t.stage() + "\u0000" + out.toLowerCase(java.util.Locale.ROOT),
+                        t.name());
                 if (previous != null) {
                     throw new FlowDefinitionException(name, t.stage(), t.name(), "output '" + out
-                            + "' would be a second table of that name in the stage (task '" + previous
+                            + "' would be a second table of that name (ignoring case) in the stage (task '" + previous
                             + "' has one); name the outputs apart");
                 }
             }

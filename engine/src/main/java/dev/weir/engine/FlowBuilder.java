@@ -26,10 +26,39 @@ public final class FlowBuilder {
         return addStage(stageName, null);
     }
 
+    /**
+     * Endings of the schemas stores keep beside a stage's own ({@code <stage>__tx} and {@code <stage>__old}
+     * on PostgreSQL, {@code <stage>__odd} and {@code <stage>__even} on DuckDB): a stage named like one
+     * would share its schema with another stage's transaction.
+     */
+    static final List<String> RESERVED_STAGE_ENDINGS = List.of("__tx", "__old", "__odd", "__even");
+
+    /** The stores' metadata schema. */
+    static final String METADATA_SCHEMA = "weir_metadata";
+
     Stage addStage(String stageName, String parent) {
         checkName("stage", stageName, null);
         if (stages.containsKey(stageName)) {
             throw new FlowDefinitionException(name, stageName, null, "a stage of this name is already defined");
+        }
+        String lower = stageName.toLowerCase(java.util.Locale.ROOT);
+        for (String ending : RESERVED_STAGE_ENDINGS) {
+            if (lower.endsWith(ending)) {
+                throw new FlowDefinitionException(name, stageName, null, "a stage name must not end with '" + ending
+                        + "' (in any case): table stores keep a stage's transaction in a schema of the stage's name"
+                        + " followed by " + RESERVED_STAGE_ENDINGS + ", so this stage would share its schema with"
+                        + " another stage's transaction. Rename the stage.");
+            }
+        }
+        if (lower.equals(METADATA_SCHEMA)) {
+            throw new FlowDefinitionException(name, stageName, null, "'" + METADATA_SCHEMA + "' is the schema where"
+                    + " table stores keep Weir's metadata; rename the stage.");
+        }
+        for (String other : stages.keySet()) {
+            if (other.equalsIgnoreCase(stageName)) {
+                throw new FlowDefinitionException(name, stageName, null, "stage '" + other + "' differs from this"
+                        + " one only in case, and DuckDB matches schema names without regard to case; rename one.");
+            }
         }
         stages.put(stageName, new StageDef(stageName, parent));
         return new Stage(this, stageName);

@@ -465,7 +465,7 @@ public abstract class TableStoreConformanceTest {
     void appendedRowsBecomeVisibleOnlyWhenTheStageCommits() {
         store.beginStage(STAGE);
         write(inTransaction("scores"), 1, 1, 3, TableSpec.NONE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         store.beginStage(STAGE);
         TableLocation target = inTransaction("scores");
@@ -482,7 +482,7 @@ public abstract class TableStoreConformanceTest {
                 "the aborted stage's slices are forgotten");
         store.sealTable(inTransaction("scores"), TableSpec.NONE);
         assertEquals(3, store.rowCount(committed("scores")));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         assertEquals(10, store.rowCount(committed("scores")));
     }
 
@@ -507,7 +507,7 @@ public abstract class TableStoreConformanceTest {
             }
         }
         store.sealTable(target, new TableSpec(List.of(name), List.of(List.of(name))));
-        store.commitStage(name);
+        store.commitStage(name, "test_flow");
         assertEquals(2, store.rowCount(new TableLocation(store.committedSchema(name), name)));
     }
 
@@ -576,14 +576,14 @@ public abstract class TableStoreConformanceTest {
     void copyTableCarriesACacheHitForward() {
         store.beginStage(STAGE);
         write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         store.beginStage(STAGE);
         TableSpec keyed = new TableSpec(List.of("id"), List.of());
         store.copyTable(committed("ids"), inTransaction("ids"), keyed);
         String duplicate = "INSERT INTO " + store.sqlName(inTransaction("ids")) + " VALUES (1, 'again')";
         assertThrows(StoreException.class, () -> store.executeScript(duplicate));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         assertEquals(10, store.rowCount(committed("ids")));
         assertEquals(read(committed("ids"), ReadOptions.ALL).size(), 10);
@@ -598,7 +598,7 @@ public abstract class TableStoreConformanceTest {
         write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
         store.recordTask(record("load", "k1", "run-1"));
         assertFalse(store.exists(committed("ids")));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         assertTrue(store.isCommitted(STAGE));
         assertEquals(List.of("ids"), store.listTables(store.committedSchema(STAGE)));
@@ -619,7 +619,7 @@ public abstract class TableStoreConformanceTest {
         store.beginStage(STAGE);
         write(inTransaction("ids"), 1, 1, 10, TableSpec.NONE);
         store.recordTask(record("load", "k1", "run-1"));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         Optional<String> version = store.stageVersion(STAGE);
 
         store.beginStage(STAGE);
@@ -645,7 +645,7 @@ public abstract class TableStoreConformanceTest {
         store.beginStage(STAGE);
         assertEquals(List.of(), store.listTables(store.transactionSchema(STAGE)));
         write(inTransaction("ids"), 1, 1, 2, TableSpec.NONE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         assertEquals(List.of("ids"), store.listTables(store.committedSchema(STAGE)));
         assertEquals(Optional.empty(), store.findTask(STAGE, "stale_task", "k0"));
@@ -666,7 +666,7 @@ public abstract class TableStoreConformanceTest {
     void aKeptAttemptHoldsTheTablesAndEntriesOfItsFinishedTasksAndLeavesTheCommitAlone() {
         store.beginStage(STAGE);
         write(inTransaction("old"), 1, 1, 1, TableSpec.NONE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         Optional<String> version = store.stageVersion(STAGE);
 
         failAndKeep("run-2");
@@ -693,7 +693,7 @@ public abstract class TableStoreConformanceTest {
         store.recordTask(record("done_task", "k-done", "run-2"));
         write(inTransaction("partial"), 1, 1, 3, TableSpec.NONE);
         store.recordTask(record("partial_task", "k-partial", "run-2"));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         assertEquals(List.of("done", "partial"), store.listTables(store.committedSchema(STAGE)));
         assertEquals(5, store.rowCount(committed("done")));
@@ -708,7 +708,7 @@ public abstract class TableStoreConformanceTest {
         store.beginStage(STAGE);
         assertEquals(List.of(), store.listTables(store.transactionSchema(STAGE)));
         assertEquals(Optional.empty(), store.keptAttempt(STAGE));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         assertEquals(Optional.empty(), store.findTask(STAGE, "done_task", "k-done"));
     }
 
@@ -736,7 +736,7 @@ public abstract class TableStoreConformanceTest {
     void aTransactionLeftByAKilledRunIsDroppedOnceByTheNextRunOfTheInstance() {
         store.beginStage(STAGE);
         write(inTransaction("kept_old"), 1, 1, 1, TableSpec.NONE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         store.beginStage(STAGE);
         write(inTransaction("stale"), 1, 1, 3, TableSpec.NONE);
         store.recordTask(record("stale_task", "k0", "run-0"));
@@ -761,13 +761,13 @@ public abstract class TableStoreConformanceTest {
         store.beginStage(STAGE);
         write(inTransaction("a"), 1, 1, 1, TableSpec.NONE);
         store.recordTask(record("a", "k1", "run-1"));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         String first = store.stageVersion(STAGE).orElseThrow();
 
         store.beginStage(STAGE);
         write(inTransaction("b"), 1, 1, 2, TableSpec.NONE);
         store.recordTask(record("b", "k2", "run-2"));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
 
         assertNotEquals(first, store.stageVersion(STAGE).orElseThrow());
         assertEquals(List.of("b"), store.listTables(store.committedSchema(STAGE)));
@@ -799,7 +799,7 @@ public abstract class TableStoreConformanceTest {
         TableLocation target = new TableLocation(store.transactionSchema(name), name);
         store.writeSql(target, "SELECT 1 AS " + store.quote(name), new TableSpec(List.of(name), List.of(List.of(name))));
         store.recordTask(new TaskRecord(name, name, name, "{}", name, Instant.EPOCH));
-        store.commitStage(name);
+        store.commitStage(name, "test_flow");
 
         TableLocation published = new TableLocation(store.committedSchema(name), name);
         assertEquals(List.of(name), store.listTables(store.committedSchema(name)));
@@ -852,7 +852,7 @@ public abstract class TableStoreConformanceTest {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            other.commitStage(STAGE);
+            other.commitStage(STAGE, "test_flow");
         });
         Map<String, String> tables = store.foreignStageTables(otherSettings, STAGE);
         assertEquals(List.of("orders"), List.copyOf(tables.keySet()));
@@ -950,6 +950,126 @@ public abstract class TableStoreConformanceTest {
              LockManager.Lock b = locks.acquire("main/clean", Duration.ofSeconds(1), m -> { })) {
             assertNotEquals(a, b);
         }
+    }
+
+    // ------------------------------------------------------------------ names and owners
+
+    /**
+     * SQL holding user identifiers never goes through a format string: a {@code %} in a stage, table or
+     * column name stays as it is, in every write path.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"a%%b", "a%nb", "%s", "100% \"sure\"", "it's a name", "naïve ünïcödé 表", "tab\there"})
+    void namesWithPercentQuotesSpacesAndUnicodeSurviveEveryWrite(String name) {
+        store.checkStageName(name);
+        store.checkTableName(name);
+        store.beginStage(name);
+        String tx = store.transactionSchema(name);
+        org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+                Field.nullable(name, new ArrowType.Int(64, true))));
+        try (ArrowReader data = oneValue(schema, 7)) {
+            assertEquals(1, store.writeArrow(new TableLocation(tx, name), data, new TableSpec(List.of(name), List.of())));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        TableLocation sliced = new TableLocation(tx, name + " sliced");
+        store.createTable(sliced, schema);
+        try (ArrowReader data = oneValue(schema, 8)) {
+            assertEquals(1, store.appendArrow(sliced, data, new TableSlice(0, 1)).rows());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        store.sealTable(sliced, TableSpec.NONE);
+        store.writeSql(new TableLocation(tx, name + " sql"), "SELECT * FROM " + store.sqlName(new TableLocation(tx, name)),
+                TableSpec.NONE);
+        store.commitStage(name, "flow " + name);
+
+        String committed = store.committedSchema(name);
+        assertEquals(List.of(name, name + " sliced", name + " sql"), store.listTables(committed));
+        assertEquals(List.of(List.of(7L)), read(new TableLocation(committed, name), ReadOptions.ALL));
+        assertEquals(List.of(List.of(8L)), read(new TableLocation(committed, name + " sliced"), ReadOptions.ALL));
+        assertEquals(Optional.of("flow " + name), store.stageOwner(name));
+
+        store.beginStage(name);
+        store.copyTables(List.of(new dev.weir.engine.store.TableCopy(new TableLocation(committed, name + " sql"),
+                new TableLocation(store.transactionSchema(name), name + " copy"), TableSpec.NONE)));
+        store.commitStage(name, "flow " + name);
+        assertEquals(List.of(List.of(7L)), read(new TableLocation(committed, name + " copy"), ReadOptions.ALL));
+    }
+
+    private ArrowReader oneValue(org.apache.arrow.vector.types.pojo.Schema schema, long value) {
+        return ArrowFixtures.stream(allocator, schema, 1, (root, batch) -> {
+            root.allocateNew();
+            ((org.apache.arrow.vector.BigIntVector) root.getVector(0)).setSafe(0, value);
+            root.setRowCount(1);
+        });
+    }
+
+    /** The stage name whose committed schema would be {@code schema} (the test stores have no suffix). */
+    private String stageNamed(String schema) {
+        String committed = store.committedSchema(STAGE);
+        assertTrue(committed.endsWith(STAGE), "the test stores add no schema suffix: " + committed);
+        String prefix = committed.substring(0, committed.length() - STAGE.length());
+        assertTrue(schema.startsWith(prefix), schema);
+        return schema.substring(prefix.length());
+    }
+
+    @Test
+    void aStageWhoseSchemaWouldBeAnotherStagesTransactionSchemaIsRefused() {
+        String clash = stageNamed(store.transactionSchema(STAGE));
+        StoreException error = assertThrows(StoreException.class, () -> store.checkStageName(clash));
+        assertTrue(error.getMessage().contains("'" + clash + "'") && error.getMessage().contains("Rename the stage"),
+                error.getMessage());
+        store.checkStageName(STAGE);
+    }
+
+    @Test
+    void emptyNamesAreRefused() {
+        assertThrows(StoreException.class, () -> store.checkStageName(""));
+        assertThrows(StoreException.class, () -> store.checkTableName(""));
+    }
+
+    @Test
+    void theFlowThatCommittedAStageOwnsIt() {
+        assertEquals(Optional.empty(), store.stageOwner(STAGE), "a stage never committed has no owner");
+        store.beginStage(STAGE);
+        write(inTransaction("t"), 1, 1, 2, TableSpec.NONE);
+        store.commitStage(STAGE, "first");
+        assertEquals(Optional.of("first"), store.stageOwner(STAGE));
+
+        store.beginStage(STAGE);
+        store.abortStage(STAGE);
+        assertEquals(Optional.of("first"), store.stageOwner(STAGE), "an aborted run takes nothing over");
+
+        store.beginStage(STAGE);
+        write(inTransaction("t"), 1, 1, 2, TableSpec.NONE);
+        store.commitStage(STAGE, "second");
+        assertEquals(Optional.of("second"), store.stageOwner(STAGE));
+    }
+
+    /** Makes the metadata look written by layout 1, before stages had an owning flow. */
+    protected void downgradeMetadataToUnownedStages(TableStore store) {
+        store.executeScript("ALTER TABLE weir_metadata.stages DROP COLUMN flow; UPDATE weir_metadata.version SET version = 1");
+    }
+
+    @Test
+    void metadataWithoutOwnersIsMigratedAndItsStagesAdopted() {
+        store.beginStage(STAGE);
+        write(inTransaction("t"), 1, 1, 2, TableSpec.NONE);
+        store.commitStage(STAGE, "first");
+        String version = store.stageVersion(STAGE).orElseThrow();
+        downgradeMetadataToUnownedStages(store);
+        store.close();
+
+        store = openStore("main", workDir);
+        store.init();
+        assertEquals(Optional.empty(), store.stageOwner(STAGE), "a stage committed before owners were recorded");
+        assertEquals(Optional.of(version), store.stageVersion(STAGE), "the migration keeps the stage's commit");
+        assertEquals(2, store.rowCount(committed("t")));
+        store.beginStage(STAGE);
+        write(inTransaction("t"), 1, 1, 3, TableSpec.NONE);
+        store.commitStage(STAGE, "adopter");
+        assertEquals(Optional.of("adopter"), store.stageOwner(STAGE));
     }
 
     private static LockManager.Lock acquireQuietly(LockManager locks, String name) {

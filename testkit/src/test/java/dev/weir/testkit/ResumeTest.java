@@ -78,10 +78,15 @@ abstract class ResumeTest extends FlowKitTest {
      * reads the blob.
      */
     static Flow flow(String name, Calls calls, long factor) {
-        return flow(name, calls, factor, "1");
+        return flow(name, calls, factor, "1", true);
     }
 
     static Flow flow(String name, Calls calls, long factor, String versionOfB) {
+        return flow(name, calls, factor, versionOfB, true);
+    }
+
+    /** {@link #flow(String, Calls, long, String)}, with stage {@code use} or without it. */
+    static Flow flow(String name, Calls calls, long factor, String versionOfB, boolean withUse) {
         return Flow.define(name, f -> {
             Stage work = f.stage("work");
             Ref a = work.task("a").version("1").constant("factor", factor).produces(ctx -> {
@@ -114,8 +119,10 @@ abstract class ResumeTest extends FlowKitTest {
                 return Blob.of(new Model("m", ctx.input("a", Rows.class).stream().map(r -> r.getLong("v")).toList()),
                         "model");
             }).ref();
-            f.stage("use").task("weights").version("1").input("model", e, Model.class)
-                    .produces(ctx -> ctx.input("model", Model.class).weights().size());
+            if (withUse) {
+                f.stage("use").task("weights").version("1").input("model", e, Model.class)
+                        .produces(ctx -> ctx.input("model", Model.class).weights().size());
+            }
         });
     }
 
@@ -181,9 +188,10 @@ abstract class ResumeTest extends FlowKitTest {
         kit.run(flow("resume", calls, 2), mini);
 
         calls.failB = false;
-        FlowRunRecord other = kit.run(flow("other", calls, 2), mini);
+        // without stage use, which the failed run committed: another flow may not run on a stage of "resume"
+        FlowRunRecord other = kit.run(flow("other", calls, 2, "1", false), mini);
         assertTrue(other.successful(), () -> other.result().toJson());
-        assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "weights"), other.ran());
+        assertEquals(java.util.Set.of("a", "b", "c", "d", "e"), other.ran());
         assertEquals(2, calls.a.get());
     }
 

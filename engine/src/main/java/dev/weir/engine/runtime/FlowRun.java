@@ -164,8 +164,11 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         com.typesafe.config.Config settings = context.getSystem().settings().config();
         String threads = Engine.BLOCKING_DISPATCHER + ".thread-pool-executor.fixed-pool-size";
         this.blockingThreads = settings.hasPath(threads) ? settings.getInt(threads) : Integer.MAX_VALUE;
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> services.stores().open(this.config.tableStore()),
-                services.blocking()), Opened::new);
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            TableStore opened = services.stores().open(this.config.tableStore());
+            StageClaims.checkNames(flow, opened); // before the lock: a name the store cannot hold fails at once
+            return opened;
+        }, services.blocking()), Opened::new);
     }
 
     /** The instance lock's name in the store's lock manager. */
@@ -298,6 +301,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
      */
     private Prepare plan(TableStore opened, LockManager.Lock held) {
         try {
+            StageClaims.checkOwners(flow, config, opened);
             OrphanedTransactions.drop(opened, config);
             Planner planner = new Planner(flow, config, config.cacheValidation(), opened);
             Plan planned = planner.plan(options.runId(), options.only());

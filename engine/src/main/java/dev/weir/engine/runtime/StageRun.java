@@ -252,7 +252,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
                 msg.carryForward().forEach(store::recordTask);
             }
             lock.verify(); // copying forward took time: the last check is right before the commit
-            store.commitStage(stage);
+            store.commitStage(stage, execution.flow().name());
             execution.blobs().commit(stage);
         }, services.blocking()), (ok, error) -> new Ended(error == null, error, null));
         return this;

@@ -69,9 +69,10 @@ public interface TableStore extends AutoCloseable {
 
     /**
      * Makes the transaction schema the committed one, atomically, together with the cache entries
-     * recorded during the stage. After it, {@link #committedSchema} shows the new tables.
+     * recorded during the stage and {@code flow} as the stage's owner ({@link #stageOwner}). After it,
+     * {@link #committedSchema} shows the new tables.
      */
-    void commitStage(String stage);
+    void commitStage(String stage, String flow);
 
     /** Drops the transaction schema and its uncommitted cache entries; the committed stage stays. */
     void abortStage(String stage);
@@ -125,6 +126,29 @@ public interface TableStore extends AutoCloseable {
     default Map<String, String> dropOrphanedTransactions() {
         return Map.of();
     }
+
+    /**
+     * The flow whose run made the last commit of {@code stage}; empty when the stage was never committed,
+     * or was committed by a Weir version that did not record flows (such a stage is adopted by the next
+     * flow that commits it). Runs check it before they read or write anything, so that a stage
+     * committed by one flow is never read as another flow's cache, nor overwritten by it.
+     */
+    Optional<String> stageOwner(String stage);
+
+    /**
+     * Fails with a {@link StoreException} saying why when {@code stage} cannot be a stage of this store:
+     * a name the database cannot hold (too long with the instance's schema prefix and suffix, say), or
+     * one whose schema would be one of the store's internal schemas (another stage's transaction schema,
+     * the metadata schema). Runs call it for every stage before they take a lock or write anything.
+     */
+    void checkStageName(String stage);
+
+    /**
+     * Fails with a {@link StoreException} saying why when {@code table} cannot be a table name in this
+     * store (e.g. longer than the database keeps). Runs call it for every declared output before they
+     * take a lock or write anything; writes check the names tasks choose at run time.
+     */
+    void checkTableName(String table);
 
     /** True when {@code stage} has been committed at least once in this store. */
     boolean isCommitted(String stage);

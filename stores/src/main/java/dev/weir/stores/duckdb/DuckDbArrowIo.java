@@ -39,17 +39,19 @@ final class DuckDbArrowIo {
     }
 
     /**
-     * Runs {@code createSql} (which must read from the relation named by the returned formatter's
-     * argument) with {@code data} registered as a scannable stream on {@code connection}.
+     * Runs the SQL {@code createSql} makes of the stream's quoted name, with {@code data} registered
+     * as a scannable stream of that name on {@code connection}.
      *
-     * @param createSql SQL with one {@code %s} where the stream's name goes
+     * @param createSql the statement reading from the stream, given the stream's quoted name. A function,
+     *                  not a format string: the statement holds user identifiers, which may contain
+     *                  {@code %}
      * @return the number of rows DuckDB read from the stream
      */
     static long createFromArrow(DuckDbDatabase database, DuckDBConnection connection, ArrowReader data,
-                                String what, String createSql) {
+                                String what, java.util.function.UnaryOperator<String> createSql) {
         BufferAllocator allocator = allocatorOf(database, data, what);
         String streamName = "weir_arrow_" + UUID.randomUUID().toString().replace("-", "");
-        String sql = createSql.formatted(DuckDbSql.quote(streamName));
+        String sql = createSql.apply(DuckDbSql.quote(streamName));
         DelegatingArrowReader counting = DelegatingArrowReader.borrowing(allocator, data);
         try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
             Data.exportArrayStream(allocator, counting, stream);

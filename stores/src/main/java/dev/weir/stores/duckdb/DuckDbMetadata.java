@@ -21,7 +21,9 @@ import org.duckdb.DuckDBConnection;
  *   <li>{@code version}: one row, the layout version of these tables; {@link #init} refuses a
  *       database written with another layout instead of misreading it.
  *   <li>{@code stages}: per committed stage schema, the physical side its views point at
- *       ({@code odd} or {@code even}) and the stage version (changes at every commit).
+ *       ({@code odd} or {@code even}), the stage version (changes at every commit) and the flow that
+ *       committed it ({@code flow}, added in layout 2; null for stages committed before, which the
+ *       next committing flow adopts).
  *   <li>{@code tasks}: cache entries. Rows recorded during a stage carry
  *       {@code in_transaction = true} until the stage commits; only committed rows are found.
  *   <li>{@code transactions}: per stage, the transaction schema a run began and has not committed or
@@ -38,7 +40,9 @@ import org.duckdb.DuckDBConnection;
 final class DuckDbMetadata {
 
     static final String SCHEMA = "weir_metadata";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** Layout 1 had no {@code stages.flow}; {@link #init} adds it. */
+    private static final int UNOWNED_STAGES_VERSION = 1;
 
     private final DuckDbDatabase database;
 
@@ -55,7 +59,7 @@ final class DuckDbMetadata {
                     "CREATE TABLE IF NOT EXISTS " + schema + ".version (version INTEGER NOT NULL)",
                     "CREATE TABLE IF NOT EXISTS " + schema + ".stages (schema_name VARCHAR PRIMARY KEY, "
                             + "stage VARCHAR NOT NULL, current_side VARCHAR NOT NULL, "
-                            + "stage_version VARCHAR NOT NULL, committed_at TIMESTAMPTZ NOT NULL)",
+                            + "stage_version VARCHAR NOT NULL, committed_at TIMESTAMPTZ NOT NULL, flow VARCHAR)",
                     "CREATE TABLE IF NOT EXISTS " + schema + ".tasks (schema_name VARCHAR NOT NULL, "
                             + "stage VARCHAR NOT NULL, task VARCHAR NOT NULL, cache_key VARCHAR NOT NULL, "
                             + "output_json VARCHAR NOT NULL, run_id VARCHAR NOT NULL, "
@@ -77,6 +81,12 @@ final class DuckDbMetadata {
             if (versions.isEmpty()) {
                 database.update(connection, "cannot write the metadata version",
                         "INSERT INTO " + schema + ".version VALUES (?)", VERSION);
+            } else if (versions.size() == 1 && Integer.parseInt(versions.get(0)) == UNOWNED_STAGES_VERSION) {
+                // layout 1 -> 2: stages gain their owning flow; the ones committed so far have none
+                database.execute(connection, "cannot add the owning flow to " + SCHEMA + ".stages",
+                        "ALTER TABLE " + schema + ".stages ADD COLUMN IF NOT EXISTS flow VARCHAR");
+                database.update(connection, "cannot write the metadata version",
+                        "UPDATE " + schema + ".version SET version = ?", VERSION);
             } else if (versions.size() != 1 || Integer.parseInt(versions.get(0)) != VERSION) {
                 throw StoreException.of(database.storeName() + ": the metadata in schema " + SCHEMA
                         + " of " + database.config().describeLocation() + " has layout version "
@@ -99,18 +109,29 @@ final class DuckDbMetadata {
                 + " WHERE schema_name = ?", committedSchema);
     }
 
-    /** Marks a stage committed on {@code side} and makes its recorded tasks the committed ones. */
-    void commit(DuckDBConnection connection, String stage, String committedSchema, String side) {
+    /** The flow that made the last commit of a schema, if committed by a Weir that records it. */
+    Optional<String> owner(DuckDBConnection connection, String committedSchema) {
+        return single(connection, "SELECT flow FROM " + table(null, "stages") + " WHERE schema_name = ?",
+                committedSchema);
+    }
+
+    /**
+     * Marks a stage committed on {@code side} by {@code flow} and makes its recorded tasks the committed
+     * ones.
+     */
+    void commit(DuckDBConnection connection, String stage, String committedSchema, String side, String flow) {
         String runIds = "SELECT max(run_id) FROM " + table(null, "tasks")
                 + " WHERE schema_name = ? AND in_transaction";
         String version = single(connection, runIds, committedSchema)
                 .map(runId -> runId + "/" + UUID.randomUUID())
                 .orElseGet(() -> UUID.randomUUID().toString());
         database.update(connection, "cannot record the commit of stage " + stage,
-                "INSERT INTO " + table(null, "stages") + " VALUES (?, ?, ?, ?, now()) ON CONFLICT (schema_name) "
+                "INSERT INTO " + table(null, "stages") + " (schema_name, stage, current_side, stage_version,"
+                        + " committed_at, flow) VALUES (?, ?, ?, ?, now(), ?) ON CONFLICT (schema_name) "
                         + "DO UPDATE SET current_side = excluded.current_side, "
-                        + "stage_version = excluded.stage_version, committed_at = excluded.committed_at",
-                committedSchema, stage, side, version);
+                        + "stage_version = excluded.stage_version, committed_at = excluded.committed_at, "
+                        + "flow = excluded.flow",
+                committedSchema, stage, side, version, flow);
         database.update(connection, "cannot drop the replaced cache entries of stage " + stage,
                 "DELETE FROM " + table(null, "tasks") + " WHERE schema_name = ? AND NOT in_transaction",
                 committedSchema);

@@ -52,7 +52,7 @@ final class DuckDbSlicedTables {
              ArrowReader reader = empty.reader(allocator)) {
             database.inTransaction(what, connection -> {
                 DuckDbArrowIo.createFromArrow(database, connection, reader, what,
-                        "CREATE OR REPLACE TABLE " + name + " AS SELECT * FROM %s");
+                        stream -> "CREATE OR REPLACE TABLE " + name + " AS SELECT * FROM " + stream);
                 metadata.forgetSlices(connection, target);
                 return null;
             });
@@ -88,7 +88,7 @@ final class DuckDbSlicedTables {
                         + "; every slice of a table has the same columns");
             }
             long rows = DuckDbArrowIo.createFromArrow(database, connection, data, what,
-                    "INSERT INTO " + name + " (" + columnList + ") SELECT " + columnList + " FROM %s");
+                    stream -> "INSERT INTO " + name + " (" + columnList + ") SELECT " + columnList + " FROM " + stream);
             metadata.sliceAppended(connection, target, slice, rows);
             return new AppendResult(rows, false, slice.attempt());
         });

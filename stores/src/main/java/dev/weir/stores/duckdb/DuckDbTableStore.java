@@ -3,6 +3,7 @@ package dev.weir.stores.duckdb;
 import dev.weir.engine.store.AppendResult;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableSlice;
@@ -86,8 +87,57 @@ public final class DuckDbTableStore implements TableStore {
     }
 
     @Override
-    public void commitStage(String stage) {
-        stages.commit(stage);
+    public void commitStage(String stage, String flow) {
+        stages.commit(stage, java.util.Objects.requireNonNull(flow, "flow is null"));
+    }
+
+    @Override
+    public Optional<String> stageOwner(String stage) {
+        return stages.owner(stage);
+    }
+
+    /**
+     * DuckDB matches names without regard to case, so a stage's schemas may equal no internal schema in
+     * any case: not a side ({@code __odd}, {@code __even}) of another stage, not the metadata schema, not
+     * one of DuckDB's own.
+     */
+    @Override
+    public void checkStageName(String stage) {
+        if (stage == null || stage.isEmpty()) {
+            throw StoreException.of(this + ": a stage name must not be empty");
+        }
+        String committed = stages.committedSchema(stage);
+        String lower = committed.toLowerCase(java.util.Locale.ROOT);
+        for (String side : List.of(ViewSwitchingStages.ODD, ViewSwitchingStages.EVEN)) {
+            if (lower.endsWith("__" + side)) {
+                throw StoreException.of(this + ": stage '" + stage + "' cannot be stored: its schema " + committed
+                        + " ends like the schema (__" + side + ") that holds the tables of another stage's"
+                        + " transaction. Rename the stage.");
+            }
+        }
+        for (String schema : List.of(committed, ViewSwitchingStages.sideSchema(committed, ViewSwitchingStages.ODD),
+                ViewSwitchingStages.sideSchema(committed, ViewSwitchingStages.EVEN))) {
+            String reserved = schema.toLowerCase(java.util.Locale.ROOT);
+            if (RESERVED_SCHEMAS.contains(reserved)) {
+                throw StoreException.of(this + ": stage '" + stage + "' cannot be stored: its schema " + schema
+                        + " is " + (reserved.equals(DuckDbMetadata.SCHEMA) ? "Weir's metadata schema"
+                        : "a schema of DuckDB's own") + ". Rename the stage, or give the instance a schema prefix.");
+            }
+        }
+    }
+
+    /** Schemas a stage must not use: Weir's metadata and DuckDB's own (lower case). */
+    private static final java.util.Set<String> RESERVED_SCHEMAS = java.util.Set.of(DuckDbMetadata.SCHEMA, "main",
+            "information_schema", "pg_catalog", "temp");
+
+    @Override
+    public void checkTableName(String table) {
+        if (table == null || table.isEmpty()) {
+            throw StoreException.of(this + ": a table name must not be empty");
+        }
+        if (table.indexOf('\0') >= 0) {
+            throw StoreException.of(this + ": table name '" + table.replace('\0', '?') + "' contains a NUL character");
+        }
     }
 
     @Override
@@ -295,5 +345,10 @@ public final class DuckDbTableStore implements TableStore {
     @Override
     public void close() {
         database.close();
+    }
+
+    @Override
+    public String toString() {
+        return settings.toString();
     }
 }

@@ -33,12 +33,12 @@ final class DuckDbTableWriter {
         if (spec.primaryKey().isEmpty() && spec.indexes().isEmpty()) {
             // one statement, atomic on its own: no BEGIN/DROP/COMMIT round trips for a plain table
             return database.withConnection(what, connection -> DuckDbArrowIo.createFromArrow(database, connection, data,
-                    what, "CREATE OR REPLACE TABLE " + name + " AS SELECT * FROM %s"));
+                    what, stream -> "CREATE OR REPLACE TABLE " + name + " AS SELECT * FROM " + stream));
         }
         return database.inTransaction(what, connection -> {
             dropExisting(connection);
             long rows = DuckDbArrowIo.createFromArrow(database, connection, data, what,
-                    "CREATE TABLE " + name + " AS SELECT * FROM %s");
+                    stream -> "CREATE TABLE " + name + " AS SELECT * FROM " + stream);
             constrain(connection);
             return rows;
         });

@@ -246,8 +246,11 @@ final class ViewSwitchingStages {
         });
     }
 
-    /** Points the committed views at the transaction side and commits its cache entries, atomically. */
-    void commit(String stage) {
+    /**
+     * Points the committed views at the transaction side and commits its cache entries and its owning
+     * flow, atomically.
+     */
+    void commit(String stage, String flow) {
         database.inTransaction("cannot commit stage " + stage, connection -> {
             String committed = committedSchema(stage);
             String transaction = transactionSchema(connection, stage);
@@ -276,7 +279,7 @@ final class ViewSwitchingStages {
                     metadata.recordTasks(connection, committed, List.copyOf(pending.values()));
                 }
             }
-            metadata.commit(connection, stage, committed, side);
+            metadata.commit(connection, stage, committed, side, flow);
             metadata.forgetSlices(connection, transaction);
             metadata.transactionEnded(connection, committed);
             return null;
@@ -298,6 +301,11 @@ final class ViewSwitchingStages {
         });
         open.remove(stage);
         recorded.remove(stage);
+    }
+
+    Optional<String> owner(String stage) {
+        return database.withConnection("cannot read the owner of stage " + stage,
+                connection -> metadata.owner(connection, committedSchema(stage)));
     }
 
     boolean isCommitted(String stage) {

@@ -30,8 +30,13 @@ import java.util.UUID;
  */
 final class PgMetadata {
 
-    /** Bumped whenever the tables below change shape; a mismatch stops {@code init()}. */
-    static final int VERSION = 1;
+    /**
+     * Bumped whenever the tables below change shape; a mismatch stops {@code init()}. Version 2 added
+     * {@code stages.flow}, the flow that committed the stage ({@link #init} adds it to version 1, where
+     * stages have no owner and are adopted by the next flow that commits them).
+     */
+    static final int VERSION = 2;
+    private static final int UNOWNED_STAGES_VERSION = 1;
     static final String SCHEMA = "weir_metadata";
 
     private static final String VERSION_TABLE = SCHEMA + ".version";
@@ -65,7 +70,7 @@ final class PgMetadata {
                     "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
                     "CREATE TABLE IF NOT EXISTS " + VERSION_TABLE + " (version integer NOT NULL)",
                     "CREATE TABLE IF NOT EXISTS " + STAGES + " (schema_name text PRIMARY KEY, stage text NOT NULL,"
-                            + " version text NOT NULL, committed_at timestamptz NOT NULL)",
+                            + " version text NOT NULL, committed_at timestamptz NOT NULL, flow text)",
                     "CREATE TABLE IF NOT EXISTS " + TASKS + " (schema_name text NOT NULL, stage text NOT NULL,"
                             + " task text NOT NULL, cache_key text NOT NULL, output_json text NOT NULL,"
                             + " run_id text NOT NULL, created_at timestamptz NOT NULL, in_transaction boolean NOT NULL)",
@@ -84,6 +89,11 @@ final class PgMetadata {
             List<Integer> versions = tx.query("SELECT version FROM " + VERSION_TABLE, rs -> rs.getInt(1));
             if (versions.isEmpty()) {
                 tx.update("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", VERSION);
+                return VERSION;
+            }
+            if (versions.size() == 1 && versions.get(0) == UNOWNED_STAGES_VERSION) {
+                tx.execute("ALTER TABLE " + STAGES + " ADD COLUMN IF NOT EXISTS flow text");
+                tx.update("UPDATE " + VERSION_TABLE + " SET version = ?", VERSION);
                 return VERSION;
             }
             return versions.get(0);
@@ -133,11 +143,6 @@ final class PgMetadata {
         tx.update("DELETE FROM " + TASKS + " WHERE schema_name = ? AND in_transaction", schema);
     }
 
-    /**
-     * Makes a stage's uncommitted records the committed ones, replacing the previous commit's, and
-     * records the stage's new version: the run id of its newest record, or a fresh id when it has none.
-     * Runs inside the caller's transaction (the schema swap).
-     */
     /** Records several entries as uncommitted inside the caller's transaction (a stage's, at its commit). */
     void recordAll(PgTx tx, String schema, List<TaskRecord> records) throws SQLException {
         if (records.isEmpty()) {
@@ -161,15 +166,29 @@ final class PgMetadata {
         }
     }
 
-    void commit(PgTx tx, String schema, String stage) throws SQLException {
+    /**
+     * Makes a stage's uncommitted records the committed ones, replacing the previous commit's, and
+     * records the stage's new version (the run id of its newest record, or a fresh id when it has none)
+     * and the flow that committed it. Runs inside the caller's transaction (the schema swap).
+     */
+    void commit(PgTx tx, String schema, String stage, String flow) throws SQLException {
         List<String> runIds = tx.query("SELECT run_id FROM " + TASKS + " WHERE schema_name = ? AND in_transaction"
                 + " ORDER BY created_at DESC LIMIT 1", rs -> rs.getString(1), schema);
         String version = runIds.isEmpty() ? UUID.randomUUID().toString() : runIds.get(0);
         tx.update("DELETE FROM " + TASKS + " WHERE schema_name = ? AND NOT in_transaction", schema);
         tx.update("UPDATE " + TASKS + " SET in_transaction = false WHERE schema_name = ?", schema);
-        tx.update("INSERT INTO " + STAGES + " (schema_name, stage, version, committed_at) VALUES (?, ?, ?, now())"
-                + " ON CONFLICT (schema_name) DO UPDATE SET stage = excluded.stage, version = excluded.version,"
-                + " committed_at = excluded.committed_at", schema, stage, version);
+        tx.update("INSERT INTO " + STAGES + " (schema_name, stage, version, committed_at, flow)"
+                + " VALUES (?, ?, ?, now(), ?) ON CONFLICT (schema_name) DO UPDATE SET stage = excluded.stage,"
+                + " version = excluded.version, committed_at = excluded.committed_at, flow = excluded.flow",
+                schema, stage, version, flow);
+    }
+
+    /** The flow that last committed {@code schema}, if it was committed by a Weir that records it. */
+    Optional<String> owner(String schema) {
+        List<String> rows = PgTx.run(pool, store, "read the owner of schema " + schema, tx -> tx.query(
+                "SELECT flow FROM " + STAGES + " WHERE schema_name = ? AND flow IS NOT NULL", rs -> rs.getString(1),
+                schema));
+        return rows.stream().findFirst();
     }
 
     /** The version of the stage committed as {@code schema}, if it was ever committed. */

@@ -159,7 +159,8 @@ final class PostgresTableStore implements TableStore {
     }
 
     @Override
-    public void commitStage(String stage) {
+    public void commitStage(String stage, String flow) {
+        Objects.requireNonNull(flow, "flow is null");
         String committed = committedSchema(stage);
         String tx = transactionSchema(stage);
         String old = committed + OLD_SUFFIX;
@@ -180,7 +181,7 @@ final class PostgresTableStore implements TableStore {
                     metadata.recordAll(t, committed, List.copyOf(pending.values()));
                 }
             }
-            metadata.commit(t, committed, stage);
+            metadata.commit(t, committed, stage, flow);
             metadata.forgetSlices(t, tx);
             metadata.transactionEnded(t, committed);
             return null;
@@ -200,6 +201,52 @@ final class PostgresTableStore implements TableStore {
             metadata.transactionEnded(t, committed);
             return null;
         });
+    }
+
+    @Override
+    public Optional<String> stageOwner(String stage) {
+        return metadata.owner(committedSchema(stage));
+    }
+
+    /**
+     * A stage's schemas must fit PostgreSQL's 63 bytes with the instance's prefix and suffix, and be none
+     * of the store's internal schemas (another stage's {@code __tx} or {@code __old} schema, the metadata
+     * schema) nor one the server reserves or every database has ({@code pg_*}, {@code public},
+     * {@code information_schema}): a commit renames and drops the schema it replaces.
+     */
+    @Override
+    public void checkStageName(String stage) {
+        if (stage == null || stage.isEmpty()) {
+            throw StoreException.of(this + ": a stage name must not be empty");
+        }
+        String committed = committedSchema(stage);
+        for (String internal : List.of(TX_SUFFIX, OLD_SUFFIX)) {
+            if (committed.endsWith(internal)) {
+                throw StoreException.of(this + ": stage '" + stage + "' cannot be stored: its schema " + committed
+                        + " ends like the schema (" + internal + ") another stage uses while it "
+                        + (internal.equals(TX_SUFFIX) ? "runs" : "commits") + ". Rename the stage.");
+            }
+        }
+        for (String schema : List.of(committed, transactionSchema(stage), committed + OLD_SUFFIX)) {
+            if (schema.equals(PgMetadata.SCHEMA) || schema.equals("public") || schema.equals("information_schema")
+                    || schema.startsWith("pg_")) {
+                throw StoreException.of(this + ": stage '" + stage + "' cannot be stored: its schema " + schema
+                        + " is " + (schema.equals(PgMetadata.SCHEMA) ? "Weir's metadata schema"
+                        : "reserved by PostgreSQL or present in every database") + ". Rename the stage, or give"
+                        + " the instance a schema prefix.");
+            }
+        }
+    }
+
+    @Override
+    public void checkTableName(String table) {
+        if (table == null || table.isEmpty()) {
+            throw StoreException.of(this + ": a table name must not be empty");
+        }
+        if (table.indexOf('\0') >= 0) {
+            throw StoreException.of(this + ": table name '" + table.replace('\0', '?') + "' contains a NUL character");
+        }
+        PgIdentifiers.checkLength("table", table, this);
     }
 
     @Override

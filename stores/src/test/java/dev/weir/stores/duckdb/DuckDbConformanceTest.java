@@ -93,7 +93,7 @@ class DuckDbConformanceTest extends TableStoreConformanceTest {
             memory.init();
             memory.beginStage("s");
             memory.writeSql(new TableLocation(memory.transactionSchema("s"), "t"), "SELECT 1 AS x", TableSpec.NONE);
-            memory.commitStage("s");
+            memory.commitStage("s", "test_flow");
             assertEquals(1, memory.rowCount(new TableLocation(memory.committedSchema("s"), "t")));
         }
     }
@@ -112,10 +112,10 @@ class DuckDbConformanceTest extends TableStoreConformanceTest {
     void commitSwitchesViewsBetweenOddAndEvenSides() {
         store.beginStage(STAGE);
         assertEquals("raw__odd", store.transactionSchema(STAGE));
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         assertEquals("raw__even", store.transactionSchema(STAGE));
         store.beginStage(STAGE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
         assertEquals("raw__odd", store.transactionSchema(STAGE));
     }
 
@@ -146,7 +146,7 @@ class DuckDbConformanceTest extends TableStoreConformanceTest {
         store.beginStage(STAGE);
         write(inTransaction("a"), 0, 1, rows, TableSpec.NONE);
         write(inTransaction("b"), 0, 1, rows, TableSpec.NONE);
-        store.commitStage(STAGE);
+        store.commitStage(STAGE, "test_flow");
     }
 
     @Test
@@ -155,7 +155,7 @@ class DuckDbConformanceTest extends TableStoreConformanceTest {
             second.init();
             second.beginStage("shared");
             second.writeSql(new TableLocation(second.transactionSchema("shared"), "t"), "SELECT 42 AS x", TableSpec.NONE);
-            second.commitStage("shared");
+            second.commitStage("shared", "test_flow");
             assertEquals(1, store.rowCount(new TableLocation(store.committedSchema("shared"), "t")));
         }
         assertEquals(1, store.rowCount(new TableLocation(store.committedSchema("shared"), "t")));
@@ -203,7 +203,7 @@ class DuckDbConformanceTest extends TableStoreConformanceTest {
             mini.init();
             store.beginStage(STAGE);
             write(inTransaction("orders"), 1, 1, 3, TableSpec.NONE);
-            store.commitStage(STAGE);
+            store.commitStage(STAGE, "test_flow");
             Map<String, String> tables = mini.foreignStageTables(store.settings(), STAGE);
             assertEquals(List.of(List.of(3L)), query("SELECT count(*) FROM " + tables.get("orders")));
         }

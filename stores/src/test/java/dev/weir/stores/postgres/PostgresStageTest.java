@@ -73,7 +73,7 @@ class PostgresStageTest {
         assertFalse(store.isCommitted("commit"));
         assertEquals(Optional.empty(), store.findTask("commit", "make_t", "k1"), "uncommitted entries are invisible");
 
-        store.commitStage("commit");
+        store.commitStage("commit", "test_flow");
 
         assertTrue(store.isCommitted("commit"));
         assertEquals(Optional.of("run-1"), store.stageVersion("commit"));
@@ -87,7 +87,7 @@ class PostgresStageTest {
         store.beginStage("abort");
         writeTable(store, "abort", "t", 2, 1);
         store.recordTask(task("abort", "make_t", "old-key", "run-1"));
-        store.commitStage("abort");
+        store.commitStage("abort", "test_flow");
 
         store.beginStage("abort");
         writeTable(store, "abort", "t", 5, 2);
@@ -108,12 +108,12 @@ class PostgresStageTest {
         store.beginStage("replace");
         writeTable(store, "replace", "gone", 1, 1);
         store.recordTask(task("replace", "make_gone", "k-gone", "run-1"));
-        store.commitStage("replace");
+        store.commitStage("replace", "test_flow");
 
         store.beginStage("replace");
         writeTable(store, "replace", "kept", 1, 2);
         store.recordTask(task("replace", "make_kept", "k-kept", "run-2"));
-        store.commitStage("replace");
+        store.commitStage("replace", "test_flow");
 
         assertEquals(List.of("kept"), store.listTables(store.committedSchema("replace")));
         assertEquals(Optional.empty(), store.findTask("replace", "make_gone", "k-gone"),
@@ -132,14 +132,14 @@ class PostgresStageTest {
             next.beginStage("killed");
             assertEquals(List.of(), next.listTables(next.transactionSchema("killed")));
             assertEquals(0, uncommittedRows(next.committedSchema("killed")));
-            next.commitStage("killed");
+            next.commitStage("killed", "test_flow");
             assertEquals(Optional.empty(), next.findTask("killed", "half", "k"));
         }
     }
 
     @Test
     void committingAStageThatWasNotBegunSaysSo() {
-        StoreException e = assertThrows(StoreException.class, () -> store.commitStage("never_begun"));
+        StoreException e = assertThrows(StoreException.class, () -> store.commitStage("never_begun", "test_flow"));
         assertTrue(e.getMessage().contains("never_begun") && e.getMessage().contains("does not exist"), e.getMessage());
     }
 
@@ -148,7 +148,7 @@ class PostgresStageTest {
         store.beginStage("swap");
         writeTable(store, "swap", "a", 100, 0);
         writeTable(store, "swap", "b", 100, 0);
-        store.commitStage("swap");
+        store.commitStage("swap", "test_flow");
         String committed = store.committedSchema("swap");
         String query = "SELECT (SELECT min(v) FROM " + store.quote(committed) + ".a), (SELECT max(v) FROM "
                 + store.quote(committed) + ".b), (SELECT count(*) FROM " + store.quote(committed) + ".a)";
@@ -180,7 +180,7 @@ class PostgresStageTest {
             store.beginStage("swap");
             writeTable(store, "swap", "a", 100, version);
             writeTable(store, "swap", "b", 100, version);
-            store.commitStage("swap");
+            store.commitStage("swap", "test_flow");
         }
         done.set(true);
         assertTrue(reader.get() > 0);
@@ -219,7 +219,7 @@ class PostgresStageTest {
             full.beginStage("raw");
             writeTable(full, "raw", "orders", 4, 1);
             full.recordTask(task("raw", "load", "k", "full-run-7"));
-            full.commitStage("raw");
+            full.commitStage("raw", "test_flow");
 
             Map<String, String> tables = store.foreignStageTables(fullSettings, "raw");
             assertEquals(Map.of("orders", "\"" + otherPrefix + "raw\".\"orders\""), tables);

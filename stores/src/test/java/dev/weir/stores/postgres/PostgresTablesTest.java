@@ -148,7 +148,7 @@ class PostgresTablesTest extends PostgresStageFixture {
         }
         assertEquals(List.of("Order", "Order copy", "a-b", "a-b copy", "it's", "it's copy", "quote\"d", "quote\"d copy",
                 "select", "select copy"), store.listTables(hostileSchema));
-        store.commitStage("it's \"Order\"");
+        store.commitStage("it's \"Order\"", "test_flow");
         assertEquals(10, store.listTables(store.committedSchema("it's \"Order\"")).size());
         assertEquals("\"a\"\"b\"", store.quote("a\"b"));
     }
