@@ -96,7 +96,7 @@ public final class InlineBenchmark {
 
     private static double run(FlowTestKit kit, Flow flow, InstanceConfig instance, RunOptions options) {
         long start = System.nanoTime();
-        FlowRunRecord run = kit.run(flow, instance, options.runId(RunOptions.defaults().runId()));
+        FlowRunRecord run = kit.run(flow, instance, options);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (!run.successful() || run.ran().size() != CHAIN + 1) {
             throw new IllegalStateException("unexpected run: " + run.result().summary());

@@ -6,7 +6,7 @@ package dev.weir.engine;
  * reports the exception as the task's failure, naming flow, stage and task.
  *
  * <p>Returns a {@link Table}, a {@link Blob}, {@link Outputs} for several outputs, or a plain value
- * (anything Jackson writes as JSON).
+ * (anything Jackson writes as JSON, or null: its consumers then read null).
  */
 @FunctionalInterface
 public interface TaskFunction {

@@ -67,10 +67,17 @@ public final class Weir implements AutoCloseable {
      * Runs a flow with options (a subset of stages or tasks, a listener, a cache validation mode).
      * Cancelling the returned future ({@code toCompletableFuture().cancel(true)}) cancels the run; use
      * {@link #submit} to also learn when the cancelled run has released its lock.
+     * The same options may serve several runs, one after another or at once: each gets a fresh run id
+     * unless the options name one.
      */
     public CompletionStage<Result> run(Flow flow, InstanceConfig instance, RunOptions options) {
         return engine.run(Objects.requireNonNull(flow, "flow is null"), Objects.requireNonNull(instance, "instance is null"),
-                Objects.requireNonNull(options, "options is null"));
+                withRunId(options));
+    }
+
+    /** {@code options} with a run id: their own, or a fresh one for this run. */
+    private static RunOptions withRunId(RunOptions options) {
+        return Objects.requireNonNull(options, "options is null").forRun();
     }
 
     /**
@@ -79,7 +86,7 @@ public final class Weir implements AutoCloseable {
      */
     public RunHandle submit(Flow flow, InstanceConfig instance, RunOptions options) {
         return engine.submit(Objects.requireNonNull(flow, "flow is null"),
-                Objects.requireNonNull(instance, "instance is null"), Objects.requireNonNull(options, "options is null"));
+                Objects.requireNonNull(instance, "instance is null"), withRunId(options));
     }
 
     public ActorSystem<?> system() {

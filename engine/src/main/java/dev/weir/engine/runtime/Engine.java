@@ -28,6 +28,7 @@ public final class Engine implements AutoCloseable {
 
     private final ActorSystem<?> system;
     private final RunServices services;
+    private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
 
     public Engine(ActorSystem<?> system, BufferAllocator allocator, ClassLoader loader) {
         this.system = system;
@@ -45,8 +46,11 @@ public final class Engine implements AutoCloseable {
      */
     public RunHandle submit(Flow flow, InstanceConfig config, RunOptions options) {
         CompletableFuture<Result> promise = new CompletableFuture<>();
+        options = options.forRun();
+        // the sequence number keeps actor names unique when a run id is reused, e.g. while the actor of a
+        // finished run with that id is still stopping
         String name = "run-" + URLEncoder.encode(flow.name() + "-" + config.instanceName() + "-" + options.runId(),
-                StandardCharsets.UTF_8);
+                StandardCharsets.UTF_8) + "-" + runs.incrementAndGet();
         ActorRef<FlowRun.Command> run = system.systemActorOf(FlowRun.create(services, flow, config, options, promise),
                 name, Props.empty());
         promise.whenComplete((result, error) -> {

@@ -149,7 +149,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     static Behavior<Command> create(RunServices services, Flow flow, InstanceConfig config, RunOptions options,
                                     CompletableFuture<Result> promise) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new FlowRun(ctx, timers, services, flow, config, options, promise)));
+                new FlowRun(ctx, timers, services, flow, config, options.forRun(), promise)));
     }
 
     private FlowRun(ActorContext<Command> context, TimerScheduler<Command> timers, RunServices services, Flow flow,

@@ -25,11 +25,8 @@ final class ReturnedOutputs {
      */
     static Map<String, Object> match(TaskDef task, Object returned) {
         List<String> declared = task.outputs();
-        List<Object> items = returned instanceof Outputs outs ? outs.values() : List.of(returned);
-        if (returned == null) {
-            throw new IllegalArgumentException("the task returned null; it must return a Table, a Blob, Outputs"
-                    + " or a value for its outputs " + declared);
-        }
+        // a null is a value like any other (JSON null), for a single output or inside Outputs
+        List<Object> items = returned instanceof Outputs outs ? outs.values() : java.util.Collections.singletonList(returned);
         if (items.size() != declared.size()) {
             throw new IllegalArgumentException("the task returned " + items.size() + " outputs but declares "
                     + declared.size() + " " + declared + "; declare them with outputs(...) or return Outputs.of(...)"

@@ -223,6 +223,9 @@ final class TaskExecution {
 
     /** Writes one returned item and says what it became. Takes ownership of Arrow payloads. */
     OutputSet.Output materializeOutput(TaskDef task, String output, Object item, BufferAllocator allocator) {
+        if (item == null) {
+            return OutputSet.Output.value(output, com.fasterxml.jackson.databind.node.NullNode.getInstance());
+        }
         if (item instanceof Table table) {
             String tableName = table.name() != null ? table.name() : output;
             TableSpec spec = new TableSpec(table.primaryKeyColumns(), table.indexes());
