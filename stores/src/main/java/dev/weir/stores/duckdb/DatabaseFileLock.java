@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The right of this process to open a DuckDB database file: an operating-system lock on
@@ -55,10 +54,6 @@ final class DatabaseFileLock {
         private Held(Path file, Shared shared) {
             this.file = file;
             this.shared = shared;
-        }
-
-        Path file() {
-            return file;
         }
 
         @Override
