@@ -67,7 +67,7 @@ class WeirCommandErrorsTest {
     @Test
     void anUnreachableStoreIsNamedOnStderrWithoutItsPassword() throws IOException {
         Path report = dir.resolve("report.json");
-        Outcome o = run(postgresConfig("      url: \"postgresql://weir:" + PASSWORD + "@localhost:1/weir\"\n"),
+        Outcome o = run(postgresConfig("      url: \"postgresql://loader:" + PASSWORD + "@localhost:1/shop\"\n"),
                 "--report", report.toString());
         assertFailedSaying(o, "cannot connect to PostgreSQL at localhost:1");
         assertFalse(o.all().contains(PASSWORD), o.all());
@@ -76,14 +76,14 @@ class WeirCommandErrorsTest {
 
     @Test
     void aBadStoreUrlIsNamedOnStderrWithItsPasswordMasked() throws IOException {
-        Outcome o = run(postgresConfig("      url: \"mysql://weir:" + PASSWORD + "@localhost:5432/weir\"\n"));
-        assertFailedSaying(o, "mysql://weir:***@localhost:5432/weir", "scheme must be postgresql");
+        Outcome o = run(postgresConfig("      url: \"mysql://loader:" + PASSWORD + "@localhost:5432/shop\"\n"));
+        assertFailedSaying(o, "mysql://loader:***@localhost:5432/shop", "scheme must be postgresql");
         assertFalse(o.all().contains(PASSWORD), o.all());
     }
 
     @Test
     void aBadPortIsNamedOnStderr() throws IOException {
-        Outcome o = run(postgresConfig("      url: \"postgresql://weir:" + PASSWORD + "@localhost:notaport/weir\"\n"));
+        Outcome o = run(postgresConfig("      url: \"postgresql://loader:" + PASSWORD + "@localhost:notaport/shop\"\n"));
         assertFailedSaying(o, "key 'url'", "localhost:notaport");
         assertFalse(o.all().contains(PASSWORD), o.all());
     }
