@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The example flows, by name: the built-in ones, then any {@link ExampleFlow} registered for
+ * The example flows, by name. {@link #named} also finds an {@link ExampleFlow} registered for
  * {@link java.util.ServiceLoader} ({@code META-INF/services/dev.weir.examples.ExampleFlow}), such as
- * the flows the command line's own tests run in a child process.
+ * the flows the command line's own tests run in a child process; {@link #all} lists the built-in ones.
  */
 public final class Examples {
 
@@ -26,12 +26,19 @@ public final class Examples {
             ExampleFlow flow = s.get();
             byName.put(flow.name(), flow);
         });
-        java.util.ServiceLoader.load(ExampleFlow.class, Examples.class.getClassLoader())
-                .forEach(flow -> byName.putIfAbsent(flow.name(), flow));
         return byName;
     }
 
     public static Optional<ExampleFlow> named(String name) {
-        return Optional.ofNullable(all().get(name));
+        ExampleFlow builtIn = all().get(name);
+        if (builtIn != null) {
+            return Optional.of(builtIn);
+        }
+        for (ExampleFlow flow : java.util.ServiceLoader.load(ExampleFlow.class, Examples.class.getClassLoader())) {
+            if (flow.name().equals(name)) {
+                return Optional.of(flow);
+            }
+        }
+        return Optional.empty();
     }
 }
