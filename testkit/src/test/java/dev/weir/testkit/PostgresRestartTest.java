@@ -108,7 +108,10 @@ class PostgresRestartTest extends FlowKitTest {
 
         restarted.join();
         assertTrue(run.successful(), () -> run.result().toJson());
-        assertEquals(2, run.task("copy").attempts(), "the attempt the restart broke, and one more");
+        // The attempt the restart broke, then one more; on a loaded machine the server can take longer to
+        // come back than a retry waits for it, so a further attempt within the budget is fine too.
+        int attempts = run.task("copy").attempts();
+        assertTrue(attempts >= 2 && attempts <= mini.retry().maxAttempts(), "attempts: " + attempts);
         assertEquals(ROWS, run.task("copy").rows());
         assertEquals(ROWS, run.result().get(new Ref("out", "copy", "copy"), Rows.class).size());
         assertTrue(run.committedStages().contains("out"));
