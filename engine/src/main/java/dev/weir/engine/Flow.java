@@ -30,15 +30,21 @@ public final class Flow {
     private final String name;
     private final List<StageDef> stages;
     private final List<TaskDef> tasks;
-    private final Map<String, TaskDef> tasksByName;
+    private final Map<TaskId, TaskDef> tasksById;
+    private final Map<String, List<TaskDef>> tasksByName;
     private final Map<String, Set<String>> stageDependencies;
 
     Flow(String name, List<StageDef> stages, List<TaskDef> tasks) {
         this.name = Objects.requireNonNull(name, "name is null");
         this.stages = List.copyOf(stages);
         this.tasks = List.copyOf(tasks);
-        Map<String, TaskDef> byName = new LinkedHashMap<>();
-        tasks.forEach(t -> byName.put(t.name(), t));
+        Map<TaskId, TaskDef> byId = new LinkedHashMap<>();
+        Map<String, List<TaskDef>> byName = new LinkedHashMap<>();
+        tasks.forEach(t -> {
+            byId.put(t.id(), t);
+            byName.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(t);
+        });
+        this.tasksById = byId;
         this.tasksByName = byName;
         checkOutputNames();
         this.stageDependencies = stageDependencies();
@@ -68,8 +74,27 @@ public final class Flow {
         return tasks;
     }
 
+    /** The task {@code name} of {@code stage}. */
+    public Optional<TaskDef> task(String stage, String name) {
+        return Optional.ofNullable(tasksById.get(new TaskId(stage, name)));
+    }
+
+    public Optional<TaskDef> task(TaskId id) {
+        return Optional.ofNullable(tasksById.get(id));
+    }
+
+    /**
+     * The task of this name, when one stage has it. Task names are unique per stage, not per flow: a name
+     * that several stages have is ambiguous, and this throws naming them; use {@link #task(String, String)}.
+     */
     public Optional<TaskDef> task(String taskName) {
-        return Optional.ofNullable(tasksByName.get(taskName));
+        List<TaskDef> found = tasksByName.getOrDefault(taskName, List.of());
+        if (found.size() > 1) {
+            throw new IllegalArgumentException("flow '" + name + "' has a task '" + taskName + "' in stages "
+                    + found.stream().map(TaskDef::stage).toList() + "; name it by stage and task: "
+                    + found.stream().map(t -> t.id().toString()).toList());
+        }
+        return found.stream().findFirst();
     }
 
     public List<TaskDef> tasksOf(String stage) {
@@ -82,32 +107,62 @@ public final class Flow {
     }
 
     /**
-     * The names of the tasks selected by {@code names}, each a stage (all its tasks and those of its
-     * nested stages) or a task. Empty selects everything.
+     * The tasks selected by {@code names}, each a stage (all its tasks and those of its nested stages), a
+     * task as {@code stage/task}, or a task name that one stage has. Empty selects everything.
      */
-    public Set<String> select(Set<String> names) {
+    public Set<TaskId> select(Set<String> names) {
+        Set<TaskId> selected = new LinkedHashSet<>();
         if (names.isEmpty()) {
-            Set<String> all = new LinkedHashSet<>();
-            tasks.forEach(t -> all.add(t.name()));
-            return all;
+            tasks.forEach(t -> selected.add(t.id()));
+            return selected;
         }
-        Set<String> selected = new LinkedHashSet<>();
         for (String n : names) {
-            if (tasksByName.containsKey(n)) {
-                selected.add(n);
+            Optional<TaskDef> task = namedTask(n);
+            if (task.isPresent()) {
+                selected.add(task.get().id());
             } else if (stages.stream().anyMatch(s -> s.name().equals(n))) {
                 for (TaskDef t : tasks) {
                     if (isWithin(t.stage(), n)) {
-                        selected.add(t.name());
+                        selected.add(t.id());
                     }
                 }
             } else {
                 throw new FlowDefinitionException(name, null, null, "nothing named '" + n
                         + "' to run: not a stage " + stages.stream().map(StageDef::name).toList()
-                        + " nor a task of this flow");
+                        + " nor a task of this flow (name a task as stage/task)");
             }
         }
         return selected;
+    }
+
+    /** The tasks that {@code names} name one by one ({@code stage/task} or a unique task name), not by stage. */
+    public Set<TaskId> namedTasks(Set<String> names) {
+        Set<TaskId> named = new LinkedHashSet<>();
+        for (String n : names) {
+            namedTask(n).ifPresent(t -> named.add(t.id()));
+        }
+        return named;
+    }
+
+    /**
+     * The task {@code n} names: {@code stage/task}, or a task name that only one stage has. A name that
+     * several stages have is an error listing the qualified names to choose from.
+     */
+    private Optional<TaskDef> namedTask(String n) {
+        int slash = n.lastIndexOf('/');
+        if (slash > 0) {
+            TaskDef qualified = tasksById.get(new TaskId(n.substring(0, slash), n.substring(slash + 1)));
+            if (qualified != null) {
+                return Optional.of(qualified);
+            }
+        }
+        List<TaskDef> found = tasksByName.getOrDefault(n, List.of());
+        if (found.size() > 1) {
+            throw new FlowDefinitionException(name, null, null, "the task name '" + n + "' is ambiguous: stages "
+                    + found.stream().map(TaskDef::stage).toList() + " each have a task of that name; name one as "
+                    + String.join(" or ", found.stream().map(t -> t.id().toString()).toList()));
+        }
+        return found.stream().findFirst();
     }
 
     private boolean isWithin(String stage, String ancestor) {

@@ -10,8 +10,8 @@ public final class FlowBuilder {
 
     private final String name;
     private final Map<String, StageDef> stages = new LinkedHashMap<>();
-    private final Map<String, TaskDef> tasks = new LinkedHashMap<>();
-    private final List<String> pendingTasks = new ArrayList<>();
+    private final Map<TaskId, TaskDef> tasks = new LinkedHashMap<>();
+    private final List<TaskId> pendingTasks = new ArrayList<>();
 
     FlowBuilder(String name) {
         this.name = name;
@@ -66,11 +66,12 @@ public final class FlowBuilder {
 
     void checkTaskName(String stage, String taskName) {
         checkName("task", taskName, stage);
-        if (tasks.containsKey(taskName) || pendingTasks.contains(taskName)) {
+        TaskId id = new TaskId(stage, taskName);
+        if (tasks.containsKey(id) || pendingTasks.contains(id)) {
             throw new FlowDefinitionException(name, stage, taskName,
-                    "a task of this name is already defined (task names are unique in a flow)");
+                    "a task of this name is already defined in the stage (task names are unique in a stage)");
         }
-        pendingTasks.add(taskName);
+        pendingTasks.add(id);
     }
 
     void add(TaskDef task) {
@@ -79,14 +80,14 @@ public final class FlowBuilder {
             if (ref == null) {
                 continue;
             }
-            TaskDef producer = tasks.get(ref.task());
+            TaskDef producer = tasks.get(ref.taskId());
             if (producer == null) {
                 throw new FlowDefinitionException(name, task.stage(), task.name(), "input '" + input.name()
                         + "' reads " + ref + ", which is not a task defined before it in this flow");
             }
         }
-        pendingTasks.remove(task.name());
-        tasks.put(task.name(), task);
+        pendingTasks.remove(task.id());
+        tasks.put(task.id(), task);
     }
 
     private void checkName(String what, String value, String stage) {
@@ -97,7 +98,7 @@ public final class FlowBuilder {
 
     Flow build() {
         if (!pendingTasks.isEmpty()) {
-            throw new FlowDefinitionException(name, null, pendingTasks.get(0),
+            throw new FlowDefinitionException(name, pendingTasks.get(0).stage(), pendingTasks.get(0).name(),
                     "the task was started but never given a body (produces, sql or rawSql)");
         }
         return new Flow(name, List.copyOf(stages.values()), List.copyOf(tasks.values()));

@@ -21,17 +21,17 @@ public final class FlowDiagram {
 
     /** The flow with each task's state in {@code result} (may be null). */
     public static String mermaid(Flow flow, Result result) {
-        Map<String, String> ids = new HashMap<>();
+        Map<TaskId, String> ids = new HashMap<>();
         for (int i = 0; i < flow.tasks().size(); i++) {
-            ids.put(flow.tasks().get(i).name(), "t" + i);
+            ids.put(flow.tasks().get(i).id(), "t" + i);
         }
         StringBuilder out = new StringBuilder("flowchart LR\n");
         for (int s = 0; s < flow.stages().size(); s++) {
             StageDef stage = flow.stages().get(s);
             out.append("  subgraph s").append(s).append("[\"").append(escape(stage.name())).append("\"]\n");
             for (TaskDef task : flow.tasksOf(stage.name())) {
-                out.append("    ").append(ids.get(task.name())).append("[\"").append(label(task, result)).append("\"]");
-                TaskState state = result == null ? null : result.task(task.name()).map(TaskResult::state).orElse(null);
+                out.append("    ").append(ids.get(task.id())).append("[\"").append(label(task, result)).append("\"]");
+                TaskState state = result == null ? null : result.task(task.id()).map(TaskResult::state).orElse(null);
                 if (state != null) {
                     out.append(":::").append(state.name().toLowerCase(Locale.ROOT));
                 }
@@ -42,8 +42,8 @@ public final class FlowDiagram {
         for (TaskDef task : flow.tasks()) {
             for (TaskDef.Input input : task.inputs()) {
                 if (input.ref() != null) {
-                    out.append("  ").append(ids.get(input.ref().task())).append(" -->|").append(escape(input.ref().output()))
-                            .append("| ").append(ids.get(task.name())).append('\n');
+                    out.append("  ").append(ids.get(input.ref().taskId())).append(" -->|").append(escape(input.ref().output()))
+                            .append("| ").append(ids.get(task.id())).append('\n');
                 }
             }
         }
@@ -64,7 +64,7 @@ public final class FlowDiagram {
             label.append(" (batched)");
         }
         if (result != null) {
-            result.task(task.name()).ifPresent(r -> {
+            result.task(task.id()).ifPresent(r -> {
                 label.append("<br/>").append(r.state());
                 if (r.reason() != null && r.state() != TaskState.CACHE_VALID) {
                     label.append(": ").append(escape(r.reason()));

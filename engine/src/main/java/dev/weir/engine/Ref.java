@@ -18,6 +18,11 @@ public record Ref(String stage, String task, String output) {
         Objects.requireNonNull(output, "output is null");
     }
 
+    /** The producing task's identity. */
+    public TaskId taskId() {
+        return new TaskId(stage, task);
+    }
+
     @Override
     public String toString() {
         return stage + "/" + task + "." + output;

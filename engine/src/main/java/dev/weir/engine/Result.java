@@ -60,13 +60,42 @@ public final class Result implements AutoCloseable {
         return tasks;
     }
 
-    public Optional<TaskResult> task(String name) {
-        return tasks.stream().filter(t -> t.task().equals(name)).findFirst();
+    /** The task {@code name} of {@code stage}. */
+    public Optional<TaskResult> task(String stage, String name) {
+        return tasks.stream().filter(t -> t.stage().equals(stage) && t.task().equals(name)).findFirst();
     }
 
-    /** The state of a task; throws when the flow has no such task. */
+    public Optional<TaskResult> task(TaskId id) {
+        return task(id.stage(), id.name());
+    }
+
+    /**
+     * The task of this name, or of {@code stage/name}; a name that several stages have is ambiguous and
+     * throws naming them (use {@link #task(String, String)}).
+     */
+    public Optional<TaskResult> task(String name) {
+        List<TaskResult> found = tasks.stream().filter(t -> t.task().equals(name)).toList();
+        if (found.isEmpty() && name.lastIndexOf('/') > 0) {
+            int slash = name.lastIndexOf('/');
+            return task(name.substring(0, slash), name.substring(slash + 1));
+        }
+        if (found.size() > 1) {
+            throw new IllegalArgumentException("flow '" + flow + "' has a task '" + name + "' in stages "
+                    + found.stream().map(TaskResult::stage).toList() + "; name one as "
+                    + String.join(" or ", found.stream().map(t -> t.stage() + "/" + t.task()).toList()));
+        }
+        return found.stream().findFirst();
+    }
+
+    /** The state of a task named as for {@link #task(String)}; throws when the flow has no such task. */
     public TaskState state(String task) {
         return task(task).orElseThrow(() -> new IllegalArgumentException("the flow has no task '" + task + "'")).state();
+    }
+
+    /** The state of the task {@code name} of {@code stage}; throws when the flow has no such task. */
+    public TaskState state(String stage, String name) {
+        return task(stage, name).orElseThrow(() -> new IllegalArgumentException("the flow has no task '" + name
+                + "' in stage '" + stage + "'")).state();
     }
 
     public double seconds() {

@@ -8,7 +8,7 @@ import java.util.Objects;
  * One task of a {@link Flow}, as defined; immutable. Built by {@link TaskBuilder}.
  *
  * @param stage          the stage it belongs to
- * @param name           its name, unique in the flow
+ * @param name           its name, unique in its stage
  * @param kind           how it produces its outputs
  * @param version        the code version (part of the cache key), or null
  * @param cache          the cache function, or null
@@ -44,6 +44,11 @@ public record TaskDef(
                    String sourceStage, dev.weir.engine.batch.InvocationHook invocation) {
         this(stage, name, kind, version, cache, inputs, outputs, function, rawScript, sourceInstance, sourceStage,
                 invocation, null, null);
+    }
+
+    /** The task's identity: its stage and name. */
+    public TaskId id() {
+        return new TaskId(stage, name);
     }
 
     /** A task called once per run. */

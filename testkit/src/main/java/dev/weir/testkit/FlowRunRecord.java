@@ -2,6 +2,7 @@ package dev.weir.testkit;
 
 import dev.weir.engine.Result;
 import dev.weir.engine.RunEvent;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.TaskResult;
 import dev.weir.engine.TaskState;
 import java.util.LinkedHashSet;
@@ -50,6 +51,30 @@ public record FlowRunRecord(Result result, List<RunEvent> events) {
         return names;
     }
 
+    /**
+     * The tasks in {@code state} by stage and name, from the {@link RunEvent.TaskFinished} events: unlike
+     * {@link #tasksIn}, tells apart same-named tasks of two stages.
+     */
+    public Set<TaskId> idsIn(TaskState state) {
+        Set<TaskId> ids = new LinkedHashSet<>();
+        for (RunEvent e : events) {
+            if (e instanceof RunEvent.TaskFinished f && f.result().state() == state) {
+                ids.add(new TaskId(f.result().stage(), f.result().task()));
+            }
+        }
+        return ids;
+    }
+
+    /** The tasks that ran, by stage and name. */
+    public Set<TaskId> ranIds() {
+        return idsIn(TaskState.COMPLETED);
+    }
+
+    /** The tasks whose cache was valid, by stage and name. */
+    public Set<TaskId> cacheHitIds() {
+        return idsIn(TaskState.CACHE_VALID);
+    }
+
     /** The order in which tasks started. */
     public List<String> startOrder() {
         return events.stream().filter(e -> e instanceof RunEvent.TaskStarted).map(e -> ((RunEvent.TaskStarted) e).task())
@@ -62,8 +87,15 @@ public record FlowRunRecord(Result result, List<RunEvent> events) {
                 .map(e -> ((RunEvent.StageCommitted) e).stage()).toList();
     }
 
+    /** The task of this name (or {@code stage/name}); a name that several stages have throws naming them. */
     public TaskResult task(String name) {
         return result.task(name).orElseThrow(() -> new IllegalArgumentException("no task '" + name + "' in the run"));
+    }
+
+    /** The task {@code name} of {@code stage}. */
+    public TaskResult task(String stage, String name) {
+        return result.task(stage, name).orElseThrow(() -> new IllegalArgumentException("no task '" + name
+                + "' in stage '" + stage + "' in the run"));
     }
 
     public boolean successful() {

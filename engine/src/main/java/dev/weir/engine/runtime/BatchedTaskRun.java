@@ -403,7 +403,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         }
         release(); // every chunk has ended: nothing reads the inlined inputs or the cache now
         told = true;
-        stage.tell(new StageRun.TaskDone(new TaskOutcome(plan.name(), outputs, error, transientFailure,
+        stage.tell(new StageRun.TaskDone(new TaskOutcome(plan.id(), outputs, error, transientFailure,
                 seconds(), null, chunkStates)));
         return Behaviors.stopped();
     }

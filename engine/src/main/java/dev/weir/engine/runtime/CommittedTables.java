@@ -2,6 +2,7 @@ package dev.weir.engine.runtime;
 
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.blob.FileBlobStore;
 import dev.weir.engine.cache.CacheKeys;
 import dev.weir.engine.config.InstanceConfig;
@@ -19,31 +20,25 @@ final class CommittedTables implements Result.Reader {
 
     private final RunServices services;
     private final InstanceConfig config;
-    private final Map<String, String> stageOf;
-    private final Map<String, String> tableOf;
-    private final Map<String, OutputSet> outputs;
-    private final Map<String, ArrowTable> inlined;
+    private final Map<Ref, String> tableOf;
+    private final Map<TaskId, OutputSet> outputs;
+    private final Map<Ref, ArrowTable> inlined;
 
     /**
      * @param plan    the run's plan, or null when the run stopped before planning
      * @param outputs what each finished task produced
      * @param inlined views of the run's inlined tables, by producer and output; owned from now on
      */
-    CommittedTables(RunServices services, InstanceConfig config, Plan plan, Map<String, OutputSet> outputs,
-                    Map<String, ArrowTable> inlined) {
+    CommittedTables(RunServices services, InstanceConfig config, Plan plan, Map<TaskId, OutputSet> outputs,
+                    Map<Ref, ArrowTable> inlined) {
         this.services = services;
         this.config = config;
-        Map<String, String> stages = new java.util.HashMap<>();
-        if (plan != null) {
-            plan.tasks().values().forEach(t -> stages.put(t.name(), t.stage()));
-        }
-        Map<String, String> tables = new java.util.HashMap<>();
+        Map<Ref, String> tables = new java.util.HashMap<>();
         outputs.forEach((task, set) -> set.outputs().forEach(o -> {
             if (o.kind() == OutputSet.Kind.TABLE) {
-                tables.put(task + "\u0000" + o.name(), o.table());
+                tables.put(new Ref(task.stage(), task.name(), o.name()), o.table());
             }
         }));
-        this.stageOf = Map.copyOf(stages);
         this.tableOf = Map.copyOf(tables);
         this.outputs = Map.copyOf(outputs);
         this.inlined = new java.util.concurrent.ConcurrentHashMap<>(inlined);
@@ -57,7 +52,7 @@ final class CommittedTables implements Result.Reader {
     }
 
     private <T> T readInline(Ref ref, Class<T> type) {
-        ArrowTable table = inlined.get(LocalInlineHandOver.key(ref.task(), ref.output()));
+        ArrowTable table = inlined.get(ref);
         if (table == null) {
             throw new IllegalStateException(ref + " was inlined: handed to its consumers in memory and never written"
                     + " to the table store, and this result holds no copy of it (the run took it from the cache, or"
@@ -75,7 +70,7 @@ final class CommittedTables implements Result.Reader {
 
     @Override
     public <T> T read(Ref ref, Class<T> type) {
-        OutputSet set = outputs.get(ref.task());
+        OutputSet set = outputs.get(ref.taskId());
         OutputSet.Output output = set == null ? null : set.output(ref.output()).orElse(null);
         if (output != null && output.kind() == OutputSet.Kind.VALUE) {
             try {
@@ -97,9 +92,8 @@ final class CommittedTables implements Result.Reader {
             }
         }
         TableStore store = services.stores().open(config.tableStore());
-        String stage = stageOf.getOrDefault(ref.task(), ref.stage());
-        String table = tableOf.getOrDefault(ref.task() + "\u0000" + ref.output(), ref.output());
-        TableLocation location = new TableLocation(store.committedSchema(stage), table);
+        String table = tableOf.getOrDefault(ref, ref.output());
+        TableLocation location = new TableLocation(store.committedSchema(ref.stage()), table);
         if (!store.exists(location)) {
             throw new IllegalStateException(ref + " has no committed table " + location + " in " + config.tableStore()
                     + "; did its task or stage fail?");

@@ -6,6 +6,7 @@ import dev.weir.engine.Result;
 import dev.weir.engine.RunEvent;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.TaskResult;
 import dev.weir.engine.TaskState;
 import dev.weir.engine.WeirException;
@@ -84,7 +85,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     record StageEnded(String stage, boolean committed, Throwable error, String reason) implements Command {
     }
 
-    private record Retry(String task) implements Command {
+    private record Retry(TaskId task) implements Command {
     }
 
     private record Released(Throwable error) implements Command {
@@ -126,12 +127,12 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private TaskExecution execution;
     private InlineHandOver inline;
     private TaskInputs inputs;
-    private final Map<String, TaskStatus> status = new LinkedHashMap<>();
-    private final Map<String, OutputSet> outputs = new HashMap<>();
-    private final Map<String, TaskResult> results = new LinkedHashMap<>();
-    private final Map<String, List<TaskResult.ChunkState>> chunkStates = new HashMap<>();
-    private final Map<String, Integer> attempts = new HashMap<>();
-    private final Map<String, Double> seconds = new HashMap<>();
+    private final Map<TaskId, TaskStatus> status = new LinkedHashMap<>();
+    private final Map<TaskId, OutputSet> outputs = new HashMap<>();
+    private final Map<TaskId, TaskResult> results = new LinkedHashMap<>();
+    private final Map<TaskId, List<TaskResult.ChunkState>> chunkStates = new HashMap<>();
+    private final Map<TaskId, Integer> attempts = new HashMap<>();
+    private final Map<TaskId, Double> seconds = new HashMap<>();
     private final Map<String, StageStatus> stages = new LinkedHashMap<>();
     private final Map<String, ActorRef<StageRun.Command>> stageRuns = new HashMap<>();
     /** Stages whose actor has not stopped yet. */
@@ -282,13 +283,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         }
         String reason = cancelled != null ? "run-cancelled" : "run-not-started";
         flow.tasks().forEach(t -> move(t, TaskStatus.SKIPPED));
-        flow.tasks().forEach(t -> results.put(t.name(), result(t, TaskState.SKIPPED, reason, 0, -1, null)));
+        flow.tasks().forEach(t -> results.put(t.id(), result(t, TaskState.SKIPPED, reason, 0, -1, null)));
         return finish();
     }
 
     private void skipPending(String reason) {
         for (TaskPlan t : plan.tasks().values()) {
-            TaskStatus s = status.get(t.name());
+            TaskStatus s = status.get(t.id());
             if (s == TaskStatus.PENDING) {
                 settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
             }
@@ -401,7 +402,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         expectStage(msg.stage(), StageStatus.BEGINNING);
         boolean begun = msg.error() == null;
         for (TaskPlan t : plan.tasksOf(msg.stage())) {
-            if (status.get(t.name()) == TaskStatus.CARRYING) {
+            if (status.get(t.id()) == TaskStatus.CARRYING) {
                 if (begun) {
                     settle(t.task(), TaskStatus.SUCCEEDED, TaskState.CACHE_VALID, t.reason(), t.cached(), null);
                 } else {
@@ -423,35 +424,35 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private Behavior<Command> onTaskFinished(TaskFinished msg) {
         TaskOutcome outcome = msg.outcome();
         TaskPlan task = plan.task(outcome.task());
-        if (status.get(task.name()) != TaskStatus.RUNNING) {
+        if (status.get(task.id()) != TaskStatus.RUNNING) {
             closeInline(outcome);
-            TaskStatus.check(where(task.task()), status.get(task.name()),
+            TaskStatus.check(where(task.task()), status.get(task.id()),
                     outcome.succeeded() ? TaskStatus.SUCCEEDED : TaskStatus.FAILED);
         }
         running--;
-        seconds.merge(task.name(), outcome.seconds(), Double::sum);
+        seconds.merge(task.id(), outcome.seconds(), Double::sum);
         if (outcome.succeeded()) {
-            chunkStates.put(task.name(), outcome.chunks());
+            chunkStates.put(task.id(), outcome.chunks());
             TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
             settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
-            inline.offer(task.name(), outcome.inline(),
+            inline.offer(task.id(), outcome.inline(),
                     inputs.readersToCome(task, name -> status.get(name) == TaskStatus.PENDING));
             return advance();
         }
-        int attempt = attempts.getOrDefault(task.name(), 1);
+        int attempt = attempts.getOrDefault(task.id(), 1);
         if (outcome.transientFailure() && attempt < config.retry().maxAttempts() && !stopping) {
             Duration backoff = config.retry().backoff(attempt);
             getContext().getLog().warn("Task '{}' failed transiently (attempt {} of {}); retrying in {} ms: {}",
-                    task.name(), attempt, config.retry().maxAttempts(), backoff.toMillis(), Failures.firstLine(outcome.error()));
-            attempts.put(task.name(), attempt + 1);
+                    task.id(), attempt, config.retry().maxAttempts(), backoff.toMillis(), Failures.firstLine(outcome.error()));
+            attempts.put(task.id(), attempt + 1);
             move(task.task(), TaskStatus.RETRYING);
             running++; // the retry holds its slot while it waits
-            timers.startSingleTimer(retryKey(task.name()), new Retry(task.name()), backoff);
+            timers.startSingleTimer(retryKey(task.id()), new Retry(task.id()), backoff);
             return advance();
         }
         fail(outcome.error());
         settle(task.task(), TaskStatus.FAILED, TaskState.FAILED, task.reason(), null, outcome.error().getMessage());
-        skipDownstream(task.name());
+        skipDownstream(task.id());
         return advance();
     }
 
@@ -461,7 +462,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         return advance();
     }
 
-    private static String retryKey(String task) {
+    private static String retryKey(TaskId task) {
         return "retry:" + task;
     }
 
@@ -471,8 +472,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
      */
     private void dropRetries(String reason) {
         for (TaskPlan t : plan.tasks().values()) {
-            if (status.get(t.name()) == TaskStatus.RETRYING) {
-                timers.cancel(retryKey(t.name()));
+            if (status.get(t.id()) == TaskStatus.RETRYING) {
+                timers.cancel(retryKey(t.id()));
                 running--;
                 settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
             }
@@ -485,14 +486,14 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             moveStage(msg.stage(), StageStatus.ABORTED);
             fail(Failures.unwrap(msg.error()));
             emit(new RunEvent.StageAborted(options.runId(), msg.stage(), Failures.unwrap(msg.error()).getMessage()));
-            plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
+            plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.id()));
         } else if (msg.committed()) {
             moveStage(msg.stage(), StageStatus.COMMITTED);
             emit(new RunEvent.StageCommitted(options.runId(), msg.stage()));
         } else {
             moveStage(msg.stage(), StageStatus.ABORTED);
             emit(new RunEvent.StageAborted(options.runId(), msg.stage(), msg.reason()));
-            plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.name()));
+            plan.tasksOf(msg.stage()).forEach(t -> skipDownstream(t.id()));
         }
         return advance();
     }
@@ -506,8 +507,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 if (running >= limit) {
                     break;
                 }
-                if (status.get(task.name()) == TaskStatus.PENDING && ready(task)) {
-                    attempts.putIfAbsent(task.name(), 1);
+                if (status.get(task.id()) == TaskStatus.PENDING && ready(task)) {
+                    attempts.putIfAbsent(task.id(), 1);
                     start(task);
                 }
             }
@@ -525,9 +526,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             return false;
         }
         for (Ref ref : task.task().upstream()) {
-            TaskPlan producer = plan.task(ref.task());
+            TaskPlan producer = plan.producerOf(ref);
             if (producer.stage().equals(task.stage())) {
-                TaskStatus s = status.get(producer.name());
+                TaskStatus s = status.get(producer.id());
                 if (s != TaskStatus.SUCCEEDED && s != TaskStatus.SKIPPED) {
                     return false;
                 }
@@ -551,7 +552,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         move(task.task(), TaskStatus.RUNNING);
         List<InputSpec> resolved = inputs.of(task, name -> status.get(name) == TaskStatus.SUCCEEDED, outputs, inline);
         running++;
-        int attempt = attempts.getOrDefault(task.name(), 1);
+        int attempt = attempts.getOrDefault(task.id(), 1);
         emit(new RunEvent.TaskStarted(options.runId(), task.stage(), task.name(), attempt));
         stageRuns.get(task.stage()).tell(new StageRun.RunTask(task, resolved, attempt));
     }
@@ -562,13 +563,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 continue;
             }
             List<TaskPlan> tasks = plan.tasksOf(stage);
-            boolean busy = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.RUNNING
-                    || status.get(t.name()) == TaskStatus.RETRYING);
-            boolean pending = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.PENDING);
+            boolean busy = tasks.stream().anyMatch(t -> status.get(t.id()) == TaskStatus.RUNNING
+                    || status.get(t.id()) == TaskStatus.RETRYING);
+            boolean pending = tasks.stream().anyMatch(t -> status.get(t.id()) == TaskStatus.PENDING);
             if (busy || (pending && !stopping)) {
                 continue;
             }
-            boolean failed = tasks.stream().anyMatch(t -> status.get(t.name()) == TaskStatus.FAILED);
+            boolean failed = tasks.stream().anyMatch(t -> status.get(t.id()) == TaskStatus.FAILED);
             if (pending) {
                 skipPendingOf(stage, "run-stopped (fail-fast)");
             }
@@ -587,20 +588,20 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     private void skipPendingOf(String stage, String reason) {
         for (TaskPlan t : plan.tasksOf(stage)) {
-            if (status.get(t.name()) == TaskStatus.PENDING) {
+            if (status.get(t.id()) == TaskStatus.PENDING) {
                 settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, reason, null, null);
             }
         }
     }
 
     /** Marks every task reading {@code failed}'s outputs, directly or not, as skipped. */
-    private void skipDownstream(String failed) {
+    private void skipDownstream(TaskId failed) {
         for (TaskPlan t : plan.tasks().values()) {
-            if (status.get(t.name()) == TaskStatus.PENDING
-                    && t.task().upstream().stream().anyMatch(r -> r.task().equals(failed)
+            if (status.get(t.id()) == TaskStatus.PENDING
+                    && t.task().upstream().stream().anyMatch(r -> r.taskId().equals(failed)
                     || (stages.get(r.stage()) == StageStatus.ABORTED && !r.stage().equals(t.stage())))) {
                 settle(t.task(), TaskStatus.SKIPPED, TaskState.SKIPPED, "upstream-failed (" + failed + ")", null, null);
-                skipDownstream(t.name());
+                skipDownstream(t.id());
             }
         }
     }
@@ -609,21 +610,21 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                         String error) {
         move(task, taskStatus);
         if (inline != null) {
-            inline.settled(task.name());
+            inline.settled(task.id());
         }
         if (produced != null) {
-            outputs.put(task.name(), produced);
+            outputs.put(task.id(), produced);
         }
         long rows = produced == null ? -1 : produced.rows();
-        TaskResult result = result(task, state, reason, seconds.getOrDefault(task.name(), 0.0), rows, error);
-        results.put(task.name(), result);
+        TaskResult result = result(task, state, reason, seconds.getOrDefault(task.id(), 0.0), rows, error);
+        results.put(task.id(), result);
         emit(new RunEvent.TaskFinished(options.runId(), result));
     }
 
     private TaskResult result(TaskDef task, TaskState state, String reason, double secs, long rows, String error) {
         return new TaskResult(task.stage(), task.name(), state, reason, secs, rows,
-                attempts.getOrDefault(task.name(), state == TaskState.COMPLETED || state == TaskState.FAILED ? 1 : 0),
-                error, chunkStates.get(task.name()));
+                attempts.getOrDefault(task.id(), state == TaskState.COMPLETED || state == TaskState.FAILED ? 1 : 0),
+                error, chunkStates.get(task.id()));
     }
 
     private void fail(Throwable error) {
@@ -637,7 +638,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     // ---- guarded state changes
 
     private void move(TaskDef task, TaskStatus to) {
-        status.put(task.name(), TaskStatus.check(where(task), status.get(task.name()), to));
+        status.put(task.id(), TaskStatus.check(where(task), status.get(task.id()), to));
     }
 
     private void moveStage(String stage, StageStatus to) {
@@ -871,10 +872,10 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         double secs = (System.nanoTime() - startNanos) / 1e9;
         List<TaskResult> ordered = new ArrayList<>();
         for (TaskDef t : flow.tasks()) {
-            TaskResult r = results.get(t.name());
+            TaskResult r = results.get(t.id());
             ordered.add(r != null ? r : result(t, TaskState.SKIPPED, "run-stopped", 0, -1, null));
         }
-        Map<String, dev.weir.engine.data.ArrowTable> inlined = Map.of();
+        Map<Ref, dev.weir.engine.data.ArrowTable> inlined = Map.of();
         if (inline != null) {
             inlined = inline.forResult();
             inline.close();

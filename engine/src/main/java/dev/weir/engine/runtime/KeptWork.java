@@ -45,12 +45,12 @@ final class KeptWork {
      * The plan of a task that must run, resumed when it can be; {@code plans} holds the plans of the tasks
      * before it in the flow's order (so a task reading a resumed one can be resumed too).
      */
-    TaskPlan resumeIfKept(TaskPlan plan, Map<String, TaskPlan> plans) {
+    TaskPlan resumeIfKept(TaskPlan plan, Map<dev.weir.engine.TaskId, TaskPlan> plans) {
         if (plan.decision() != TaskPlan.Decision.RUN || plan.reason().startsWith("forced")
                 || plan.reason().equals("selected")) {
             return plan;
         }
-        boolean producerRuns = plan.task().upstream().stream().map(Ref::task).distinct()
+        boolean producerRuns = plan.task().upstream().stream().map(Ref::taskId).distinct()
                 .anyMatch(p -> plans.get(p).decision() == TaskPlan.Decision.RUN
                         || plans.get(p).decision() == TaskPlan.Decision.DEFERRED);
         if (producerRuns) {
@@ -60,7 +60,7 @@ final class KeptWork {
     }
 
     /** Logs, per stage with a kept attempt, how many of its tasks {@code plans} resumes. */
-    void report(Map<String, TaskPlan> plans) {
+    void report(Map<dev.weir.engine.TaskId, TaskPlan> plans) {
         attempts.forEach((stage, attempt) -> attempt.ifPresent(a -> {
             long resumed = plans.values().stream()
                     .filter(p -> p.stage().equals(stage) && p.decision() == TaskPlan.Decision.RESUME).count();

@@ -1,5 +1,7 @@
 package dev.weir.engine.runtime;
 
+import dev.weir.engine.Ref;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.data.ArrowTable;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,9 +20,9 @@ final class LocalInlineHandOver implements InlineHandOver {
 
     private final BufferAllocator allocator;
     private final boolean keepForResult;
-    private final Map<String, ArrowTable> data = new HashMap<>();
-    private final Map<String, Set<String>> pending = new HashMap<>();
-    private final Map<String, ArrowTable> retained = new LinkedHashMap<>();
+    private final Map<Ref, ArrowTable> data = new HashMap<>();
+    private final Map<Ref, Set<TaskId>> pending = new HashMap<>();
+    private final Map<Ref, ArrowTable> retained = new LinkedHashMap<>();
 
     /**
      * @param allocator     where views are allocated (the run's allocator)
@@ -31,18 +33,18 @@ final class LocalInlineHandOver implements InlineHandOver {
         this.keepForResult = keepForResult;
     }
 
-    static String key(String task, String output) {
-        return task + "\u0000" + output;
+    static Ref key(TaskId task, String output) {
+        return new Ref(task.stage(), task.name(), output);
     }
 
     @Override
-    public void offer(String producer, Map<String, ArrowTable> outputs, Map<String, Set<String>> consumers) {
+    public void offer(TaskId producer, Map<String, ArrowTable> outputs, Map<String, Set<TaskId>> consumers) {
         outputs.forEach((output, table) -> {
-            String key = key(producer, output);
+            Ref key = key(producer, output);
             if (keepForResult) {
                 retained.put(key, table.view(allocator));
             }
-            Set<String> readers = new HashSet<>(consumers.getOrDefault(output, Set.of()));
+            Set<TaskId> readers = new HashSet<>(consumers.getOrDefault(output, Set.of()));
             if (readers.isEmpty()) {
                 table.close();
             } else {
@@ -53,19 +55,19 @@ final class LocalInlineHandOver implements InlineHandOver {
     }
 
     @Override
-    public ArrowTable viewFor(String producer, String output) {
+    public ArrowTable viewFor(TaskId producer, String output) {
         ArrowTable table = data.get(key(producer, output));
         if (table == null) {
-            throw new IllegalStateException("no inlined data of " + producer + "." + output + " is held for its"
+            throw new IllegalStateException("no inlined data of " + key(producer, output) + " is held for its"
                     + " consumers");
         }
         return table.view(allocator);
     }
 
     @Override
-    public void settled(String consumer) {
+    public void settled(TaskId consumer) {
         for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Set<String>> e = it.next();
+            Map.Entry<Ref, Set<TaskId>> e = it.next();
             if (e.getValue().remove(consumer) && e.getValue().isEmpty()) {
                 data.remove(e.getKey()).close();
                 it.remove();
@@ -74,8 +76,8 @@ final class LocalInlineHandOver implements InlineHandOver {
     }
 
     @Override
-    public Map<String, ArrowTable> forResult() {
-        Map<String, ArrowTable> views = new LinkedHashMap<>(retained);
+    public Map<Ref, ArrowTable> forResult() {
+        Map<Ref, ArrowTable> views = new LinkedHashMap<>(retained);
         retained.clear();
         return views;
     }

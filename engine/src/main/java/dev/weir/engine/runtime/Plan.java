@@ -1,6 +1,7 @@
 package dev.weir.engine.runtime;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.config.InstanceConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +16,11 @@ import java.util.Set;
  * @param runId   this run's id
  * @param flow    the flow
  * @param config  the instance
- * @param tasks   the task plans, in the flow's (topological) order, by task name
+ * @param tasks   the task plans, in the flow's (topological) order, by task
  * @param touched the stages that get a transaction (at least one task runs or resumes there)
  * @param subset  true when only some tasks were selected
  */
-public record Plan(String runId, Flow flow, InstanceConfig config, Map<String, TaskPlan> tasks,
+public record Plan(String runId, Flow flow, InstanceConfig config, Map<TaskId, TaskPlan> tasks,
                    Set<String> touched, boolean subset) {
 
     public Plan {
@@ -30,13 +31,18 @@ public record Plan(String runId, Flow flow, InstanceConfig config, Map<String, T
 
     /** This plan with {@code decided} in place of the deferred plan of the same task. */
     Plan with(TaskPlan decided) {
-        Map<String, TaskPlan> copy = new LinkedHashMap<>(tasks);
-        copy.put(decided.name(), decided);
+        Map<TaskId, TaskPlan> copy = new LinkedHashMap<>(tasks);
+        copy.put(decided.id(), decided);
         return new Plan(runId, flow, config, copy, touched, subset);
     }
 
-    public TaskPlan task(String name) {
-        return tasks.get(name);
+    public TaskPlan task(TaskId id) {
+        return tasks.get(id);
+    }
+
+    /** The plan of the task producing {@code ref}. */
+    public TaskPlan producerOf(dev.weir.engine.Ref ref) {
+        return tasks.get(ref.taskId());
     }
 
     public List<TaskPlan> tasksOf(String stage) {

@@ -7,6 +7,7 @@ import dev.weir.engine.Ref;
 import dev.weir.engine.Sql;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.WeirException;
 import dev.weir.engine.cache.CacheKeys;
 import dev.weir.engine.config.InstanceConfig;
@@ -57,7 +58,7 @@ final class Planner {
     /** The committed cache entry of each task, by stage and task: one per task (a commit replaces them). */
     private final Map<String, Map<String, Entry>> committed = new HashMap<>();
     private final TaskKeys keys;
-    private Set<String> named = Set.of();
+    private Set<TaskId> named = Set.of();
     private String runId;
 
     Planner(Flow flow, InstanceConfig config, CacheValidation validation, TableStore store) {
@@ -70,18 +71,16 @@ final class Planner {
 
     Plan plan(String runId, Set<String> only) {
         this.runId = runId;
-        Set<String> selected = flow.select(only);
+        Set<TaskId> selected = flow.select(only);
         // tasks named one by one run whatever their cache says (pipedag's flow.run(task)); a named stage
         // runs its tasks with the normal cache checks
-        Set<String> byName = new LinkedHashSet<>();
-        only.stream().filter(n -> flow.task(n).isPresent()).forEach(byName::add);
-        this.named = byName;
-        Map<String, TaskPlan> plans = new LinkedHashMap<>();
+        this.named = flow.namedTasks(only);
+        Map<TaskId, TaskPlan> plans = new LinkedHashMap<>();
         Map<Ref, List<TaskDef.Input>> consumers = consumers();
         KeptWork kept = new KeptWork(flow, store, new dev.weir.engine.blob.FileBlobStore(config.blobStoreDir()));
         for (TaskDef task : flow.tasks()) {
-            TaskPlan planned = selected.contains(task.name()) ? planSelected(task, plans) : planLeftOut(task);
-            plans.put(task.name(), kept.resumeIfKept(withInlineable(planned, consumers), plans));
+            TaskPlan planned = selected.contains(task.id()) ? planSelected(task, plans) : planLeftOut(task);
+            plans.put(task.id(), kept.resumeIfKept(withInlineable(planned, consumers), plans));
         }
         kept.report(plans);
         forceInlineProducers(plans);
@@ -99,7 +98,7 @@ final class Planner {
      * @param produced what each finished task produced or carried forward, by task
      * @return the task's plan, RUN or HIT
      */
-    TaskPlan resolve(TaskPlan deferred, Plan current, Map<String, OutputSet> produced) {
+    TaskPlan resolve(TaskPlan deferred, Plan current, Map<TaskId, OutputSet> produced) {
         TaskDef task = deferred.task();
         String positionKey = keys.positionKey(task, deferred.lazyTables(), current::task, produced::get);
         if (positionKey == null) {
@@ -112,9 +111,9 @@ final class Planner {
             for (TaskPlan consumer : current.tasks().values()) {
                 boolean mayRun = consumer.decision() == TaskPlan.Decision.RUN
                         || consumer.decision() == TaskPlan.Decision.DEFERRED;
-                if (mayRun && consumer.task().upstream().stream().anyMatch(r -> r.task().equals(task.name())
+                if (mayRun && consumer.task().upstream().stream().anyMatch(r -> r.taskId().equals(task.id())
                         && decided.cached().output(r.output()).map(o -> o.kind() == OutputSet.Kind.INLINE).orElse(false))) {
-                    return decided.forcedBy(consumer.name());
+                    return decided.forcedBy(consumer.id().toString());
                 }
             }
         }
@@ -157,7 +156,7 @@ final class Planner {
             }
             if (needsStore.isPresent()) {
                 LOG.debug("Output '{}' of task '{}' is not inlined: consumer '{}' reads it inside the table store",
-                        output, plan.name(), needsStore.get().name());
+                        output, plan.id(), needsStore.get().id());
             } else {
                 inlineable.add(output);
             }
@@ -171,20 +170,20 @@ final class Planner {
      * of inlined tasks. The forced task keeps its recorded key, so its other consumers stay valid. A
      * deferred consumer may run, so it counts as one that runs.
      */
-    private void forceInlineProducers(Map<String, TaskPlan> plans) {
+    private void forceInlineProducers(Map<TaskId, TaskPlan> plans) {
         List<TaskDef> tasks = new ArrayList<>(flow.tasks());
         java.util.Collections.reverse(tasks);
         for (TaskDef task : tasks) {
-            TaskPlan.Decision decision = plans.get(task.name()).decision();
+            TaskPlan.Decision decision = plans.get(task.id()).decision();
             if (decision != TaskPlan.Decision.RUN && decision != TaskPlan.Decision.DEFERRED) {
                 continue;
             }
             for (Ref ref : task.upstream()) {
-                TaskPlan producer = plans.get(ref.task());
+                TaskPlan producer = plans.get(ref.taskId());
                 boolean inlined = producer.cached() != null && producer.cached().output(ref.output())
                         .map(o -> o.kind() == OutputSet.Kind.INLINE).orElse(false);
                 if (inlined && producer.decision() != TaskPlan.Decision.RUN) {
-                    plans.put(producer.name(), producer.forcedBy(task.name()));
+                    plans.put(producer.id(), producer.forcedBy(task.id().toString()));
                 }
             }
         }
@@ -224,7 +223,7 @@ final class Planner {
                 outputs.fullKey(), outputs.cacheFnHash(), outputs, List.of(), Set.of(), false);
     }
 
-    private TaskPlan planSelected(TaskDef task, Map<String, TaskPlan> plans) {
+    private TaskPlan planSelected(TaskDef task, Map<TaskId, TaskPlan> plans) {
         boolean hasCacheFn = task.cache() != null || task.sourceInstance() != null;
         boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
                 && validation.mode() != Mode.IGNORE_FRESH_INPUT;
@@ -281,7 +280,7 @@ final class Planner {
             fresh = true;
         } else if (evaluateCacheFn && !entry.cacheFnHash().equals(cacheFnHash)) {
             reason = "fresh-input";
-        } else if (named.contains(task.name())) {
+        } else if (named.contains(task.id())) {
             reason = "selected";
         } else {
             decision = TaskPlan.Decision.HIT;

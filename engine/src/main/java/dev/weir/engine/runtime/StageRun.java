@@ -202,7 +202,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
     }
 
     private Behavior<Command> onTaskDone(TaskDone msg) {
-        running.remove(msg.outcome().task());
+        running.remove(msg.outcome().task().name());
         worthKeeping |= msg.outcome().succeeded();
         flowRun.tell(new FlowRun.TaskFinished(msg.outcome()));
         return abortIfIdle();
@@ -222,7 +222,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
         Throwable cause = signal instanceof ChildFailed failed ? failed.getCause() : null;
         TaskFailedException error = new TaskFailedException(execution.flow().name(), stage, task,
                 "its actor stopped before it reported" + (cause == null ? "" : ": " + cause), cause);
-        flowRun.tell(new FlowRun.TaskFinished(new TaskOutcome(task, null, error, false, 0, null)));
+        flowRun.tell(new FlowRun.TaskFinished(new TaskOutcome(new dev.weir.engine.TaskId(stage, task), null, error, false, 0, null)));
         return abortIfIdle();
     }
 

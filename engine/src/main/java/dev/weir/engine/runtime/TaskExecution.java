@@ -72,16 +72,16 @@ final class TaskExecution {
             if (plan.decision() == TaskPlan.Decision.HIT) {
                 // a deferred task found valid once its inputs were ready: carried forward on its own
                 carryForward(List.of(plan));
-                return new TaskOutcome(task.name(), plan.cached(), null, false, seconds(start), inlined);
+                return new TaskOutcome(task.id(), plan.cached(), null, false, seconds(start), inlined);
             }
             OutputSet outputs = run(plan, inputs, attempt, inlined);
             store.recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), outputs.toJson(), runId,
                     Instant.now()));
-            return new TaskOutcome(task.name(), outputs, null, false, seconds(start), inlined);
+            return new TaskOutcome(task.id(), outputs, null, false, seconds(start), inlined);
         } catch (Throwable e) {
             inlined.values().forEach(ArrowTable::close);
             boolean transientFailure = Failures.isTransient(e);
-            return new TaskOutcome(task.name(), null, failure(task, e), transientFailure, seconds(start), null);
+            return new TaskOutcome(task.id(), null, failure(task, e), transientFailure, seconds(start), null);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.weir.engine.runtime;
 
 import dev.weir.engine.Ref;
 import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.data.ArrowTable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +32,7 @@ final class TaskInputs {
      * @param outputs   what each finished task produced
      * @param inline    where inlined outputs are held; a view is taken for each inlined input
      */
-    List<InputSpec> of(TaskPlan consumer, Predicate<String> succeeded, Map<String, OutputSet> outputs,
+    List<InputSpec> of(TaskPlan consumer, Predicate<TaskId> succeeded, Map<TaskId, OutputSet> outputs,
                        InlineHandOver inline) {
         List<InputSpec> inputs = new ArrayList<>();
         for (TaskDef.Input in : consumer.task().inputs()) {
@@ -42,36 +43,36 @@ final class TaskInputs {
         return inputs;
     }
 
-    private InputSpec fromProducer(TaskPlan consumer, TaskDef.Input in, Predicate<String> succeeded,
-                                   Map<String, OutputSet> outputs, InlineHandOver inline) {
+    private InputSpec fromProducer(TaskPlan consumer, TaskDef.Input in, Predicate<TaskId> succeeded,
+                                   Map<TaskId, OutputSet> outputs, InlineHandOver inline) {
         Ref ref = in.ref();
-        TaskPlan producer = plan.task(ref.task());
-        OutputSet produced = outputs.get(producer.name());
+        TaskPlan producer = plan.producerOf(ref);
+        OutputSet produced = outputs.get(producer.id());
         OutputSet.Output output = produced == null ? null : TaskKeys.outputOf(producer, produced, ref.output());
         if (output == null) {
             // left out of the run with no committed entry to name its tables: the consumer's key is this
             // run's alone (Planner), and it reads what the committed stage holds under the output's name
             output = new OutputSet.Output(ref.output(), OutputSet.Kind.TABLE, ref.output(), null, -1, null, null);
         }
-        boolean inTransaction = producer.stage().equals(consumer.stage()) && succeeded.test(producer.name())
+        boolean inTransaction = producer.stage().equals(consumer.stage()) && succeeded.test(producer.id())
                 && plan.touched().contains(producer.stage());
         ArrowTable data = output.kind() == OutputSet.Kind.INLINE && consumer.decision() == TaskPlan.Decision.RUN
-                ? inline.viewFor(producer.name(), ref.output()) : null;
+                ? inline.viewFor(producer.id(), ref.output()) : null;
         return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data,
                 null);
     }
 
     /** Per output of {@code producer}, the tasks that will still run in this run and read it. */
-    Map<String, Set<String>> readersToCome(TaskPlan producer, Predicate<String> pending) {
-        Map<String, Set<String>> readers = new HashMap<>();
+    Map<String, Set<TaskId>> readersToCome(TaskPlan producer, Predicate<TaskId> pending) {
+        Map<String, Set<TaskId>> readers = new HashMap<>();
         for (TaskPlan t : plan.tasks().values()) {
             boolean mayRun = t.decision() == TaskPlan.Decision.RUN || t.decision() == TaskPlan.Decision.DEFERRED;
-            if (!mayRun || !pending.test(t.name())) {
+            if (!mayRun || !pending.test(t.id())) {
                 continue;
             }
             for (Ref ref : t.task().upstream()) {
-                if (ref.task().equals(producer.name())) {
-                    readers.computeIfAbsent(ref.output(), k -> new HashSet<>()).add(t.name());
+                if (ref.taskId().equals(producer.id())) {
+                    readers.computeIfAbsent(ref.output(), k -> new HashSet<>()).add(t.id());
                 }
             }
         }

@@ -3,6 +3,7 @@ package dev.weir.engine.runtime;
 import dev.weir.engine.Sql;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.cache.CacheKeys;
 import dev.weir.engine.config.InstanceConfig;
 import java.util.ArrayList;
@@ -41,11 +42,11 @@ final class TaskKeys {
      * in this run and has not run yet (it may turn out a value), or of a deferred task.
      *
      * @param lazyTables what a lazy task's function returned (empty for other kinds)
-     * @param planOf     the plan of a producer, by name
-     * @param producedOf what a producer produced or carried forward, by name, or null when not known
+     * @param planOf     the plan of a producer
+     * @param producedOf what a producer produced or carried forward, or null when not known
      */
-    String positionKey(TaskDef task, List<Table> lazyTables, Function<String, TaskPlan> planOf,
-                       Function<String, OutputSet> producedOf) {
+    String positionKey(TaskDef task, List<Table> lazyTables, Function<TaskId, TaskPlan> planOf,
+                       Function<TaskId, OutputSet> producedOf) {
         List<String> parts = new ArrayList<>(List.of("TASK", flow, task.stage(), task.name(), task.kind().name()));
         List<TaskDef.Input> inputs = new ArrayList<>(task.inputs());
         inputs.sort(Comparator.comparing(TaskDef.Input::name));
@@ -56,11 +57,11 @@ final class TaskKeys {
                 parts.add(CacheKeys.canonicalJson(input.constant()));
                 continue;
             }
-            TaskPlan producer = planOf.apply(input.ref().task());
+            TaskPlan producer = planOf.apply(input.ref().taskId());
             if (producer.decision() == TaskPlan.Decision.DEFERRED) {
                 return null;
             }
-            OutputSet produced = producedOf.apply(producer.name());
+            OutputSet produced = producedOf.apply(producer.id());
             if (produced == null && producer.decision() == TaskPlan.Decision.RUN
                     && producer.task().kind() == TaskDef.Kind.FUNCTION) {
                 return null;

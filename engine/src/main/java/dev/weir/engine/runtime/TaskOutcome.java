@@ -12,7 +12,7 @@ package dev.weir.engine.runtime;
  *                  outcome owns it
  * @param chunks    for a batched task, each chunk's state by chunk index; empty otherwise
  */
-record TaskOutcome(String task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
+record TaskOutcome(dev.weir.engine.TaskId task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
                    java.util.Map<String, dev.weir.engine.data.ArrowTable> inline,
                    java.util.List<dev.weir.engine.TaskResult.ChunkState> chunks) {
 
@@ -22,7 +22,7 @@ record TaskOutcome(String task, OutputSet outputs, Throwable error, boolean tran
     }
 
     /** The outcome of a task that is not batched. */
-    TaskOutcome(String task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
+    TaskOutcome(dev.weir.engine.TaskId task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
                 java.util.Map<String, dev.weir.engine.data.ArrowTable> inline) {
         this(task, outputs, error, transientFailure, seconds, inline, java.util.List.of());
     }

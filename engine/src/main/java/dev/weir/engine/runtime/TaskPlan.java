@@ -2,6 +2,7 @@ package dev.weir.engine.runtime;
 
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskDef;
+import dev.weir.engine.TaskId;
 import java.util.List;
 import java.util.Objects;
 
@@ -58,6 +59,10 @@ public record TaskPlan(TaskDef task, Decision decision, String reason, String po
     TaskPlan resumed(OutputSet kept) {
         return new TaskPlan(task, Decision.RESUME, "resumed", positionKey, fullKey, cacheFnHash, kept, lazyTables,
                 inlineable, fresh);
+    }
+
+    public TaskId id() {
+        return task.id();
     }
 
     public String name() {

@@ -102,7 +102,7 @@ final class TaskRun extends AbstractBehavior<TaskRun.Command> {
         if (stopped == null) {
             timers.cancelAll();
             TaskOutcome outcome = msg.outcome() != null ? msg.outcome()
-                    : new TaskOutcome(plan.name(), null, msg.error(), false, seconds(), null);
+                    : new TaskOutcome(plan.id(), null, msg.error(), false, seconds(), null);
             stage.tell(new StageRun.TaskDone(outcome));
             return Behaviors.stopped();
         }
@@ -137,7 +137,7 @@ final class TaskRun extends AbstractBehavior<TaskRun.Command> {
     private void report() {
         if (!reported) {
             reported = true;
-            stage.tell(new StageRun.TaskDone(new TaskOutcome(plan.name(), null, stopped, false, seconds(), null)));
+            stage.tell(new StageRun.TaskDone(new TaskOutcome(plan.id(), null, stopped, false, seconds(), null)));
         }
     }
 

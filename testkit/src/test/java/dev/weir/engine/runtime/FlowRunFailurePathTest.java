@@ -101,7 +101,7 @@ class FlowRunFailurePathTest {
         assertTrue(started.await(30, TimeUnit.SECONDS), "the first task never started");
 
         // 'later' is still PENDING: a report of its end is a bug the run must not swallow
-        ref[0].tell(new FlowRun.TaskFinished(new TaskOutcome("later", null, null, false, 0, null)));
+        ref[0].tell(new FlowRun.TaskFinished(new TaskOutcome(new dev.weir.engine.TaskId("s", "later"), null, null, false, 0, null)));
         go.countDown();
 
         try (Result failed = result.get(30, TimeUnit.SECONDS)) {
