@@ -9,6 +9,7 @@ import dev.weir.engine.Flow;
 import dev.weir.engine.FlowDefinitionException;
 import dev.weir.engine.Ref;
 import dev.weir.engine.RunOptions;
+import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.TaskId;
 import dev.weir.engine.TaskState;
@@ -135,9 +136,10 @@ abstract class SameTaskNameTest extends FlowKitTest {
     @Test
     void aStageStillRefusesTwoTasksOfOneName() {
         FlowDefinitionException e = assertThrows(FlowDefinitionException.class, () -> Flow.define("dup", f -> {
-            f.stage("a").task("load").version("1").produces(ctx -> Table.of(numbers(1, 1)));
+            Stage a = f.stage("a");
+            a.task("load").version("1").produces(ctx -> Table.of(numbers(1, 1)));
             f.stage("b").task("load").version("1").produces(ctx -> Table.of(numbers(1, 1)));
-            f.stage("a").task("load");
+            a.task("load");
         }));
         assertTrue(e.getMessage().contains("stage 'a', task 'load'"), e.getMessage());
     }
