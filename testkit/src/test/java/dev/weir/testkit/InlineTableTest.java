@@ -130,9 +130,9 @@ abstract class InlineTableTest extends FlowKitTest {
         assertTrue(bumped.successful(), () -> bumped.result().toJson());
         assertEquals(Set.of("source", "a", "b", "c"), bumped.ran());
         assertEquals("version-changed 1 -> 2", bumped.task("c").reason());
-        assertEquals("inline-producer-for c", bumped.task("b").reason());
-        assertEquals("inline-producer-for b", bumped.task("a").reason());
-        assertEquals("inline-producer-for a", bumped.task("source").reason());
+        assertEquals("inline-producer-for out/c", bumped.task("b").reason());
+        assertEquals("inline-producer-for s/b", bumped.task("a").reason());
+        assertEquals("inline-producer-for s/a", bumped.task("source").reason());
         FlowRunRecord after = kit.run(chain(Map.of("c", "2")), mini);
         assertEquals(4, after.cacheHits().size(), "forced producers keep their keys: everything is valid again");
     }
