@@ -116,7 +116,8 @@ class PostgresFaultInjectionTest extends FlowKitTest {
         FlowRunRecord run = kit.run(flow, CopyKillingStore.around(mini, killed));
 
         assertTrue(run.successful(), () -> run.result().toJson());
-        assertEquals(1, killed.get(), "the first chunk's COPY lost its backend");
+        // The first append's COPY lost its backend, and with it any other chunk's COPY in flight at that moment.
+        assertTrue(killed.get() >= 1, "a COPY lost its backend: " + killed.get());
         assertEquals(1, run.task("copy").attempts(), "the chunk was retried, not the task");
         Rows copy = run.result().get(new Ref("out", "copy", "copy"), Rows.class);
         assertEquals(ROWS, copy.size());
