@@ -58,6 +58,16 @@ public interface TaskContext {
      */
     String materialize(Table table);
 
+    /**
+     * A new, empty directory for files this task writes outside the table store (Parquet, say), kept
+     * under {@code name} among the task's files. It is the stage's staging area for this run: the
+     * stage's commit publishes it, by a rename, as {@code <blob store>/<stage>/<name>}, or it is never
+     * published. A run killed while writing leaves the last published files as they were, and a cache
+     * hit whose published files are missing or older than its commit runs the task again. The files
+     * are carried forward with the task's outputs on a cache hit. Not for chunks of batched tasks.
+     */
+    java.nio.file.Path directory(String name);
+
     /** The allocator for Arrow data this task creates; the engine checks it for leaks. */
     BufferAllocator allocator();
 }

@@ -13,17 +13,12 @@ import dev.weir.engine.stream.StreamExecutor;
 import dev.weir.engine.stream.StreamGraph;
 import dev.weir.engine.stream.StreamSummary;
 import dev.weir.engine.stream.TaskStats;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.DoublePredicate;
-import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float8Vector;
@@ -34,13 +29,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * A streaming graph inside one cached task. Synthetic order batches flow through {@code parse} (drops
  * refunds), then branch into {@code large} and {@code small} orders; both terminals are written as
- * Parquet under the instance's work directory, one directory per task and one file per batch. The
- * task returns batches and rows per terminal, so a second run is a cache hit.
+ * Parquet into the task's directory ({@code TaskContext.directory}), one directory per task and one file
+ * per batch, published with the stage's commit under the instance's blob store. The task returns
+ * batches and rows per terminal, so a second run is a cache hit.
  */
 public final class StreamingFlow implements ExampleFlow {
 
     private static final int BATCHES = 40;
     private static final int ROWS = 5_000;
+    private static final String PARQUET = "parquet";
 
     private Ref counts;
 
@@ -57,7 +54,7 @@ public final class StreamingFlow implements ExampleFlow {
     @Override
     public Flow create(WeirConfig config, InstanceConfig instance) {
         return Flow.define("streaming", f -> counts = f.stage("stream").task("orders_to_parquet").version("1")
-                .produces(ctx -> run(ctx, instance.workDir().resolve("streaming"))).ref());
+                .produces(ctx -> run(ctx, ctx.directory(PARQUET))).ref());
     }
 
     /** Runs the graph on an actor system of its own: a task does not see the engine's. */
@@ -70,7 +67,6 @@ public final class StreamingFlow implements ExampleFlow {
                 .set("large", "parallelism", 2)
                 .maxBatches(BATCHES)
                 .build();
-        deleteRecursively(out);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir-streaming-example");
         try {
             StreamSummary summary = new StreamExecutor(system, ctx.allocator()).writeTo(graph, orders(), out, true);
@@ -80,7 +76,6 @@ public final class StreamingFlow implements ExampleFlow {
                 TaskStats stats = summary.task(terminal);
                 value.put(terminal, Map.of("batches", stats.batches(), "rows", stats.rowsOut()));
             }
-            value.put("directory", out.toString());
             return value;
         } finally {
             system.terminate();
@@ -138,19 +133,6 @@ public final class StreamingFlow implements ExampleFlow {
         return ArrowTable.of(VectorSchemaRoot.of(ids, amounts));
     }
 
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     @SuppressWarnings("unchecked")
     public void show(Result result, InstanceConfig instance, PrintStream out) {
@@ -158,6 +140,7 @@ public final class StreamingFlow implements ExampleFlow {
         if (((Number) value.get("source_batches")).intValue() != BATCHES) {
             throw new IllegalStateException("the streaming run should have read " + BATCHES + " batches: " + value);
         }
-        out.println("stream.orders_to_parquet: " + value);
+        out.println("stream.orders_to_parquet: " + value + ", Parquet in "
+                + new dev.weir.engine.blob.FileBlobStore(instance.blobStoreDir()).committedPath("stream", PARQUET));
     }
 }

@@ -13,10 +13,17 @@ import java.util.stream.Stream;
 
 /**
  * Blobs of one instance as files, with the same stage transactions as the table store: a stage's
- * blobs are written into {@code <stage>__tx/} and a commit swaps that directory in for
- * {@code <stage>/} by renames. Blocking; thread-safe for distinct stages.
+ * blobs (files, and directories tasks write) are written into {@code <stage>__tx/}, emptied when a
+ * run begins the stage, and a commit, right after the table store's, swaps that directory in for
+ * {@code <stage>/} by renames. The published directory holds the id of the run that committed it
+ * ({@link #publishedBy}): a run killed between the table store's commit and the swap leaves the
+ * previous run's files, which the next run then recognises as not its cache's ({@link #published}).
+ * Blocking; thread-safe for distinct stages.
  */
 public final class FileBlobStore {
+
+    /** The file naming the committing run; {@link #fileName} never yields a name with a bare '%'. */
+    private static final String RUN_MARKER = "%run";
 
     private final Path root;
 
@@ -47,6 +54,52 @@ public final class FileBlobStore {
         }
     }
 
+    /**
+     * A new, empty directory {@code name} in the stage's transaction, replacing one of that name this
+     * run wrote before (an earlier attempt's).
+     */
+    public Path directory(String stage, String name) {
+        Path dir = transactionDir(stage).resolve(fileName(name));
+        try {
+            deleteTree(dir);
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create directory '" + name + "' of stage '" + stage + "' in "
+                    + transactionDir(stage), e);
+        }
+    }
+
+    /** Where the committed blob or directory {@code name} of {@code stage} is. */
+    public Path committedPath(String stage, String name) {
+        return committedDir(stage).resolve(fileName(name));
+    }
+
+    /** The file name a blob or directory named {@code name} is kept under. */
+    public static String fileName(String name) {
+        return encode(name);
+    }
+
+    /** The run whose commit published the stage's blobs, if any was published. */
+    public java.util.Optional<String> publishedBy(String stage) {
+        Path marker = committedDir(stage).resolve(RUN_MARKER);
+        try {
+            return Files.exists(marker) ? java.util.Optional.of(Files.readString(marker, StandardCharsets.UTF_8))
+                    : java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + marker, e);
+        }
+    }
+
+    /**
+     * True when the stage's blobs as committed by run {@code runId} are published: the stage's
+     * directory is that run's, and holds each of {@code files}.
+     */
+    public boolean published(String stage, String runId, java.util.Collection<String> files) {
+        return publishedBy(stage).filter(runId::equals).isPresent()
+                && files.stream().allMatch(f -> Files.exists(committedDir(stage).resolve(f)));
+    }
+
     /** Reads a blob, from the stage's transaction or from its committed directory. */
     public byte[] read(String stage, String file, boolean fromTransaction) {
         Path path = (fromTransaction ? transactionDir(stage) : committedDir(stage)).resolve(file);
@@ -57,24 +110,56 @@ public final class FileBlobStore {
         }
     }
 
-    /** Copies a committed blob into the stage's transaction (a cache hit carried forward). */
+    /**
+     * Copies a committed blob or directory into the stage's transaction (a cache hit carried forward);
+     * the files of a directory are hard-linked where the file system allows, so no bytes are copied.
+     */
     public void copyForward(String stage, String file) {
+        Path source = committedDir(stage).resolve(file);
         Path target = transactionDir(stage).resolve(file);
         try {
             Files.createDirectories(target.getParent());
-            Files.copy(committedDir(stage).resolve(file), target, StandardCopyOption.REPLACE_EXISTING);
+            if (Files.isDirectory(source)) {
+                deleteTree(target);
+                try (Stream<Path> paths = Files.walk(source)) {
+                    for (Path p : paths.toList()) {
+                        Path to = target.resolve(source.relativize(p).toString());
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(to);
+                        } else {
+                            linkOrCopy(p, to);
+                        }
+                    }
+                }
+                return;
+            }
+            Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot carry blob " + file + " of stage '" + stage + "' forward", e);
         }
     }
 
-    /** Makes the transaction directory the committed one. A stage without blobs has nothing to swap. */
-    public void commit(String stage) {
+    private static void linkOrCopy(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Makes the transaction directory the committed one, marked as published by {@code runId}, the run
+     * that committed the stage in the table store just before. A stage without blobs has nothing to swap.
+     */
+    public void commit(String stage, String runId) {
         Path tx = transactionDir(stage);
         Path committed = committedDir(stage);
         Path old = root.resolve(encode(stage) + "__old");
         try {
             deleteTree(old);
+            if (Files.exists(tx)) {
+                Files.writeString(tx.resolve(RUN_MARKER), runId, StandardCharsets.UTF_8);
+            }
             if (Files.exists(committed)) {
                 Files.move(committed, old, StandardCopyOption.ATOMIC_MOVE);
             }

@@ -157,6 +157,11 @@ final class InnerContext implements TaskContext {
         return outer.materialize(table);
     }
 
+    @Override
+    public java.nio.file.Path directory(String name) {
+        return outer.directory(name);
+    }
+
     /** The combined task's allocator, shared by both inner tasks so that tables pass between them. */
     @Override
     public BufferAllocator allocator() {

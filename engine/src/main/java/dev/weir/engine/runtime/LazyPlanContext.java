@@ -42,6 +42,12 @@ final class LazyPlanContext extends TaskScope {
     }
 
     @Override
+    public java.nio.file.Path directory(String name) {
+        throw new UnsupportedOperationException("a lazy task returns its tables as Sql; it cannot write files"
+                + " while its query is built");
+    }
+
+    @Override
     public BufferAllocator allocator() {
         throw new UnsupportedOperationException("a lazy task holds no Arrow data");
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param cacheFnHash the hash of its cache function's value when it ran ("" without one)
  * @param fullKey     the key its consumers' keys are built from
  * @param outputs     the outputs, in declaration order
- * @param extraTables tables materialized besides the outputs (kind TABLE)
+ * @param extraTables tables materialized besides the outputs (kind TABLE) and directories the task
+ *                    wrote ({@code TaskContext.directory}, kind BLOB)
  */
 public record OutputSet(String version, String cacheFnHash, String fullKey, List<Output> outputs,
                         List<Output> extraTables) {
@@ -36,13 +37,16 @@ public record OutputSet(String version, String cacheFnHash, String fullKey, List
     public List<Output> tables() {
         List<Output> tables = new java.util.ArrayList<>();
         outputs.stream().filter(o -> o.kind() == Kind.TABLE).forEach(tables::add);
-        tables.addAll(extraTables);
+        extraTables.stream().filter(o -> o.kind() == Kind.TABLE).forEach(tables::add);
         return tables;
     }
 
-    /** The blobs of the task. */
+    /** The blobs of the task: blob outputs, and the directories it wrote (kept with the extra tables). */
     public List<Output> blobs() {
-        return outputs.stream().filter(o -> o.kind() == Kind.BLOB).toList();
+        List<Output> blobs = new java.util.ArrayList<>();
+        outputs.stream().filter(o -> o.kind() == Kind.BLOB).forEach(blobs::add);
+        extraTables.stream().filter(o -> o.kind() == Kind.BLOB).forEach(blobs::add);
+        return blobs;
     }
 
     public long rows() {

@@ -198,12 +198,32 @@ final class Planner {
         return committed.computeIfAbsent(task.stage(), stage -> {
             Map<String, Entry> byTask = new HashMap<>();
             if (store.isCommitted(stage)) {
+                dev.weir.engine.blob.FileBlobStore blobs = new dev.weir.engine.blob.FileBlobStore(config.blobStoreDir());
                 for (TaskRecord r : store.committedTasks(stage)) { // ordered by time: the newest wins
-                    byTask.put(r.task(), new Entry(r, OutputSet.fromJson(r.outputJson())));
+                    OutputSet outputs = OutputSet.fromJson(r.outputJson());
+                    if (blobsPublished(blobs, r, outputs)) {
+                        byTask.put(r.task(), new Entry(r, outputs));
+                    }
                 }
             }
             return byTask;
         }).get(task.name());
+    }
+
+    /**
+     * Whether the files of a cache entry outside the table store (blobs, directories) are published as
+     * its commit left them. A run killed between the table store's commit and the files' publication
+     * leaves an entry whose files are missing or an older run's: it is no cache hit, so the task runs.
+     */
+    private static boolean blobsPublished(dev.weir.engine.blob.FileBlobStore blobs, TaskRecord record,
+                                          OutputSet outputs) {
+        List<String> files = outputs.blobs().stream().map(OutputSet.Output::table).toList();
+        if (files.isEmpty() || blobs.published(record.stage(), record.runId(), files)) {
+            return true;
+        }
+        LOG.info("The cache entry of task '{}' of stage '{}' is not used: its files {} are not published in {} as"
+                + " run {} committed them", record.task(), record.stage(), files, blobs.root(), record.runId());
+        return false;
     }
 
     /**

@@ -158,6 +158,23 @@ final class RunTaskContext extends TaskScope implements AutoCloseable {
     }
 
     @Override
+    public java.nio.file.Path directory(String name) {
+        if (chunk) {
+            throw new UnsupportedOperationException("a chunk of a batched task cannot write a directory of its own");
+        }
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a task's directory needs a non-blank name");
+        }
+        String file = dev.weir.engine.blob.FileBlobStore.fileName(name);
+        if (extraTables.stream().anyMatch(o -> o.kind() == OutputSet.Kind.BLOB && o.table().equals(file))) {
+            throw new IllegalArgumentException("the task already has a directory named '" + name + "'");
+        }
+        java.nio.file.Path dir = execution.blobs().directory(taskDef.stage(), name);
+        extraTables.add(OutputSet.Output.blob(name, file));
+        return dir;
+    }
+
+    @Override
     public BufferAllocator allocator() {
         return allocator;
     }

@@ -253,7 +253,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
             }
             lock.verify(); // copying forward took time: the last check is right before the commit
             store.commitStage(stage, execution.flow().name());
-            execution.blobs().commit(stage);
+            execution.blobs().commit(stage, execution.runId());
         }, services.blocking()), (ok, error) -> new Ended(error == null, error, null));
         return this;
     }
