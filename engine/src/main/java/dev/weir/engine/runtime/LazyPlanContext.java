@@ -20,6 +20,15 @@ final class LazyPlanContext extends TaskScope {
 
     @Override
     public <T> T input(String name, Class<T> type) {
+        TaskDef.Input in = taskDef.input(name).orElse(null);
+        if (in != null && in.ref() == null) {
+            // a constant is known while planning, and is part of the task's key
+            if (in.constant() != null && !type.isInstance(in.constant())) {
+                throw new IllegalArgumentException("input '" + name + "' is a constant "
+                        + in.constant().getClass().getSimpleName() + ", not a " + type.getSimpleName());
+            }
+            return type.cast(in.constant());
+        }
         throw new UnsupportedOperationException("a lazy task runs inside the table store and does not read its"
                 + " inputs into memory; name them in its query with ctx.sqlName(\"" + name + "\")");
     }

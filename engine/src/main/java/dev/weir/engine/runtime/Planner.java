@@ -15,6 +15,7 @@ import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TaskRecord;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -100,11 +101,13 @@ final class Planner {
      */
     TaskPlan resolve(TaskPlan deferred, Plan current, Map<TaskId, OutputSet> produced) {
         TaskDef task = deferred.task();
-        String positionKey = keys.positionKey(task, deferred.lazyTables(), current::task, produced::get);
+        String positionKey = keys.positionKey(task, deferred.lazyTables(), deferred.lazyValues(), current::task,
+                produced::get);
         if (positionKey == null) {
             throw new IllegalStateException(where(flow, task) + ": its key was resolved before its producers finished");
         }
-        TaskPlan decided = decide(task, positionKey, deferred.cacheFnHash(), deferred.lazyTables())
+        TaskPlan decided = decide(task, positionKey, deferred.cacheFnHash(), new Lazy(deferred.lazyTables(),
+                deferred.lazyValues()))
                 .withInlineable(deferred.inlineable());
         if (decided.decision() == TaskPlan.Decision.HIT) {
             // an inlined output of a hit is not in the store: a consumer that may still run needs it run
@@ -256,21 +259,21 @@ final class Planner {
                             + Mode.ASSERT_NO_FRESH_INPUT.configName()
                             + " (use normal or ignore-fresh-input to run anyway)");
         }
-        List<Table> lazyTables = task.kind() == TaskDef.Kind.LAZY ? renderLazy(task) : List.of();
-        String positionKey = keys.positionKey(task, lazyTables, plans::get, producer -> {
+        Lazy lazy = task.kind() == TaskDef.Kind.LAZY ? renderLazy(task) : Lazy.NONE;
+        String positionKey = keys.positionKey(task, lazy.tables(), lazy.values(), plans::get, producer -> {
             TaskPlan p = plans.get(producer);
             return p.decision() == TaskPlan.Decision.HIT || p.decision() == TaskPlan.Decision.SKIP
                     || p.decision() == TaskPlan.Decision.RESUME ? p.cached() : null;
         });
         if (positionKey == null) {
             return new TaskPlan(task, TaskPlan.Decision.DEFERRED, "deferred", null, null, cacheFnHash, null,
-                    lazyTables, Set.of(), false);
+                    lazy.tables(), Set.of(), false, lazy.values());
         }
-        return decide(task, positionKey, cacheFnHash, lazyTables);
+        return decide(task, positionKey, cacheFnHash, lazy);
     }
 
     /** The decision for a selected task whose position key is known. */
-    private TaskPlan decide(TaskDef task, String positionKey, String cacheFnHash, List<Table> lazyTables) {
+    private TaskPlan decide(TaskDef task, String positionKey, String cacheFnHash, Lazy lazy) {
         boolean hasCacheFn = task.cache() != null || task.sourceInstance() != null;
         boolean evaluateCacheFn = hasCacheFn && !validation.disableCacheFunction()
                 && validation.mode() != Mode.IGNORE_FRESH_INPUT;
@@ -312,7 +315,7 @@ final class Planner {
                 : fresh ? CacheKeys.hash(positionKey, version, cacheFnHash, runId)
                 : CacheKeys.hash(positionKey, version, cacheFnHash);
         return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash,
-                decision == TaskPlan.Decision.HIT ? entry : null, lazyTables, Set.of(), fresh);
+                decision == TaskPlan.Decision.HIT ? entry : null, lazy.tables(), Set.of(), fresh, lazy.values());
     }
 
     private String cacheFunctionHash(TaskDef task) {
@@ -339,7 +342,16 @@ final class Planner {
         return CacheKeys.hash(parts.toArray(String[]::new));
     }
 
-    private List<Table> renderLazy(TaskDef task) {
+    /** What a lazy task's function returned: its tables of SQL, in output order, and its values by output. */
+    private record Lazy(List<Table> tables, Map<String, JsonNode> values) {
+        static final Lazy NONE = new Lazy(List.of(), Map.of());
+    }
+
+    /**
+     * Calls a lazy task's function. Its outputs are tables of SQL, run inside the store, and values next to
+     * them (pipedag's {@code nout=2}): kept like a Java task's value output, and part of the task's key.
+     */
+    private Lazy renderLazy(TaskDef task) {
         Object returned;
         try {
             returned = task.function().call(new LazyPlanContext(flow, config, task, store));
@@ -354,15 +366,30 @@ final class Planner {
             throw new WeirException(where(flow, task) + ": " + e.getMessage(), e);
         }
         List<Table> tables = new ArrayList<>();
+        Map<String, JsonNode> values = new LinkedHashMap<>();
         outputs.forEach((name, item) -> {
-            if (!(item instanceof Table t) || !(t.payload() instanceof Sql)) {
+            if (item instanceof Table t && t.payload() instanceof Sql) {
+                tables.add(t.name() == null ? t.name(name) : t);
+            } else if (item instanceof Table || item instanceof dev.weir.engine.Blob
+                    || item instanceof dev.weir.engine.data.ArrowTable || item instanceof dev.weir.engine.data.Rows
+                    || item instanceof Sql || item instanceof org.apache.arrow.vector.ipc.ArrowReader
+                    || item instanceof org.apache.arrow.vector.VectorSchemaRoot) {
+                TaskExecution.closeQuietly(item);
                 throw new WeirException(where(flow, task) + ": a lazy task returns Tables"
-                        + " of Sql, but output '" + name + "' is " + describe(item)
+                        + " of Sql and values, but output '" + name + "' is " + describe(item)
                         + "; drop lazy() to materialize in-memory data");
+            } else {
+                try {
+                    values.put(name, item == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                            : CacheKeys.JSON.valueToTree(item));
+                } catch (IllegalArgumentException e) {
+                    throw new WeirException(where(flow, task) + ": output '" + name + "' is a "
+                            + item.getClass().getName() + ", which is neither a Table of Sql nor a value Jackson can"
+                            + " write as JSON: " + e.getMessage(), e);
+                }
             }
-            tables.add(t.name() == null ? t.name(name) : t);
         });
-        return tables;
+        return new Lazy(tables, values);
     }
 
     private static String describe(Object item) {

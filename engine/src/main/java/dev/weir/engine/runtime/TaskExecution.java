@@ -142,10 +142,16 @@ final class TaskExecution {
                             names.put(in.name(), ctx.sqlName(in.name()));
                         }
                     }
-                    for (int i = 0; i < task.outputs().size(); i++) {
-                        Table t = plan.lazyTables().get(i);
+                    int table = 0;
+                    for (String output : task.outputs()) {
+                        com.fasterxml.jackson.databind.JsonNode value = plan.lazyValues().get(output);
+                        if (value != null) {
+                            outputs.add(OutputSet.Output.value(output, value));
+                            continue;
+                        }
+                        Table t = plan.lazyTables().get(table++);
                         String query = Planner.substitute(((Sql) t.payload()).query(), names);
-                        outputs.add(materializeOutput(task, task.outputs().get(i), t.withPayload(Sql.of(query)), allocator));
+                        outputs.add(materializeOutput(task, output, t.withPayload(Sql.of(query)), allocator));
                     }
                 }
                 case RAW_SQL -> outputs.addAll(runScript(task, ctx));
@@ -348,7 +354,7 @@ final class TaskExecution {
         return new TaskFailedException(flow.name(), task.stage(), task.name(), problem, e);
     }
 
-    private static void closeQuietly(Object item) {
+    static void closeQuietly(Object item) {
         if (item instanceof AutoCloseable c) {
             try {
                 c.close();

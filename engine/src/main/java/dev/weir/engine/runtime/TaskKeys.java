@@ -9,13 +9,15 @@ import dev.weir.engine.config.InstanceConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.function.Function;
 
 /**
  * A task's position key (README: The cache rules): a hash of the flow's name, the task's stage, name and
- * kind, its inputs in name order, the instance's attrs for Java tasks, and its lazy queries, raw script or
- * chunking. An input bound to a constant hashes as its canonical JSON, one bound to a value output as the
- * value's canonical hash, one bound to a table or blob as its producer's full key. Nothing in it depends
+ * kind, its inputs in name order, the instance's attrs for Java tasks, and its lazy queries and values
+ * (canonical JSON), raw script or chunking. An input bound to a constant hashes as its canonical JSON, one
+ * bound to a value output (a lazy task's included) as the value's canonical hash, one bound to a table or blob as its producer's full key. Nothing in it depends
  * on the order maps iterate in, hash seeds or identities, so a key is the same in every JVM. Immutable.
  */
 final class TaskKeys {
@@ -41,11 +43,13 @@ final class TaskKeys {
      * The task's position key, or null while an input is not known yet: an output of a Java task that runs
      * in this run and has not run yet (it may turn out a value), or of a deferred task.
      *
-     * @param lazyTables what a lazy task's function returned (empty for other kinds)
+     * @param lazyTables the tables a lazy task's function returned (empty for other kinds)
+     * @param lazyValues the values a lazy task's function returned next to its tables, by output
      * @param planOf     the plan of a producer
      * @param producedOf what a producer produced or carried forward, or null when not known
      */
-    String positionKey(TaskDef task, List<Table> lazyTables, Function<TaskId, TaskPlan> planOf,
+    String positionKey(TaskDef task, List<Table> lazyTables, Map<String, JsonNode> lazyValues,
+                       Function<TaskId, TaskPlan> planOf,
                        Function<TaskId, OutputSet> producedOf) {
         List<String> parts = new ArrayList<>(List.of("TASK", flow, task.stage(), task.name(), task.kind().name()));
         List<TaskDef.Input> inputs = new ArrayList<>(task.inputs());
@@ -60,6 +64,13 @@ final class TaskKeys {
             TaskPlan producer = planOf.apply(input.ref().taskId());
             if (producer.decision() == TaskPlan.Decision.DEFERRED) {
                 return null;
+            }
+            JsonNode lazyValue = producer.lazyValues().get(input.ref().output());
+            if (lazyValue != null) {
+                // known when the lazy producer was planned, so its readers are keyed by it like any value
+                parts.add("VALUE");
+                parts.add(CacheKeys.hashValue(lazyValue));
+                continue;
             }
             OutputSet produced = producedOf.apply(producer.id());
             if (produced == null && producer.decision() == TaskPlan.Decision.RUN
@@ -85,6 +96,11 @@ final class TaskKeys {
             parts.add(((Sql) t.payload()).query());
             parts.add(String.valueOf(t.primaryKeyColumns()));
             parts.add(String.valueOf(t.indexes()));
+        }
+        for (Map.Entry<String, JsonNode> v : new java.util.TreeMap<>(lazyValues).entrySet()) {
+            parts.add("LAZY-VALUE");
+            parts.add(v.getKey());
+            parts.add(CacheKeys.canonicalJson(v.getValue()));
         }
         if (task.kind() == TaskDef.Kind.RAW_SQL) {
             parts.add(task.rawScript());

@@ -21,21 +21,32 @@ import java.util.Objects;
  * @param cacheFnHash the cache function's hash for this run ("" without one)
  * @param cached      the cache entry's outputs: for hits, and for tasks left out the committed entry (what
  *                    their committed tables hold), when there is one; or the kept outputs of a resumed task
- * @param lazyTables  for lazy tasks, what the function returned, with input names as placeholders
+ * @param lazyTables  for lazy tasks, the tables the function returned (in output order), with input names as
+ *                    placeholders
  * @param inlineable  the outputs that may be handed over in memory: every consumer is Java code reading
  *                    Arrow (not a lazy or raw SQL task, not a task asking for the table's SQL name)
  * @param fresh       true when the key is this run's alone (no version, a forced mode): no cache of any kind,
  *                    the chunk cache included, may serve the task
+ * @param lazyValues  for lazy tasks, the values the function returned next to its tables, as JSON by output
  */
 public record TaskPlan(TaskDef task, Decision decision, String reason, String positionKey, String fullKey,
                        String cacheFnHash, OutputSet cached, List<Table> lazyTables, java.util.Set<String> inlineable,
-                       boolean fresh) {
+                       boolean fresh, java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> lazyValues) {
+
+    /** A plan without lazy values. */
+    public TaskPlan(TaskDef task, Decision decision, String reason, String positionKey, String fullKey,
+                    String cacheFnHash, OutputSet cached, List<Table> lazyTables, java.util.Set<String> inlineable,
+                    boolean fresh) {
+        this(task, decision, reason, positionKey, fullKey, cacheFnHash, cached, lazyTables, inlineable, fresh, null);
+    }
 
     public TaskPlan {
         Objects.requireNonNull(task, "task is null");
         Objects.requireNonNull(decision, "decision is null");
         lazyTables = lazyTables == null ? List.of() : List.copyOf(lazyTables);
         inlineable = inlineable == null ? java.util.Set.of() : java.util.Set.copyOf(inlineable);
+        lazyValues = lazyValues == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(lazyValues));
         if (decision != Decision.DEFERRED) {
             Objects.requireNonNull(fullKey, "fullKey is null");
         }
@@ -44,12 +55,12 @@ public record TaskPlan(TaskDef task, Decision decision, String reason, String po
     /** This plan, run after all: a consumer of one of its inlined outputs must run. */
     TaskPlan forcedBy(String consumer) {
         return new TaskPlan(task, Decision.RUN, "inline-producer-for " + consumer, positionKey, fullKey, cacheFnHash,
-                cached, lazyTables, inlineable, fresh);
+                cached, lazyTables, inlineable, fresh, lazyValues);
     }
 
     TaskPlan withInlineable(java.util.Set<String> outputs) {
         return new TaskPlan(task, decision, reason, positionKey, fullKey, cacheFnHash, cached, lazyTables, outputs,
-                fresh);
+                fresh, lazyValues);
     }
 
     /**
@@ -58,7 +69,7 @@ public record TaskPlan(TaskDef task, Decision decision, String reason, String po
      */
     TaskPlan resumed(OutputSet kept) {
         return new TaskPlan(task, Decision.RESUME, "resumed", positionKey, fullKey, cacheFnHash, kept, lazyTables,
-                inlineable, fresh);
+                inlineable, fresh, lazyValues);
     }
 
     public TaskId id() {
