@@ -62,4 +62,44 @@ class WeirCommandTest {
         assertEquals(2, o.code());
         assertTrue(o.err().contains("force-cache-invalid"), o.err());
     }
+
+    @Test
+    void sameNamedTasksOfTwoStagesShowAsStageSlashTaskInProgressAndReport(@org.junit.jupiter.api.io.TempDir
+                                                                           java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path config = CliFixtures.examplesConfigIn(dir);
+        java.nio.file.Path report = dir.resolve("report.json");
+        Outcome o = withProgress(() -> weir("run", SameNamesFlow.NAME, "--instance", "mini", "--config",
+                config.toString(), "--report", report.toString()));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains(" a/load") && o.out().contains(" b/load") && o.out().contains(" c/both"), o.out());
+        com.fasterxml.jackson.databind.JsonNode tasks = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(report.toFile()).get("tasks");
+        java.util.Set<String> named = new java.util.HashSet<>();
+        tasks.forEach(t -> named.add(t.get("stage").asText() + "/" + t.get("task").asText()));
+        assertEquals(java.util.Set.of("a/load", "b/load", "c/both"), named);
+
+        Outcome ambiguous = weir("run", SameNamesFlow.NAME, "--instance", "mini", "--config", config.toString(),
+                "--only", "load");
+        assertTrue(ambiguous.code() != 0, ambiguous.out());
+        assertTrue(ambiguous.err().contains("ambiguous") && ambiguous.err().contains("a/load or b/load"),
+                ambiguous.err());
+
+        Outcome one = withProgress(() -> weir("run", SameNamesFlow.NAME, "--instance", "mini", "--config",
+                config.toString(), "--only", "b/load"));
+        assertEquals(0, one.code(), one.err());
+        assertTrue(one.out().contains("COMPLETED   b/load") && !one.out().contains("COMPLETED   a/load"), one.out());
+    }
+
+    /** The outcome with the progress lines, which the command prints on System.out, in front of its output. */
+    private static Outcome withProgress(java.util.function.Supplier<Outcome> command) {
+        java.io.PrintStream original = System.out;
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(progress, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Outcome o = command.get();
+            return new Outcome(o.code(), progress.toString(java.nio.charset.StandardCharsets.UTF_8) + o.out(), o.err());
+        } finally {
+            System.setOut(original);
+        }
+    }
 }
