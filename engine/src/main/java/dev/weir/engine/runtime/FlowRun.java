@@ -570,13 +570,18 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                 continue;
             }
             boolean failed = tasks.stream().anyMatch(t -> status.get(t.id()) == TaskStatus.FAILED);
+            // a task that was to run or be carried forward but was skipped (its upstream failed) has no
+            // table in the transaction: committing would replace its last committed table with nothing
+            boolean incomplete = tasks.stream().anyMatch(t -> status.get(t.id()) == TaskStatus.SKIPPED
+                    && t.decision() != TaskPlan.Decision.SKIP);
             if (pending) {
                 skipPendingOf(stage, "run-stopped (fail-fast)");
             }
             moveStage(stage, StageStatus.ENDING);
-            if (failed || pending || cancelled != null) {
+            if (failed || pending || incomplete || cancelled != null) {
                 stageRuns.get(stage).tell(new StageRun.Abort(cancelled != null ? "the run was cancelled"
-                        : failed ? "a task of the stage failed" : "the run stopped"));
+                        : failed ? "a task of the stage failed"
+                        : incomplete ? "a task of the stage was skipped: its upstream failed" : "the run stopped"));
             } else {
                 List<dev.weir.engine.store.TaskRecord> carry = tasks.stream()
                         .filter(t -> t.decision() == TaskPlan.Decision.SKIP && t.cached() != null)
