@@ -153,6 +153,51 @@ abstract class FaultInjectionTest extends FlowKitTest {
     }
 
     @Test
+    void aHookThrowingWhenThePoolIsSizedFailsTheRunNamingTheTask() {
+        InvocationHook hook = new Delegating(Batched.hashOf("customer_id", 4)) {
+            @Override
+            public int computeParallelism() {
+                throw new IllegalStateException("no parallelism today");
+            }
+        };
+        FlowRunRecord run = kit.run(batched(hook), mini);
+
+        assertFalse(run.successful());
+        String json = run.result().toJson();
+        assertTrue(json.contains("stage 'out', task 'copy'") && json.contains("no parallelism today"), json);
+        assertInstanceFree(mini);
+    }
+
+    @Test
+    void aStageWhoseTasksAreAllSkippedAfterAnUpstreamFailureKeepsItsLastCommit() {
+        AtomicInteger failing = new AtomicInteger();
+        java.util.function.Function<String, Flow> flow = version -> Flow.define("upstream", f -> {
+            Ref p = f.stage("a").task("p").version(version).produces(ctx -> {
+                if (failing.get() == 1) {
+                    throw new IllegalArgumentException("p is broken today");
+                }
+                return Table.of(Rows.builder("v").add(7L).build(), "p");
+            }).ref();
+            f.stage("b").task("c").version("1").input("p", p, Rows.class)
+                    .produces(ctx -> Table.of(ctx.input("p", Rows.class), "c"));
+        });
+        FlowRunRecord first = kit.run(flow.apply("1"), mini);
+        assertTrue(first.successful(), () -> first.result().toJson());
+
+        failing.set(1);
+        FlowRunRecord second = kit.run(flow.apply("2"), mini);
+
+        assertFalse(second.successful());
+        assertEquals(TaskState.SKIPPED, second.task("b", "c").state());
+        assertFalse(second.committedStages().contains("b"), "stage b had nothing new to commit");
+        failing.set(0);
+        FlowRunRecord third = kit.run(flow.apply("1"), mini);
+        assertTrue(third.successful(), () -> third.result().toJson());
+        assertEquals(TaskState.CACHE_VALID, third.task("b", "c").state(), "b/c kept its committed table and entry");
+        assertEquals(1, third.result().get(new Ref("b", "c", "c"), Rows.class).size());
+    }
+
+    @Test
     void aHookAllowingNoChunkToComputeIsRefusedNamingTheTaskAndTheBound() {
         InvocationHook hook = new Delegating(Batched.hashOf("customer_id", 4)) {
             @Override

@@ -62,8 +62,18 @@ final class ConnectionDemands {
         static TaskDemand of(TaskDef task) {
             int readers = (int) task.inputs().stream()
                     .filter(in -> in.ref() != null && ArrowReader.class.isAssignableFrom(in.type())).count();
-            int threads = task.batched() ? Math.max(1, task.invocation().computeParallelism()) : 1;
+            int threads = task.batched() ? Math.max(1, computeParallelism(task)) : 1;
             return new TaskDemand(task, threads, 1 + readers);
+        }
+
+        /** The hook's bound on chunks computing at once; a hook that throws is named with its task. */
+        private static int computeParallelism(TaskDef task) {
+            try {
+                return task.invocation().computeParallelism();
+            } catch (RuntimeException e) {
+                throw new dev.weir.engine.WeirException("stage '" + task.stage() + "', task '" + task.name()
+                        + "': its invocation hook failed when asked for computeParallelism: " + e, e);
+            }
         }
     }
 }

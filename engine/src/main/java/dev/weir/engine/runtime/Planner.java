@@ -61,6 +61,8 @@ final class Planner {
     private final TaskKeys keys;
     private Set<TaskId> named = Set.of();
     private String runId;
+    /** True while {@link #plan} runs on the blocking dispatcher; store reads are allowed only then. */
+    private boolean planning;
 
     Planner(Flow flow, InstanceConfig config, CacheValidation validation, TableStore store) {
         this.flow = flow;
@@ -72,6 +74,15 @@ final class Planner {
 
     Plan plan(String runId, Set<String> only) {
         this.runId = runId;
+        this.planning = true;
+        try {
+            return planAll(runId, only);
+        } finally {
+            this.planning = false;
+        }
+    }
+
+    private Plan planAll(String runId, Set<String> only) {
         Set<TaskId> selected = flow.select(only);
         // tasks named one by one run whatever their cache says (pipedag's flow.run(task)); a named stage
         // runs its tasks with the normal cache checks
@@ -196,8 +207,16 @@ final class Planner {
     private record Entry(TaskRecord record, OutputSet outputs) {
     }
 
-    /** The committed cache entry of a task, or null; one store round trip per stage. */
+    /**
+     * The committed cache entry of a task, or null; one store round trip per stage. {@link #plan} reads
+     * every stage of the flow (each task is planned selected or left out), so {@link #resolve}, which
+     * runs on the run's actor thread, only ever finds them here and never waits for the store.
+     */
     private Entry committedEntry(TaskDef task) {
+        if (!planning && !committed.containsKey(task.stage())) {
+            throw new IllegalStateException(where(flow, task) + ": its stage's cache entries were not read while"
+                    + " planning, and the run's actor thread must not wait for the store");
+        }
         return committed.computeIfAbsent(task.stage(), stage -> {
             Map<String, Entry> byTask = new HashMap<>();
             if (store.isCommitted(stage)) {
