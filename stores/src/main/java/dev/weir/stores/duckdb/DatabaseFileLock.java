@@ -173,20 +173,8 @@ final class DatabaseFileLock {
 
     private static Path lockFile(Path databaseFile, String storeName) {
         Path file = lockFileOf(databaseFile);
-        try {
-            Files.createDirectories(file.getParent());
-            if (Files.notExists(file)) {
-                try {
-                    Files.createFile(file);
-                } catch (java.nio.file.FileAlreadyExistsException raced) {
-                    // another thread or process created it first: the same file
-                }
-            }
-            return file.toRealPath();
-        } catch (IOException e) {
-            throw new StoreException(storeName + ": cannot create the lock file " + file
-                    + " of DuckDB database " + databaseFile, e);
-        }
+        return FileLockManager.createLockFile(file, storeName + ": cannot create the lock file " + file
+                + " of DuckDB database " + databaseFile);
     }
 
     private static LockTimeoutException timeout(Path databaseFile, Path file, String storeName, long start,

@@ -140,6 +140,14 @@ final class FileLockManager implements LockManager {
             safe = safe + "-" + Integer.toHexString(name.hashCode());
         }
         Path file = lockBase.resolveSibling(lockBase.getFileName() + "." + safe + ".lock");
+        return createLockFile(file, storeName + ": cannot create lock file " + file + " for lock '" + name + "'");
+    }
+
+    /**
+     * {@code file}, created (with its directories) unless it exists, as its real path; a lock file is
+     * never deleted, so every process locking it locks the same file. Fails with {@code failure}.
+     */
+    static Path createLockFile(Path file, String failure) {
         try {
             Files.createDirectories(file.getParent());
             if (Files.notExists(file)) {
@@ -151,7 +159,7 @@ final class FileLockManager implements LockManager {
             }
             return file.toRealPath();
         } catch (IOException e) {
-            throw new StoreException(storeName + ": cannot create lock file " + file + " for lock '" + name + "'", e);
+            throw new StoreException(failure, e);
         }
     }
 
