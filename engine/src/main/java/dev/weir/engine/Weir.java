@@ -35,18 +35,33 @@ public final class Weir implements AutoCloseable {
         this.ownsSystem = ownsSystem;
         this.allocator = allocator;
         this.ownsAllocator = ownsAllocator;
+        try {
+            ArrowAccess.check(allocator);
+        } catch (WeirException e) {
+            if (ownsAllocator) {
+                allocator.close();
+            }
+            if (ownsSystem) {
+                system.terminate();
+            }
+            throw e;
+        }
         this.engine = new Engine(system, allocator, Weir.class.getClassLoader());
     }
 
-    /** An engine with its own actor system and allocator, closed with it. */
+    /**
+     * An engine with its own actor system and allocator, closed with it. Arrow needs the JVM option
+     * {@code --add-opens=java.base/java.nio=ALL-UNNAMED}; without it this throws a {@link WeirException} naming it.
+     */
     public static Weir start() {
-        return new Weir(ActorSystem.create(Behaviors.empty(), "weir", ConfigFactory.load()), true,
-                new RootAllocator(), true);
+        BufferAllocator allocator = ArrowAccess.create(RootAllocator::new);
+        return new Weir(ActorSystem.create(Behaviors.empty(), "weir", ConfigFactory.load()), true, allocator, true);
     }
 
     /** An engine running on the service's actor system (which must have Weir's reference.conf). */
     public static Weir embedded(ActorSystem<?> system) {
-        return new Weir(Objects.requireNonNull(system, "system is null"), false, new RootAllocator(), true);
+        Objects.requireNonNull(system, "system is null");
+        return new Weir(system, false, ArrowAccess.create(RootAllocator::new), true);
     }
 
     /**
