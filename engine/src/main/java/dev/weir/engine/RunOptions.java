@@ -14,13 +14,15 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * @param only            stage and task names to run; empty runs the whole flow
  * @param cacheValidation overrides the instance's cache validation, or null
+ * @param cacheMode       overrides only the mode of the instance's cache validation (keeping its other
+ *                        settings), or null; applied after {@code cacheValidation}
  * @param listener        receives {@link RunEvent}s as the run goes, or null
  * @param runId           the run's id, or null for a fresh id per run ({@link Result#runId()} tells it).
  *                        An id given here should name one run: a stage's version is the id of the run
  *                        that committed it
  */
-public record RunOptions(Set<String> only, CacheValidation cacheValidation, ActorRef<RunEvent> listener,
-                         String runId) {
+public record RunOptions(Set<String> only, CacheValidation cacheValidation, CacheValidation.Mode cacheMode,
+                         ActorRef<RunEvent> listener, String runId) {
 
     public RunOptions {
         only = Set.copyOf(new LinkedHashSet<>(only));
@@ -30,25 +32,42 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Acto
     }
 
     public static RunOptions defaults() {
-        return new RunOptions(Set.of(), null, null, null);
+        return new RunOptions(Set.of(), null, null, null, null);
     }
 
     /** Runs only these stages (with their nested stages) and tasks. */
     public RunOptions only(String... stagesOrTasks) {
-        return new RunOptions(new LinkedHashSet<>(Arrays.asList(stagesOrTasks)), cacheValidation, listener, runId);
+        return new RunOptions(new LinkedHashSet<>(Arrays.asList(stagesOrTasks)), cacheValidation, cacheMode, listener,
+                runId);
     }
 
+    /** Replaces the instance's whole cache validation (mode and flags) for this run. */
     public RunOptions cacheValidation(CacheValidation validation) {
-        return new RunOptions(only, validation, listener, runId);
+        return new RunOptions(only, validation, cacheMode, listener, runId);
+    }
+
+    /**
+     * Runs with this cache validation mode, e.g. {@code cacheValidation(Mode.FORCE_CACHE_INVALID)}, keeping the
+     * instance's other cache validation settings ({@code ignore_task_version}, {@code disable_cache_function}).
+     */
+    public RunOptions cacheValidation(CacheValidation.Mode mode) {
+        return new RunOptions(only, cacheValidation, java.util.Objects.requireNonNull(mode, "mode is null"), listener,
+                runId);
+    }
+
+    /** The cache validation of a run on an instance whose own is {@code instance}. */
+    public CacheValidation cacheValidationOn(CacheValidation instance) {
+        CacheValidation base = cacheValidation != null ? cacheValidation : instance;
+        return cacheMode != null ? base.withMode(cacheMode) : base;
     }
 
     public RunOptions listener(ActorRef<RunEvent> events) {
-        return new RunOptions(only, cacheValidation, events, runId);
+        return new RunOptions(only, cacheValidation, cacheMode, events, runId);
     }
 
     /** Gives the run this id; null gives each run a fresh one (the default). */
     public RunOptions runId(String id) {
-        return new RunOptions(only, cacheValidation, listener, id);
+        return new RunOptions(only, cacheValidation, cacheMode, listener, id);
     }
 
     /** The options of one run: these, with a fresh run id unless they name one. */

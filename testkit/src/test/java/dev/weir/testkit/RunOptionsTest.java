@@ -46,7 +46,7 @@ class RunOptionsTest extends FlowKitTest {
     void forceCacheInvalidRunsEverything() {
         kit.run(sample(Map.of()), mini);
         FlowRunRecord forced = kit.run(sample(Map.of()), mini,
-                RunOptions.defaults().cacheValidation(CacheValidation.NORMAL.withMode(Mode.FORCE_CACHE_INVALID)));
+                RunOptions.defaults().cacheValidation(Mode.FORCE_CACHE_INVALID));
         assertEquals(4, forced.ran().size());
     }
 
@@ -55,7 +55,7 @@ class RunOptionsTest extends FlowKitTest {
         kit.run(sample(Map.of()), mini);
         cacheValue.set("input-2");
         FlowRunRecord ignored = kit.run(sample(Map.of()), mini,
-                RunOptions.defaults().cacheValidation(CacheValidation.NORMAL.withMode(Mode.IGNORE_FRESH_INPUT)));
+                RunOptions.defaults().cacheValidation(Mode.IGNORE_FRESH_INPUT));
         assertEquals(4, ignored.cacheHits().size());
     }
 
@@ -63,7 +63,7 @@ class RunOptionsTest extends FlowKitTest {
     void forceFreshInputRerunsTasksWithACacheFunctionAndTheirDownstream() {
         kit.run(sample(Map.of()), mini);
         FlowRunRecord forced = kit.run(sample(Map.of()), mini,
-                RunOptions.defaults().cacheValidation(CacheValidation.NORMAL.withMode(Mode.FORCE_FRESH_INPUT)));
+                RunOptions.defaults().cacheValidation(Mode.FORCE_FRESH_INPUT));
         assertEquals("forced (force-fresh-input)", forced.task("input_task").reason());
         assertEquals(4, forced.ran().size());
     }
@@ -73,7 +73,7 @@ class RunOptionsTest extends FlowKitTest {
         kit.run(sample(Map.of()), mini);
         cacheValue.set("input-2");
         FlowRunRecord run = kit.run(sample(Map.of()), mini,
-                RunOptions.defaults().cacheValidation(CacheValidation.NORMAL.withMode(Mode.ASSERT_NO_FRESH_INPUT)));
+                RunOptions.defaults().cacheValidation(Mode.ASSERT_NO_FRESH_INPUT));
         assertFalse(run.successful());
         assertTrue(run.result().failure().orElseThrow().getMessage().contains("task 'input_task'"));
     }
@@ -85,6 +85,20 @@ class RunOptionsTest extends FlowKitTest {
                 .cacheValidation(new CacheValidation(Mode.NORMAL, true, false)));
         assertEquals(Set.of("input_task", "double_a", "double_b", "double_a2"), run.ran());
         assertEquals("forced (ignore-task-version)", run.task("double_a").reason());
+    }
+
+    @Test
+    void aModeGivenAloneKeepsTheInstancesOtherCacheValidationSettings() {
+        InstanceConfig ignoringVersions = mini.withCacheValidation(new CacheValidation(Mode.IGNORE_FRESH_INPUT, true, false));
+        kit.run(sample(Map.of()), ignoringVersions);
+        FlowRunRecord run = kit.run(sample(Map.of()), ignoringVersions, RunOptions.defaults().cacheValidation(Mode.NORMAL));
+        assertEquals(Set.of("input_task", "double_a", "double_b", "double_a2"), run.ran());
+        assertEquals("forced (ignore-task-version)", run.task("double_a").reason(),
+                "the run keeps the instance's ignore_task_version");
+
+        FlowRunRecord replaced = kit.run(sample(Map.of()), ignoringVersions,
+                RunOptions.defaults().cacheValidation(CacheValidation.NORMAL));
+        assertEquals(4, replaced.cacheHits().size(), "a whole CacheValidation replaces the instance's");
     }
 
     @Test

@@ -159,7 +159,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         this.timers = timers;
         this.services = services;
         this.flow = flow;
-        this.config = options.cacheValidation() == null ? config : config.withCacheValidation(options.cacheValidation());
+        this.config = config.withCacheValidation(options.cacheValidationOn(config.cacheValidation()));
         this.options = options;
         this.promise = promise;
         com.typesafe.config.Config settings = context.getSystem().settings().config();
