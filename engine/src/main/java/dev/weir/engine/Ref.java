@@ -18,6 +18,15 @@ public record Ref(String stage, String task, String output) {
         Objects.requireNonNull(output, "output is null");
     }
 
+    /**
+     * The output of a task with a single output, which is named after the task (the default when the task
+     * declares no {@code outputs(...)}). For a task with several outputs name the one you want with
+     * {@link #Ref(String, String, String)}; {@link Result#get} of an output a task does not have lists those it has.
+     */
+    public static Ref of(String stage, String task) {
+        return new Ref(stage, task, task);
+    }
+
     /** The producing task's identity. */
     public TaskId taskId() {
         return new TaskId(stage, task);
