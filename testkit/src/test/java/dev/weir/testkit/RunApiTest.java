@@ -72,6 +72,38 @@ abstract class RunApiTest extends FlowKitTest {
         assertEquals("read null and null", again.result().get(new Ref("values", "reader", "reader"), String.class));
     }
 
+    // ------------------------------------------------------------------ reading outputs back
+
+    Flow tableAndPair() {
+        return Flow.define("outputs", f -> {
+            Stage s = f.stage("s");
+            s.task("numbers").produces(ctx -> Table.of(Rows.builder("n").add(1L).add(2L).build(), "numbers"));
+            s.task("pair").outputs("left", "right").produces(ctx -> Outputs.of(1L, 2L));
+        });
+    }
+
+    @Test
+    void refOfNamesTheOnlyOutputOfATask() {
+        FlowRunRecord run = kit.run(tableAndPair(), mini);
+
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(new Ref("s", "numbers", "numbers"), Ref.of("s", "numbers"));
+        assertEquals(2, run.result().get(Ref.of("s", "numbers"), Rows.class).size());
+    }
+
+    @Test
+    void readingAnOutputATaskDoesNotHaveListsTheOutputsItHas() {
+        FlowRunRecord run = kit.run(tableAndPair(), mini);
+
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> run.result().get(Ref.of("s", "pair"), Long.class));
+        assertTrue(e.getMessage().contains("task 's/pair' has no output 'pair'")
+                && e.getMessage().contains("[left, right]"), e.getMessage());
+        IllegalArgumentException table = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> run.result().get(new Ref("s", "numbers", "nums"), Rows.class));
+        assertTrue(table.getMessage().contains("its outputs are [numbers]"), table.getMessage());
+    }
+
     // ------------------------------------------------------------------ options reused
 
     Flow counting() {

@@ -72,6 +72,11 @@ final class CommittedTables implements Result.Reader {
     public <T> T read(Ref ref, Class<T> type) {
         OutputSet set = outputs.get(ref.taskId());
         OutputSet.Output output = set == null ? null : set.output(ref.output()).orElse(null);
+        if (set != null && output == null) {
+            throw new IllegalArgumentException("task '" + ref.stage() + "/" + ref.task() + "' has no output '"
+                    + ref.output() + "'; its outputs are " + set.outputs().stream().map(OutputSet.Output::name).toList()
+                    + " (read one with new Ref(\"" + ref.stage() + "\", \"" + ref.task() + "\", name))");
+        }
         if (output != null && output.kind() == OutputSet.Kind.VALUE) {
             try {
                 return CacheKeys.JSON.treeToValue(output.value(), type);
