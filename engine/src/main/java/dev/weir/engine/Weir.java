@@ -104,6 +104,18 @@ public final class Weir implements AutoCloseable {
                 Objects.requireNonNull(instance, "instance is null"), withRunId(options));
     }
 
+    /**
+     * What {@link #run(Flow, InstanceConfig, RunOptions)} would do, without doing it: each task's decision
+     * (run, cache hit, resumed, not selected, or decided when its inputs are ready) and why. Planning
+     * calls cache functions and lazy task functions as a run does, reads the committed cache, and writes
+     * nothing: no lock, no stage, no metadata, no cleanup of what killed runs left. A stage another flow
+     * committed fails the returned future as it would fail the run. The options' listener is not used.
+     */
+    public CompletionStage<PlanReport> plan(Flow flow, InstanceConfig instance, RunOptions options) {
+        return engine.plan(Objects.requireNonNull(flow, "flow is null"),
+                Objects.requireNonNull(instance, "instance is null"), withRunId(options));
+    }
+
     public ActorSystem<?> system() {
         return system;
     }

@@ -61,6 +61,17 @@ public final class Engine implements AutoCloseable {
         return new RunHandle(options.runId(), promise, reason -> run.tell(new FlowRun.Cancel(reason)));
     }
 
+    /**
+     * What a run would do, writing nothing: the store is opened (and its metadata created if absent, as any
+     * run does) and planned on the blocking dispatcher, with no lock ({@link DryRun}).
+     */
+    public CompletionStage<dev.weir.engine.PlanReport> plan(Flow flow, InstanceConfig config, RunOptions options) {
+        InstanceConfig effective = options.cacheValidation() == null ? config
+                : config.withCacheValidation(options.cacheValidation());
+        return CompletableFuture.supplyAsync(() -> DryRun.plan(flow, effective,
+                services.stores().open(effective.tableStore()), options), services.blocking());
+    }
+
     public StoreRegistry stores() {
         return services.stores();
     }
