@@ -1,5 +1,7 @@
 package dev.weir.examples.cli;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Result;
 import dev.weir.engine.RunEvent;
@@ -11,15 +13,17 @@ import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.WeirConfig;
 import dev.weir.examples.ExampleFlow;
-import dev.weir.examples.Examples;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
 import picocli.CommandLine;
@@ -30,6 +34,10 @@ import picocli.CommandLine.Parameters;
 /** The {@code weir} command line. */
 @Command(name = "weir", mixinStandardHelpOptions = true, version = "weir 0.1.0",
         description = "Runs Weir pipelines: cached, materialized, multi-instance flows.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the command succeeded (help printed, flows listed, the run successful)",
+                "1:the run failed, or could not start",
+                "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
         subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class})
 public final class WeirCommand implements Callable<Integer> {
 
@@ -87,23 +95,44 @@ public final class WeirCommand implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "flows", description = "Lists the flows weir can run.")
+    @Command(name = "flows", mixinStandardHelpOptions = true, description = "Lists the flows weir can run: the"
+            + " built-in examples and those of --classpath.", exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:listed", "2:the command line is wrong (e.g. a --classpath entry that does not exist)"})
     static final class Flows implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        ClasspathOption classpath = new ClasspathOption();
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Examples.all().values().forEach(f -> out.printf("%-16s %s%n", f.name(), f.description()));
+            classpath.catalog().listed().values()
+                    .forEach(f -> out.printf("%-16s %s%n", f.name(), f.description()));
             return 0;
         }
     }
 
-    @Command(name = "run", description = "Runs a flow on an instance; a re-run recomputes only what changed.")
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Runs a flow on an instance; a re-run recomputes only what changed.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:the run succeeded", "1:the run failed, or could not start",
+                    "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path",
+                    "130:cancelled by SIGINT (Ctrl-C)", "143:cancelled by SIGTERM"})
     static final class Run implements Callable<Integer> {
+        private static final Pattern PARAM_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z_][A-Za-z0-9_-]*)*");
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        ClasspathOption classpath = new ClasspathOption();
+
+        @Option(names = "--param", paramLabel = "KEY=VALUE", description = "A parameter of the flow, repeatable:"
+                + " it sets the instance's attrs KEY (a task reads ctx.attrs().getString(KEY)), over the"
+                + " configuration's; attrs are part of every Java task's cache key, so a changed value reruns them.")
+        Map<String, String> params = new LinkedHashMap<>();
 
         @Parameters(index = "0", description = "The flow (see `weir flows`).")
         String flow;
@@ -139,8 +168,10 @@ public final class WeirCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            ExampleFlow example = Examples.named(flow).orElseThrow(() -> new UsageError("unknown flow '" + flow
-                    + "'; the flows are " + Examples.all().keySet()));
+            FlowCatalog catalog = classpath.catalog();
+            ExampleFlow example = catalog.named(flow).orElseThrow(() -> new UsageError("unknown flow '" + flow
+                    + "'; the flows are " + catalog.listed().keySet()));
+            Config paramAttrs = paramAttrs();
             CacheValidation.Mode mode = cacheValidation == null ? null : CacheValidation.Mode.parse(cacheValidation)
                     .orElseThrow(() -> new UsageError("--cache-validation: '" + cacheValidation + "' is not one of"
                             + " normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
@@ -148,7 +179,9 @@ public final class WeirCommand implements Callable<Integer> {
             checkWritable("--graph", graph);
             WeirConfig weirConfig = loadConfig();
             weirConfig.warnings().forEach(w -> err.println("warning: " + w));
-            InstanceConfig instanceConfig = resolve(weirConfig);
+            InstanceConfig resolved = resolve(weirConfig);
+            InstanceConfig instanceConfig = params.isEmpty() ? resolved
+                    : resolved.withAttrs(paramAttrs.withFallback(resolved.attrs()));
             UnaryOperator<String> mask = weirConfig.masking(instanceConfig);
             RunOptions options = RunOptions.defaults().only(only.toArray(String[]::new));
             if (mode != null) {
@@ -196,6 +229,17 @@ public final class WeirCommand implements Callable<Integer> {
                 err.println(RunErrors.describe(e, mask));
                 return RUN_FAILED;
             }
+        }
+
+        /** The --param pairs as attrs; a key is one or more names joined by dots. */
+        private Config paramAttrs() {
+            for (String key : params.keySet()) {
+                if (!PARAM_KEY.matcher(key).matches()) {
+                    throw new UsageError("--param " + key + "=...: '" + key + "' is not a parameter name: names of"
+                            + " letters, digits, '_' and '-', starting with a letter or '_', joined by '.'");
+                }
+            }
+            return ConfigFactory.parseMap(params, "--param");
         }
 
         /** The configuration: --config, which must name a file, or the examples' own. */

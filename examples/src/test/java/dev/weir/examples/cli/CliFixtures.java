@@ -46,12 +46,20 @@ final class CliFixtures {
 
     /** Starts {@code weir ARGS} in another JVM on this class path, in {@code dir}. */
     static Process startCli(Path dir, boolean joinErrors, String... args) throws IOException {
+        return startCli(dir, joinErrors, java.util.Map.of(), args);
+    }
+
+    /** Starts {@code weir ARGS} in another JVM on this class path, in {@code dir}, with more environment. */
+    static Process startCli(Path dir, boolean joinErrors, java.util.Map<String, String> env, String... args)
+            throws IOException {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx384m",
                 "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), WeirCommand.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(joinErrors).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(joinErrors);
+        builder.environment().putAll(env);
+        return builder.start();
     }
 
     /** Reads the process's output on a daemon thread: each line to the queue and to {@code output}. */

@@ -1,0 +1,12 @@
+package dev.weir.examples;
+
+import java.util.List;
+
+/** The built-in example flows, as one {@link FlowProvider} among those on the class path. */
+public final class ExamplesProvider implements FlowProvider {
+
+    @Override
+    public List<ExampleFlow> flows() {
+        return List.copyOf(Examples.all().values());
+    }
+}
