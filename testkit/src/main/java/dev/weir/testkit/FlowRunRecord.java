@@ -22,20 +22,26 @@ public record FlowRunRecord(Result result, List<RunEvent> events) {
         events = List.copyOf(events);
     }
 
-    /** The tasks that ran (state {@code COMPLETED}), as reported by the run's events. */
+    /**
+     * The names of the tasks that ran (state {@code COMPLETED}), as reported by the run's events. Bare names:
+     * same-named tasks of two stages count once here; {@link #ranIds()} tells them apart. The same holds for
+     * {@link #cacheHits()}, {@link #failed()}, {@link #skipped()} and {@link #tasksIn}.
+     */
     public Set<String> ran() {
         return tasksIn(TaskState.COMPLETED);
     }
 
-    /** The tasks whose cache was valid. */
+    /** The names of the tasks whose cache was valid (bare names: see {@link #cacheHitIds()}). */
     public Set<String> cacheHits() {
         return tasksIn(TaskState.CACHE_VALID);
     }
 
+    /** The names of the tasks that failed (bare names: see {@link #failedIds()}). */
     public Set<String> failed() {
         return tasksIn(TaskState.FAILED);
     }
 
+    /** The names of the tasks skipped (bare names: see {@link #skippedIds()}). */
     public Set<String> skipped() {
         return tasksIn(TaskState.SKIPPED);
     }
@@ -75,7 +81,17 @@ public record FlowRunRecord(Result result, List<RunEvent> events) {
         return idsIn(TaskState.CACHE_VALID);
     }
 
-    /** The order in which tasks started. */
+    /** The tasks that failed, by stage and name. */
+    public Set<TaskId> failedIds() {
+        return idsIn(TaskState.FAILED);
+    }
+
+    /** The tasks skipped (e.g. because an upstream task failed), by stage and name. */
+    public Set<TaskId> skippedIds() {
+        return idsIn(TaskState.SKIPPED);
+    }
+
+    /** The order in which tasks started (bare names). */
     public List<String> startOrder() {
         return events.stream().filter(e -> e instanceof RunEvent.TaskStarted).map(e -> ((RunEvent.TaskStarted) e).task())
                 .toList();

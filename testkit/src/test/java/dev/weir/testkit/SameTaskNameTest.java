@@ -80,6 +80,28 @@ abstract class SameTaskNameTest extends FlowKitTest {
     }
 
     @Test
+    void theRunRecordNamesStageAndTaskWhereBareNamesCollapse() {
+        Flow failing = Flow.define("two_loads", f -> {
+            Ref a = f.stage("a").task("load").produces(ctx -> Table.of(numbers(3, 1))).ref();
+            Ref b = f.stage("b").task("load").produces(ctx -> {
+                throw new IllegalStateException("b's load fails");
+            }).ref();
+            f.stage("c").task("both").input("a", a, Rows.class).input("b", b, Rows.class)
+                    .produces(ctx -> Table.of(numbers(1, 1)));
+        });
+        FlowRunRecord first = kit.run(twoLoads(10), mini);
+        assertEquals(Set.of("load", "both"), first.ran(), "bare names: two tasks named load count once");
+        assertEquals(Set.of(A_LOAD, B_LOAD, C_BOTH), first.ranIds());
+
+        FlowRunRecord run = kit.run(failing, mini);
+
+        assertFalse(run.successful());
+        assertEquals(Set.of(B_LOAD), run.failedIds());
+        assertEquals(Set.of(C_BOTH), run.skippedIds());
+        assertEquals(Set.of("load"), run.failed());
+    }
+
+    @Test
     void sameNamedTasksHaveTheirOwnKeysAndCacheEntries() {
         kit.run(twoLoads(10), mini);
 
