@@ -21,6 +21,7 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,19 +81,37 @@ class FlowProviderCliTest {
     private static Path classesDir;
     private static Path jar;
 
+    /** A second provider whose flow has the name of the first's. */
+    private static final String TWIN = """
+            package twins;
+
+            public final class TwinProvider implements dev.weir.examples.FlowProvider {
+                @Override
+                public java.util.List<dev.weir.examples.ExampleFlow> flows() {
+                    return java.util.List.of(new dev.weir.examples.ExampleFlow() {
+                        public String name() {
+                            return "user-greeting";
+                        }
+
+                        public String description() {
+                            return "(user) the same name again";
+                        }
+
+                        public dev.weir.engine.Flow create(dev.weir.engine.config.WeirConfig config,
+                                                           dev.weir.engine.config.InstanceConfig instance) {
+                            throw new UnsupportedOperationException("never run");
+                        }
+                    });
+                }
+            }
+            """;
+
+    private static Path twinDir;
+
     @BeforeAll
     static void compileTheUserFlow() throws IOException {
-        Path sources = Files.createDirectories(build.resolve("src/userflows"));
-        Path source = sources.resolve("GreetingProvider.java");
-        Files.writeString(source, PROVIDER);
-        classesDir = Files.createDirectories(build.resolve("classes"));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int rc = javac.run(null, diagnostics, diagnostics, "-classpath", System.getProperty("java.class.path"),
-                "-d", classesDir.toString(), source.toString());
-        assertEquals(0, rc, diagnostics.toString(StandardCharsets.UTF_8));
-        Path services = Files.createDirectories(classesDir.resolve("META-INF/services"));
-        Files.writeString(services.resolve("dev.weir.examples.FlowProvider"), "userflows.GreetingProvider\n");
+        classesDir = compile("userflows.GreetingProvider", PROVIDER);
+        twinDir = compile("twins.TwinProvider", TWIN);
         jar = build.resolve("user-flows.jar");
         try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
              Stream<Path> files = Files.walk(classesDir)) {
@@ -102,6 +121,22 @@ class FlowProviderCliTest {
                 out.closeEntry();
             }
         }
+    }
+
+    /** {@code source} compiled into a directory of its own, registered as a {@code FlowProvider}. */
+    private static Path compile(String className, String source) throws IOException {
+        Path sourceFile = build.resolve("src").resolve(className.replace('.', '/') + ".java");
+        Files.createDirectories(sourceFile.getParent());
+        Files.writeString(sourceFile, source);
+        Path classes = Files.createDirectories(build.resolve("classes-" + className));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        int rc = javac.run(null, diagnostics, diagnostics, "-classpath", System.getProperty("java.class.path"),
+                "-d", classes.toString(), sourceFile.toString());
+        assertEquals(0, rc, diagnostics.toString(StandardCharsets.UTF_8));
+        Path services = Files.createDirectories(classes.resolve("META-INF/services"));
+        Files.writeString(services.resolve("dev.weir.examples.FlowProvider"), className + "\n");
+        return classes;
     }
 
     private record Outcome(int code, String output) {
@@ -138,22 +173,45 @@ class FlowProviderCliTest {
     }
 
     @Test
+    void twoFlowsOfOneNameAreRefusedNamingBothProviders(@TempDir Path dir) throws Exception {
+        Outcome twins = cli(dir, Map.of(), "flows", "--classpath",
+                jar + java.io.File.pathSeparator + twinDir);
+        assertEquals(2, twins.code(), twins.output());
+        assertTrue(twins.output().contains("two flows are named 'user-greeting': one of userflows.GreetingProvider"
+                + " and one of twins.TwinProvider"), twins.output());
+    }
+
+    @Test
     void runPassesParamsToTheTaskAndAChangedParamRerunsIt(@TempDir Path dir) throws Exception {
+        paramsRerun(dir, "duckdb");
+    }
+
+    @Test
+    void runPassesParamsToTheTaskAndAChangedParamRerunsItOnPostgres(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
+                "no PostgreSQL server (PGHOST unset)");
+        paramsRerun(dir, "postgres");
+    }
+
+    private static void paramsRerun(Path dir, String store) throws Exception {
         Path config = CliFixtures.examplesConfigIn(dir);
         List<String> base = List.of("run", "user-greeting", "--instance", "mini", "--config", config.toString(),
-                "--classpath", jar.toString());
+                "--classpath", jar.toString(), "--table-store", store);
+        // values of this test run only: a server's cache outlives the test's directory
+        String ada = "ada-" + System.nanoTime();
+        String bob = "bob-" + System.nanoTime();
 
-        Outcome first = cli(dir, Map.of(), args(base, "--param", "who=ada"));
+        Outcome first = cli(dir, Map.of(), args(base, "--param", "who=" + ada));
         assertEquals(0, first.code(), first.output());
-        assertTrue(first.output().contains("GREET hello ada"), "the param reached the task:\n" + first.output());
+        assertTrue(first.output().contains("GREET hello " + ada), "the param reached the task:\n" + first.output());
 
-        Outcome same = cli(dir, Map.of(), args(base, "--param", "who=ada"));
+        Outcome same = cli(dir, Map.of(), args(base, "--param", "who=" + ada));
         assertEquals(0, same.code(), same.output());
         assertFalse(same.output().contains("GREET"), "same param, the task's cache is valid:\n" + same.output());
 
-        Outcome changed = cli(dir, Map.of(), args(base, "--param", "who=bob"));
+        Outcome changed = cli(dir, Map.of(), args(base, "--param", "who=" + bob));
         assertEquals(0, changed.code(), changed.output());
-        assertTrue(changed.output().contains("GREET hello bob"), "a changed param reruns the task:\n"
+        assertTrue(changed.output().contains("GREET hello " + bob), "a changed param reruns the task:\n"
                 + changed.output());
 
         Outcome unknown = cli(dir, Map.of(), "run", "user-greeting", "--instance", "mini", "--config",
