@@ -30,11 +30,11 @@ final class Relay {
     private final BufferAllocator allocator;
     private final Map<String, TaskLane> byTask;
     private final TaskLane first;
-    private final Outputs outputs;
+    private final StreamOutputs outputs;
 
     /** {@code byTask}: every task's lane; {@code first}: the lane source batches go on to, or null. */
     Relay(ActorRef<StreamRun.Command> run, BatchPlacement placement, Map<String, Object> context,
-          BufferAllocator allocator, Map<String, TaskLane> byTask, TaskLane first, Outputs outputs) {
+          BufferAllocator allocator, Map<String, TaskLane> byTask, TaskLane first, StreamOutputs outputs) {
         this.run = run;
         this.placement = placement;
         this.context = context;

@@ -101,7 +101,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private final Scheduler scheduler;
     private final Joins joins;
     private final InFlight live = new InFlight();
-    private final Outputs outputs = new Outputs();
+    private final StreamOutputs outputs = new StreamOutputs();
 
     private final Relay relay;
     private final RunSource source;

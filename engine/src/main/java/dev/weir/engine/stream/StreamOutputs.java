@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * actor takes the request back before it answers it itself or ends the run; one atomic step decides
  * who answers, so a request is answered once.
  */
-final class Outputs {
+final class StreamOutputs {
 
     private static final long[] NONE = new long[0];
 
