@@ -38,7 +38,7 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"0:the command succeeded (help printed, flows listed, the run successful)",
                 "1:the run failed, or could not start",
                 "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
-        subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class})
+        subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class})
 public final class WeirCommand implements Callable<Integer> {
 
     /** The examples' configuration, used when --config is not given. */
@@ -232,7 +232,7 @@ public final class WeirCommand implements Callable<Integer> {
         }
 
         /** The --param pairs as attrs; a key is one or more names joined by dots. */
-        private Config paramAttrs() {
+        Config paramAttrs() {
             for (String key : params.keySet()) {
                 if (!PARAM_KEY.matcher(key).matches()) {
                     throw new UsageError("--param " + key + "=...: '" + key + "' is not a parameter name: names of"
@@ -243,7 +243,7 @@ public final class WeirCommand implements Callable<Integer> {
         }
 
         /** The configuration: --config, which must name a file, or the examples' own. */
-        private WeirConfig loadConfig() {
+        WeirConfig loadConfig() {
             if (config == null) {
                 return WeirConfig.fromResource(DEFAULT_CONFIG);
             }
@@ -255,7 +255,7 @@ public final class WeirCommand implements Callable<Integer> {
         }
 
         /** The instance named by --instance, on the --table-store connection if given. */
-        private InstanceConfig resolve(WeirConfig weirConfig) {
+        InstanceConfig resolve(WeirConfig weirConfig) {
             if (!weirConfig.instanceNames().contains(instance)) {
                 throw new UsageError("--instance " + instance + ": " + weirConfig.file() + " has no instance '"
                         + instance + "'; its instances are " + weirConfig.instanceNames());

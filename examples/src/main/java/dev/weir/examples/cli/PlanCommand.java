@@ -1,0 +1,109 @@
+package dev.weir.examples.cli;
+
+import dev.weir.engine.PlanReport;
+import dev.weir.engine.RunOptions;
+import dev.weir.engine.Weir;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.config.InstanceConfig.CacheValidation;
+import dev.weir.engine.config.WeirConfig;
+import dev.weir.examples.ExampleFlow;
+import com.typesafe.config.Config;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code weir plan}: what {@code weir run} would do, each task with its decision and reason, writing nothing. */
+@Command(name = "plan", description = "Shows what a run would do, without running or writing anything: each task"
+        + " with run, cache hit, resumed, not selected or decided when inputs are ready, and why.")
+final class PlanCommand implements Callable<Integer> {
+
+    /** How long planning may take: cache functions and lazy task functions run, and the store is read. */
+    private static final long TIMEOUT_SECONDS = 300;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", description = "The flow (see `weir flows`).")
+    String flow;
+
+    @Option(names = "--instance", required = true, description = "The instance: full, midi, mini, ...")
+    String instance;
+
+    @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
+            + " default: the examples' configuration.")
+    Path config;
+
+    @Option(names = "--cache-validation", description = "normal, assert-no-fresh-input, ignore-fresh-input,"
+            + " force-fresh-input or force-cache-invalid.")
+    String cacheValidation;
+
+    @Option(names = "--table-store", description = "One of the configured table store connections,"
+            + " e.g. duckdb or postgres.")
+    String tableStore;
+
+    @Option(names = "--only", split = ",", description = "Plan a run of only these stages or tasks (comma-separated).")
+    List<String> only = List.of();
+
+    @Option(names = "--per-user", description = "Plan on the private copy of the instance (instance id + user name).")
+    boolean perUser;
+
+    @CommandLine.Mixin
+    ClasspathOption classpath = new ClasspathOption();
+
+    @Option(names = "--param", paramLabel = "KEY=VALUE", description = "A parameter of the flow, repeatable, as for"
+            + " `weir run`: it sets the instance's attrs KEY over the configuration's.")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(names = "--json", description = "Print the plan as JSON, for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        FlowCatalog catalog = classpath.catalog();
+        ExampleFlow example = catalog.named(flow).orElseThrow(() -> new WeirCommand.UsageError("unknown flow '"
+                + flow + "'; the flows are " + catalog.listed().keySet()));
+        CacheValidation.Mode mode = cacheValidation == null ? null : CacheValidation.Mode.parse(cacheValidation)
+                .orElseThrow(() -> new WeirCommand.UsageError("--cache-validation: '" + cacheValidation + "' is not one"
+                        + " of normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
+        // the configuration, instance and parameters exactly as `weir run` reads them
+        WeirCommand.Run run = new WeirCommand.Run();
+        run.flow = flow;
+        run.instance = instance;
+        run.config = config;
+        run.tableStore = tableStore;
+        run.perUser = perUser;
+        run.params = params;
+        Config paramAttrs = run.paramAttrs();
+        WeirConfig weirConfig = run.loadConfig();
+        weirConfig.warnings().forEach(w -> err.println("warning: " + w));
+        InstanceConfig resolved = run.resolve(weirConfig);
+        InstanceConfig instanceConfig = params.isEmpty() ? resolved
+                : resolved.withAttrs(paramAttrs.withFallback(resolved.attrs()));
+        UnaryOperator<String> mask = weirConfig.masking(instanceConfig);
+        RunOptions options = RunOptions.defaults().only(only.toArray(String[]::new));
+        if (mode != null) {
+            options = options.cacheValidation(instanceConfig.cacheValidation().withMode(mode));
+        }
+        try (Weir weir = Weir.start()) {
+            PlanReport plan = weir.plan(example.create(weirConfig, instanceConfig), instanceConfig, options)
+                    .toCompletableFuture().orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+            out.print(mask.apply(json ? plan.toJson() + System.lineSeparator() : plan.toText()));
+            out.flush();
+            return 0;
+        } catch (RuntimeException e) {
+            err.println(RunErrors.describe(e, mask));
+            return WeirCommand.RUN_FAILED;
+        }
+    }
+}
