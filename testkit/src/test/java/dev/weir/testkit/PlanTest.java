@@ -38,6 +38,8 @@ abstract class PlanTest extends FlowKitTest {
     private final List<TableStore> stores = new ArrayList<>();
     /** How often the flow's task functions ran: planning runs none of them. */
     private final AtomicInteger calls = new AtomicInteger();
+    /** When set, raw/count fails. */
+    private volatile boolean failCount;
 
     @Override
     protected abstract InstanceConfig instance(FlowTestKit kit);
@@ -62,6 +64,9 @@ abstract class PlanTest extends FlowKitTest {
             Ref count = raw.task("count").version("1").input("o", orders, Rows.class)
                     .produces(ctx -> {
                         calls.incrementAndGet();
+                        if (failCount) {
+                            throw new IllegalStateException("count fails on purpose");
+                        }
                         return (long) ctx.input("o", Rows.class).size();
                     }).ref();
             f.stage("report").task("summary").version("1").input("n", count, Long.class)
@@ -113,6 +118,22 @@ abstract class PlanTest extends FlowKitTest {
         PlanReport only = plan(flow("plan", "1.1"), RunOptions.defaults().only("orders"));
         assertEquals(List.of("raw/orders run version-changed 1.0 -> 1.1", "raw/count not selected not-selected",
                 "report/summary not selected not-selected"), steps(only));
+    }
+
+    @Test
+    void aTaskThatFinishedInAFailedAttemptOfItsStageShowsAsResumed() {
+        failCount = true;
+        assertTrue(!kit.run(flow("plan", "1.0"), mini).successful());
+        failCount = false;
+
+        PlanReport report = plan(flow("plan", "1.0"), RunOptions.defaults());
+
+        assertEquals(List.of("raw/orders resumed resumed", "raw/count run no-cache-entry",
+                "report/summary decided when inputs are ready its key needs raw/count.count, produced in this run"),
+                steps(report), report::toText);
+        FlowRunRecord run = kit.run(flow("plan", "1.0"), mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(java.util.Set.of("count", "summary"), run.ran(), "the run does as planned");
     }
 
     @Test
