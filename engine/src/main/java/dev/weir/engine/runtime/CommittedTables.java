@@ -72,11 +72,6 @@ final class CommittedTables implements Result.Reader {
     public <T> T read(Ref ref, Class<T> type) {
         OutputSet set = outputs.get(ref.taskId());
         OutputSet.Output output = set == null ? null : set.output(ref.output()).orElse(null);
-        if (set != null && output == null) {
-            throw new IllegalArgumentException("task '" + ref.stage() + "/" + ref.task() + "' has no output '"
-                    + ref.output() + "'; its outputs are " + set.outputs().stream().map(OutputSet.Output::name).toList()
-                    + " (read one with new Ref(\"" + ref.stage() + "\", \"" + ref.task() + "\", name))");
-        }
         if (output != null && output.kind() == OutputSet.Kind.VALUE) {
             try {
                 return CacheKeys.JSON.treeToValue(output.value(), type);
@@ -100,6 +95,12 @@ final class CommittedTables implements Result.Reader {
         String table = tableOf.getOrDefault(ref, ref.output());
         TableLocation location = new TableLocation(store.committedSchema(ref.stage()), table);
         if (!store.exists(location)) {
+            if (set != null && output == null) {
+                // neither an output of the task nor a table in its stage (a Ref may name an output's table)
+                throw new IllegalArgumentException("task '" + ref.stage() + "/" + ref.task() + "' has no output '"
+                        + ref.output() + "'; its outputs are " + set.outputs().stream().map(OutputSet.Output::name)
+                        .toList() + " (read one with new Ref(\"" + ref.stage() + "\", \"" + ref.task() + "\", name))");
+            }
             throw new IllegalStateException(ref + " has no committed table " + location + " in " + config.tableStore()
                     + "; did its task or stage fail?");
         }
