@@ -104,6 +104,26 @@ abstract class RunApiTest extends FlowKitTest {
         assertTrue(table.getMessage().contains("its outputs are [numbers]"), table.getMessage());
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(classes = {dev.weir.engine.data.ArrowTable.class, String.class})
+    void anInputDeclaredAsRowsReadAsAnotherTypeFailsItsTaskNamingBoth(Class<?> readAs) {
+        Flow flow = Flow.define("typed", f -> {
+            Stage s = f.stage("s");
+            Ref numbers = s.task("numbers").produces(ctx -> Table.of(Rows.builder("n").add(1L).build(), "numbers")).ref();
+            s.task("reader").input("in", numbers, Rows.class).produces(ctx -> {
+                Object read = ctx.input("in", readAs);
+                return read instanceof AutoCloseable ? 0L : 1L;
+            });
+        });
+
+        FlowRunRecord run = kit.run(flow, mini);
+
+        assertFalse(run.successful());
+        String error = run.task("s", "reader").error();
+        assertTrue(error.contains("task 's/reader' declares input 'in' as Rows but reads it as " + readAs.getSimpleName())
+                && error.contains("ctx.input(\"in\", Rows.class)"), error);
+    }
+
     // ------------------------------------------------------------------ options reused
 
     Flow counting() {

@@ -57,12 +57,30 @@ final class RunTaskContext extends TaskScope implements AutoCloseable {
             }
             return type.cast(in.constant());
         }
-        return switch (in.output().kind()) {
+        OutputSet.Kind kind = in.output().kind();
+        if ((kind == OutputSet.Kind.TABLE || kind == OutputSet.Kind.INLINE) && !readableAs(in.type(), type)) {
+            throw new IllegalArgumentException("task '" + taskDef.stage() + "/" + taskDef.name() + "' declares input '"
+                    + name + "' as " + in.type().getSimpleName() + " but reads it as " + type.getSimpleName()
+                    + ": read it with ctx.input(\"" + name + "\", " + in.type().getSimpleName() + ".class), or declare"
+                    + " it with .input(\"" + name + "\", ref, " + type.getSimpleName() + ".class)");
+        }
+        return switch (kind) {
             case TABLE -> type.cast(readTable(in, type));
             case INLINE -> type.cast(readInline(in, type));
             case VALUE -> convert(name, in.output().value(), type);
             case BLOB -> readBlob(in, type);
         };
+    }
+
+    /**
+     * Whether a table input declared as {@code declared} may be read as {@code type}. The run plans by the
+     * declared type: an Arrow type lets the producer's table be handed over in memory (it then has no SQL
+     * name), and each ArrowReader input holds a connection. So an input declared with a type is read as that
+     * type. ArrowTable is also the type of an input declared without one (and of a task spec's inputs), so an
+     * input declared as ArrowTable may still be read as any type a table input comes as.
+     */
+    static boolean readableAs(Class<?> declared, Class<?> type) {
+        return declared == type || declared == ArrowTable.class;
     }
 
     private Object readTable(InputSpec in, Class<?> type) {
