@@ -28,13 +28,11 @@ final class CliFixtures {
         Path config = dir.resolve("weir.yaml");
         try (InputStream in = CliFixtures.class.getResourceAsStream("/" + WeirCommand.DEFAULT_CONFIG)) {
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            String setup = "technical_setups:\n  default:\n";
-            if (!text.contains(setup)) {
-                throw new IllegalStateException("the examples' configuration has no technical setup 'default'");
+            if (!text.contains("work_dir: \".weir/")) {
+                throw new IllegalStateException("the examples' configuration sets no work_dir under .weir/");
             }
-            // the work directory defaults to .weir/{instance_id} of the current directory: keep it in dir
-            Files.writeString(config, text.replace(".weir/", dir.resolve(".weir") + "/")
-                    .replace(setup, setup + "    work_dir: \"" + dir.resolve(".weir") + "/{instance_id}\"\n"));
+            // every local file (work directories, the DuckDB file beside them, blobs) lives under .weir/
+            Files.writeString(config, text.replace(".weir/", dir.resolve(".weir") + "/"));
         }
         return config;
     }

@@ -94,7 +94,6 @@ class ExamplesAcrossJvmsTest {
         Path configs = Files.createDirectories(dir.resolve("configs"));
         for (String flow : ExampleRound.builtIn()) {
             Files.writeString(configs.resolve(flow + ".yaml"), text
-                    .replace("\"../pipeline.duckdb\"", "\"" + dir.resolve(".weir").resolve(flow) + "/pipeline.duckdb\"")
                     .replace(".weir/", dir.resolve(".weir").resolve(flow) + "/")
                     .replace(mini, mini + "      orders: 20000\n"));
         }
