@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -17,12 +18,16 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param cacheMode       overrides only the mode of the instance's cache validation (keeping its other
  *                        settings), or null; applied after {@code cacheValidation}
  * @param listener        receives {@link RunEvent}s as the run goes, or null
+ * @param eventConsumer   called with each {@link RunEvent} as the run goes, or null; see
+ *                        {@link #listener(Consumer)}. At most one of {@code listener} and {@code eventConsumer}
+ *                        is set
  * @param runId           the run's id, or null for a fresh id per run ({@link Result#runId()} tells it).
  *                        An id given here should name one run: a stage's version is the id of the run
  *                        that committed it
  */
 public record RunOptions(Set<String> only, CacheValidation cacheValidation, CacheValidation.Mode cacheMode,
-                         ActorRef<RunEvent> listener, String runId) {
+                         ActorRef<RunEvent> listener, Consumer<RunEvent> eventConsumer,
+                         String runId) {
 
     public RunOptions {
         only = Set.copyOf(new LinkedHashSet<>(only));
@@ -32,18 +37,18 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
     }
 
     public static RunOptions defaults() {
-        return new RunOptions(Set.of(), null, null, null, null);
+        return new RunOptions(Set.of(), null, null, null, null, null);
     }
 
     /** Runs only these stages (with their nested stages) and tasks. */
     public RunOptions only(String... stagesOrTasks) {
         return new RunOptions(new LinkedHashSet<>(Arrays.asList(stagesOrTasks)), cacheValidation, cacheMode, listener,
-                runId);
+                eventConsumer, runId);
     }
 
     /** Replaces the instance's whole cache validation (mode and flags) for this run. */
     public RunOptions cacheValidation(CacheValidation validation) {
-        return new RunOptions(only, validation, cacheMode, listener, runId);
+        return new RunOptions(only, validation, cacheMode, listener, eventConsumer, runId);
     }
 
     /**
@@ -52,7 +57,7 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
      */
     public RunOptions cacheValidation(CacheValidation.Mode mode) {
         return new RunOptions(only, cacheValidation, java.util.Objects.requireNonNull(mode, "mode is null"), listener,
-                runId);
+                eventConsumer, runId);
     }
 
     /** The cache validation of a run on an instance whose own is {@code instance}. */
@@ -61,13 +66,30 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
         return cacheMode != null ? base.withMode(cacheMode) : base;
     }
 
+    /** Sends the run's events to this actor (replacing a consumer given to {@link #listener(Consumer)}). */
     public RunOptions listener(ActorRef<RunEvent> events) {
-        return new RunOptions(only, cacheValidation, cacheMode, events, runId);
+        return new RunOptions(only, cacheValidation, cacheMode, events, null, runId);
+    }
+
+    /**
+     * Calls {@code events} with each of the run's {@link RunEvent}s, for a caller that does not use Pekko
+     * (replacing an actor given to {@link #listener(ActorRef)}).
+     *
+     * <p>The consumer is called once per event, one event at a time and in the order the run emitted them,
+     * from {@link RunEvent.RunStarted} (or {@link RunEvent.Waiting} while the run waits for its lock) to
+     * {@link RunEvent.RunFinished}, on one dedicated thread per run named {@code weir-run-listener-<runId>},
+     * never on an engine thread: a slow consumer delays only later events, not the run. The run's result may
+     * complete before the consumer has seen {@code RunFinished}. An exception thrown by the consumer is logged
+     * once per run and otherwise ignored: it never fails the run, and later events are still delivered.
+     */
+    public RunOptions listener(Consumer<RunEvent> events) {
+        return new RunOptions(only, cacheValidation, cacheMode, null,
+                java.util.Objects.requireNonNull(events, "events is null"), runId);
     }
 
     /** Gives the run this id; null gives each run a fresh one (the default). */
     public RunOptions runId(String id) {
-        return new RunOptions(only, cacheValidation, cacheMode, listener, id);
+        return new RunOptions(only, cacheValidation, cacheMode, listener, eventConsumer, id);
     }
 
     /** The options of one run: these, with a fresh run id unless they name one. */

@@ -150,7 +150,18 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     static Behavior<Command> create(RunServices services, Flow flow, InstanceConfig config, RunOptions options,
                                     CompletableFuture<Result> promise) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new FlowRun(ctx, timers, services, flow, config, options.forRun(), promise)));
+                new FlowRun(ctx, timers, services, flow, config, withAdapter(ctx, options.forRun()), promise)));
+    }
+
+    /** Options whose event consumer, if any, is replaced by an actor that calls it on a thread of its own. */
+    private static RunOptions withAdapter(ActorContext<Command> ctx, RunOptions options) {
+        if (options.eventConsumer() == null) {
+            return options;
+        }
+        ActorRef<RunEvent> adapter = ctx.getSystem().systemActorOf(
+                RunListenerAdapter.create(options.eventConsumer(), options.runId(), ctx.getSelf()),
+                "run-listener-" + java.util.UUID.randomUUID(), org.apache.pekko.actor.typed.Props.empty());
+        return options.listener(adapter);
     }
 
     private FlowRun(ActorContext<Command> context, TimerScheduler<Command> timers, RunServices services, Flow flow,
