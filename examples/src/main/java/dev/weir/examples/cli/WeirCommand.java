@@ -38,7 +38,8 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"0:the command succeeded (help printed, flows listed, the run successful)",
                 "1:the run failed, or could not start",
                 "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
-        subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class})
+        subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class,
+                StatusCommand.class})
 public final class WeirCommand implements Callable<Integer> {
 
     /** The examples' configuration, used when --config is not given. */
