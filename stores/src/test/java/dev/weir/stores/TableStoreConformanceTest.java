@@ -1047,6 +1047,27 @@ public abstract class TableStoreConformanceTest {
         assertEquals(Optional.of("second"), store.stageOwner(STAGE));
     }
 
+    @Test
+    void aCommittedStageKnowsWhenItLastCommitted() throws Exception {
+        assertEquals(Optional.empty(), store.committedAt(STAGE), "a stage never committed has no commit time");
+        java.time.Instant before = java.time.Instant.now().minusSeconds(5);
+        store.beginStage(STAGE);
+        write(inTransaction("t"), 1, 1, 2, TableSpec.NONE);
+        store.commitStage(STAGE, "first");
+        java.time.Instant first = store.committedAt(STAGE).orElseThrow();
+        assertTrue(!first.isBefore(before) && !first.isAfter(java.time.Instant.now().plusSeconds(5)), first.toString());
+
+        Thread.sleep(20);
+        store.beginStage(STAGE);
+        store.abortStage(STAGE);
+        assertEquals(Optional.of(first), store.committedAt(STAGE), "an aborted run changes no commit time");
+
+        store.beginStage(STAGE);
+        write(inTransaction("t"), 1, 1, 2, TableSpec.NONE);
+        store.commitStage(STAGE, "first");
+        assertTrue(store.committedAt(STAGE).orElseThrow().isAfter(first), "a commit moves the commit time");
+    }
+
     /** Makes the metadata look written by layout 1, before stages had an owning flow. */
     protected void downgradeMetadataToUnownedStages(TableStore store) {
         store.executeScript("ALTER TABLE weir_metadata.stages DROP COLUMN flow; UPDATE weir_metadata.version SET version = 1");

@@ -136,6 +136,14 @@ public interface TableStore extends AutoCloseable {
     Optional<String> stageOwner(String stage);
 
     /**
+     * When the stage last committed, as the store's metadata records it, if it ever committed.
+     * The default, for a store that records no commit time, is empty.
+     */
+    default Optional<java.time.Instant> committedAt(String stage) {
+        return Optional.empty();
+    }
+
+    /**
      * Fails with a {@link StoreException} saying why when {@code stage} cannot be a stage of this store:
      * a name the database cannot hold (too long with the instance's schema prefix and suffix, say), or
      * one whose schema would be one of the store's internal schemas (another stage's transaction schema,

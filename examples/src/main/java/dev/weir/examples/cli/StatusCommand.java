@@ -81,6 +81,7 @@ final class StatusCommand implements Callable<Integer> {
                 String schema = store.committedSchema(stage.name());
                 text.append("stage ").append(stage.name()).append(": committed")
                         .append(store.stageOwner(stage.name()).map(f -> " by flow '" + f + "'").orElse(""))
+                        .append(store.committedAt(stage.name()).map(t -> " at " + t).orElse(""))
                         .append(store.stageVersion(stage.name()).map(v -> ", version " + v).orElse(""))
                         .append(", schema ").append(schema).append('\n');
                 for (String table : store.listTables(schema)) {

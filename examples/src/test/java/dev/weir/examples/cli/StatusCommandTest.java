@@ -37,7 +37,7 @@ class StatusCommandTest {
         assertEquals(0, run.code(), run.err() + run.out());
         Outcome after = weir("status", "multi-instance", "--instance", "full", "--config", config);
         assertEquals(0, after.code(), after.err());
-        assertTrue(after.out().matches("(?s).*stage stage_1: committed by flow 'multi-instance', version \\S+,"
+        assertTrue(after.out().matches("(?s).*stage stage_1: committed by flow 'multi-instance' at \\d{4}-\\d\\d-\\d\\dT\\S+Z, version \\S+,"
                 + " schema \\S+\n.*"), after.out());
         assertTrue(after.out().matches("(?s).*\n  double_values_a: [1-9]\\d* rows\n.*"), after.out());
         assertTrue(!after.out().contains("not committed"), after.out());

@@ -115,6 +115,12 @@ final class DuckDbMetadata {
                 committedSchema);
     }
 
+    /** When a schema last committed (milliseconds since the epoch), if committed. */
+    Optional<java.time.Instant> committedAt(DuckDBConnection connection, String committedSchema) {
+        return single(connection, "SELECT CAST(epoch_ms(committed_at) AS VARCHAR) FROM " + table(null, "stages")
+                + " WHERE schema_name = ?", committedSchema).map(ms -> java.time.Instant.ofEpochMilli(Long.parseLong(ms)));
+    }
+
     /**
      * Marks a stage committed on {@code side} by {@code flow} and makes its recorded tasks the committed
      * ones.

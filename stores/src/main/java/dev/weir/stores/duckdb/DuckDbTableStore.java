@@ -96,6 +96,11 @@ public final class DuckDbTableStore implements TableStore {
         return stages.owner(stage);
     }
 
+    @Override
+    public Optional<java.time.Instant> committedAt(String stage) {
+        return stages.committedAt(stage);
+    }
+
     /**
      * DuckDB matches names without regard to case, so a stage's schemas may equal no internal schema in
      * any case: not a side ({@code __odd}, {@code __even}) of another stage, not the metadata schema, not

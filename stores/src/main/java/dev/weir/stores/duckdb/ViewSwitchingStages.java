@@ -308,6 +308,11 @@ final class ViewSwitchingStages {
                 connection -> metadata.owner(connection, committedSchema(stage)));
     }
 
+    Optional<java.time.Instant> committedAt(String stage) {
+        return database.withConnection("cannot read the commit time of stage " + stage,
+                connection -> metadata.committedAt(connection, committedSchema(stage)));
+    }
+
     boolean isCommitted(String stage) {
         return stageVersion(stage).isPresent();
     }

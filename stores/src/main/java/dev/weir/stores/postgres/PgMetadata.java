@@ -191,6 +191,14 @@ final class PgMetadata {
         return rows.stream().findFirst();
     }
 
+    /** When the stage committed as {@code schema} last committed, if it ever did. */
+    Optional<java.time.Instant> committedAt(String schema) {
+        List<Long> rows = PgTx.run(pool, store, "read the commit time of schema " + schema, tx -> tx.query(
+                "SELECT (extract(epoch FROM committed_at) * 1000)::bigint FROM " + STAGES + " WHERE schema_name = ?",
+                rs -> rs.getLong(1), schema));
+        return rows.stream().findFirst().map(java.time.Instant::ofEpochMilli);
+    }
+
     /** The version of the stage committed as {@code schema}, if it was ever committed. */
     Optional<String> stageVersion(String schema) {
         List<String> rows = PgTx.run(pool, store, "read the version of schema " + schema, tx -> tx.query(

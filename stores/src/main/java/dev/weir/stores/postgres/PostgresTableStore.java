@@ -259,6 +259,11 @@ final class PostgresTableStore implements TableStore {
         return metadata.stageVersion(committedSchema(stage));
     }
 
+    @Override
+    public Optional<java.time.Instant> committedAt(String stage) {
+        return metadata.committedAt(committedSchema(stage));
+    }
+
     // ---------------------------------------------------------------- tables
 
     @Override
