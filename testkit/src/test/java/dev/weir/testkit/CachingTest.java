@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.Ref;
 import dev.weir.engine.TaskState;
 import dev.weir.engine.data.Rows;
@@ -13,12 +14,14 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class CachingTest extends FlowKitTest {
+/** The cache rules on the basic two-stage flow, on a temporary DuckDB ({@link WeirTest}). */
+@WeirTest
+class CachingTest {
 
     final AtomicReference<Object> cacheValue = new AtomicReference<>("input-1");
 
     @Test
-    void firstRunRunsEveryTaskAndCommitsBothStages() {
+    void firstRunRunsEveryTaskAndCommitsBothStages(FlowTestKit kit, InstanceConfig mini) {
         FlowRunRecord run = kit.run(SampleFlows.twoStages(Map.of(), cacheValue), mini);
 
         assertTrue(run.successful(), () -> run.result().toJson());
@@ -27,7 +30,7 @@ class CachingTest extends FlowKitTest {
     }
 
     @Test
-    void resultsReadBackAsRows() {
+    void resultsReadBackAsRows(FlowTestKit kit, InstanceConfig mini) {
         Flow flow = SampleFlows.twoStages(Map.of(), cacheValue);
         FlowRunRecord run = kit.run(flow, mini);
 
@@ -36,7 +39,7 @@ class CachingTest extends FlowKitTest {
     }
 
     @Test
-    void secondRunIsServedFromTheCacheAndCommitsNothing() {
+    void secondRunIsServedFromTheCacheAndCommitsNothing(FlowTestKit kit, InstanceConfig mini) {
         kit.run(SampleFlows.twoStages(Map.of(), cacheValue), mini);
 
         FlowRunRecord second = kit.run(SampleFlows.twoStages(Map.of(), cacheValue), mini);
@@ -47,7 +50,7 @@ class CachingTest extends FlowKitTest {
     }
 
     @Test
-    void versionBumpRerunsTheTaskAndItsDownstreamOnly() {
+    void versionBumpRerunsTheTaskAndItsDownstreamOnly(FlowTestKit kit, InstanceConfig mini) {
         kit.run(SampleFlows.twoStages(Map.of(), cacheValue), mini);
 
         FlowRunRecord bumped = kit.run(SampleFlows.twoStages(Map.of("double_a", "2.0"), cacheValue), mini);
@@ -58,7 +61,7 @@ class CachingTest extends FlowKitTest {
     }
 
     @Test
-    void freshInputFromTheCacheFunctionRerunsEverythingDownstream() {
+    void freshInputFromTheCacheFunctionRerunsEverythingDownstream(FlowTestKit kit, InstanceConfig mini) {
         kit.run(SampleFlows.twoStages(Map.of(), cacheValue), mini);
         cacheValue.set("input-2");
 
@@ -69,7 +72,7 @@ class CachingTest extends FlowKitTest {
     }
 
     @Test
-    void cacheHitsInARunningStageAreCarriedForwardAndStayReadable() {
+    void cacheHitsInARunningStageAreCarriedForwardAndStayReadable(FlowTestKit kit, InstanceConfig mini) {
         Flow flow = SampleFlows.twoStages(Map.of(), cacheValue);
         kit.run(flow, mini);
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.engine.Result;
+import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.RunEvent;
 import dev.weir.engine.RunOptions;
 import java.util.List;
@@ -18,12 +19,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** {@link RunOptions#listener(java.util.function.Consumer)}: a plain consumer hears a run's events. */
-class RunListenerTest extends FlowKitTest {
+@WeirTest
+class RunListenerTest {
 
     private final AtomicReference<Object> cacheValue = new AtomicReference<>("input-1");
 
     @Test
-    void aConsumerHearsEveryEventInOrderOnItsOwnThread() throws Exception {
+    void aConsumerHearsEveryEventInOrderOnItsOwnThread(FlowTestKit kit, InstanceConfig mini) throws Exception {
         List<RunEvent> events = new CopyOnWriteArrayList<>();
         Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         AtomicInteger inside = new AtomicInteger();
@@ -66,7 +68,8 @@ class RunListenerTest extends FlowKitTest {
     }
 
     @Test
-    void aThrowingConsumerDoesNotFailTheRunAndStillHearsTheEnd() throws Exception {
+    void aThrowingConsumerDoesNotFailTheRunAndStillHearsTheEnd(FlowTestKit kit, InstanceConfig mini)
+            throws Exception {
         List<RunEvent> events = new CopyOnWriteArrayList<>();
         CountDownLatch finished = new CountDownLatch(1);
         RunOptions options = RunOptions.defaults().listener(event -> {
@@ -87,7 +90,7 @@ class RunListenerTest extends FlowKitTest {
     }
 
     @Test
-    void theActorListenerStillWorksAndReplacesTheConsumer() {
+    void theActorListenerStillWorksAndReplacesTheConsumer(FlowTestKit kit, InstanceConfig mini) {
         RunOptions options = RunOptions.defaults().listener(event -> {
             throw new AssertionError("replaced");
         });
