@@ -9,7 +9,6 @@ import dev.weir.engine.config.WeirConfig;
 import dev.weir.examples.ExampleFlow;
 import com.typesafe.config.Config;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,29 +34,18 @@ final class PlanCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The flow (see `weir flows`).")
     String flow;
 
-    @Option(names = "--instance", required = true, description = "The instance: full, midi, mini, ...")
-    String instance;
-
-    @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
-            + " default: the examples' configuration.")
-    Path config;
-
     @Option(names = "--cache-validation", description = "normal, assert-no-fresh-input, ignore-fresh-input,"
             + " force-fresh-input or force-cache-invalid.")
     String cacheValidation;
 
-    @Option(names = "--table-store", description = "One of the configured table store connections,"
-            + " e.g. duckdb or postgres.")
-    String tableStore;
-
     @Option(names = "--only", split = ",", description = "Plan a run of only these stages or tasks (comma-separated).")
     List<String> only = List.of();
 
-    @Option(names = "--per-user", description = "Plan on the private copy of the instance (instance id + user name).")
-    boolean perUser;
-
     @CommandLine.Mixin
     ClasspathOption classpath = new ClasspathOption();
+
+    @CommandLine.Mixin
+    InstanceOptions target = new InstanceOptions();
 
     @Option(names = "--param", paramLabel = "KEY=VALUE", description = "A parameter of the flow, repeatable, as for"
             + " `weir run`: it sets the instance's attrs KEY over the configuration's.")
@@ -77,17 +65,10 @@ final class PlanCommand implements Callable<Integer> {
                 .orElseThrow(() -> new WeirCommand.UsageError("--cache-validation: '" + cacheValidation + "' is not one"
                         + " of normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
         // the configuration, instance and parameters exactly as `weir run` reads them
-        WeirCommand.Run run = new WeirCommand.Run();
-        run.flow = flow;
-        run.instance = instance;
-        run.config = config;
-        run.tableStore = tableStore;
-        run.perUser = perUser;
-        run.params = params;
-        Config paramAttrs = run.paramAttrs();
-        WeirConfig weirConfig = run.loadConfig();
+        Config paramAttrs = WeirCommand.Run.paramAttrs(params);
+        WeirConfig weirConfig = target.loadConfig();
         weirConfig.warnings().forEach(w -> err.println("warning: " + w));
-        InstanceConfig resolved = run.resolve(weirConfig);
+        InstanceConfig resolved = target.resolve(weirConfig);
         InstanceConfig instanceConfig = params.isEmpty() ? resolved
                 : resolved.withAttrs(paramAttrs.withFallback(resolved.attrs()));
         UnaryOperator<String> mask = weirConfig.masking(instanceConfig);

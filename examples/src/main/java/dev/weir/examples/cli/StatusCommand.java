@@ -8,12 +8,10 @@ import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableStore;
 import dev.weir.examples.ExampleFlow;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -32,22 +30,11 @@ final class StatusCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The flow (see `weir flows`).")
     String flow;
 
-    @Option(names = "--instance", required = true, description = "The instance: full, midi, mini, ...")
-    String instance;
-
-    @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
-            + " default: the examples' configuration.")
-    Path config;
-
-    @Option(names = "--table-store", description = "One of the configured table store connections,"
-            + " e.g. duckdb or postgres.")
-    String tableStore;
-
-    @Option(names = "--per-user", description = "The private copy of the instance (instance id + user name).")
-    boolean perUser;
-
     @CommandLine.Mixin
     ClasspathOption classpath = new ClasspathOption();
+
+    @CommandLine.Mixin
+    InstanceOptions target = new InstanceOptions();
 
     @Override
     public Integer call() {
@@ -57,20 +44,14 @@ final class StatusCommand implements Callable<Integer> {
         ExampleFlow example = catalog.named(flow).orElseThrow(() -> new WeirCommand.UsageError("unknown flow '"
                 + flow + "'; the flows are " + catalog.listed().keySet()));
         // the configuration and instance exactly as `weir run` reads them
-        WeirCommand.Run run = new WeirCommand.Run();
-        run.flow = flow;
-        run.instance = instance;
-        run.config = config;
-        run.tableStore = tableStore;
-        run.perUser = perUser;
-        WeirConfig weirConfig = run.loadConfig();
+        WeirConfig weirConfig = target.loadConfig();
         weirConfig.warnings().forEach(w -> err.println("warning: " + w));
-        InstanceConfig instanceConfig = run.resolve(weirConfig);
+        InstanceConfig instanceConfig = target.resolve(weirConfig);
         UnaryOperator<String> mask = weirConfig.masking(instanceConfig);
         StringBuilder text = new StringBuilder();
         try (StoreRegistry stores = new StoreRegistry(classpath.loader())) {
             TableStore store = stores.open(instanceConfig.tableStore());
-            text.append("Status of flow '").append(flow).append("' on instance '").append(instance)
+            text.append("Status of flow '").append(flow).append("' on instance '").append(target.instance)
                     .append("' (").append(store.kind()).append(" store '")
                     .append(instanceConfig.tableStore().connectionName()).append("')\n");
             for (StageDef stage : example.create(weirConfig, instanceConfig).stages()) {

@@ -130,6 +130,9 @@ public final class WeirCommand implements Callable<Integer> {
         @CommandLine.Mixin
         ClasspathOption classpath = new ClasspathOption();
 
+        @CommandLine.Mixin
+        InstanceOptions target = new InstanceOptions();
+
         @Option(names = "--param", paramLabel = "KEY=VALUE", description = "A parameter of the flow, repeatable:"
                 + " it sets the instance's attrs KEY (a task reads ctx.attrs().getString(KEY)), over the"
                 + " configuration's; attrs are part of every Java task's cache key, so a changed value reruns them.")
@@ -138,20 +141,9 @@ public final class WeirCommand implements Callable<Integer> {
         @Parameters(index = "0", description = "The flow (see `weir flows`).")
         String flow;
 
-        @Option(names = "--instance", required = true, description = "The instance: full, midi, mini, ...")
-        String instance;
-
-        @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
-                + " default: the examples' configuration.")
-        Path config;
-
         @Option(names = "--cache-validation", description = "normal, assert-no-fresh-input, ignore-fresh-input,"
                 + " force-fresh-input or force-cache-invalid.")
         String cacheValidation;
-
-        @Option(names = "--table-store", description = "One of the configured table store connections,"
-                + " e.g. duckdb or postgres.")
-        String tableStore;
 
         @Option(names = "--report", description = "Write the JSON run report to this file.")
         Path report;
@@ -162,8 +154,6 @@ public final class WeirCommand implements Callable<Integer> {
         @Option(names = "--only", split = ",", description = "Run only these stages or tasks (comma-separated).")
         List<String> only = List.of();
 
-        @Option(names = "--per-user", description = "Run a private copy of the instance (instance id + user name).")
-        boolean perUser;
 
         @Override
         public Integer call() throws Exception {
@@ -172,15 +162,15 @@ public final class WeirCommand implements Callable<Integer> {
             FlowCatalog catalog = classpath.catalog();
             ExampleFlow example = catalog.named(flow).orElseThrow(() -> new UsageError("unknown flow '" + flow
                     + "'; the flows are " + catalog.listed().keySet()));
-            Config paramAttrs = paramAttrs();
+            Config paramAttrs = paramAttrs(params);
             CacheValidation.Mode mode = cacheValidation == null ? null : CacheValidation.Mode.parse(cacheValidation)
                     .orElseThrow(() -> new UsageError("--cache-validation: '" + cacheValidation + "' is not one of"
                             + " normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
             checkWritable("--report", report);
             checkWritable("--graph", graph);
-            WeirConfig weirConfig = loadConfig();
+            WeirConfig weirConfig = target.loadConfig();
             weirConfig.warnings().forEach(w -> err.println("warning: " + w));
-            InstanceConfig resolved = resolve(weirConfig);
+            InstanceConfig resolved = target.resolve(weirConfig);
             InstanceConfig instanceConfig = params.isEmpty() ? resolved
                     : resolved.withAttrs(paramAttrs.withFallback(resolved.attrs()));
             UnaryOperator<String> mask = weirConfig.masking(instanceConfig);
@@ -220,7 +210,7 @@ public final class WeirCommand implements Callable<Integer> {
                     out.println(result.summary());
                     if (!result.successful()) {
                         err.println(RunErrors.describe(result.failure().orElseGet(() -> new IllegalStateException(
-                                "the run of " + flow + " on " + instance + " failed without saying why")), mask));
+                                "the run of " + flow + " on " + target.instance + " failed without saying why")), mask));
                         return RUN_FAILED;
                     }
                     return 0;
@@ -233,7 +223,7 @@ public final class WeirCommand implements Callable<Integer> {
         }
 
         /** The --param pairs as attrs; a key is one or more names joined by dots. */
-        Config paramAttrs() {
+        static Config paramAttrs(Map<String, String> params) {
             for (String key : params.keySet()) {
                 if (!PARAM_KEY.matcher(key).matches()) {
                     throw new UsageError("--param " + key + "=...: '" + key + "' is not a parameter name: names of"
@@ -241,35 +231,6 @@ public final class WeirCommand implements Callable<Integer> {
                 }
             }
             return ConfigFactory.parseMap(params, "--param");
-        }
-
-        /** The configuration: --config, which must name a file, or the examples' own. */
-        WeirConfig loadConfig() {
-            if (config == null) {
-                return WeirConfig.fromResource(DEFAULT_CONFIG);
-            }
-            if (!Files.isRegularFile(config)) {
-                throw new UsageError("--config " + config + ": " + (Files.isDirectory(config) ? "is a directory"
-                        : "no such file") + " (" + config.toAbsolutePath() + ")");
-            }
-            return WeirConfig.load(config);
-        }
-
-        /** The instance named by --instance, on the --table-store connection if given. */
-        InstanceConfig resolve(WeirConfig weirConfig) {
-            if (!weirConfig.instanceNames().contains(instance)) {
-                throw new UsageError("--instance " + instance + ": " + weirConfig.file() + " has no instance '"
-                        + instance + "'; its instances are " + weirConfig.instanceNames());
-            }
-            if (tableStore == null) {
-                return weirConfig.instance(instance, perUser);
-            }
-            if (!weirConfig.tableStoreConnectionNames().contains(tableStore)) {
-                throw new UsageError("--table-store " + tableStore + ": " + weirConfig.file() + " has no table store"
-                        + " connection '" + tableStore + "'; its table_store_connections are "
-                        + weirConfig.tableStoreConnectionNames());
-            }
-            return weirConfig.instance(instance, perUser, tableStore);
         }
 
         /**

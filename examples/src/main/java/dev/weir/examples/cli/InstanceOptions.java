@@ -1,0 +1,58 @@
+package dev.weir.examples.cli;
+
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.config.WeirConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that name an instance of a pipeline configuration, shared by {@code run}, {@code plan}
+ * and {@code status} (a picocli mixin), and how they are read: each command resolves its instance the
+ * same way, with the same usage errors.
+ */
+final class InstanceOptions {
+
+    @Option(names = "--instance", required = true, description = "The instance: full, midi, mini, ...")
+    String instance;
+
+    @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
+            + " default: the examples' configuration.")
+    Path config;
+
+    @Option(names = "--table-store", description = "One of the configured table store connections,"
+            + " e.g. duckdb or postgres.")
+    String tableStore;
+
+    @Option(names = "--per-user", description = "The private copy of the instance (instance id + user name).")
+    boolean perUser;
+
+    /** The configuration: --config, which must name a file, or the examples' own. */
+    WeirConfig loadConfig() {
+        if (config == null) {
+            return WeirConfig.fromResource(WeirCommand.DEFAULT_CONFIG);
+        }
+        if (!Files.isRegularFile(config)) {
+            throw new WeirCommand.UsageError("--config " + config + ": " + (Files.isDirectory(config)
+                    ? "is a directory" : "no such file") + " (" + config.toAbsolutePath() + ")");
+        }
+        return WeirConfig.load(config);
+    }
+
+    /** The instance named by --instance, on the --table-store connection if given. */
+    InstanceConfig resolve(WeirConfig weirConfig) {
+        if (!weirConfig.instanceNames().contains(instance)) {
+            throw new WeirCommand.UsageError("--instance " + instance + ": " + weirConfig.file()
+                    + " has no instance '" + instance + "'; its instances are " + weirConfig.instanceNames());
+        }
+        if (tableStore == null) {
+            return weirConfig.instance(instance, perUser);
+        }
+        if (!weirConfig.tableStoreConnectionNames().contains(tableStore)) {
+            throw new WeirCommand.UsageError("--table-store " + tableStore + ": " + weirConfig.file()
+                    + " has no table store connection '" + tableStore + "'; its table_store_connections are "
+                    + weirConfig.tableStoreConnectionNames());
+        }
+        return weirConfig.instance(instance, perUser, tableStore);
+    }
+}
