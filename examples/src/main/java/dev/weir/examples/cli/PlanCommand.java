@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weir plan}: what {@code weir run} would do, each task with its decision and reason, writing nothing. */
-@Command(name = "plan", description = "Shows what a run would do, without running or writing anything: each task"
+@Command(name = "plan", mixinStandardHelpOptions = true, description = "Shows what a run would do, without running or writing anything: each task"
         + " with run, cache hit, resumed, not selected or decided when inputs are ready, and why.")
 final class PlanCommand implements Callable<Integer> {
 

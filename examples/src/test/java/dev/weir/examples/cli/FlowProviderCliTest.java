@@ -255,6 +255,13 @@ class FlowProviderCliTest {
         assertEquals(0, flowsHelp.code(), flowsHelp.err());
         assertTrue(flowsHelp.out().contains("--classpath=JARS_OR_DIRS"), flowsHelp.out());
 
+        for (String command : List.of("plan", "status")) {
+            InProcess help = weir(command, "--help");
+            assertEquals(0, help.code(), command + ": " + help.err());
+            assertTrue(help.out().contains("Usage: weir " + command) && help.out().contains("--instance=<instance>"),
+                    help.out());
+        }
+
         InProcess badParam = weir("run", "lazy-sql", "--instance", "mini", "--param", "9x=1");
         assertEquals(2, badParam.code(), badParam.err());
         assertTrue(badParam.err().contains("--param 9x=...: '9x' is not a parameter name"), badParam.err());
