@@ -63,6 +63,12 @@ final class FlowCatalog {
         return listed;
     }
 
+    /** The flow of that name, or a usage error listing the flows there are. */
+    ExampleFlow require(String name) {
+        return named(name).orElseThrow(() -> new WeirCommand.UsageError("unknown flow '" + name
+                + "'; the flows are " + listed().keySet()));
+    }
+
     /** The flow of this name: a provider's, else an {@link ExampleFlow} registered for {@link ServiceLoader}. */
     Optional<ExampleFlow> named(String name) {
         ExampleFlow flow = listed.get(name);

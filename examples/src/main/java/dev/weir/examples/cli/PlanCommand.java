@@ -59,11 +59,8 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FlowCatalog catalog = classpath.catalog();
-        ExampleFlow example = catalog.named(flow).orElseThrow(() -> new WeirCommand.UsageError("unknown flow '"
-                + flow + "'; the flows are " + catalog.listed().keySet()));
-        CacheValidation.Mode mode = cacheValidation == null ? null : CacheValidation.Mode.parse(cacheValidation)
-                .orElseThrow(() -> new WeirCommand.UsageError("--cache-validation: '" + cacheValidation + "' is not one"
-                        + " of normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
+        ExampleFlow example = catalog.require(flow);
+        CacheValidation.Mode mode = WeirCommand.Run.cacheValidationMode(cacheValidation);
         // the configuration, instance and parameters exactly as `weir run` reads them
         Config paramAttrs = WeirCommand.Run.paramAttrs(params);
         WeirConfig weirConfig = target.loadConfig();

@@ -41,8 +41,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FlowCatalog catalog = classpath.catalog();
-        ExampleFlow example = catalog.named(flow).orElseThrow(() -> new WeirCommand.UsageError("unknown flow '"
-                + flow + "'; the flows are " + catalog.listed().keySet()));
+        ExampleFlow example = catalog.require(flow);
         // the configuration and instance exactly as `weir run` reads them
         WeirConfig weirConfig = target.loadConfig();
         weirConfig.warnings().forEach(w -> err.println("warning: " + w));

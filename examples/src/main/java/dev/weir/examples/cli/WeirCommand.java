@@ -160,12 +160,9 @@ public final class WeirCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             FlowCatalog catalog = classpath.catalog();
-            ExampleFlow example = catalog.named(flow).orElseThrow(() -> new UsageError("unknown flow '" + flow
-                    + "'; the flows are " + catalog.listed().keySet()));
+            ExampleFlow example = catalog.require(flow);
             Config paramAttrs = paramAttrs(params);
-            CacheValidation.Mode mode = cacheValidation == null ? null : CacheValidation.Mode.parse(cacheValidation)
-                    .orElseThrow(() -> new UsageError("--cache-validation: '" + cacheValidation + "' is not one of"
-                            + " normal, assert-no-fresh-input, ignore-fresh-input, force-fresh-input, force-cache-invalid"));
+            CacheValidation.Mode mode = cacheValidationMode(cacheValidation);
             checkWritable("--report", report);
             checkWritable("--graph", graph);
             WeirConfig weirConfig = target.loadConfig();
@@ -220,6 +217,13 @@ public final class WeirCommand implements Callable<Integer> {
                 err.println(RunErrors.describe(e, mask));
                 return RUN_FAILED;
             }
+        }
+
+        /** The --cache-validation mode, or null when not given. */
+        static CacheValidation.Mode cacheValidationMode(String name) {
+            return name == null ? null : CacheValidation.Mode.parse(name).orElseThrow(() -> new UsageError(
+                    "--cache-validation: '" + name + "' is not one of normal, assert-no-fresh-input,"
+                            + " ignore-fresh-input, force-fresh-input, force-cache-invalid"));
         }
 
         /** The --param pairs as attrs; a key is one or more names joined by dots. */
