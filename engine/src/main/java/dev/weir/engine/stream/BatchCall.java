@@ -37,6 +37,15 @@ public final class BatchCall implements BatchInput {
      */
     private final long[] rowsOut;
     private int stepsDone;
+    /**
+     * What the run's watchdog reads while the call runs: the step running (-1 when none), since when
+     * ({@link System#nanoTime()}), and on which thread; {@code cancelled} once the run gave up on it.
+     */
+    private volatile int runningStep = -1;
+    private volatile long stepStartedNanos;
+    private Thread runner;
+    private boolean interrupted;
+    private volatile boolean cancelled;
 
     BatchCall(String task, long batchId, Map<String, ArrowTable> inputs, Map<String, Object> context,
               BufferAllocator allocator, BatchFunction function) {
@@ -63,18 +72,71 @@ public final class BatchCall implements BatchInput {
      * the blocking dispatcher (or a worker), never on an actor thread.
      */
     public ArrowTable invoke() throws Exception {
-        ArrowTable output = invokeOwn();
-        rowsOut[0] = output.rowCount();
-        stepsDone = 1;
-        String from = task;
-        for (Step step : then) {
-            output = new BatchCall(step.task(), batchId, Map.of(from, output), context, allocator, step.function())
-                    .invokeOwn();
-            rowsOut[stepsDone] = output.rowCount();
-            stepsDone++;
-            from = step.task();
+        if (cancelled) {
+            discard();
+            throw new java.util.concurrent.CancellationException("the run gave up on the call of task '" + task
+                    + "' on batch " + batchId + " before it started");
         }
-        return output;
+        synchronized (this) {
+            runner = Thread.currentThread();
+        }
+        try {
+            started(0);
+            ArrowTable output = invokeOwn();
+            rowsOut[0] = output.rowCount();
+            stepsDone = 1;
+            String from = task;
+            for (Step step : then) {
+                started(stepsDone);
+                output = new BatchCall(step.task(), batchId, Map.of(from, output), context, allocator,
+                        step.function()).invokeOwn();
+                rowsOut[stepsDone] = output.rowCount();
+                stepsDone++;
+                from = step.task();
+            }
+            return output;
+        } finally {
+            runningStep = -1;
+            synchronized (this) {
+                runner = null;
+                if (interrupted) {
+                    // The watchdog's interrupt was for this call: the thread goes back to its pool without it.
+                    Thread.interrupted();
+                }
+            }
+        }
+    }
+
+    private void started(int step) {
+        stepStartedNanos = System.nanoTime();
+        runningStep = step;
+    }
+
+    /**
+     * The task of the step that has been running for longer than its bound at {@code now}, or null.
+     * Any thread.
+     */
+    String overdue(long now, java.util.function.ToLongFunction<String> boundNanos) {
+        int step = runningStep;
+        if (step < 0) {
+            return null;
+        }
+        String running = step == 0 ? task : then.get(step - 1).task();
+        return now - stepStartedNanos > boundNanos.applyAsLong(running) ? running : null;
+    }
+
+    /**
+     * The run has given up on this call: a call not started yet will not start (its inputs are freed
+     * instead), and the thread running it, if any, is interrupted. Any thread.
+     */
+    void cancel() {
+        cancelled = true;
+        synchronized (this) {
+            if (runner != null) {
+                interrupted = true;
+                runner.interrupt();
+            }
+        }
     }
 
     private ArrowTable invokeOwn() throws Exception {

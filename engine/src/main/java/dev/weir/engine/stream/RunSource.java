@@ -27,6 +27,10 @@ final class RunSource {
     private Iterator<ArrowTable> iterator;
     private long nextBatchId;
     private long rows;
+    /** When the trip to the source under way (opening, pulling, closing) started; see {@link #overdue}. */
+    private long tripStartedNanos = System.nanoTime();
+    private boolean abandoned;
+    private boolean lateReplied;
 
     /** Starts opening {@code source}; the run hears {@link StreamRun.Opened}. */
     RunSource(ActorContext<StreamRun.Command> context, BatchSource source, BufferAllocator allocator,
@@ -67,6 +71,7 @@ final class RunSource {
      */
     void pull(long wanted) {
         state = State.PULLING;
+        tripStartedNanos = System.nanoTime();
         Iterator<ArrowTable> it = iterator;
         long firstId = nextBatchId;
         try {
@@ -101,6 +106,7 @@ final class RunSource {
             return;
         }
         state = State.CLOSING;
+        tripStartedNanos = System.nanoTime();
         Iterator<ArrowTable> it = iterator;
         context.pipeToSelf(CompletableFuture.runAsync(() -> SourceReads.closeQuietly(it), blocking),
                 (ok, error) -> new StreamRun.SourceClosed());
@@ -108,6 +114,54 @@ final class RunSource {
 
     void closedNow() {
         state = State.CLOSED;
+    }
+
+    /** A trip to the source (opening, pulling or closing it) has taken longer than {@code boundNanos}. */
+    boolean overdue(long now, long boundNanos) {
+        boolean away = state == State.OPENING || state == State.PULLING || state == State.CLOSING;
+        return !abandoned && away && now - tripStartedNanos > boundNanos;
+    }
+
+    /**
+     * The run gives up on the source's trip under way: it counts as closed from now on, and what the trip
+     * brings back when it ends is freed ({@link #abandoned()}).
+     */
+    void abandon() {
+        abandoned = true;
+        state = State.CLOSED;
+    }
+
+    /** The run gave up on a trip to the source; its late reply must be freed, not used. */
+    boolean abandoned() {
+        return abandoned;
+    }
+
+    /** A trip to the source was given up on and has not come back yet. */
+    boolean away() {
+        return abandoned && !lateReplied;
+    }
+
+    /** What a source trip given up on brought back, freed: its batches, or the iterator it opened. */
+    void freeLate(StreamRun.Command late) {
+        lateReplied = true;
+        if (late instanceof StreamRun.Opened opened && opened.iterator() != null) {
+            Iterator<ArrowTable> it = opened.iterator();
+            try {
+                blocking.execute(() -> SourceReads.closeQuietly(it));
+            } catch (RejectedExecutionException e) {
+                SourceReads.closeQuietly(it);
+            }
+        } else if (late instanceof StreamRun.Pulled pulled) {
+            pulled.tables().forEach(ArrowTable::close);
+            Iterator<ArrowTable> it = iterator;
+            if (it != null && !pulled.exhausted()) {
+                try {
+                    blocking.execute(() -> SourceReads.closeQuietly(it));
+                } catch (RejectedExecutionException e) {
+                    SourceReads.closeQuietly(it);
+                }
+            }
+        }
     }
 
     /** The run stopped unexpectedly: closes an idle source on this thread. */

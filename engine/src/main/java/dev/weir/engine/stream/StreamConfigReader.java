@@ -24,17 +24,18 @@ import java.util.Set;
  * parallelism = 4
  * budget { memory-mb = 2048 }
  * progress-interval = 1s
+ * call-timeout = 30m         # default; how long one task call or source pull may take
  * context { model = "v2" }
  * tasks {
- *   parse { max-rows = 10000, parallelism = 2, resources { memory-mb = 512 }, on-error = skip }
+ *   parse { max-rows = 10000, parallelism = 2, resources { memory-mb = 512 }, on-error = skip, timeout = 5m }
  * }
  * }</pre>
  */
 final class StreamConfigReader {
 
     static final Set<String> RUN_KEYS = Set.of("max-batches", "max-in-flight", "parallelism", "budget",
-            "progress-interval", "context", "tasks");
-    static final Set<String> TASK_KEYS = Set.of("max-rows", "parallelism", "resources", "on-error");
+            "progress-interval", "call-timeout", "context", "tasks");
+    static final Set<String> TASK_KEYS = Set.of("max-rows", "parallelism", "resources", "on-error", "timeout");
 
     private final Config config;
     private final List<String> problems;
@@ -51,20 +52,10 @@ final class StreamConfigReader {
         int maxInFlight = config.hasPath("max-in-flight") ? positiveInt("max-in-flight") : d.maxInFlight();
         int parallelism = config.hasPath("parallelism") ? positiveInt("parallelism") : d.parallelism();
         Map<String, Double> budget = config.hasPath("budget") ? amounts("budget") : d.budget();
-        Duration interval = d.progressInterval();
-        if (config.hasPath("progress-interval")) {
-            try {
-                interval = config.getDuration("progress-interval");
-                if (interval.isZero() || interval.isNegative()) {
-                    problems.add("progress-interval: must be positive, was " + interval);
-                    interval = d.progressInterval();
-                }
-            } catch (ConfigException e) {
-                problems.add("progress-interval: expected a duration such as 1s, was " + render("progress-interval"));
-            }
-        }
+        Duration interval = duration("progress-interval", d.progressInterval());
+        Duration callTimeout = duration("call-timeout", d.callTimeout());
         return new RunSettings(Math.max(maxBatches, 0), Math.max(maxInFlight, 1), Math.max(parallelism, 1), budget,
-                interval);
+                interval, callTimeout);
     }
 
     /** Every configured task's settings; a task that is not in {@code tasks} is a problem. */
@@ -113,7 +104,26 @@ final class StreamConfigReader {
                 problems.add(prefix + ".on-error: expected fail or skip, was '" + value + "'");
             }
         }
-        return new TaskSettings(Math.max(maxRows, 0), Math.max(parallelism, 1), resources, onError);
+        Duration timeout = task.hasPath("timeout") ? duration(prefix + ".timeout", null) : d.timeout();
+        return new TaskSettings(Math.max(maxRows, 0), Math.max(parallelism, 1), resources, onError, timeout);
+    }
+
+    /** The positive duration at {@code path} if set, else (or when it is not one, noted) {@code otherwise}. */
+    private Duration duration(String path, Duration otherwise) {
+        if (!config.hasPath(path)) {
+            return otherwise;
+        }
+        try {
+            Duration value = config.getDuration(path);
+            if (value.isZero() || value.isNegative()) {
+                problems.add(path + ": must be positive, was " + value);
+                return otherwise;
+            }
+            return value;
+        } catch (ConfigException e) {
+            problems.add(path + ": expected a duration such as 1s, was " + render(path));
+            return otherwise;
+        }
     }
 
     private void unknownKeys(Config scope, String prefix, Set<String> known, String what) {

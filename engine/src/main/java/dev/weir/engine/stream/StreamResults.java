@@ -20,7 +20,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * <p>Blocking ({@link #hasNext()}, {@link #next()}) or not ({@link #nextAsync()}); one reader at a
  * time. {@link #close()} before the end cancels the run and waits until its running calls have ended,
- * so that every batch the run held is freed when it returns.
+ * so that every batch the run held is freed when it returns. No wait here is unbounded: a call (or a
+ * pull from the source) past its timeout fails the run, which then ends without waiting for it.
  *
  * <p>One request to the run brings every output it has queued; they wait here and are handed out one
  * at a time, and still count towards the run's {@code max-in-flight} until the reader has taken them all.

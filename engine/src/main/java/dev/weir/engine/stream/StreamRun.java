@@ -3,11 +3,14 @@ package dev.weir.engine.stream;
 import dev.weir.engine.data.ArrowTable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -86,6 +89,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private record Tick() implements Command {
     }
 
+    /** Time to look for calls, and trips to the source, that have run past their timeout. */
+    private record Watch() implements Command {
+    }
+
 
     private final StreamGraph graph;
     private final RunSettings settings;
@@ -102,6 +109,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private final Joins joins;
     private final InFlight live = new InFlight();
     private final StreamOutputs outputs = new StreamOutputs();
+    private final CallTimeouts timeouts;
 
     private final Relay relay;
     private final RunSource source;
@@ -110,6 +118,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     private StreamFailedException failure;
     private boolean cancelled;
     private boolean stopping;
+    /** Trips handed to the placement whose end the run has not heard of yet. */
+    private final Set<Trip> running = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Those of them with a call past its timeout: the run no longer waits for them, only frees what they bring. */
+    private final Set<Trip> abandoned = Collections.newSetFromMap(new IdentityHashMap<>());
 
     static Behavior<Command> create(StreamGraph graph, BatchSource source, BatchPlacement placement,
                                     Executor blocking, BufferAllocator allocator, ActorRef<StreamProgress> listener,
@@ -128,6 +140,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         this.allocator = allocator;
         this.listener = listener;
         this.done = done;
+        this.timeouts = new CallTimeouts(graph);
         this.distinctLanes = TaskLane.plan(graph);
         distinctLanes.forEach(lane -> lane.tasks.forEach(task -> lanes.put(task, lane)));
         String first = TaskLane.onlyConsumer(graph, StreamGraph.SOURCE);
@@ -137,6 +150,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (listener != null) {
             timers.startTimerAtFixedRate(new Tick(), settings.progressInterval());
         }
+        timers.startTimerAtFixedRate(new Watch(), timeouts.watchInterval());
         this.relay = new Relay(context.getSelf(), placement, graph.context(), allocator, lanes, firstLane, outputs);
         this.source = new RunSource(context, source, allocator, blocking, relay);
     }
@@ -152,6 +166,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
                 .onMessage(Split.class, guard(this::onSplit))
                 .onMessage(Finished.class, guard(this::onFinished))
                 .onMessage(Tick.class, guard(this::onTick))
+                .onMessage(Watch.class, guard(this::onWatch))
                 .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
@@ -198,6 +213,10 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     // ---- source
 
     private Behavior<Command> onOpened(Opened msg) {
+        if (source.abandoned()) {
+            source.freeLate(msg);
+            return pump();
+        }
         source.opened(msg.error() == null ? msg.iterator() : null);
         if (msg.error() != null) {
             fail(StreamGraph.SOURCE, 0, msg.error());
@@ -225,6 +244,15 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private Behavior<Command> onPulled(Pulled msg) {
+        if (source.abandoned()) {
+            source.freeLate(msg);
+            if (msg.relayed() != null) {
+                // Its calls run all the same; the run frees their outputs once they end.
+                scheduler.taken(msg.relayed().lane);
+                running.add(msg.relayed());
+            }
+            return pump();
+        }
         if (msg.error() != null) {
             source.pulled(false);
             fail(StreamGraph.SOURCE, source.batches(), msg.error());
@@ -234,6 +262,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
         if (msg.relayed() != null) {
             Trip trip = msg.relayed();
             scheduler.taken(trip.lane);
+            running.add(trip);
             for (int i = 0; i < trip.size(); i++) {
                 source.number(trip.rowsIn(i));
                 arrived(trip.lane, trip.ready.get(i).batchId());
@@ -256,6 +285,9 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
     }
 
     private Behavior<Command> onSourceClosed(SourceClosed msg) {
+        if (source.abandoned()) {
+            return pump();
+        }
         source.closedNow();
         return pump();
     }
@@ -358,17 +390,24 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             scheduler.reclaim();
         }
         for (Scheduler.Pick pick = scheduler.next(); pick != null; pick = scheduler.next()) {
-            relay.start(new Trip(pick.lane(), pick.calls(), graph.context(), allocator));
+            Trip trip = new Trip(pick.lane(), pick.calls(), graph.context(), allocator);
+            running.add(trip);
+            relay.start(trip);
         }
     }
 
     private Behavior<Command> onFinished(Finished msg) {
         Trip trip = msg.trip();
-        scheduler.finished(trip.lane);
+        running.remove(trip);
+        if (!abandoned.remove(trip)) {
+            // An abandoned trip gave its slot back when the run gave up on it.
+            scheduler.finished(trip.lane);
+        }
         TaskLane onward = null;
         if (msg.onward() != null) {
             onward = msg.onward().lane;
             scheduler.taken(onward);
+            running.add(msg.onward());
         }
         for (int i = 0; i < trip.size(); i++) {
             finished(trip, i, onward, msg.delivered());
@@ -483,7 +522,104 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             getContext().getLog().info(summary.line());
             done.complete(summary);
         }
-        return Behaviors.stopped();
+        return draining();
+    }
+
+    // ---- timeouts
+
+    /**
+     * Gives up on every trip with a call past its task's timeout, and on a trip to the source past the
+     * run's {@code call-timeout}: the call is interrupted, and the run fails naming it and ends without
+     * waiting for it, since user code that ignores interrupts could keep it forever. Whatever such a call
+     * or source trip brings back later is freed then ({@link #draining}).
+     */
+    private Behavior<Command> onWatch(Watch msg) {
+        long now = System.nanoTime();
+        for (Trip trip : List.copyOf(running)) {
+            if (abandoned.contains(trip)) {
+                continue;
+            }
+            for (int i = 0; i < trip.size(); i++) {
+                BatchCall call = trip.call(i);
+                String task = call.overdue(now, timeouts::boundNanos);
+                if (task != null) {
+                    abandoned.add(trip);
+                    scheduler.finished(trip.lane);
+                    trip.calls().forEach(BatchCall::cancel);
+                    fail(task, call.batchId(), timeouts.exceeded(task));
+                    break;
+                }
+            }
+        }
+        if (source.overdue(now, timeouts.boundNanos(StreamGraph.SOURCE))) {
+            long batch = source.batches();
+            source.abandon();
+            fail(StreamGraph.SOURCE, batch, timeouts.exceeded(StreamGraph.SOURCE));
+        }
+        return pump();
+    }
+
+    /**
+     * After the run has reported its end: waits only for the trips it gave up on (and a source trip it
+     * gave up on), frees what they bring back, and stops when none is left. Nobody waits for this.
+     */
+    private Behavior<Command> draining() {
+        if (abandoned.isEmpty() && !sourceAway()) {
+            return Behaviors.stopped();
+        }
+        getContext().getLog().warn("streaming run ended with {} call(s) still running past their timeout{}; "
+                + "their outputs will be freed when they return", abandoned.size(),
+                sourceAway() ? " and a trip to the source" : "");
+        return Behaviors.receive(Command.class)
+                .onMessage(Finished.class, msg -> {
+                    abandoned.remove(msg.trip());
+                    running.remove(msg.trip());
+                    freeOutputs(msg.trip(), msg.delivered());
+                    if (msg.onward() != null) {
+                        abandoned.add(msg.onward());
+                    }
+                    return drained();
+                })
+                .onMessage(Opened.class, msg -> lateSource(msg))
+                .onMessage(Pulled.class, msg -> {
+                    if (msg.relayed() != null) {
+                        abandoned.add(msg.relayed());
+                    }
+                    return lateSource(msg);
+                })
+                .onMessage(SourceClosed.class, msg -> lateSource(msg))
+                .onMessage(Next.class, msg -> {
+                    msg.reply().completeExceptionally(failure != null ? failure
+                            : new IllegalStateException("the streaming run has ended"));
+                    return Behaviors.same();
+                })
+                .onAnyMessage(msg -> Behaviors.same())
+                .build();
+    }
+
+    private boolean sourceAway() {
+        return source.away();
+    }
+
+    private Behavior<Command> lateSource(Command msg) {
+        source.freeLate(msg);
+        return drained();
+    }
+
+    private Behavior<Command> drained() {
+        return abandoned.isEmpty() && !sourceAway() ? Behaviors.stopped() : Behaviors.same();
+    }
+
+    private static void freeOutputs(Trip trip, boolean delivered) {
+        if (delivered) {
+            return;
+        }
+        for (int i = 0; i < trip.size(); i++) {
+            ArrowTable output = trip.output(i);
+            if (output != null) {
+                output.close();
+            }
+        }
     }
 
     private Behavior<Command> onTick(Tick msg) {

@@ -1,5 +1,6 @@
 package dev.weir.engine.stream;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,11 +13,19 @@ import java.util.Objects;
  * @param resources   what one call of the task uses (free-form names, e.g. {@code memory-mb}), checked
  *                    against the run's {@code budget}
  * @param onError     fail the run or skip the batch when the task throws
+ * @param timeout     how long one call of the task may take before the run fails; null = the run's
+ *                    {@code call-timeout}
  */
-public record TaskSettings(int maxRows, int parallelism, Map<String, Double> resources, OnError onError) {
+public record TaskSettings(int maxRows, int parallelism, Map<String, Double> resources, OnError onError,
+                           Duration timeout) {
 
-    /** The defaults: no splitting, parallelism bounded only by the run's, no resources, fail. */
-    public static final TaskSettings DEFAULTS = new TaskSettings(0, Integer.MAX_VALUE, Map.of(), OnError.FAIL);
+    /** The defaults: no splitting, parallelism bounded only by the run's, no resources, fail, the run's timeout. */
+    public static final TaskSettings DEFAULTS = new TaskSettings(0, Integer.MAX_VALUE, Map.of(), OnError.FAIL, null);
+
+    /** Settings whose calls have the run's {@code call-timeout}. */
+    public TaskSettings(int maxRows, int parallelism, Map<String, Double> resources, OnError onError) {
+        this(maxRows, parallelism, resources, onError, null);
+    }
 
     public TaskSettings {
         if (maxRows < 0) {
@@ -32,5 +41,13 @@ public record TaskSettings(int maxRows, int parallelism, Map<String, Double> res
             }
         });
         Objects.requireNonNull(onError, "onError is null");
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
+    }
+
+    /** This task's bound on one call: its own {@code timeout}, else the run's. */
+    Duration timeoutIn(RunSettings run) {
+        return timeout != null ? timeout : run.callTimeout();
     }
 }
