@@ -8,6 +8,7 @@ import dev.weir.engine.TaskState;
 import dev.weir.engine.Weir;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
+import dev.weir.testpostgres.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,15 +16,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,11 +89,11 @@ class ExamplesTest {
     @Test
     void multiInstanceRunsOnPostgres() throws Exception {
         String prefix = "ex" + UUID.randomUUID().toString().substring(0, 6) + "_";
-        requirePostgres();
+        TestPostgres.Server server = TestPostgres.require();
         try {
-            runMultiInstance(config(dir, prefix), "postgres");
+            runMultiInstance(config(dir, prefix, server), "postgres");
         } finally {
-            dropSchemas(prefix);
+            dropSchemas(server, prefix);
         }
     }
 
@@ -124,9 +122,21 @@ class ExamplesTest {
 
     /** The examples' configuration, with its files under {@code dir} and schemas under {@code prefix}. */
     private static WeirConfig config(Path dir, String prefix) throws IOException {
+        return config(dir, prefix, null);
+    }
+
+    /** The examples' configuration; its {@code postgres} connection on {@code server} when given. */
+    private static WeirConfig config(Path dir, String prefix, TestPostgres.Server server) throws IOException {
         String text;
         try (InputStream in = ExamplesTest.class.getResourceAsStream("/weir-examples.yaml")) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (server != null) {
+            String args = "    kind: postgres\n    args:\n";
+            assertTrue(text.contains(args), "the examples' postgres connection has moved:\n" + text);
+            text = text.replace(args, args + "      host: \"" + server.host() + "\"\n      port: " + server.port()
+                    + "\n      database: \"" + server.database() + "\"\n      user: \"" + server.user() + "\"\n"
+                    + (server.password() == null ? "" : "      password: \"" + server.password() + "\"\n"));
         }
         return WeirConfig.loader().workingDirectory(dir)
                 .parseString(text.replace("\"{instance_id}_\"", "\"" + prefix + "{instance_id}_\"")
@@ -134,28 +144,8 @@ class ExamplesTest {
                         WeirConfig.Syntax.YAML, "weir-examples.yaml");
     }
 
-    private static void requirePostgres() {
-        try (Connection ignored = connect()) {
-            // reachable
-        } catch (SQLException e) {
-            String message = "no PostgreSQL server reachable through the PG* variables: " + e.getMessage();
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError("CI=true: " + message, e);
-            }
-            Assumptions.abort(message);
-        }
-    }
-
-    private static Connection connect() throws SQLException {
-        Map<String, String> env = System.getenv();
-        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
-                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", "postgres");
-        return DriverManager.getConnection(url, env.getOrDefault("PGUSER", System.getProperty("user.name")),
-                env.getOrDefault("PGPASSWORD", ""));
-    }
-
-    private static void dropSchemas(String prefix) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+    private static void dropSchemas(TestPostgres.Server server, String prefix) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
             List<String> schemas = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, '"
                     + prefix + "')")) {

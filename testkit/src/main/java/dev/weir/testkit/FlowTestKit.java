@@ -13,9 +13,11 @@ import dev.weir.engine.config.InstanceConfig.InlineMode;
 import dev.weir.engine.config.InstanceConfig.Orchestration;
 import dev.weir.engine.config.InstanceConfig.RetryPolicy;
 import dev.weir.engine.store.StoreSettings;
+import dev.weir.testpostgres.TestPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -96,14 +98,25 @@ public final class FlowTestKit implements AutoCloseable {
     }
 
     /**
-     * An instance on the PostgreSQL server named by the libpq variables ({@code PGHOST}, {@code PGPORT},
-     * {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}), isolated by the schema prefix
-     * {@code <name>_<random>_}, so repeated test runs never see each other's stages.
+     * An instance on the tests' PostgreSQL server ({@link TestPostgres}: the server of the libpq variables
+     * {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}, else an embedded one),
+     * isolated by the schema prefix {@code <name>_<random>_}, so repeated test runs never see each other's stages.
+     * Without a server the calling test is skipped, or failed under {@code CI=true}.
      */
     public InstanceConfig postgresInstance(String name) {
+        TestPostgres.Server server = TestPostgres.require();
         String prefix = name + "_" + java.util.UUID.randomUUID().toString().substring(0, 8) + "_";
+        Map<String, Object> args = new HashMap<>();
+        args.put("schema_prefix", prefix);
+        args.put("host", server.host());
+        args.put("port", server.port());
+        args.put("database", server.database());
+        args.put("user", server.user());
+        if (server.password() != null) {
+            args.put("password", server.password());
+        }
         StoreSettings postgres = new StoreSettings(name, name, "postgres", "postgres",
-                ConfigFactory.parseMap(Map.of("schema_prefix", prefix)), dir.resolve(name),
+                ConfigFactory.parseMap(args), dir.resolve(name),
                 "FlowTestKit PostgreSQL instance '" + name + "'");
         return instance(name).withTableStoreSettings(postgres);
     }

@@ -14,10 +14,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * directory and the instance {@link #instance()} on the store {@link #store()}. After each test the kit is
  * closed, which fails the test when a run leaked Arrow memory, and the directory is deleted.
  *
- * <p>With {@code store = POSTGRES} the instance lives on the server named by the libpq variables
- * ({@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}) under a random schema
- * prefix. Without a reachable server the test is skipped, with the reason printed, except under
- * {@code CI=true}, where it fails.
+ * <p>With {@code store = POSTGRES} the instance lives, under a random schema prefix, on the server named by the
+ * libpq variables ({@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}), or,
+ * when neither {@code PGHOST} nor {@code PGPORT} is set and {@code CI} is not {@code true}, on an embedded
+ * PostgreSQL started once per JVM ({@link dev.weir.testpostgres.TestPostgres}). Without a server the test is
+ * skipped with the reason, except under {@code CI=true}, where it fails.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -36,7 +37,7 @@ public @interface WeirTest {
     enum Store {
         /** An embedded DuckDB file in the test's temporary directory. */
         DUCKDB,
-        /** The PostgreSQL server of the libpq variables. */
+        /** The PostgreSQL server of the libpq variables, else an embedded one. */
         POSTGRES
     }
 }

@@ -1,17 +1,13 @@
 package dev.weir.testkit;
 
 import dev.weir.engine.config.InstanceConfig;
+import dev.weir.testpostgres.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -26,7 +22,6 @@ import org.junit.platform.commons.support.AnnotationSupport;
 public final class WeirTestExtension implements ParameterResolver, AfterEachCallback {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(WeirTestExtension.class);
-    private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
 
     /** One test's kit, its directory and its instance. */
     private static final class PerTest {
@@ -52,7 +47,7 @@ public final class WeirTestExtension implements ParameterResolver, AfterEachCall
                 .orElseThrow(() -> new ParameterResolutionException(
                         context.getRequiredTestClass().getName() + " is not annotated @WeirTest"));
         if (settings.store() == WeirTest.Store.POSTGRES) {
-            requirePostgres(System.getenv());
+            TestPostgres.require(); // skips (or fails under CI=true) before a kit is made
         }
         PerTest test = context.getStore(NAMESPACE).computeIfAbsent(PerTest.class, key -> {
             try {
@@ -84,36 +79,6 @@ public final class WeirTestExtension implements ParameterResolver, AfterEachCall
         } finally {
             delete(test.dir);
         }
-    }
-
-    /** Aborts (skips) the test when no PostgreSQL server answers, or fails it under {@code CI=true}. */
-    static void requirePostgres(Map<String, String> env) {
-        String host = env.getOrDefault("PGHOST", "localhost");
-        int port;
-        try {
-            port = Integer.parseInt(env.getOrDefault("PGPORT", "5432"));
-        } catch (NumberFormatException e) {
-            Assertions.fail("PGPORT is not a port number: " + env.get("PGPORT"), e);
-            return;
-        }
-        String reason = null;
-        if (env.get("PGHOST") == null) {
-            reason = "no PostgreSQL server configured (PGHOST is not set)";
-        } else {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
-            } catch (IOException e) {
-                reason = "no PostgreSQL server at " + host + ":" + port + " (" + e.getMessage() + ")";
-            }
-        }
-        if (reason == null) {
-            return;
-        }
-        if ("true".equals(env.get("CI"))) {
-            Assertions.fail("CI=true: " + reason);
-        }
-        System.err.println("@WeirTest(store = POSTGRES) skipped: " + reason);
-        Assumptions.abort(reason);
     }
 
     private static void delete(Path dir) throws IOException {

@@ -1,18 +1,15 @@
 package dev.weir.testkit;
 
 import dev.weir.engine.config.InstanceConfig;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * Batched tasks reading inlined tables, on PostgreSQL (the server of the PG* variables). Skipped without
+ * Batched tasks reading inlined tables, on PostgreSQL (the PG* variables' server, else an embedded one). Skipped without
  * one, except under CI=true, where the server must be there.
  */
 class BatchedInlineInputOnPostgresTest extends BatchedInlineInputTest {
 
     @Override
     protected InstanceConfig instance(FlowTestKit kit) {
-        Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
-                "no PostgreSQL server configured (PGHOST)");
         return kit.postgresInstance("binline");
     }
 }

@@ -12,25 +12,22 @@ import dev.weir.engine.batch.Batched;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.data.Rows;
+import dev.weir.testpostgres.TestPostgres;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * PostgreSQL connections that die under a running task or chunk: the server ends the backend
  * ({@code pg_terminate_backend}, SQLState 57P01, which the driver reports as a lost connection), the
  * engine sees a transient failure however the store's error reached it, retries, and the run
- * completes with every row. Needs the server of the PG* variables; skipped without one, except under
+ * completes with every row. Needs the PG* variables' server, else an embedded one; skipped without one, except under
  * {@code CI=true}.
  */
 class PostgresFaultInjectionTest extends FlowKitTest {
@@ -40,8 +37,6 @@ class PostgresFaultInjectionTest extends FlowKitTest {
 
     @Override
     protected InstanceConfig instance(FlowTestKit kit) {
-        Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
-                "no PostgreSQL server configured (PGHOST)");
         return kit.postgresInstance("pgfaults");
     }
 
@@ -222,14 +217,6 @@ class PostgresFaultInjectionTest extends FlowKitTest {
     }
 
     static Connection connect() throws SQLException {
-        Map<String, String> env = System.getenv();
-        Properties properties = new Properties();
-        properties.setProperty("user", env.getOrDefault("PGUSER", System.getProperty("user.name")));
-        if (env.get("PGPASSWORD") != null) {
-            properties.setProperty("password", env.get("PGPASSWORD"));
-        }
-        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
-                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", properties.getProperty("user"));
-        return DriverManager.getConnection(url, properties);
+        return TestPostgres.require().connect();
     }
 }

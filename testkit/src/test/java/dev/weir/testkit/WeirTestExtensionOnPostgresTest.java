@@ -1,6 +1,6 @@
 package dev.weir.testkit;
 
-/** {@link WeirTest} on PostgreSQL (the server of the PG* variables; skipped without one unless CI=true). */
+/** {@link WeirTest} on PostgreSQL (the PG* variables' server, else an embedded one; skipped without one unless CI=true). */
 @WeirTest(store = WeirTest.Store.POSTGRES)
 class WeirTestExtensionOnPostgresTest extends WeirTestExtensionTest {
 

@@ -2,9 +2,9 @@ package dev.weir.stores.postgres;
 
 import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.store.StoreSettings;
+import dev.weir.testpostgres.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,19 +12,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The PostgreSQL server the tests run against, found through the libpq variables ({@code PGHOST},
- * {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}; {@code .ci/postgres.sh}
- * sets them). Without a reachable server the tests are skipped — except under {@code CI=true}, where
- * a missing server is a failure, so that CI cannot pass by skipping.
+ * The PostgreSQL server of a test class: the one {@link TestPostgres} finds (the server of the libpq
+ * variables, or else an embedded one started once per JVM), with a schema prefix of the class's own. Without
+ * a server the tests are skipped saying why, except under {@code CI=true}, where that is a failure.
  *
  * <p>Test classes carry {@code @ExtendWith(PostgresTestServer.Required.class)} so that a missing server
  * shows as skipped tests in the report, and call {@link #require()} to connect.
@@ -33,45 +29,31 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class PostgresTestServer {
 
+    private final TestPostgres.Server server;
     private final Map<String, String> env;
     private final String prefix;
 
-    private PostgresTestServer(Map<String, String> env, String prefix) {
-        this.env = env;
+    private PostgresTestServer(TestPostgres.Server server, String prefix) {
+        this.server = server;
+        this.env = server.env();
         this.prefix = prefix;
     }
 
     /** The server, or an aborted (skipped) test when there is none and this is not CI. */
     static PostgresTestServer require() {
-        Map<String, String> env = System.getenv();
-        String address = env.getOrDefault("PGHOST", "localhost") + ":" + env.getOrDefault("PGPORT", "5432");
-        try (Connection ignored = connect(env)) {
-            return new PostgresTestServer(env, "w" + UUID.randomUUID().toString().substring(0, 8) + "_");
-        } catch (SQLException e) {
-            String message = "no PostgreSQL server reachable at " + address + " (" + e.getMessage()
-                    + "); run `source .ci/postgres.sh` first";
-            if ("true".equals(env.get("CI"))) {
-                Assertions.fail("CI=true: " + message, e);
-            }
-            Assumptions.abort(message);
-            throw new AssertionError("unreachable");
-        }
+        return new PostgresTestServer(TestPostgres.require(), "w" + UUID.randomUUID().toString().substring(0, 8) + "_");
     }
 
-    /** Skips a test class when no server is reachable, unless {@code CI=true} (then {@link #require()} fails it). */
+    /** Skips a test class when there is no server, unless {@code CI=true} (then {@link #require()} fails it). */
     static final class Required implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            Map<String, String> env = System.getenv();
-            if ("true".equals(env.get("CI"))) {
+            if ("true".equals(System.getenv("CI"))) {
                 return ConditionEvaluationResult.enabled("CI=true: a missing PostgreSQL server fails the tests");
             }
-            try (Connection ignored = connect(env)) {
-                return ConditionEvaluationResult.enabled("PostgreSQL reachable");
-            } catch (SQLException e) {
-                return ConditionEvaluationResult.disabled("no PostgreSQL server reachable (" + e.getMessage()
-                        + "); run `source .ci/postgres.sh` first");
-            }
+            TestPostgres.Lookup lookup = TestPostgres.lookup();
+            return lookup.found() ? ConditionEvaluationResult.enabled("PostgreSQL: " + lookup.server())
+                    : ConditionEvaluationResult.disabled(lookup.problem());
         }
     }
 
@@ -102,7 +84,7 @@ final class PostgresTestServer {
                 ConfigFactory.parseMap(args, "test"), Path.of("target", "weir-test"), "test settings of " + instance);
     }
 
-    /** Opens a store for this class's instance, connected through the PG* variables. */
+    /** Opens a store for this class's instance, connected through the PG* variables set to the server. */
     PostgresTableStore open(String instance) {
         PostgresTableStore store = PostgresTableStore.open(settings(instance, Map.of()), env);
         store.init();
@@ -111,7 +93,7 @@ final class PostgresTestServer {
 
     /** A plain JDBC connection, for checks behind the store's back. */
     Connection connection() throws SQLException {
-        return connect(env);
+        return server.connect();
     }
 
     /** Drops every schema created under the prefixes of this class, and their metadata rows. */
@@ -135,17 +117,5 @@ final class PostgresTestServer {
                 s.execute("DELETE FROM weir_metadata.appends WHERE starts_with(schema_name, '" + p + "')");
             }
         }
-    }
-
-    private static Connection connect(Map<String, String> env) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", env.getOrDefault("PGUSER", System.getProperty("user.name")));
-        if (env.get("PGPASSWORD") != null) {
-            properties.setProperty("password", env.get("PGPASSWORD"));
-        }
-        properties.setProperty("connectTimeout", "5");
-        String url = "jdbc:postgresql://" + env.getOrDefault("PGHOST", "localhost") + ":"
-                + env.getOrDefault("PGPORT", "5432") + "/" + env.getOrDefault("PGDATABASE", properties.getProperty("user"));
-        return DriverManager.getConnection(url, properties);
     }
 }
