@@ -24,10 +24,12 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param runId           the run's id, or null for a fresh id per run ({@link Result#runId()} tells it).
  *                        An id given here should name one run: a stage's version is the id of the run
  *                        that committed it
+ * @param chunkPlacement  where batched tasks' chunks run (e.g. the cluster module's worker nodes), or null to
+ *                        run them in this JVM (the default)
  */
 public record RunOptions(Set<String> only, CacheValidation cacheValidation, CacheValidation.Mode cacheMode,
                          ActorRef<RunEvent> listener, Consumer<RunEvent> eventConsumer,
-                         String runId) {
+                         String runId, dev.weir.engine.placement.ChunkPlacement chunkPlacement) {
 
     public RunOptions {
         only = Set.copyOf(new LinkedHashSet<>(only));
@@ -37,18 +39,18 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
     }
 
     public static RunOptions defaults() {
-        return new RunOptions(Set.of(), null, null, null, null, null);
+        return new RunOptions(Set.of(), null, null, null, null, null, null);
     }
 
     /** Runs only these stages (with their nested stages) and tasks. */
     public RunOptions only(String... stagesOrTasks) {
         return new RunOptions(new LinkedHashSet<>(Arrays.asList(stagesOrTasks)), cacheValidation, cacheMode, listener,
-                eventConsumer, runId);
+                eventConsumer, runId, chunkPlacement);
     }
 
     /** Replaces the instance's whole cache validation (mode and flags) for this run. */
     public RunOptions cacheValidation(CacheValidation validation) {
-        return new RunOptions(only, validation, cacheMode, listener, eventConsumer, runId);
+        return new RunOptions(only, validation, cacheMode, listener, eventConsumer, runId, chunkPlacement);
     }
 
     /**
@@ -57,7 +59,7 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
      */
     public RunOptions cacheValidation(CacheValidation.Mode mode) {
         return new RunOptions(only, cacheValidation, java.util.Objects.requireNonNull(mode, "mode is null"), listener,
-                eventConsumer, runId);
+                eventConsumer, runId, chunkPlacement);
     }
 
     /** The cache validation of a run on an instance whose own is {@code instance}. */
@@ -68,7 +70,7 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
 
     /** Sends the run's events to this actor (replacing a consumer given to {@link #listener(Consumer)}). */
     public RunOptions listener(ActorRef<RunEvent> events) {
-        return new RunOptions(only, cacheValidation, cacheMode, events, null, runId);
+        return new RunOptions(only, cacheValidation, cacheMode, events, null, runId, chunkPlacement);
     }
 
     /**
@@ -84,12 +86,20 @@ public record RunOptions(Set<String> only, CacheValidation cacheValidation, Cach
      */
     public RunOptions listener(Consumer<RunEvent> events) {
         return new RunOptions(only, cacheValidation, cacheMode, null,
-                java.util.Objects.requireNonNull(events, "events is null"), runId);
+                java.util.Objects.requireNonNull(events, "events is null"), runId, chunkPlacement);
     }
 
     /** Gives the run this id; null gives each run a fresh one (the default). */
     public RunOptions runId(String id) {
-        return new RunOptions(only, cacheValidation, cacheMode, listener, eventConsumer, id);
+        return new RunOptions(only, cacheValidation, cacheMode, listener, eventConsumer, id, chunkPlacement);
+    }
+
+    /**
+     * Runs batched tasks' chunks with {@code placement}, e.g. on a cluster's worker nodes; null runs them in
+     * this JVM. A chunk whose task reads an inlined table or a blob still runs here.
+     */
+    public RunOptions chunkPlacement(dev.weir.engine.placement.ChunkPlacement placement) {
+        return new RunOptions(only, cacheValidation, cacheMode, listener, eventConsumer, runId, placement);
     }
 
     /** The options of one run: these, with a fresh run id unless they name one. */

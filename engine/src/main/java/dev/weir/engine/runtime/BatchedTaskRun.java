@@ -229,7 +229,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             inUpload.add(next.chunk().index());
             next.ref().tell(new ChunkRun.Upload());
         }
-        while (failure == null && !toCompute.isEmpty() && computing < limits.computeParallelism()
+        while (failure == null && !toCompute.isEmpty() && computing < placement.computeParallelism(execution, limits)
                 && mayWaitWith(computing + 1)) {
             Chunk chunk = toCompute.poll();
             int attempt = attempts.merge(chunk.index(), 1, Integer::sum);

@@ -62,18 +62,34 @@ final class ChunkExecution implements AutoCloseable {
     private final ChunkOutputs outputs;
     private final Map<Integer, String> usedKeys = new ConcurrentHashMap<>();
 
+    /** True in a worker node's execution of a chunk of another node's run. */
+    private final boolean onWorker;
+    /** A chunk of the task ran on another node. */
+    private volatile boolean ranRemotely;
+
     ChunkExecution(TaskExecution execution, TaskPlan plan, List<InputSpec> inputs) {
+        this(execution, plan, inputs, false);
+    }
+
+    /**
+     * @param onWorker true on a worker node running a chunk of another node's run: the inputs carry the
+     *                 predicates that run resolved, the run creates the output tables, and the chunk cache
+     *                 (files of the run's node) is not used
+     */
+    ChunkExecution(TaskExecution execution, TaskPlan plan, List<InputSpec> inputs, boolean onWorker) {
         this.execution = execution;
         this.plan = plan;
         this.inputs = List.copyOf(inputs);
+        this.onWorker = onWorker;
         this.hook = plan.task().invocation();
         String owner = "task '" + plan.name() + "' of stage '" + plan.stage() + "'";
-        this.cache = hook.cacheChunks() ? new ChunkCache(execution.config().workDir(), plan.stage(), plan.name(), owner,
+        this.cache = hook.cacheChunks() && !onWorker ? new ChunkCache(execution.config().workDir(), plan.stage(), plan.name(), owner,
                 ChunkExecution.class.getClassLoader()) : null;
-        this.keys = hook.cacheChunks() ? new ChunkKeys(execution.store(), plan,
+        this.keys = hook.cacheChunks() && !onWorker ? new ChunkKeys(execution.store(), plan,
                 CacheKeys.hash(execution.flow().name(), TaskKeys.attrsJson(execution.config())), this.inputs, this::location,
                 execution.runAllocator()) : null;
-        this.outputs = new ChunkOutputs(execution.store(), table -> execution.transaction(plan.stage(), table), owner);
+        this.outputs = new ChunkOutputs(execution.store(), table -> execution.transaction(plan.stage(), table), owner,
+                onWorker);
     }
 
     dev.weir.engine.Flow flow() {
@@ -284,7 +300,7 @@ final class ChunkExecution implements AutoCloseable {
         try {
             for (InputSpec in : inputs) {
                 if (in.output() != null && in.output().kind() == OutputSet.Kind.TABLE) {
-                    restricted.add(in.where(hook.restrict(chunk, in.name())));
+                    restricted.add(onWorker ? in : in.where(hook.restrict(chunk, in.name())));
                 } else if (in.inline() != null) {
                     ArrowTable rows = InlineChunks.select(in.inline(), inMemoryFilter(chunk, in), allocator);
                     selected.add(rows);
@@ -397,10 +413,81 @@ final class ChunkExecution implements AutoCloseable {
                 List.of());
         execution.store().recordTask(new TaskRecord(task.stage(), task.name(), plan.positionKey(), set.toJson(),
                 execution.runId(), Instant.now()));
-        if (cache != null) {
+        if (cache != null && !ranRemotely) { // remote chunks are not cached here: keep the entries
             cache.retainOnly(Set.copyOf(usedKeys.values()));
         }
         return set;
+    }
+
+    /**
+     * Whether this task's chunks can run on another node: every input is a table in the store, a value or
+     * a constant. An inlined table lives in this JVM's memory and a blob in its files.
+     */
+    boolean placeableRemotely() {
+        return inputs.stream().allMatch(in -> in.output() == null || in.output().kind() == OutputSet.Kind.TABLE
+                || in.output().kind() == OutputSet.Kind.VALUE);
+    }
+
+    /**
+     * Describes one attempt of {@code chunk} for a worker node: the inputs' tables and predicates as this
+     * run resolves them, and the stage's transaction schema. Blocking: the hook is user code.
+     */
+    dev.weir.engine.placement.ChunkWork describe(Chunk chunk, int attempt) {
+        List<dev.weir.engine.placement.ChunkWork.Input> described = new ArrayList<>();
+        for (InputSpec in : inputs) {
+            if (in.output() == null) {
+                described.add(new dev.weir.engine.placement.ChunkWork.Input(in.name(),
+                        dev.weir.engine.placement.ChunkWork.InputKind.CONSTANT, null, null, null, false, null, null, null,
+                        null));
+            } else if (in.output().kind() == OutputSet.Kind.TABLE) {
+                TableLocation table = location(in);
+                described.add(new dev.weir.engine.placement.ChunkWork.Input(in.name(),
+                        dev.weir.engine.placement.ChunkWork.InputKind.TABLE, in.producerStage(), in.producerTask(),
+                        in.output().name(), in.inTransaction(), table.schema(), table.table(),
+                        hook.restrict(chunk, in.name()), null));
+            } else if (in.output().kind() == OutputSet.Kind.VALUE) {
+                described.add(new dev.weir.engine.placement.ChunkWork.Input(in.name(),
+                        dev.weir.engine.placement.ChunkWork.InputKind.VALUE, in.producerStage(), in.producerTask(),
+                        in.output().name(), in.inTransaction(), null, null, null,
+                        String.valueOf(in.output().value())));
+            } else {
+                throw new IllegalStateException("input '" + in.name() + "' of task '" + plan.name() + "' is "
+                        + in.output().kind() + ", which a worker node cannot read; the chunk runs in the run's JVM");
+            }
+        }
+        return new dev.weir.engine.placement.ChunkWork(execution.runId(), execution.flow().name(),
+                execution.config().instanceName(), plan.stage(), plan.name(), chunk.index(), chunk.label(),
+                chunk.predicate(), attempt, described, execution.transaction(plan.stage(), "t").schema(),
+                plan.positionKey(), plan.fullKey(), plan.cacheFnHash());
+    }
+
+    /**
+     * Before a chunk computed on another node uploads: creates the output tables it has rows for, from its
+     * columns (blocking), so that nodes never race to create one.
+     */
+    void prepareRemote(Chunk chunk, dev.weir.engine.placement.ChunkComputed computed) {
+        ranRemotely = true;
+        for (dev.weir.engine.placement.ChunkComputed.Output out : computed.outputs()) {
+            org.apache.arrow.vector.types.pojo.Schema columns;
+            try {
+                columns = org.apache.arrow.vector.types.pojo.Schema.fromJSON(out.columns());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("chunk " + chunk.index() + " of task '" + plan.name()
+                        + "' sent columns that are not an Arrow schema: " + out.columns(), e);
+            }
+            outputs.prepareRemote(out.name(), new OutputShape(out.table(), new TableSpec(out.primaryKey(),
+                    out.indexes())), chunk.index(), columns, out.rows());
+        }
+    }
+
+    /** A chunk appended on another node: its rows join the outputs' counts. */
+    void appendedRemotely(Chunk chunk, dev.weir.engine.placement.ChunkUploaded uploaded) {
+        uploaded.rows().forEach((output, rows) -> outputs.appendedRemotely(output, chunk.index(), rows));
+    }
+
+    /** The rows {@code chunk} put in each output, by output name. */
+    Map<String, Long> rowsOf(Chunk chunk) {
+        return outputs.rowsOf(chunk.index());
     }
 
     /** Drops the outputs appended so far, once a failed task's chunks have all ended; blocking. */

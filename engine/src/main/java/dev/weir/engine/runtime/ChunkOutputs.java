@@ -42,15 +42,59 @@ final class ChunkOutputs {
     private final Function<String, TableLocation> locate;
     private final String owner;
     private final Map<String, Output> outputs = new ConcurrentHashMap<>();
+    /** True on a worker node: the run created the tables before granting the upload, so none is made here. */
+    private final boolean madeByRun;
 
     /**
      * @param locate the table of a given name in the stage's transaction schema
      * @param owner  the task, for messages, e.g. {@code task 'score' of stage 'out'}
      */
     ChunkOutputs(TableStore store, Function<String, TableLocation> locate, String owner) {
+        this(store, locate, owner, false);
+    }
+
+    /** @param madeByRun true for a chunk run on a worker node, whose run creates the tables it appends to */
+    ChunkOutputs(TableStore store, Function<String, TableLocation> locate, String owner, boolean madeByRun) {
         this.store = store;
         this.locate = locate;
         this.owner = owner;
+        this.madeByRun = madeByRun;
+    }
+
+    /**
+     * Before a chunk computed on another node appends: creates the table of {@code output} from the chunk's
+     * columns unless done (blocking), or, for a chunk without rows of it, remembers its columns as
+     * {@link #append} does. Tables are created here, in the run, so that two nodes never race to create one.
+     */
+    void prepareRemote(String output, OutputShape shape, int chunk, Schema columns, long rows) {
+        Output out = outputs.computeIfAbsent(output, o -> new Output(shape, locate.apply(shape.table())));
+        if (rows == 0) {
+            out.sawEmpty(chunk, columns);
+        } else {
+            out.create(columns);
+        }
+    }
+
+    /** A chunk appended on another node put {@code rows} into {@code output}. */
+    void appendedRemotely(String output, int chunk, long rows) {
+        Output out = outputs.get(output);
+        if (out == null) {
+            throw new IllegalStateException("chunk " + chunk + " of " + owner + " appended to output '" + output
+                    + "', which no chunk announced when it was computed");
+        }
+        out.rows.put(chunk, rows);
+    }
+
+    /** The rows {@code chunk} put in each output, by output name. */
+    Map<String, Long> rowsOf(int chunk) {
+        Map<String, Long> rows = new java.util.LinkedHashMap<>();
+        outputs.forEach((name, out) -> {
+            Long n = out.rows.get(chunk);
+            if (n != null) {
+                rows.put(name, n);
+            }
+        });
+        return rows;
     }
 
     /**
@@ -128,7 +172,7 @@ final class ChunkOutputs {
 
         /** Creates the table with {@code columns} unless done; the other chunks wait meanwhile. */
         void create(Schema columns) {
-            if (created) {
+            if (created || madeByRun) {
                 return;
             }
             synchronized (this) {

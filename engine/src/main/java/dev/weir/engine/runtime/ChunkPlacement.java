@@ -7,17 +7,48 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * Where a chunk's work runs. The local placement spawns the {@link ChunkRun} as a child of its task,
- * in this JVM; a cluster placement would start it on a worker node behind the same call.
+ * in this JVM; the remote one spawns a {@link RemoteChunkRun} that has a
+ * {@link dev.weir.engine.placement.ChunkPlacement} run the chunk elsewhere, behind the same protocol.
  */
 interface ChunkPlacement {
 
     ActorRef<ChunkRun.Command> place(ActorContext<BatchedTaskRun.Command> task, ChunkExecution execution, Chunk chunk,
                                      int attempt);
 
+    /** How many chunks of a task with these bounds compute at once. */
+    default int computeParallelism(ChunkExecution execution, HookLimits limits) {
+        return limits.computeParallelism();
+    }
+
     /** Chunks as children of their task, on this JVM's blocking dispatcher. */
     static ChunkPlacement local(Executor blocking) {
         return (task, execution, chunk, attempt) -> task.spawn(
                 ChunkRun.create(execution, chunk, attempt, blocking, task.getSelf()),
                 "chunk-" + chunk.index() + "-" + attempt);
+    }
+
+    /**
+     * Chunks placed by {@code remote} (e.g. on a cluster's worker nodes), up to its capacity at once; the
+     * chunks of a task that reads an inlined table or a blob run locally.
+     */
+    static ChunkPlacement remote(dev.weir.engine.placement.ChunkPlacement remote, Executor blocking) {
+        ChunkPlacement local = local(blocking);
+        return new ChunkPlacement() {
+            @Override
+            public ActorRef<ChunkRun.Command> place(ActorContext<BatchedTaskRun.Command> task, ChunkExecution execution,
+                                                    Chunk chunk, int attempt) {
+                if (!execution.placeableRemotely()) {
+                    return local.place(task, execution, chunk, attempt);
+                }
+                return task.spawn(RemoteChunkRun.create(execution, chunk, attempt, remote, blocking, task.getSelf()),
+                        "chunk-" + chunk.index() + "-" + attempt);
+            }
+
+            @Override
+            public int computeParallelism(ChunkExecution execution, HookLimits limits) {
+                return execution.placeableRemotely() ? Math.max(limits.computeParallelism(), remote.capacity())
+                        : limits.computeParallelism();
+            }
+        };
     }
 }

@@ -28,7 +28,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  */
 final class ChunkRun extends AbstractBehavior<ChunkRun.Command> {
 
-    sealed interface Command {
+    /** Also what a chunk placed on another node ({@link RemoteChunkRun}) answers to. */
+    interface Command {
     }
 
     /** The task grants an upload slot. */

@@ -29,6 +29,9 @@ final class Failures {
             if (t instanceof StoreException se) {
                 return se.isTransient();
             }
+            if (t instanceof dev.weir.engine.placement.RemoteChunkException remote) {
+                return remote.isTransient();
+            }
             if (t.getCause() == t) {
                 break;
             }

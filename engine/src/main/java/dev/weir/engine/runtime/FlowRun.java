@@ -179,6 +179,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
             TableStore opened = services.stores().open(this.config.tableStore());
             StageClaims.checkNames(flow, opened); // before the lock: a name the store cannot hold fails at once
+            if (options.chunkPlacement() != null) {
+                options.chunkPlacement().admit(flow.name(), this.config.instanceName(), opened.kind());
+            }
             return opened;
         }, services.blocking()), Opened::new);
     }
@@ -370,7 +373,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         planner = msg.prepare().planner();
         runAllocator = services.allocator().newChildAllocator("run-" + options.runId(), 0, Long.MAX_VALUE);
         execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()), runAllocator,
-                services.allocator(), options.runId());
+                services.allocator(), options.runId()).withPlacement(options.chunkPlacement());
         inline = new LocalInlineHandOver(services.allocator(), true);
         inputs = new TaskInputs(plan);
         emit(new RunEvent.RunStarted(options.runId(), flow.name(), config.instanceName(), plan.tasks().size(),

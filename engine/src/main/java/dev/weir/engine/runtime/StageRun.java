@@ -183,7 +183,8 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
         Running child;
         if (msg.plan().task().batched() && msg.plan().decision() == TaskPlan.Decision.RUN) {
             ActorRef<BatchedTaskRun.Command> ref = getContext().spawn(BatchedTaskRun.create(execution, msg.plan(),
-                    msg.inputs(), ChunkPlacement.local(services.blocking()), services.blocking(),
+                    msg.inputs(), execution.placement() == null ? ChunkPlacement.local(services.blocking())
+                            : ChunkPlacement.remote(execution.placement(), services.blocking()), services.blocking(),
                     execution.config().retry(), getContext().getSelf(), listener, execution.runId()), name);
             child = new Running(ref, reason -> ref.tell(new BatchedTaskRun.Cancel(reason)));
         } else {

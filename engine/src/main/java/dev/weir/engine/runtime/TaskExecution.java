@@ -47,6 +47,11 @@ final class TaskExecution {
     private final BufferAllocator runAllocator;
     private final BufferAllocator inlineAllocator;
     private final String runId;
+    /** Schemas as another node resolved them, by stage: a chunk run on a worker reads and writes these. */
+    private final Map<String, String> committedSchemas;
+    private final Map<String, String> transactionSchemas;
+    /** Where the run's chunks run when not in this JVM, or null. */
+    private final dev.weir.engine.placement.ChunkPlacement placement;
 
     /**
      * @param runAllocator    the run's allocator; each attempt takes a child of it
@@ -62,6 +67,41 @@ final class TaskExecution {
         this.runAllocator = runAllocator;
         this.inlineAllocator = inlineAllocator;
         this.runId = runId;
+        this.committedSchemas = Map.of();
+        this.transactionSchemas = Map.of();
+        this.placement = null;
+    }
+
+    private TaskExecution(TaskExecution base, Map<String, String> committedSchemas,
+                          Map<String, String> transactionSchemas, dev.weir.engine.placement.ChunkPlacement placement) {
+        this.flow = base.flow;
+        this.config = base.config;
+        this.store = base.store;
+        this.blobs = base.blobs;
+        this.runAllocator = base.runAllocator;
+        this.inlineAllocator = base.inlineAllocator;
+        this.runId = base.runId;
+        this.committedSchemas = Map.copyOf(committedSchemas);
+        this.transactionSchemas = Map.copyOf(transactionSchemas);
+        this.placement = placement;
+    }
+
+    /**
+     * This execution with the schemas of some stages fixed as the run resolved them (a chunk run on a
+     * worker node, whose own naming must not decide where the run's tables are).
+     */
+    TaskExecution withSchemas(Map<String, String> committed, Map<String, String> transaction) {
+        return new TaskExecution(this, committed, transaction, placement);
+    }
+
+    /** This execution, placing its batched tasks' chunks with {@code chunks} (null: in this JVM). */
+    TaskExecution withPlacement(dev.weir.engine.placement.ChunkPlacement chunks) {
+        return new TaskExecution(this, committedSchemas, transactionSchemas, chunks);
+    }
+
+    /** Where the run's chunks run when not in this JVM, or null. */
+    dev.weir.engine.placement.ChunkPlacement placement() {
+        return placement;
     }
 
     TaskOutcome execute(TaskPlan plan, List<InputSpec> inputs, int attempt) {
@@ -315,11 +355,13 @@ final class TaskExecution {
     }
 
     TableLocation committed(String stage, String table) {
-        return new TableLocation(store.committedSchema(stage), table);
+        String schema = committedSchemas.get(stage);
+        return new TableLocation(schema != null ? schema : store.committedSchema(stage), table);
     }
 
     TableLocation transaction(String stage, String table) {
-        return new TableLocation(store.transactionSchema(stage), table);
+        String schema = transactionSchemas.get(stage);
+        return new TableLocation(schema != null ? schema : store.transactionSchema(stage), table);
     }
 
     TableStore store() {

@@ -1,0 +1,14 @@
+package dev.weir.engine.placement;
+
+/** One placed chunk attempt, as its task steers it. Thread-safe; no method blocks. */
+public interface ChunkCall {
+
+    /** The task grants the computed chunk an upload slot: append it. */
+    void upload();
+
+    /** The task no longer wants the chunk (it failed elsewhere): free its data, report nothing more. */
+    void cancel();
+
+    /** The task timed out, failed or was cancelled while the chunk works: interrupt it, report nothing more. */
+    void interrupt(String reason);
+}
