@@ -1,0 +1,299 @@
+package dev.weir.cluster;
+
+import dev.weir.engine.placement.ChunkCallback;
+import dev.weir.engine.placement.ChunkComputed;
+import dev.weir.engine.placement.ChunkError;
+import dev.weir.engine.placement.ChunkUploaded;
+import dev.weir.engine.placement.ChunkWork;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The coordinator's side of chunk distribution (credits): learns the workers from the Receptionist,
+ * asks each for its slots, and hands a chunk only to a worker with a free slot, the one with the most
+ * free slots first, so that one task's chunks spread over every worker. A chunk holds its slot from
+ * {@link Worker.RunChunk} until it is uploaded, fails or is cancelled; chunks beyond the free slots wait
+ * here, and a worker that joins mid-run takes them. Each worker is watched: when one is lost (downed,
+ * or stopped), each of its unfinished chunks fails with a transient {@link ChunkError}, and its task
+ * runs it again with the next attempt number; the store's append ledger refuses a second append of a
+ * chunk whose first one committed. Replies that name an attempt no longer in flight (a late reply of a
+ * lost or interrupted attempt) are ignored. A worker that refuses a flow (other code, by hash) gets no
+ * more chunks of it, and the chunk goes to another.
+ */
+public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Command> {
+
+    public interface Command {
+    }
+
+    /** A worker's answer to {@link Worker.Describe}. */
+    public record WorkerReady(ActorRef<Worker.Command> worker, int slots, String node)
+            implements Command, ClusterMessage {
+    }
+
+    public record Computed(String id, ChunkComputed computed) implements Command, ClusterMessage {
+    }
+
+    public record Uploaded(String id, ChunkUploaded uploaded) implements Command, ClusterMessage {
+    }
+
+    public record Failed(String id, ChunkError error, boolean duringUpload) implements Command, ClusterMessage {
+    }
+
+    /** The worker will not run the chunk (no such flow, or other code for it); another worker should. */
+    public record Refused(String id, ActorRef<Worker.Command> worker, String reason) implements Command, ClusterMessage {
+    }
+
+    /** From the run's placement, in this JVM. */
+    record Start(String id, ChunkWork work, String flowHash, ChunkCallback callback)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    record Upload(String id) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    record Cancel(String id) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    record Interrupt(String id, String reason) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** The placement is closed. */
+    record Stop() implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record Listed(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record WorkerGone(ActorRef<Worker.Command> worker) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** A known worker: its slots, the chunk attempts holding them, the flows it refused. */
+    private static final class WorkerState {
+        final ActorRef<Worker.Command> ref;
+        final int slots;
+        final String node;
+        final Set<String> busy = new HashSet<>();
+        final Set<String> refusedFlows = new HashSet<>();
+        long assigned;
+        boolean listed = true;
+
+        WorkerState(ActorRef<Worker.Command> ref, int slots, String node) {
+            this.ref = ref;
+            this.slots = slots;
+            this.node = node;
+        }
+
+        int free() {
+            return slots - busy.size();
+        }
+    }
+
+    private record InFlight(Start start, WorkerState worker, boolean uploading) {
+        InFlight asUploading() {
+            return new InFlight(start, worker, true);
+        }
+    }
+
+    private final Map<ActorRef<Worker.Command>, WorkerState> workers = new LinkedHashMap<>();
+    private final Set<ActorRef<Worker.Command>> asked = new HashSet<>();
+    private final Deque<Start> pending = new ArrayDeque<>();
+    private final Map<String, InFlight> inFlight = new HashMap<>();
+    private final AtomicInteger capacity;
+    private final Map<String, Integer> chunksByNode;
+
+    static Behavior<Command> create(AtomicInteger capacity, ConcurrentHashMap<String, Integer> chunksByNode) {
+        return Behaviors.setup(ctx -> {
+            ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(Worker.KEY, adapter));
+            return new ChunkDispatcher(ctx, capacity, chunksByNode);
+        });
+    }
+
+    private ChunkDispatcher(ActorContext<Command> context, AtomicInteger capacity, Map<String, Integer> chunksByNode) {
+        super(context);
+        this.capacity = capacity;
+        this.chunksByNode = chunksByNode;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Listed.class, this::onListed)
+                .onMessage(WorkerReady.class, this::onWorkerReady)
+                .onMessage(WorkerGone.class, this::onWorkerGone)
+                .onMessage(Start.class, msg -> {
+                    pending.add(msg);
+                    return dispatch();
+                })
+                .onMessage(Upload.class, this::onUpload)
+                .onMessage(Cancel.class, msg -> drop(msg.id(), null))
+                .onMessage(Interrupt.class, msg -> drop(msg.id(), msg.reason()))
+                .onMessage(Computed.class, this::onComputed)
+                .onMessage(Uploaded.class, this::onUploaded)
+                .onMessage(Failed.class, this::onFailed)
+                .onMessage(Refused.class, this::onRefused)
+                .onMessage(Stop.class, msg -> Behaviors.stopped())
+                .build();
+    }
+
+    private Behavior<Command> onListed(Listed msg) {
+        Set<ActorRef<Worker.Command>> listed = msg.listing().getServiceInstances(Worker.KEY);
+        for (ActorRef<Worker.Command> worker : listed) {
+            if (asked.add(worker)) {
+                worker.tell(new Worker.Describe(getContext().getSelf()));
+            }
+        }
+        for (WorkerState worker : workers.values()) {
+            // a worker leaving the cluster is no longer listed: it finishes its chunks and takes no new ones
+            worker.listed = listed.contains(worker.ref);
+        }
+        asked.retainAll(listed);
+        updateCapacity();
+        return dispatch();
+    }
+
+    private Behavior<Command> onWorkerReady(WorkerReady msg) {
+        if (!workers.containsKey(msg.worker())) {
+            getContext().getLog().info("Worker {} offers {} chunk slots", msg.node(), msg.slots());
+            workers.put(msg.worker(), new WorkerState(msg.worker(), msg.slots(), msg.node()));
+            getContext().watchWith(msg.worker(), new WorkerGone(msg.worker()));
+            updateCapacity();
+        }
+        return dispatch();
+    }
+
+    private Behavior<Command> onWorkerGone(WorkerGone msg) {
+        WorkerState gone = workers.remove(msg.worker());
+        asked.remove(msg.worker());
+        updateCapacity();
+        if (gone == null) {
+            return this;
+        }
+        getContext().getLog().warn("Worker {} is gone with {} chunks in flight; they run again elsewhere", gone.node,
+                gone.busy.size());
+        for (String id : List.copyOf(gone.busy)) {
+            InFlight lost = inFlight.remove(id);
+            if (lost != null) {
+                lost.start().callback().failed(new ChunkError("dev.weir.cluster.NodeLost", "worker node " + gone.node
+                        + " left the cluster while running " + lost.start().work().describe(), true, gone.node),
+                        lost.uploading());
+            }
+        }
+        return dispatch();
+    }
+
+    /** Hands waiting chunks to free slots, the worker with the most free slots (then the least used) first. */
+    private Behavior<Command> dispatch() {
+        Iterator<Start> waiting = pending.iterator();
+        while (waiting.hasNext()) {
+            Start next = waiting.next();
+            WorkerState worker = workers.values().stream()
+                    .filter(w -> w.listed && w.free() > 0 && !w.refusedFlows.contains(next.work().flow()))
+                    .max(Comparator.comparingInt(WorkerState::free).thenComparing(w -> -w.assigned))
+                    .orElse(null);
+            if (worker == null) {
+                continue;
+            }
+            waiting.remove();
+            worker.busy.add(next.id());
+            worker.assigned++;
+            inFlight.put(next.id(), new InFlight(next, worker, false));
+            worker.ref.tell(new Worker.RunChunk(next.id(), next.work(), next.flowHash(), getContext().getSelf()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onUpload(Upload msg) {
+        InFlight flight = inFlight.get(msg.id());
+        if (flight != null) {
+            inFlight.put(msg.id(), flight.asUploading());
+            flight.worker().ref.tell(new Worker.UploadChunk(msg.id()));
+        }
+        return this;
+    }
+
+    /** The run no longer wants the attempt: the worker frees it, and its slot is free. */
+    private Behavior<Command> drop(String id, String interruptReason) {
+        pending.removeIf(start -> start.id().equals(id));
+        InFlight flight = inFlight.remove(id);
+        if (flight != null) {
+            flight.worker().busy.remove(id);
+            flight.worker().ref.tell(interruptReason == null ? new Worker.CancelChunk(id)
+                    : new Worker.InterruptChunk(id, interruptReason));
+        }
+        return dispatch();
+    }
+
+    private Behavior<Command> onComputed(Computed msg) {
+        InFlight flight = inFlight.get(msg.id());
+        if (flight == null) {
+            getContext().getLog().debug("Ignoring a late report of chunk attempt {}", msg.id());
+            return this;
+        }
+        flight.start().callback().computed(msg.computed());
+        return this;
+    }
+
+    private Behavior<Command> onUploaded(Uploaded msg) {
+        InFlight flight = end(msg.id());
+        if (flight != null) {
+            chunksByNode.merge(flight.worker().node, 1, Integer::sum);
+            flight.start().callback().uploaded(msg.uploaded());
+        }
+        return dispatch();
+    }
+
+    private Behavior<Command> onFailed(Failed msg) {
+        InFlight flight = end(msg.id());
+        if (flight != null) {
+            flight.start().callback().failed(msg.error(), msg.duringUpload());
+        }
+        return dispatch();
+    }
+
+    private Behavior<Command> onRefused(Refused msg) {
+        InFlight flight = end(msg.id());
+        WorkerState worker = workers.get(msg.worker());
+        if (worker != null && flight != null) {
+            worker.refusedFlows.add(flight.start().work().flow());
+            getContext().getLog().error("Worker {} refused: {}", worker.node, msg.reason());
+        }
+        if (flight != null) {
+            pending.addFirst(flight.start()); // not run: the same attempt goes to another worker
+        }
+        return dispatch();
+    }
+
+    /** The attempt ended: frees its slot; null when it is no longer in flight (a late reply). */
+    private InFlight end(String id) {
+        InFlight flight = inFlight.remove(id);
+        if (flight == null) {
+            getContext().getLog().debug("Ignoring a late report of chunk attempt {}", id);
+            return null;
+        }
+        flight.worker().busy.remove(id);
+        return flight;
+    }
+
+    private void updateCapacity() {
+        capacity.set(workers.values().stream().filter(w -> w.listed).mapToInt(w -> w.slots).sum());
+    }
+}

@@ -1,0 +1,111 @@
+package dev.weir.cluster;
+
+import dev.weir.engine.placement.ChunkCall;
+import dev.weir.engine.placement.ChunkCallback;
+import dev.weir.engine.placement.ChunkPlacement;
+import dev.weir.engine.placement.ChunkWork;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * Runs a coordinator's chunks on the cluster's workers: give it to a run with
+ * {@link dev.weir.engine.RunOptions#chunkPlacement}. Spawns a {@link ChunkDispatcher} on the
+ * coordinator's actor system (a cluster member), which hands chunks to workers with free slots. Refuses
+ * a run on an embedded DuckDB database, which the workers' processes cannot write. Thread-safe.
+ */
+public final class ClusterPlacement implements ChunkPlacement, AutoCloseable {
+
+    private static final AtomicLong PLACEMENTS = new AtomicLong();
+
+    private final ActorRef<ChunkDispatcher.Command> dispatcher;
+    private final FlowResolver flows;
+    private final AtomicInteger capacity = new AtomicInteger();
+    private final ConcurrentHashMap<String, Integer> chunksByNode = new ConcurrentHashMap<>();
+    private final Map<String, String> hashes = new ConcurrentHashMap<>();
+    private final String prefix;
+    private final AtomicLong ids = new AtomicLong();
+
+    private ClusterPlacement(ActorSystem<?> system, FlowResolver flows) {
+        this.flows = flows;
+        long n = PLACEMENTS.incrementAndGet();
+        this.prefix = Cluster.get(system).selfMember().address() + "/" + n + "/";
+        this.dispatcher = system.systemActorOf(ChunkDispatcher.create(capacity, chunksByNode),
+                "weir-chunk-dispatcher-" + n, Props.empty());
+    }
+
+    /**
+     * A placement on this coordinator's cluster; {@code flows} gives the hash of a run's flow code, which
+     * the workers' must match.
+     */
+    public static ClusterPlacement start(ActorSystem<?> system, FlowResolver flows) {
+        return new ClusterPlacement(Objects.requireNonNull(system, "system is null"),
+                Objects.requireNonNull(flows, "flows is null"));
+    }
+
+    @Override
+    public void admit(String flow, String instance, String storeKind) {
+        if ("duckdb".equals(storeKind)) {
+            throw new IllegalStateException("instance '" + instance + "' keeps its tables in an embedded DuckDB"
+                    + " database, which only this process can write, so flow '" + flow + "' cannot run its chunks on"
+                    + " worker nodes: a cluster run needs a shared store (PostgreSQL). Configure a postgres table store"
+                    + " for the instance, or run without the cluster");
+        }
+        hashOf(flow);
+    }
+
+    private String hashOf(String flow) {
+        return hashes.computeIfAbsent(flow, name -> flows.codeHash(name).orElseThrow(() -> new IllegalStateException(
+                "flow '" + name + "' is not among the flows this coordinator resolves for its workers; the workers"
+                        + " find a flow's code by its name")));
+    }
+
+    @Override
+    public int capacity() {
+        return Math.max(1, capacity.get());
+    }
+
+    /** The workers' slots now (0 before any worker is known). */
+    public int slots() {
+        return capacity.get();
+    }
+
+    /** How many chunks each worker node has uploaded so far, by node address. */
+    public Map<String, Integer> chunksByNode() {
+        return Map.copyOf(chunksByNode);
+    }
+
+    @Override
+    public ChunkCall start(ChunkWork work, ChunkCallback callback) {
+        String id = prefix + ids.incrementAndGet();
+        dispatcher.tell(new ChunkDispatcher.Start(id, work, hashOf(work.flow()), callback));
+        return new ChunkCall() {
+            @Override
+            public void upload() {
+                dispatcher.tell(new ChunkDispatcher.Upload(id));
+            }
+
+            @Override
+            public void cancel() {
+                dispatcher.tell(new ChunkDispatcher.Cancel(id));
+            }
+
+            @Override
+            public void interrupt(String reason) {
+                dispatcher.tell(new ChunkDispatcher.Interrupt(id, reason));
+            }
+        };
+    }
+
+    /** Stops the dispatcher: chunks in flight are forgotten (their runs should have ended). */
+    @Override
+    public void close() {
+        dispatcher.tell(new ChunkDispatcher.Stop());
+    }
+}

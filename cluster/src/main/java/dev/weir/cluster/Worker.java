@@ -1,0 +1,355 @@
+package dev.weir.cluster;
+
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.placement.ChunkError;
+import dev.weir.engine.placement.ChunkUploaded;
+import dev.weir.engine.placement.ChunkWork;
+import dev.weir.engine.runtime.ChunkWorker;
+import dev.weir.engine.runtime.Engine;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * A worker node's chunk runner: registers with the Receptionist under {@link #KEY}, tells a coordinator
+ * that asks how many chunks it takes at once (its slots), and runs the chunks it is given with the
+ * engine's {@link ChunkWorker}: resolves the flow by name from this node's class path (refusing a chunk
+ * whose flow code differs from the coordinator's, by hash), reads this node's own configuration of the
+ * instance (its store and secrets), computes on the blocking dispatcher, holds the result until the
+ * coordinator grants the upload, then appends with the store's ledgered append. Only ids and values
+ * come and go; the rows stay in the store and in this JVM.
+ *
+ * <p>A computed chunk is freed when its coordinator cancels it, interrupts it, or stops (watched), and
+ * when this actor stops.
+ */
+public final class Worker extends AbstractBehavior<Worker.Command> {
+
+    /** The Receptionist key workers register under. */
+    public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "weir-chunk-worker");
+
+    public interface Command {
+    }
+
+    /** A coordinator asks what this worker offers; answered with {@link ChunkDispatcher.WorkerReady}. */
+    public record Describe(ActorRef<ChunkDispatcher.Command> replyTo) implements Command, ClusterMessage {
+    }
+
+    /**
+     * Compute one attempt of a chunk.
+     *
+     * @param id       the attempt's id, unique at its coordinator
+     * @param flowHash the hash of the coordinator's flow code; this node's must be the same
+     */
+    public record RunChunk(String id, ChunkWork work, String flowHash, ActorRef<ChunkDispatcher.Command> replyTo)
+            implements Command, ClusterMessage {
+    }
+
+    /** Append the computed chunk. */
+    public record UploadChunk(String id) implements Command, ClusterMessage {
+    }
+
+    /** Forget the chunk and free its data. */
+    public record CancelChunk(String id) implements Command, ClusterMessage {
+    }
+
+    /** The chunk's task timed out or failed: stop reporting on it and free its data. */
+    public record InterruptChunk(String id, String reason) implements Command, ClusterMessage {
+    }
+
+    /**
+     * The node is leaving: take no new chunks (the worker leaves the Receptionist, and refuses a chunk
+     * sent before its coordinator saw that), finish those under way, then answer {@code done}. For the
+     * node's graceful leave ({@code CoordinatedShutdown}); stays in its JVM.
+     */
+    public record Drain(ActorRef<org.apache.pekko.Done> done) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record ComputeDone(String id, ChunkWorker.Computation computation, Throwable error)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record UploadDone(String id, ChunkUploaded uploaded, Throwable error)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record CoordinatorGone(ActorRef<ChunkDispatcher.Command> coordinator)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /**
+     * What a worker needs.
+     *
+     * @param chunks    the engine's chunk runner, with this node's stores and allocator
+     * @param flows     finds flows by name on this node
+     * @param instances this node's own configuration of an instance, by name; throws naming what is wrong
+     * @param slots     chunks it runs at once, at least 1
+     */
+    public record Settings(ChunkWorker chunks, FlowResolver flows, Function<String, InstanceConfig> instances,
+                           int slots) {
+        public Settings {
+            Objects.requireNonNull(chunks, "chunks is null");
+            Objects.requireNonNull(flows, "flows is null");
+            Objects.requireNonNull(instances, "instances is null");
+            if (slots < 1) {
+                throw new IllegalArgumentException("a worker needs at least 1 slot, was " + slots);
+            }
+        }
+    }
+
+    /** One chunk attempt on this worker. */
+    private static final class Entry {
+        final ActorRef<ChunkDispatcher.Command> replyTo;
+        ChunkWorker.Computation computation;
+
+        Entry(ActorRef<ChunkDispatcher.Command> replyTo) {
+            this.replyTo = replyTo;
+        }
+    }
+
+    private final Settings settings;
+    private final Executor blocking;
+    private final String node;
+    private final Map<String, Entry> entries = new HashMap<>();
+    private final Set<ActorRef<ChunkDispatcher.Command>> watched = new HashSet<>();
+    /** Waiting for the chunks under way to end before the node leaves; empty unless draining. */
+    private final java.util.List<ActorRef<org.apache.pekko.Done>> drained = new java.util.ArrayList<>();
+    private boolean draining;
+    /** By flow name: the hash of this node's code of it; read on blocking threads. */
+    private final Map<String, Optional<String>> hashes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** By flow name and instance: the flow, built once. */
+    private final Map<String, dev.weir.engine.Flow> flows = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Starts a worker on this node's actor system (a cluster member), registered with the Receptionist. */
+    public static ActorRef<Command> start(ActorSystem<?> system, Settings settings) {
+        return system.systemActorOf(create(settings), "weir-chunk-worker", Props.empty());
+    }
+
+    public static Behavior<Command> create(Settings settings) {
+        return Behaviors.setup(ctx -> {
+            ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+            return new Worker(ctx, settings);
+        });
+    }
+
+    private Worker(ActorContext<Command> context, Settings settings) {
+        super(context);
+        this.settings = settings;
+        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Engine.BLOCKING_DISPATCHER));
+        this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Describe.class, msg -> {
+                    msg.replyTo().tell(new ChunkDispatcher.WorkerReady(getContext().getSelf(), settings.slots(), node));
+                    return this;
+                })
+                .onMessage(RunChunk.class, this::onRunChunk)
+                .onMessage(Drain.class, this::onDrain)
+                .onMessage(ComputeDone.class, this::onComputed)
+                .onMessage(UploadChunk.class, this::onUpload)
+                .onMessage(UploadDone.class, this::onUploaded)
+                .onMessage(CancelChunk.class, msg -> forget(msg.id()))
+                .onMessage(InterruptChunk.class, msg -> {
+                    getContext().getLog().debug("Chunk attempt {} interrupted: {}", msg.id(), msg.reason());
+                    return forget(msg.id());
+                })
+                .onMessage(CoordinatorGone.class, this::onCoordinatorGone)
+                .onSignal(PostStop.class, signal -> {
+                    entries.values().forEach(this::free);
+                    entries.clear();
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onRunChunk(RunChunk msg) {
+        ChunkWork work = msg.work();
+        if (draining) {
+            msg.replyTo().tell(new ChunkDispatcher.Refused(msg.id(), getContext().getSelf(), "node " + node
+                    + " is leaving the cluster"));
+            return this;
+        }
+        if (entries.containsKey(msg.id())) {
+            return this; // a repeated request: the attempt is under way
+        }
+        entries.put(msg.id(), new Entry(msg.replyTo()));
+        if (watched.add(msg.replyTo())) {
+            getContext().watchWith(msg.replyTo(), new CoordinatorGone(msg.replyTo()));
+        }
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            String refusal = refusal(work.flow(), msg.flowHash());
+            if (refusal != null) {
+                throw new Refusal(refusal);
+            }
+            try {
+                InstanceConfig instance = settings.instances().apply(work.instance());
+                return settings.chunks().compute(work, flow(work.flow(), instance), instance, node);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, blocking), (computation, error) -> new ComputeDone(msg.id(), computation, error));
+        return this;
+    }
+
+    /** Why this node will not run chunks of {@code flow} for a coordinator whose code has {@code hash}, or null. */
+    private String refusal(String flow, String hash) {
+        Optional<String> own;
+        try {
+            own = hashes.computeIfAbsent(flow, name -> settings.flows().codeHash(name));
+        } catch (RuntimeException e) {
+            return "node " + node + " cannot resolve flow '" + flow + "': " + e;
+        }
+        if (own.isEmpty()) {
+            return "node " + node + " has no flow named '" + flow + "' on its class path";
+        }
+        if (!own.get().equals(hash)) {
+            return "node " + node + " has other code for flow '" + flow + "' (hash " + own.get()
+                    + ", the coordinator's is " + hash + "): every worker must run the coordinator's flow jar";
+        }
+        return null;
+    }
+
+    /** The flow as it runs on {@code instance}, built once per flow and instance (user code: blocking). */
+    private dev.weir.engine.Flow flow(String name, InstanceConfig instance) {
+        return flows.computeIfAbsent(name + "\u0000" + instance.instanceName(),
+                key -> settings.flows().flow(name, instance));
+    }
+
+    /** This node will not run the chunk; another node may. */
+    private static final class Refusal extends RuntimeException {
+        Refusal(String reason) {
+            super(reason);
+        }
+    }
+
+    private Behavior<Command> onComputed(ComputeDone msg) {
+        Entry entry = entries.get(msg.id());
+        if (entry == null) {
+            if (msg.computation() != null) {
+                CompletableFuture.runAsync(msg.computation()::close, blocking); // cancelled meanwhile
+            }
+            return this;
+        }
+        Throwable refusal = msg.error() instanceof Refusal ? msg.error()
+                : msg.error() != null && msg.error().getCause() instanceof Refusal ? msg.error().getCause() : null;
+        if (refusal != null) {
+            entries.remove(msg.id());
+            entry.replyTo.tell(new ChunkDispatcher.Refused(msg.id(), getContext().getSelf(), refusal.getMessage()));
+            return checkDrained();
+        }
+        if (msg.error() != null) {
+            entries.remove(msg.id());
+            ChunkError error = ChunkWorker.error(msg.error(), node);
+            getContext().getLog().warn("Chunk attempt {} failed on this node: {}", msg.id(), error.message());
+            entry.replyTo.tell(new ChunkDispatcher.Failed(msg.id(), error, false));
+            return checkDrained();
+        }
+        entry.computation = msg.computation();
+        entry.replyTo.tell(new ChunkDispatcher.Computed(msg.id(), msg.computation().computed()));
+        return this;
+    }
+
+    private Behavior<Command> onUpload(UploadChunk msg) {
+        Entry entry = entries.get(msg.id());
+        if (entry == null || entry.computation == null) {
+            getContext().getLog().warn("Chunk attempt {} was asked to upload but is not computed here; ignored",
+                    msg.id());
+            return this;
+        }
+        ChunkWorker.Computation computation = entry.computation;
+        entry.computation = null; // the upload owns it now
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                return computation.upload();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, blocking), (uploaded, error) -> new UploadDone(msg.id(), uploaded, error));
+        return this;
+    }
+
+    private Behavior<Command> onUploaded(UploadDone msg) {
+        Entry entry = entries.remove(msg.id());
+        if (entry == null) {
+            return this; // interrupted meanwhile: nobody waits for it
+        }
+        if (msg.error() != null) {
+            ChunkError error = ChunkWorker.error(msg.error(), node);
+            getContext().getLog().warn("Chunk attempt {} failed to append on this node: {}", msg.id(), error.message());
+            entry.replyTo.tell(new ChunkDispatcher.Failed(msg.id(), error, true));
+        } else {
+            entry.replyTo.tell(new ChunkDispatcher.Uploaded(msg.id(), msg.uploaded()));
+        }
+        return checkDrained();
+    }
+
+    private Behavior<Command> onDrain(Drain msg) {
+        if (!draining) {
+            draining = true;
+            getContext().getLog().info("Leaving: this worker takes no new chunks and finishes {} under way",
+                    entries.size());
+            getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
+        }
+        drained.add(msg.done());
+        return checkDrained();
+    }
+
+    /** Tells those waiting for the drain once no chunk is under way. */
+    private Behavior<Command> checkDrained() {
+        if (draining && entries.isEmpty() && !drained.isEmpty()) {
+            drained.forEach(done -> done.tell(org.apache.pekko.Done.getInstance()));
+            drained.clear();
+        }
+        return this;
+    }
+
+    private Behavior<Command> forget(String id) {
+        Entry entry = entries.remove(id);
+        if (entry != null) {
+            free(entry);
+        }
+        return checkDrained();
+    }
+
+    private Behavior<Command> onCoordinatorGone(CoordinatorGone msg) {
+        watched.remove(msg.coordinator());
+        entries.values().removeIf(entry -> {
+            if (entry.replyTo.equals(msg.coordinator())) {
+                free(entry);
+                return true;
+            }
+            return false;
+        });
+        return checkDrained();
+    }
+
+    private void free(Entry entry) {
+        if (entry.computation != null) {
+            ChunkWorker.Computation computation = entry.computation;
+            entry.computation = null;
+            CompletableFuture.runAsync(computation::close, blocking);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.weir.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Result;
+import dev.weir.engine.RunOptions;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.testkit.FlowTestKit;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A batched task's chunks on worker nodes: a coordinator and workers as actor systems in this JVM over
+ * loopback TCP, PostgreSQL as the shared store. The output of a cluster run is compared with a run of the
+ * same flow in one JVM: row count, distinct keys and a checksum.
+ */
+class ClusterChunksTest {
+
+    private static final Ref SCORES = new Ref("scored", "score", "scores");
+    private static final long ORDERS = 20_000;
+
+    @TempDir
+    Path dir;
+    private TestCluster cluster;
+    private FlowTestKit kit;
+
+    @BeforeEach
+    void start() {
+        Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
+                "no PostgreSQL server configured (PGHOST is not set)");
+        cluster = new TestCluster();
+        kit = FlowTestKit.create(cluster.coordinator, dir).timeout(Duration.ofSeconds(60));
+    }
+
+    @AfterEach
+    void stop() {
+        if (kit != null) {
+            kit.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void chunksSpreadOverTwoWorkersAndTheOutputIsExact() throws Exception {
+        Flow flow = ScoringFlow.create(ORDERS, 0);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        TestCluster.WorkerNode one = cluster.worker(2, flows, instance);
+        TestCluster.WorkerNode two = cluster.worker(2, flows, instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+            awaitSlots(placement, 4);
+            Result onCluster = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
+            assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster.failure());
+            Map<String, Integer> byNode = placement.chunksByNode();
+            assertEquals(8, byNode.values().stream().mapToInt(Integer::intValue).sum(), byNode::toString);
+            assertTrue(byNode.getOrDefault(one.address(), 0) > 0 && byNode.getOrDefault(two.address(), 0) > 0,
+                    () -> "both workers should run chunks: " + byNode);
+            Result local = kit.run(flow, kit.postgresInstance("local")).result();
+            assertTrue(local.successful(), () -> "the local run failed: " + local);
+            Summary expected = summary(local);
+            assertEquals(ORDERS, expected.rows());
+            assertEquals(expected, summary(onCluster));
+        }
+    }
+
+    @Test
+    void aWorkerLostMidTaskLosesNoRowAndAddsNone() throws Exception {
+        Flow flow = ScoringFlow.create(ORDERS, 400);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        cluster.worker(2, flows, instance);
+        TestCluster.WorkerNode lost = cluster.worker(2, flows, instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+            awaitSlots(placement, 4);
+            CompletableFuture<Result> run = kit.weir().run(flow, instance,
+                    RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            awaitChunks(placement, 1);
+            lost.stop(); // its chunks in flight go again, to the other worker
+            Result onCluster = run.get(60, TimeUnit.SECONDS);
+            assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster);
+            Summary summary = summary(onCluster);
+            assertEquals(new Summary(ORDERS, ORDERS, summary.checksum()), summary);
+            Result local = kit.run(ScoringFlow.create(ORDERS, 0), kit.postgresInstance("local")).result();
+            assertEquals(summary(local), summary);
+        }
+    }
+
+    @Test
+    void aDrainingWorkerFinishesItsChunksAndTakesNoNewOnes() throws Exception {
+        Flow flow = ScoringFlow.create(ORDERS, 600);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        cluster.worker(2, flows, instance);
+        TestCluster.WorkerNode leaving = cluster.worker(2, flows, instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+            awaitSlots(placement, 4);
+            CompletableFuture<Result> run = kit.weir().run(flow, instance,
+                    RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            awaitChunks(placement, 1);
+            org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<org.apache.pekko.Done> drained =
+                    org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(leaving.system);
+            leaving.worker.tell(new Worker.Drain(drained.getRef()));
+            drained.expectMessage(Duration.ofSeconds(20), org.apache.pekko.Done.getInstance());
+            Thread.sleep(300); // the coordinator hears of the drained worker's last upload
+            int ranBeforeLeaving = placement.chunksByNode().getOrDefault(leaving.address(), 0);
+            assertFalse(run.isDone(), "the run should still have chunks to place after the drain");
+            Result result = run.get(60, TimeUnit.SECONDS);
+            assertTrue(result.successful(), () -> "the run failed: " + result.failure());
+            assertEquals(ranBeforeLeaving, placement.chunksByNode().getOrDefault(leaving.address(), 0),
+                    () -> "the drained worker took new chunks: " + placement.chunksByNode());
+            assertEquals(8, placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum(),
+                    () -> "each chunk runs once, none is lost: " + placement.chunksByNode());
+            assertEquals(ORDERS, summary(result).distinct());
+        }
+    }
+
+    @Test
+    void aWorkerJoiningMidRunGetsWork() throws Exception {
+        Flow flow = ScoringFlow.create(ORDERS, 500);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        cluster.worker(1, flows, instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+            awaitSlots(placement, 1);
+            CompletableFuture<Result> run = kit.weir().run(flow, instance,
+                    RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            awaitChunks(placement, 1);
+            TestCluster.WorkerNode late = cluster.worker(2, flows, instance);
+            Result result = run.get(60, TimeUnit.SECONDS);
+            assertTrue(result.successful(), () -> "the run failed: " + result);
+            assertTrue(placement.chunksByNode().getOrDefault(late.address(), 0) > 0,
+                    () -> "the worker that joined mid-run should run chunks: " + placement.chunksByNode());
+            assertEquals(ORDERS, summary(result).distinct());
+        }
+    }
+
+    @Test
+    void aWorkerWithOtherFlowCodeIsRefused() throws Exception {
+        Flow flow = ScoringFlow.create(2_000, 0);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        TestCluster.WorkerNode good = cluster.worker(2, flows, instance);
+        TestCluster.WorkerNode other = cluster.worker(2, new FlowResolver() {
+            @Override
+            public java.util.Optional<String> codeHash(String flowName) {
+                return flows.codeHash(flowName).map(hash -> "another-jar");
+            }
+
+            @Override
+            public Flow flow(String flowName, InstanceConfig on) {
+                return flows.flow(flowName, on);
+            }
+        }, instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+            awaitSlots(placement, 4);
+            Result result = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
+            assertTrue(result.successful(), () -> "the run failed: " + result);
+            assertEquals(Map.of(good.address(), 8), placement.chunksByNode());
+            assertFalse(placement.chunksByNode().containsKey(other.address()));
+        }
+    }
+
+    @Test
+    void aRunOnEmbeddedDuckDbIsRefusedAtStart() {
+        Flow flow = ScoringFlow.create(100, 0);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(),
+                FlowResolver.of(ScoringFlow.class, List.of(flow)))) {
+            CompletableFuture<Result> run = kit.weir().run(flow, kit.instance("mini"),
+                    RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            String message;
+            try {
+                Result result = run.get(30, TimeUnit.SECONDS);
+                assertFalse(result.successful(), "the run should fail");
+                message = result.failure().map(Throwable::toString).orElse("");
+                assertTrue(result.tasks().stream().noneMatch(t -> t.rows() > 0), () -> "nothing should run: "
+                        + result.tasks());
+            } catch (java.util.concurrent.ExecutionException e) {
+                message = String.valueOf(e.getCause());
+            }
+            assertTrue(message.contains("instance 'mini'") && message.contains("embedded DuckDB")
+                    && message.contains("a cluster run needs a shared store (PostgreSQL)"), message);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void awaitSlots(ClusterPlacement placement, int slots) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (placement.slots() < slots) {
+            if (System.nanoTime() > deadline) {
+                fail("the workers offered " + placement.slots() + " slots within 20 s, not " + slots);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitChunks(ClusterPlacement placement, int chunks) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum() < chunks) {
+            if (System.nanoTime() > deadline) {
+                fail("fewer than " + chunks + " chunks ran within 30 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Rows, distinct order ids and a checksum of the scores table of a run. */
+    record Summary(long rows, long distinct, String checksum) {
+    }
+
+    private static Summary summary(Result result) throws Exception {
+        String table = result.get(SCORES, String.class);
+        String url = "jdbc:postgresql://" + System.getenv().getOrDefault("PGHOST", "localhost") + ":"
+                + System.getenv().getOrDefault("PGPORT", "5432") + "/" + System.getenv().getOrDefault("PGDATABASE", "postgres");
+        try (Connection connection = DriverManager.getConnection(url, System.getenv("PGUSER"), System.getenv("PGPASSWORD"));
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT count(*), count(DISTINCT order_id),"
+                     + " md5(string_agg(order_id || ':' || customer_id || ':' || round(score::numeric, 6), ','"
+                     + " ORDER BY order_id)) FROM " + table)) {
+            rs.next();
+            return new Summary(rs.getLong(1), rs.getLong(2), rs.getString(3));
+        }
+    }
+}
