@@ -1093,6 +1093,152 @@ public abstract class TableStoreConformanceTest {
         assertEquals(Optional.of("adopter"), store.stageOwner(STAGE));
     }
 
+    // ------------------------------------------------------------------ what an instance holds: clear and status
+
+    /** Commits {@code stage} of {@code into} with table {@code t} of {@code rows} rows and one cache entry. */
+    private void commitWithEntry(TableStore into, String stage, int rows) {
+        into.beginStage(stage);
+        try (ArrowReader data = idNames(allocator, 1, 1, rows)) {
+            into.writeArrow(new TableLocation(into.transactionSchema(stage), "t"), data, TableSpec.NONE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        into.recordTask(new TaskRecord(stage, "task", "key-" + stage, "{}", "run-1", Instant.now()));
+        into.commitStage(stage, "flow");
+    }
+
+    @Test
+    void stagesListsTheStagesThisInstanceHoldsAndNoOtherInstances() {
+        assertEquals(List.of(), store.stages());
+        commitWithEntry(store, STAGE, 2);
+        store.beginStage("begun_only");
+        try (TableStore other = openStore("other", workDir)) {
+            other.init();
+            commitWithEntry(other, "theirs", 1);
+            assertEquals(List.of("begun_only", STAGE), store.stages(), "sorted by name");
+            assertEquals(List.of("theirs"), other.stages());
+        }
+    }
+
+    @Test
+    void storedStageSaysWhatDroppingItWouldDrop() {
+        assertTrue(store.storedStage(STAGE).isEmpty(), "a stage never run holds nothing");
+        commitWithEntry(store, STAGE, 2);
+        dev.weir.engine.store.StoredStage stored = store.storedStage(STAGE);
+        assertTrue(stored.committed());
+        assertFalse(stored.transaction());
+        assertEquals(1, stored.cacheEntries());
+        assertEquals(Integer.valueOf(1), stored.schemas().get(store.committedSchema(STAGE)),
+                "the committed schema holds table t: " + stored.schemas());
+        assertEquals(2, stored.metadataRows(), "one cache entry, one commit record");
+
+        store.beginStage(STAGE);
+        assertTrue(store.storedStage(STAGE).transaction(), "a begun transaction is recorded");
+        assertTrue(store.storedStage(STAGE).schemas().containsKey(store.transactionSchema(STAGE)),
+                store.storedStage(STAGE).schemas().toString());
+    }
+
+    @Test
+    void droppingAStageDropsItsSchemasAndMetadataAndLeavesOtherStagesAndInstances() {
+        commitWithEntry(store, STAGE, 2);
+        commitWithEntry(store, "kept_stage", 3);
+        store.beginStage(STAGE);
+        write(inTransaction("open_table"), 1, 1, 1, TableSpec.NONE);
+        try (TableStore other = openStore("other", workDir)) {
+            other.init();
+            commitWithEntry(other, STAGE, 4);
+
+            store.dropStage(STAGE);
+
+            assertFalse(store.isCommitted(STAGE));
+            assertEquals(Optional.empty(), store.stageOwner(STAGE));
+            assertEquals(Optional.empty(), store.committedAt(STAGE));
+            assertEquals(Optional.empty(), store.stageVersion(STAGE));
+            assertEquals(List.of(), store.committedTasks(STAGE));
+            assertEquals(Optional.empty(), store.findTask(STAGE, "task", "key-" + STAGE));
+            assertFalse(store.exists(committed("t")));
+            assertTrue(store.storedStage(STAGE).isEmpty(), store.storedStage(STAGE).toString());
+            assertEquals(Map.of(), store.dropOrphanedTransactions(), "the open transaction is gone with the stage");
+            assertEquals(List.of("kept_stage"), store.stages());
+
+            assertEquals(3, store.rowCount(new TableLocation(store.committedSchema("kept_stage"), "t")));
+            assertEquals(1, store.committedTasks("kept_stage").size());
+            assertTrue(other.isCommitted(STAGE), "another instance's stage of that name stays");
+            assertEquals(4, other.rowCount(new TableLocation(other.committedSchema(STAGE), "t")));
+            assertEquals(1, other.committedTasks(STAGE).size());
+        }
+
+        // the stage runs again from nothing
+        commitWithEntry(store, STAGE, 5);
+        assertEquals(5, store.rowCount(committed("t")));
+    }
+
+    @Test
+    void droppingAStageWithAKeptAttemptForgetsTheAttempt() {
+        commitWithEntry(store, STAGE, 2);
+        store.beginStage(STAGE);
+        write(inTransaction("half"), 1, 1, 1, TableSpec.NONE);
+        store.recordTask(record("half", "k", "run-2"));
+        store.keepStage(STAGE, "flow", "run-2");
+        store.dropStage(STAGE);
+        assertEquals(Optional.empty(), store.keptAttempt(STAGE));
+        assertTrue(store.storedStage(STAGE).isEmpty(), store.storedStage(STAGE).toString());
+    }
+
+    @Test
+    void aCommittedTableHasASize() {
+        commitWithEntry(store, STAGE, 20_000);
+        // DuckDB knows a table's blocks once they are checkpointed, which closing the database does
+        store.close();
+        store = openStore("main", workDir);
+        store.init();
+        java.util.OptionalLong bytes = store.tableBytes(committed("t"));
+        assertTrue(bytes.isPresent() && bytes.getAsLong() > 0, "size of 20,000 rows: " + bytes);
+        assertEquals(java.util.OptionalLong.empty(), store.tableBytes(committed("no_such_table")));
+    }
+
+    private static dev.weir.engine.store.RunRecord run(String id, dev.weir.engine.store.RunRecord.Outcome outcome,
+                                                       int ran) {
+        return new dev.weir.engine.store.RunRecord(id, "flow", Instant.parse("2026-01-02T03:04:05.123Z"),
+                Duration.ofMillis(1234), outcome, ran, 2, outcome == dev.weir.engine.store.RunRecord.Outcome.FAILED
+                ? 1 : 0, 0);
+    }
+
+    @Test
+    void recordedRunsAreListedNewestFirstForTheirInstanceOnly() {
+        assertEquals(List.of(), store.lastRuns(10));
+        store.recordRun(run("r1", dev.weir.engine.store.RunRecord.Outcome.SUCCEEDED, 3));
+        store.recordRun(run("r2", dev.weir.engine.store.RunRecord.Outcome.FAILED, 1));
+        store.recordRun(run("r3", dev.weir.engine.store.RunRecord.Outcome.CANCELLED, 0));
+        try (TableStore other = openStore("other", workDir)) {
+            other.init();
+            other.recordRun(run("theirs", dev.weir.engine.store.RunRecord.Outcome.SUCCEEDED, 9));
+            assertEquals(List.of("theirs"), other.lastRuns(10).stream().map(dev.weir.engine.store.RunRecord::runId)
+                    .toList());
+        }
+        List<dev.weir.engine.store.RunRecord> runs = store.lastRuns(10);
+        assertEquals(List.of("r3", "r2", "r1"), runs.stream().map(dev.weir.engine.store.RunRecord::runId).toList());
+        assertEquals(run("r2", dev.weir.engine.store.RunRecord.Outcome.FAILED, 1), runs.get(1),
+                "every field reads back as recorded");
+        assertEquals(List.of("r3", "r2"), store.lastRuns(2).stream().map(dev.weir.engine.store.RunRecord::runId)
+                .toList());
+
+        store.forgetRuns();
+        assertEquals(List.of(), store.lastRuns(10));
+    }
+
+    @Test
+    void onlyTheLastRunsOfAnInstanceAreKept() {
+        int recorded = dev.weir.engine.store.RunRecord.KEPT_PER_INSTANCE + 3;
+        for (int i = 0; i < recorded; i++) {
+            store.recordRun(run("r" + i, dev.weir.engine.store.RunRecord.Outcome.SUCCEEDED, i));
+        }
+        List<dev.weir.engine.store.RunRecord> runs = store.lastRuns(Integer.MAX_VALUE);
+        assertEquals(dev.weir.engine.store.RunRecord.KEPT_PER_INSTANCE, runs.size());
+        assertEquals("r" + (recorded - 1), runs.get(0).runId());
+        assertEquals("r3", runs.get(runs.size() - 1).runId(), "the oldest three are forgotten");
+    }
+
     private static LockManager.Lock acquireQuietly(LockManager locks, String name) {
         try {
             return locks.acquire(name, Duration.ofSeconds(1), message -> {

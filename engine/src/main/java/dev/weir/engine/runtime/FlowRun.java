@@ -106,6 +106,9 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final CompletableFuture<Result> promise;
     private final TimerScheduler<Command> timers;
     private final long startNanos = System.nanoTime();
+    private final java.time.Instant startedAt = java.time.Instant.now();
+    /** The run took the instance lock at some point: it is recorded in the store at its end ({@link #finish}). */
+    private boolean lockTaken;
     private final int blockingThreads;
 
     /** The first wait between attempts at a held instance lock; it doubles up to {@link #MAX_LOCK_POLL}. */
@@ -188,7 +191,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
 
     /** The instance lock's name in the store's lock manager. */
     private String lockName() {
-        return "instance:" + config.instanceId();
+        return LockManager.instanceLock(config.instanceId());
     }
 
     private Behavior<Command> onOpened(Opened msg) {
@@ -231,6 +234,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         }
         if (msg.lock() != null) {
             lock = msg.lock();
+            lockTaken = true;
             LockManager.Lock held = lock;
             TableStore opened = store;
             preparing = true;
@@ -870,8 +874,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         BufferAllocator allocator = runAllocator;
         lock = null;
         runAllocator = null;
+        TableStore opened = store;
+        dev.weir.engine.store.RunRecord record = lockTaken || held != null ? runRecord() : null;
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
             try {
+                if (record != null) {
+                    recordRun(opened, record);
+                }
                 if (held != null) {
                     held.close();
                 }
@@ -883,6 +892,48 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         }, services.blocking()), (ok, error) -> new Released(error));
         return this;
     }
+
+    /**
+     * This run as the store keeps it for {@code weir status}: its outcome so far (the release of the lock may
+     * still fail it) and its tasks by state, those without a result counted as skipped.
+     */
+    private dev.weir.engine.store.RunRecord runRecord() {
+        int ran = 0;
+        int hits = 0;
+        int failed = 0;
+        int skipped = 0;
+        for (TaskDef t : flow.tasks()) {
+            TaskResult r = results.get(t.id());
+            TaskState state = r == null ? TaskState.SKIPPED : r.state();
+            switch (state) {
+                case COMPLETED -> ran++;
+                case CACHE_VALID -> hits++;
+                case FAILED -> failed++;
+                case SKIPPED -> skipped++;
+            }
+        }
+        var outcome = cancelled != null ? dev.weir.engine.store.RunRecord.Outcome.CANCELLED
+                : failures.isEmpty() ? dev.weir.engine.store.RunRecord.Outcome.SUCCEEDED
+                : dev.weir.engine.store.RunRecord.Outcome.FAILED;
+        return new dev.weir.engine.store.RunRecord(options.runId(), flow.name(), startedAt,
+                Duration.ofNanos(System.nanoTime() - startNanos), outcome, ran, hits, failed, skipped);
+    }
+
+    /**
+     * Blocking: records the run in the store. A failure to record is logged and never changes the run's
+     * outcome: the run's work is done and committed either way.
+     */
+    private void recordRun(TableStore opened, dev.weir.engine.store.RunRecord record) {
+        try {
+            opened.recordRun(record);
+        } catch (RuntimeException e) {
+            RECORDING_LOG.warn("Run {} of flow '{}' on instance '{}' ended {}, but the {} could not record it for"
+                    + " weir status: {}", record.runId(), record.flow(), config.instanceName(),
+                    record.outcome().label(), opened, e.toString(), e);
+        }
+    }
+
+    private static final org.slf4j.Logger RECORDING_LOG = org.slf4j.LoggerFactory.getLogger(FlowRun.class);
 
     private Behavior<Command> onReleased(Released msg) {
         if (msg.error() != null) {

@@ -11,6 +11,14 @@ import java.util.function.Consumer;
 public interface LockManager {
 
     /**
+     * The name of the lock a run of an instance holds from before it plans until it ends; anything else
+     * that changes the instance's data ({@code weir clear}) takes the same lock.
+     */
+    static String instanceLock(String instanceId) {
+        return "instance:" + instanceId;
+    }
+
+    /**
      * Takes the named lock, waiting at most {@code timeout}.
      *
      * @param name    what is locked, e.g. the instance id, or instance id and stage

@@ -308,6 +308,61 @@ public interface TableStore extends AutoCloseable {
     /** Records a cache entry in the running transaction of {@code record.stage()}. */
     void recordTask(TaskRecord record);
 
+    // ---------------------------------------------------------------- what an instance holds (status, clear)
+
+    /**
+     * The stages of this store's instance that the store holds anything of: committed, begun and not ended,
+     * or with cache entries; sorted by name. Read from the metadata, so it needs no flow: {@code weir clear}
+     * finds an instance's stages with it. Stages of other instances sharing the database are never listed.
+     * Default: none (a store that cannot list its stages cannot clear them).
+     */
+    default List<String> stages() {
+        return List.of();
+    }
+
+    /** What the store holds of {@code stage} of this instance: what {@link #dropStage} would drop. */
+    default StoredStage storedStage(String stage) {
+        return new StoredStage(stage, Map.of(), 0, false, false, 0);
+    }
+
+    /**
+     * Drops everything the store holds of {@code stage} of this instance, in one transaction where the database
+     * allows: its committed and transaction schemas with their tables, its cache entries, the record of its
+     * commit (owner, version, time), of its begun or kept transaction, and its append ledger. Afterwards the
+     * stage is as if never run: {@link #isCommitted} is false and every task of it misses the cache. Other
+     * instances' data is untouched. Call it only while holding the instance's lock.
+     *
+     * @throws UnsupportedOperationException when the store cannot drop stages (the default)
+     */
+    default void dropStage(String stage) {
+        throw new UnsupportedOperationException("The " + kind() + " table store does not support dropping stages");
+    }
+
+    /**
+     * The bytes a table takes in the database, if the database tells: its data, indexes and (PostgreSQL)
+     * TOAST. {@code location} may name a committed table. Default: unknown.
+     */
+    default java.util.OptionalLong tableBytes(TableLocation location) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * Records a finished run of this instance, forgetting the oldest beyond {@link RunRecord#KEPT_PER_INSTANCE}.
+     * The engine calls it once per run, at its end, on the blocking dispatcher; a failure is logged and never
+     * fails the run. Default: nothing is recorded.
+     */
+    default void recordRun(RunRecord run) {
+    }
+
+    /** The last {@code limit} runs recorded for this instance, newest first. Default: none. */
+    default List<RunRecord> lastRuns(int limit) {
+        return List.of();
+    }
+
+    /** Forgets every run recorded for this instance ({@code weir clear}). Default: nothing to forget. */
+    default void forgetRuns() {
+    }
+
     // ---------------------------------------------------------------- other instances
 
     /**

@@ -30,6 +30,8 @@ import org.duckdb.DuckDBConnection;
  *       aborted: {@code open} while the run works in it (at the next run's start, a killed run's), or
  *       {@code kept} by a failed attempt for the next run to resume, with its flow and run id; the
  *       attempt's cache entries are its {@code in_transaction} rows in {@code tasks}.
+ *   <li>{@code runs}: the last {@link dev.weir.engine.store.RunRecord#KEPT_PER_INSTANCE} runs of each instance
+ *       (instance id, schema prefix and suffix), for {@code weir status} ({@link DuckDbInstanceData}).
  *   <li>{@code appends}: the append ledger of tables filled in slices ({@link DuckDbSlicedTables}),
  *       one row per slice appended to a table of a transaction schema, kept while the table fills.
  * </ul>
@@ -73,7 +75,13 @@ final class DuckDbMetadata {
                     "CREATE TABLE IF NOT EXISTS " + schema + ".transactions (schema_name VARCHAR NOT NULL, "
                             + "stage VARCHAR NOT NULL, instance_id VARCHAR NOT NULL, "
                             + "transaction_schema VARCHAR NOT NULL, state VARCHAR NOT NULL, flow VARCHAR, "
-                            + "run_id VARCHAR, updated_at TIMESTAMPTZ NOT NULL)")) {
+                            + "run_id VARCHAR, updated_at TIMESTAMPTZ NOT NULL)",
+                    // added without a version bump, like appends: a table older Weir versions never read
+                    "CREATE TABLE IF NOT EXISTS " + schema + ".runs (instance_id VARCHAR NOT NULL, "
+                            + "schema_prefix VARCHAR NOT NULL, schema_suffix VARCHAR NOT NULL, run_id VARCHAR NOT NULL, "
+                            + "flow VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, "
+                            + "outcome VARCHAR NOT NULL, ran INTEGER NOT NULL, cache_hits INTEGER NOT NULL, "
+                            + "failed INTEGER NOT NULL, skipped INTEGER NOT NULL, recorded_at TIMESTAMPTZ NOT NULL)")) {
                 database.execute(connection, "cannot create the metadata tables", ddl);
             }
             String select = "SELECT version FROM " + schema + ".version";

@@ -42,6 +42,7 @@ public final class DuckDbTableStore implements TableStore {
     private final ForeignInstances foreign;
     private final DuckDbLocks locks;
     private final DuckDbSlicedTables sliced;
+    private final DuckDbInstanceData instanceData;
 
     DuckDbTableStore(StoreSettings settings, DuckDbConfig config) {
         this.settings = settings;
@@ -52,6 +53,7 @@ public final class DuckDbTableStore implements TableStore {
         this.stages = new ViewSwitchingStages(database, metadata, settings.instanceId());
         this.foreign = new ForeignInstances(database, metadata);
         this.sliced = new DuckDbSlicedTables(database, metadata);
+        this.instanceData = new DuckDbInstanceData(database, stages, settings.instanceId());
         this.locks = new DuckDbLocks(database, new FileLockManager(config.databaseFile()
                 .orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb")), settings.toString()));
     }
@@ -324,6 +326,41 @@ public final class DuckDbTableStore implements TableStore {
     @Override
     public void recordTask(TaskRecord record) {
         stages.record(record);
+    }
+
+    @Override
+    public List<String> stages() {
+        return instanceData.stages();
+    }
+
+    @Override
+    public dev.weir.engine.store.StoredStage storedStage(String stage) {
+        return instanceData.stored(stage);
+    }
+
+    @Override
+    public void dropStage(String stage) {
+        instanceData.drop(stage);
+    }
+
+    @Override
+    public java.util.OptionalLong tableBytes(TableLocation location) {
+        return instanceData.bytes(location);
+    }
+
+    @Override
+    public void recordRun(dev.weir.engine.store.RunRecord run) {
+        instanceData.recordRun(run);
+    }
+
+    @Override
+    public List<dev.weir.engine.store.RunRecord> lastRuns(int limit) {
+        return instanceData.lastRuns(limit);
+    }
+
+    @Override
+    public void forgetRuns() {
+        instanceData.forgetRuns();
     }
 
     @Override

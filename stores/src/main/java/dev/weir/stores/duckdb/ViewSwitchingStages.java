@@ -76,6 +76,12 @@ final class ViewSwitchingStages {
         return sideSchema(committed, current.equals(ODD) ? EVEN : ODD);
     }
 
+    /** Forgets what this store remembers of a stage it began: the stage was dropped ({@code weir clear}). */
+    void forget(String stage) {
+        open.remove(stage);
+        recorded.remove(stage);
+    }
+
     /** Empties the transaction side and forgets the uncommitted cache entries of an earlier run. */
     void begin(String stage) {
         resume(stage, Set.of());

@@ -25,6 +25,9 @@ import java.util.UUID;
  * {@code kept} by a failed attempt for the next run to resume, with its flow and run id; the attempt's
  * cache entries are its {@code in_transaction} rows in {@code tasks}.
  *
+ * <p>{@code runs} keeps the last {@link dev.weir.engine.store.RunRecord#KEPT_PER_INSTANCE} runs of each
+ * instance (instance id, schema prefix and suffix) for {@code weir status} ({@link PgInstanceData}).
+ *
  * <p>The append ledger {@code appends} holds one row per slice appended to a table of a transaction
  * schema ({@link PgSlicedTables}); its rows live no longer than the table's filling.
  */
@@ -85,7 +88,15 @@ final class PgMetadata {
                             + " state text NOT NULL, flow text, run_id text, updated_at timestamptz NOT NULL)",
                     // added without a version bump, like appends
                     "CREATE TABLE IF NOT EXISTS " + LOCKS + " (lock_key bigint PRIMARY KEY, lock_name text NOT NULL,"
-                            + " generation bigint NOT NULL)");
+                            + " generation bigint NOT NULL)",
+                    // added without a version bump, like appends: a table older Weir versions never read
+                    "CREATE TABLE IF NOT EXISTS " + PgInstanceData.RUNS + " (instance_id text NOT NULL,"
+                            + " schema_prefix text NOT NULL, schema_suffix text NOT NULL, run_id text NOT NULL,"
+                            + " flow text NOT NULL, started_at timestamptz NOT NULL, duration_ms bigint NOT NULL,"
+                            + " outcome text NOT NULL, ran integer NOT NULL, cache_hits integer NOT NULL,"
+                            + " failed integer NOT NULL, skipped integer NOT NULL, recorded_at timestamptz NOT NULL)",
+                    "CREATE INDEX IF NOT EXISTS runs_by_instance ON " + PgInstanceData.RUNS
+                            + " (instance_id, schema_prefix, schema_suffix, recorded_at)");
             List<Integer> versions = tx.query("SELECT version FROM " + VERSION_TABLE, rs -> rs.getInt(1));
             if (versions.isEmpty()) {
                 tx.update("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", VERSION);

@@ -51,6 +51,7 @@ final class PostgresTableStore implements TableStore {
     private final PgAdvisoryLocks locks;
     private final PgSlicedTables sliced;
     private final PgKeptAttempts kept;
+    private final PgInstanceData instanceData;
 
     /** How often a held lock's connection checks the lock when the store's settings do not say. */
     static final java.time.Duration DEFAULT_LOCK_KEEPALIVE = java.time.Duration.ofSeconds(10);
@@ -64,6 +65,7 @@ final class PostgresTableStore implements TableStore {
         this.locks = new PgAdvisoryLocks(pool, this, lockKeepalive);
         this.sliced = new PgSlicedTables(pool, metadata, this);
         this.kept = new PgKeptAttempts(pool, metadata, this, settings);
+        this.instanceData = new PgInstanceData(pool, this, settings, this::committedSchema);
     }
 
     /** Connects (once, to fail early on bad settings) and returns the store. */
@@ -201,6 +203,42 @@ final class PostgresTableStore implements TableStore {
             metadata.transactionEnded(t, committed);
             return null;
         });
+    }
+
+    @Override
+    public List<String> stages() {
+        return instanceData.stages();
+    }
+
+    @Override
+    public dev.weir.engine.store.StoredStage storedStage(String stage) {
+        return instanceData.stored(stage);
+    }
+
+    @Override
+    public void dropStage(String stage) {
+        instanceData.drop(stage);
+        recorded.remove(stage);
+    }
+
+    @Override
+    public java.util.OptionalLong tableBytes(TableLocation location) {
+        return instanceData.bytes(location, sqlName(location));
+    }
+
+    @Override
+    public void recordRun(dev.weir.engine.store.RunRecord run) {
+        instanceData.recordRun(run);
+    }
+
+    @Override
+    public List<dev.weir.engine.store.RunRecord> lastRuns(int limit) {
+        return instanceData.lastRuns(limit);
+    }
+
+    @Override
+    public void forgetRuns() {
+        instanceData.forgetRuns();
     }
 
     @Override
