@@ -202,6 +202,14 @@ public final class FileBlobStore {
         deleteTree(transactionDir(stage));
     }
 
+    /**
+     * Every directory this store may hold for {@code stage}: the published one, the transaction's (a running
+     * or kept attempt) and the one a commit swaps out; some may not exist. {@code weir clear} deletes them.
+     */
+    public java.util.List<Path> stageDirectories(String stage) {
+        return java.util.List.of(committedDir(stage), transactionDir(stage), root.resolve(encode(stage) + "__old"));
+    }
+
     private Path transactionDir(String stage) {
         return root.resolve(encode(stage) + "__tx");
     }

@@ -242,6 +242,11 @@ final class ChunkCache implements AutoCloseable {
     }
 
     /** A stage or task name as one safe path segment. */
+    /** The directory of the cached chunks of every batched task of {@code stage}; it may not exist. */
+    static Path stageDirectory(Path workDir, String stage) {
+        return workDir.resolve("table-cache").resolve(fileName(stage));
+    }
+
     private static String fileName(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8);
     }

@@ -359,6 +359,15 @@ public interface TableStore extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * True when {@code file} is a local file this store uses: a database file, its write-ahead log, lock files
+     * (which are never deleted, so that every process locks the same file). Clearing the instance's work
+     * directory leaves such files. Default: none.
+     */
+    default boolean usesLocalFile(java.nio.file.Path file) {
+        return false;
+    }
+
     /** Forgets every run recorded for this instance ({@code weir clear}). Default: nothing to forget. */
     default void forgetRuns() {
     }

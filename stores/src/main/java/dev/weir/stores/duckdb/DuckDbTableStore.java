@@ -43,6 +43,8 @@ public final class DuckDbTableStore implements TableStore {
     private final DuckDbLocks locks;
     private final DuckDbSlicedTables sliced;
     private final DuckDbInstanceData instanceData;
+    /** The database file, or for an in-memory database the path lock files are named after. */
+    private final java.nio.file.Path fileBase;
 
     DuckDbTableStore(StoreSettings settings, DuckDbConfig config) {
         this.settings = settings;
@@ -54,8 +56,9 @@ public final class DuckDbTableStore implements TableStore {
         this.foreign = new ForeignInstances(database, metadata);
         this.sliced = new DuckDbSlicedTables(database, metadata);
         this.instanceData = new DuckDbInstanceData(database, stages, settings.instanceId());
-        this.locks = new DuckDbLocks(database, new FileLockManager(config.databaseFile()
-                .orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb")), settings.toString()));
+        this.fileBase = config.databaseFile().orElse(settings.workDir().resolve(settings.instanceId() + ".duckdb"))
+                .toAbsolutePath().normalize();
+        this.locks = new DuckDbLocks(database, new FileLockManager(fileBase, settings.toString()));
     }
 
     @Override
@@ -356,6 +359,14 @@ public final class DuckDbTableStore implements TableStore {
     @Override
     public List<dev.weir.engine.store.RunRecord> lastRuns(int limit) {
         return instanceData.lastRuns(limit);
+    }
+
+    /** The database file and every file named after it beside it: its WAL, its lock file, the named locks' files. */
+    @Override
+    public boolean usesLocalFile(java.nio.file.Path file) {
+        java.nio.file.Path absolute = file.toAbsolutePath().normalize();
+        return absolute.equals(fileBase) || (java.util.Objects.equals(absolute.getParent(), fileBase.getParent())
+                && absolute.getFileName().toString().startsWith(fileBase.getFileName() + "."));
     }
 
     @Override
