@@ -111,7 +111,7 @@ final class ClearCommand implements Callable<Integer> {
                         + " metadata rows, " + clearing.directories().size() + " directories"));
                 return 0;
             } catch (LockManager.LockTimeoutException e) {
-                err.println(mask.apply("weir: cannot clear " + what + " while a run holds its lock: "
+                err.println("weir: " + mask.apply("cannot clear " + what + " while a run holds its lock: "
                         + e.getMessage() + " (lock_timeout " + instance.lockTimeout() + " of " + instance.source()
                         + "); nothing was changed"));
                 return WeirCommand.RUN_FAILED;

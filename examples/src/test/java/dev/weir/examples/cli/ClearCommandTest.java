@@ -41,6 +41,12 @@ class ClearCommandTest {
         return new Outcome(code, out.toString(), err.toString());
     }
 
+    /** {@code text} as the command line prints it: with the secrets of the environment (PGPASSWORD) masked. */
+    private static String masked(String config, String text) {
+        WeirConfig weirConfig = WeirConfig.load(Path.of(config));
+        return weirConfig.masking(weirConfig.instance("mini")).apply(text);
+    }
+
     private Outcome run(String config, String instance) {
         Outcome run = weir("run", "lazy-sql", "--instance", instance, "--config", config);
         assertEquals(0, run.code(), run.err() + run.out());
@@ -62,7 +68,7 @@ class ClearCommandTest {
                 + " 3 metadata rows \\(2 cache entries, its commit record\\)\n.*"), dry.out());
         assertTrue(dry.out().contains("\nstage report: schemas mini_report (2 tables)"), dry.out());
         assertTrue(dry.out().contains("\nrecorded runs: 1\n"), dry.out());
-        assertTrue(dry.out().contains("\ndirectory " + dir.resolve(".weir/mini") + "\n"), dry.out());
+        assertTrue(dry.out().contains(masked(config, "\ndirectory " + dir.resolve(".weir/mini") + "\n")), dry.out());
         assertFalse(dry.out().contains("pipeline.duckdb"), "the shared database file is outside mini's work_dir: "
                 + dry.out());
 
@@ -117,7 +123,8 @@ class ClearCommandTest {
         Path cached = Files.createDirectories(dir.resolve(".weir/mini/table-cache/raw"));
 
         Outcome dry = weir("clear", "--instance", "mini", "--config", config);
-        assertTrue(dry.out().contains("\nkept: file " + database + " (the table store uses it)\n"), dry.out());
+        assertTrue(dry.out().contains(masked(config, "\nkept: file " + database + " (the table store uses it)\n")),
+                dry.out());
 
         Outcome clear = weir("clear", "--instance", "mini", "--config", config, "--yes");
         assertEquals(0, clear.code(), clear.out() + clear.err());
