@@ -39,8 +39,12 @@ final class ConfigSchema {
 
     private static final Set<String> CACHE_VALIDATION = Set.of("mode", "disable_cache_function",
             "ignore_task_version");
-    private static final Set<String> TABLE_STORE = Set.of("table_store_connection", "kind", "args", "class");
-    private static final Set<String> TABLE_STORE_PIPEDAG_ONLY = Set.of("hook_args", "local_table_cache");
+    private static final Set<String> TABLE_STORE = Set.of("table_store_connection", "kind", "args", "class",
+            "local_table_cache");
+    private static final Set<String> TABLE_STORE_PIPEDAG_ONLY = Set.of("hook_args");
+    private static final Set<String> LOCAL_TABLE_CACHE = Set.of("store_input", "store_output",
+            "use_stored_input_as_cache", "class", "args");
+    private static final Set<String> LOCAL_TABLE_CACHE_ARGS = Set.of("base_path");
     private static final Set<String> BLOB_STORE = Set.of("blob_store_connection", "args", "class");
     private static final Set<String> LOCK_MANAGER = Set.of("class");
     private static final Set<String> LOCK_MANAGER_PYTHON = Set.of("args");
@@ -56,6 +60,7 @@ final class ConfigSchema {
 
     static final String SQL_TABLE_STORE = "pydiverse.pipedag.backend.table.SQLTableStore";
     static final String FILE_BLOB_STORE = "pydiverse.pipedag.backend.blob.FileBlobStore";
+    static final String PARQUET_TABLE_CACHE = "pydiverse.pipedag.backend.table_cache.ParquetTableCache";
 
     private final String file;
     private final List<String> warnings = new ArrayList<>();
@@ -121,6 +126,13 @@ final class ConfigSchema {
             checkKeys(s, at, TABLE_STORE, Set.of(), TABLE_STORE_PIPEDAG_ONLY, "table_store");
             checkClass(s, at, Set.of(SQL_TABLE_STORE), "Weir takes the store kind from 'kind' or the url");
             checkTableArgs(s, at);
+            section(s, at, "local_table_cache").ifPresent(c -> {
+                String cacheAt = at + ".local_table_cache";
+                checkKeys(c, cacheAt, LOCAL_TABLE_CACHE, Set.of(), Set.of(), "local_table_cache");
+                checkClass(c, cacheAt, Set.of(PARQUET_TABLE_CACHE), "Weir keeps the local table cache as Parquet files");
+                section(c, cacheAt, "args").ifPresent(a -> checkKeys(a, cacheAt + ".args", LOCAL_TABLE_CACHE_ARGS,
+                        Set.of(), Set.of(), "local_table_cache.args"));
+            });
         });
         section(setup, key, "blob_store").ifPresent(s -> {
             checkKeys(s, key + ".blob_store", BLOB_STORE, Set.of(), Set.of(), "blob_store");

@@ -32,6 +32,8 @@ import java.util.Optional;
  * @param perUser          whether {@link #instanceId} carries the user name
  * @param source           where this instance was read from (file and key), for messages
  * @param timeouts         how long a task, a chunk and a store statement may take
+ * @param localTableCache  whether tables are also kept as local Parquet files, and read from them
+ *                         ({@code table_store.local_table_cache})
  */
 public record InstanceConfig(
         String pipelineName,
@@ -50,7 +52,8 @@ public record InstanceConfig(
         Config attrs,
         boolean perUser,
         String source,
-        Timeouts timeouts) {
+        Timeouts timeouts,
+        LocalTableCache localTableCache) {
 
     public InstanceConfig {
         Objects.requireNonNull(pipelineName, "pipelineName is null");
@@ -68,6 +71,18 @@ public record InstanceConfig(
         Objects.requireNonNull(attrs, "attrs is null");
         Objects.requireNonNull(source, "source is null");
         Objects.requireNonNull(timeouts, "timeouts is null");
+        Objects.requireNonNull(localTableCache, "localTableCache is null");
+    }
+
+    /** An instance without a local table cache. */
+    public InstanceConfig(String pipelineName, String instanceName, String instanceId, StoreSettings tableStore,
+                          Map<String, StoreSettings> tableStores, Path blobStoreDir, Path workDir,
+                          CacheValidation cacheValidation, Orchestration orchestration, boolean failFast,
+                          InlineMode inline, Duration lockTimeout, RetryPolicy retry, Config attrs, boolean perUser,
+                          String source, Timeouts timeouts) {
+        this(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir, workDir, cacheValidation,
+                orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts,
+                LocalTableCache.OFF);
     }
 
     /** An instance with the default {@link Timeouts}. */
@@ -84,14 +99,14 @@ public record InstanceConfig(
     public InstanceConfig withLockTimeout(Duration timeout) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, timeout, retry, attrs, perUser, source,
-                timeouts);
+                timeouts, localTableCache);
     }
 
     /** This instance with other task, chunk and statement timeouts. */
     public InstanceConfig withTimeouts(Timeouts other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
-                other);
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser,
+                source, other, localTableCache);
     }
 
     /** This instance on another of its configured table store connections. */
@@ -101,9 +116,9 @@ public record InstanceConfig(
             throw new ConfigError(source, "table_store.table_store_connection", connectionName,
                     "one of the configured table store connections " + tableStores.keySet());
         }
-        return new InstanceConfig(pipelineName, instanceName, instanceId, other, tableStores, blobStoreDir,
-                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser,
-                source, timeouts);
+        return new InstanceConfig(pipelineName, instanceName, instanceId, other, tableStores, blobStoreDir, workDir,
+                cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                timeouts, localTableCache);
     }
 
     /** This instance on a table store given by its settings (e.g. one built in a test). */
@@ -111,45 +126,57 @@ public record InstanceConfig(
         Map<String, StoreSettings> all = new java.util.LinkedHashMap<>(tableStores);
         all.put(settings.connectionName(), settings);
         return new InstanceConfig(pipelineName, instanceName, instanceId, settings, all, blobStoreDir, workDir,
-                cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts);
+                cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                timeouts, localTableCache);
     }
 
     /** This instance with other cache validation settings (e.g. from the command line). */
     public InstanceConfig withCacheValidation(CacheValidation validation) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, validation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts);
+                workDir, validation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                timeouts, localTableCache);
     }
 
     /** This instance with another engine or parallelism. */
     public InstanceConfig withOrchestration(Orchestration other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts);
+                workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                timeouts, localTableCache);
     }
 
     /** This instance with another interpretation of inline hints. */
     public InstanceConfig withInline(InlineMode mode) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source, timeouts);
+                workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source,
+                timeouts, localTableCache);
     }
 
     /** This instance with other free-form attributes. */
     public InstanceConfig withAttrs(Config other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
-                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, other, perUser, source);
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, other, perUser,
+                source, timeouts, localTableCache);
     }
 
     /** This instance with fail-fast on or off: whether a task's failure stops the run. */
     public InstanceConfig withFailFast(boolean stopOnFailure) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, stopOnFailure, inline, lockTimeout, retry, attrs, perUser,
-                source);
+                source, timeouts, localTableCache);
     }
 
     /** This instance with another retry policy for transient failures. */
     public InstanceConfig withRetry(RetryPolicy policy) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, policy, attrs, perUser,
-                source);
+                source, timeouts, localTableCache);
+    }
+
+    /** This instance with another local table cache. */
+    public InstanceConfig withLocalTableCache(LocalTableCache cache) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                timeouts, cache);
     }
 
     /** An attribute as a string, if set. */
@@ -168,7 +195,7 @@ public record InstanceConfig(
                 + ", tableStores=" + new java.util.TreeSet<>(tableStores.keySet()) + ", blobStoreDir=" + blobStoreDir
                 + ", workDir=" + workDir + ", cacheValidation=" + cacheValidation + ", orchestration=" + orchestration
                 + ", failFast=" + failFast + ", inline=" + inline.configName() + ", lockTimeout=" + lockTimeout
-                + ", retry=" + retry + ", timeouts=" + timeouts + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
+                + ", retry=" + retry + ", timeouts=" + timeouts + ", localTableCache=" + localTableCache + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
                 + perUser + "]";
     }
 
@@ -286,6 +313,37 @@ public record InstanceConfig(
 
         public Timeouts withStatement(Duration value) {
             return new Timeouts(task, chunk, value);
+        }
+    }
+
+    /**
+     * pipedag's local table cache ({@code table_store.local_table_cache}): tables also kept as Parquet files
+     * in a directory of this machine, keyed by the cache key of the task that produced them, so that a task
+     * can read its input tables from there instead of the table store. A file is only ever read under the
+     * key of the content it holds; the cache never fails a task (an unreadable file is a miss).
+     *
+     * @param storeInput            keep each table a task reads from the store ({@code store_input})
+     * @param storeOutput           keep each table a task returns as Arrow data ({@code store_output})
+     * @param useStoredInputAsCache read a task's input tables from the files when they are there
+     *                              ({@code use_stored_input_as_cache})
+     * @param basePath              where the files go ({@code args.base_path}); by default the instance's
+     *                              {@code work_dir}/local_table_cache
+     */
+    public record LocalTableCache(boolean storeInput, boolean storeOutput, boolean useStoredInputAsCache,
+                                  Path basePath) {
+
+        /** No local table cache: the default when {@code local_table_cache} is not configured. */
+        public static final LocalTableCache OFF = new LocalTableCache(false, false, false, null);
+
+        public LocalTableCache {
+            if ((storeInput || storeOutput || useStoredInputAsCache) && basePath == null) {
+                throw new IllegalArgumentException("a local table cache needs a base path");
+            }
+        }
+
+        /** Whether the cache does anything. */
+        public boolean enabled() {
+            return storeInput || storeOutput || useStoredInputAsCache;
         }
     }
 

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
 import dev.weir.engine.config.InstanceConfig.InlineMode;
+import dev.weir.engine.config.InstanceConfig.LocalTableCache;
 import dev.weir.engine.config.InstanceConfig.Orchestration;
 import dev.weir.engine.config.InstanceConfig.Orchestration.Engine;
 import dev.weir.engine.config.InstanceConfig.RetryPolicy;
@@ -136,7 +137,7 @@ final class InstanceResolver {
                 settings.choice("inline", InlineMode::parse,
                         "one of default-true, default-false, force-true, force-false"),
                 settings.positiveDuration("lock_timeout"), retry(settings), attrs, perUser, file + ": instances." + name,
-                timeouts);
+                timeouts, localTableCache(raw, placeholders, instanceId, workDir));
         return new Resolution(instance, secrets);
     }
 
@@ -266,6 +267,34 @@ final class InstanceResolver {
             attrs = fromFile.withFallback(attrs);
         }
         return attrs;
+    }
+
+    /**
+     * {@code table_store.local_table_cache}, with pipedag's defaults: when the section is there, inputs
+     * are stored and read from it, outputs are not stored; its files go under {@code args.base_path}
+     * (with {@code {instance_id}} appended when not in it: instances never share files), by default
+     * {@code work_dir}/local_table_cache.
+     */
+    private LocalTableCache localTableCache(LayeredConfig raw, Placeholders placeholders, String instanceId,
+                                            Path workDir) {
+        String at = "table_store.local_table_cache";
+        if (!raw.config().hasPath(at)) {
+            return LocalTableCache.OFF;
+        }
+        LayeredConfig cache = raw;
+        boolean storeInput = !cache.has(at + ".store_input") || cache.bool(at + ".store_input");
+        boolean storeOutput = cache.has(at + ".store_output") && cache.bool(at + ".store_output");
+        boolean useStored = !cache.has(at + ".use_stored_input_as_cache")
+                || cache.bool(at + ".use_stored_input_as_cache");
+        Path base = workDir.resolve("local_table_cache");
+        if (cache.has(at + ".args.base_path")) {
+            String written = cache.string(at + ".args.base_path");
+            Path path = context.workingDirectory().resolve(placeholders.apply(raw.keyOf(at + ".args.base_path"),
+                    written, true)).normalize();
+            base = written.contains("{instance_id}") ? path : path.resolve(instanceId);
+        }
+        return storeInput || storeOutput || useStored ? new LocalTableCache(storeInput, storeOutput, useStored, base)
+                : LocalTableCache.OFF;
     }
 
     private Path blobStoreDir(LayeredConfig raw, Placeholders placeholders, String instanceId, Path workDir) {

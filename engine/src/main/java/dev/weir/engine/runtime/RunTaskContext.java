@@ -86,6 +86,12 @@ final class RunTaskContext extends TaskScope implements AutoCloseable {
     private Object readTable(InputSpec in, Class<?> type) {
         TableLocation location = location(in);
         ReadOptions options = in.where() == null ? ReadOptions.ALL : ReadOptions.ALL.where(in.where());
+        LocalTableFiles files = execution.localTables();
+        boolean whole = files != null && in.where() == null && in.producerKey() != null
+                && (type == ArrowTable.class || type == Rows.class || type == ArrowReader.class);
+        if (whole) {
+            return readWholeTable(in, type, location, files);
+        }
         if (type == ArrowReader.class) {
             return own(execution.store().readArrow(location, allocator, options));
         }
@@ -108,6 +114,39 @@ final class RunTaskContext extends TaskScope implements AutoCloseable {
         }
         throw new IllegalArgumentException("input '" + in.name() + "' is a table; ask for it as ArrowTable, Rows,"
                 + " ArrowReader or String (its SQL name), not " + type.getName());
+    }
+
+    /**
+     * A whole table input with the local table cache on: from its file when there is one for the
+     * producer's key (and the cache is read), else from the store, kept as a file when inputs are stored.
+     */
+    private Object readWholeTable(InputSpec in, Class<?> type, TableLocation location, LocalTableFiles files) {
+        String table = in.output().table();
+        ArrowTable data = files.readsInputs()
+                ? files.read(in.producerStage(), table, in.producerKey(), allocator).orElse(null) : null;
+        if (data == null) {
+            if (type == ArrowReader.class && !files.storesInputs()) {
+                return own(execution.store().readArrow(location, allocator, ReadOptions.ALL));
+            }
+            try (ArrowReader reader = execution.store().readArrow(location, allocator, ReadOptions.ALL)) {
+                data = ArrowTable.readAll(reader, allocator);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot close the reader of " + location, e);
+            }
+            if (files.storesInputs()) {
+                files.store(in.producerStage(), table, in.producerKey(), data);
+            }
+        }
+        if (type == ArrowTable.class) {
+            return own(data);
+        }
+        if (type == Rows.class) {
+            try (ArrowTable read = data) {
+                return Rows.fromArrow(read);
+            }
+        }
+        own(data);
+        return own(data.reader(allocator));
     }
 
     /** An inlined table: this attempt's view of the producer's data, never read from the store. */

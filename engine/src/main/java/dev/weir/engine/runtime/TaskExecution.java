@@ -52,6 +52,7 @@ final class TaskExecution {
     private final Map<String, String> transactionSchemas;
     /** Where the run's chunks run when not in this JVM, or null. */
     private final dev.weir.engine.placement.ChunkPlacement placement;
+    private final LocalTableFiles localTables;
 
     /**
      * @param runAllocator    the run's allocator; each attempt takes a child of it
@@ -70,6 +71,8 @@ final class TaskExecution {
         this.committedSchemas = Map.of();
         this.transactionSchemas = Map.of();
         this.placement = null;
+        this.localTables = config.localTableCache().enabled()
+                ? new LocalTableFiles(config.localTableCache(), TaskExecution.class.getClassLoader()) : null;
     }
 
     private TaskExecution(TaskExecution base, Map<String, String> committedSchemas,
@@ -83,6 +86,7 @@ final class TaskExecution {
         this.runId = base.runId;
         this.committedSchemas = Map.copyOf(committedSchemas);
         this.transactionSchemas = Map.copyOf(transactionSchemas);
+        this.localTables = base.localTables;
         this.placement = placement;
     }
 
@@ -102,6 +106,11 @@ final class TaskExecution {
     /** Where the run's chunks run when not in this JVM, or null. */
     dev.weir.engine.placement.ChunkPlacement placement() {
         return placement;
+    }
+
+    /** The instance's local table cache, or null when it has none. */
+    LocalTableFiles localTables() {
+        return localTables;
     }
 
     TaskOutcome execute(TaskPlan plan, List<InputSpec> inputs, int attempt) {
@@ -154,6 +163,7 @@ final class TaskExecution {
         try (BufferAllocator allocator = runAllocator.newChildAllocator(name, 0, Long.MAX_VALUE);
              RunTaskContext ctx = new RunTaskContext(this, task, inputs, allocator)) {
             List<OutputSet.Output> outputs = new ArrayList<>();
+            String keepKey = plan.fresh() ? null : plan.fullKey();
             switch (task.kind()) {
                 case FUNCTION -> {
                     Object returned = task.function().call(ctx);
@@ -164,14 +174,19 @@ final class TaskExecution {
                             String refused = refusedByBatchedReader(plan, e.getKey(), data.schema());
                             if (refused != null) {
                                 LOG.debug("Output '{}' of task '{}' is not inlined: {}", e.getKey(), task.name(), refused);
-                                outputs.add(materializeOutput(task, e.getKey(), table.withPayload(data), allocator));
+                                outputs.add(materializeOutput(task, e.getKey(), table.withPayload(data), allocator,
+                                        keepKey));
                                 continue;
                             }
                             inlined.put(e.getKey(), data);
                             String tableName = table.name() != null ? table.name() : e.getKey();
+                            if (localTables != null && localTables.storesOutputs()) {
+                                // never in the store, but kept here all the same (seed 000)
+                                localTables.store(task.stage(), tableName, keepKey, data);
+                            }
                             outputs.add(OutputSet.Output.inline(e.getKey(), tableName, data.rowCount()));
                         } else {
-                            outputs.add(materializeOutput(task, e.getKey(), e.getValue(), allocator));
+                            outputs.add(materializeOutput(task, e.getKey(), e.getValue(), allocator, keepKey));
                         }
                     }
                 }
@@ -269,13 +284,22 @@ final class TaskExecution {
 
     /** Writes one returned item and says what it became. Takes ownership of Arrow payloads. */
     OutputSet.Output materializeOutput(TaskDef task, String output, Object item, BufferAllocator allocator) {
+        return materializeOutput(task, output, item, allocator, null);
+    }
+
+    /**
+     * As {@link #materializeOutput(TaskDef, String, Object, BufferAllocator)}; a table of Arrow data is also
+     * kept in the local table cache under {@code keepKey} when outputs are kept there (null: not kept).
+     */
+    OutputSet.Output materializeOutput(TaskDef task, String output, Object item, BufferAllocator allocator,
+                                       String keepKey) {
         if (item == null) {
             return OutputSet.Output.value(output, com.fasterxml.jackson.databind.node.NullNode.getInstance());
         }
         if (item instanceof Table table) {
             String tableName = table.name() != null ? table.name() : output;
             TableSpec spec = new TableSpec(table.primaryKeyColumns(), table.indexes());
-            long rows = writeTable(task.stage(), tableName, table.payload(), spec, allocator);
+            long rows = writeTable(task.stage(), tableName, table.payload(), spec, allocator, keepKey);
             return OutputSet.Output.table(output, tableName, rows, spec);
         }
         if (item instanceof Blob blob) {
@@ -297,7 +321,8 @@ final class TaskExecution {
         }
     }
 
-    private long writeTable(String stage, String tableName, Object payload, TableSpec spec, BufferAllocator allocator) {
+    private long writeTable(String stage, String tableName, Object payload, TableSpec spec, BufferAllocator allocator,
+                            String keepKey) {
         TableLocation target = transaction(stage, tableName);
         if (payload instanceof Sql sql) {
             return store.writeSql(target, sql.query(), spec);
@@ -313,7 +338,11 @@ final class TaskExecution {
                 : payload instanceof VectorSchemaRoot root ? ArrowTable.of(root)
                 : ((Rows) payload).toArrow(allocator);
              ArrowReader reader = arrow.reader(allocator)) {
-            return store.writeArrow(target, reader, spec);
+            long rows = store.writeArrow(target, reader, spec);
+            if (keepKey != null && localTables != null && localTables.storesOutputs()) {
+                localTables.store(stage, tableName, keepKey, arrow);
+            }
+            return rows;
         } catch (java.io.IOException e) {
             throw new StoreException("cannot read the Arrow data of table '" + tableName + "'", e);
         }

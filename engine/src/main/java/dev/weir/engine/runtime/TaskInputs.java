@@ -58,8 +58,11 @@ final class TaskInputs {
                 && plan.touched().contains(producer.stage());
         ArrowTable data = output.kind() == OutputSet.Kind.INLINE && consumer.decision() == TaskPlan.Decision.RUN
                 ? inline.viewFor(producer.id(), ref.output()) : null;
+        // The key the producer's tables were made under: only with an entry of its own (it ran, hit or was
+        // carried), and not when it is the run's alone.
+        String key = produced == null || producer.fresh() ? null : producer.fullKey();
         return new InputSpec(in.name(), in.type(), output, producer.stage(), producer.name(), inTransaction, null, data,
-                null);
+                null, key);
     }
 
     /** Per output of {@code producer}, the tasks that will still run in this run and read it. */

@@ -70,4 +70,19 @@ class TimeoutKeysTest {
         assertEquals("instances.mini.chunk_timeout", e.key());
         assertTrue(e.getMessage().contains("a duration above zero"), e.getMessage());
     }
+
+    @Test
+    void anInstanceChangedInCodeKeepsItsTimeouts() {
+        InstanceConfig mini = Configs.yaml(Configs.duckdb("""
+                instances:
+                  mini:
+                    table_store: {table_store_connection: duckdb}
+                    task_timeout: 20 minutes
+                """)).instance("mini");
+        InstanceConfig.Timeouts configured = mini.timeouts();
+        // weir run --param goes through withAttrs: the configured timeouts must survive it
+        assertEquals(configured, mini.withAttrs(com.typesafe.config.ConfigFactory.parseString("x = 1")).timeouts());
+        assertEquals(configured, mini.withFailFast(true).timeouts());
+        assertEquals(configured, mini.withRetry(InstanceConfig.RetryPolicy.DEFAULT).timeouts());
+    }
 }
