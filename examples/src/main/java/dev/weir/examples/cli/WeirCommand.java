@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Result;
-import dev.weir.engine.RunEvent;
 import dev.weir.engine.RunCancelledException;
 import dev.weir.engine.RunHandle;
 import dev.weir.engine.RunOptions;
@@ -24,8 +23,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Props;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -122,6 +119,8 @@ public final class WeirCommand implements Callable<Integer> {
                     "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path",
                     "130:cancelled by SIGINT (Ctrl-C)", "143:cancelled by SIGTERM"})
     static final class Run implements Callable<Integer> {
+        /** How long the summary waits for the progress display to show the run's end. */
+        private static final java.time.Duration PROGRESS_END = java.time.Duration.ofSeconds(2);
         private static final Pattern PARAM_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z_][A-Za-z0-9_-]*)*");
 
         @CommandLine.Spec
@@ -154,6 +153,10 @@ public final class WeirCommand implements Callable<Integer> {
         @Option(names = "--only", split = ",", description = "Run only these stages or tasks (comma-separated).")
         List<String> only = List.of();
 
+        @Option(names = "--no-progress", description = "One line per task even on a terminal, instead of the live"
+                + " progress bar (so do TERM=dumb, WEIR_NO_PROGRESS and CI=true).")
+        boolean noProgress;
+
 
         @Override
         public Integer call() throws Exception {
@@ -177,23 +180,21 @@ public final class WeirCommand implements Callable<Integer> {
             }
             Flow built = example.create(weirConfig, instanceConfig);
             try (Weir weir = Weir.start()) {
-                ActorRef<RunEvent> printer = weir.system().systemActorOf(
-                        ProgressPrinter.create(new java.io.PrintStream(System.out, true), mask), "progress",
-                        Props.empty());
+                RunProgress progress = RunProgress.forConsole(System.out, mask, noProgress);
                 Signals signals = Signals.install();
-                RunHandle handle = weir.submit(built, instanceConfig, options.listener(printer));
+                RunHandle handle = weir.submit(built, instanceConfig, options.listener(progress));
                 signals.cancelOnInterrupt(handle);
                 try (Result result = handle.result().toCompletableFuture().join()) {
                     signals.restore();
                     out.flush();
                     if (signals.received() != null && result.failure().orElse(null) instanceof RunCancelledException) {
-                        Thread.sleep(50); // let the printer write its last lines first
+                        progress.awaitEnd(PROGRESS_END); // its last lines first
                         System.out.println("CANCELLED " + result.flow() + "/" + result.instance() + " by "
                                 + signals.received().name() + ": running tasks interrupted, open stages rolled back,"
                                 + " instance lock released");
                         return signals.received().exitCode();
                     }
-                    Thread.sleep(50); // let the printer write its last lines before the summary
+                    progress.awaitEnd(PROGRESS_END); // its last lines (or the bar's end) before the summary
                     if (report != null) {
                         Files.writeString(report, mask.apply(result.toJson()));
                     }
