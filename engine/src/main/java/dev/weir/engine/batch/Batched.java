@@ -42,8 +42,10 @@ public final class Batched implements InvocationHook {
     private final int upload;
     private final int buffered;
     private final boolean cache;
+    private final boolean scan;
 
-    private Batched(Kind kind, List<String> columns, int chunks, int compute, int upload, int buffered, boolean cache) {
+    private Batched(Kind kind, List<String> columns, int chunks, int compute, int upload, int buffered, boolean cache,
+                    boolean scan) {
         this.kind = kind;
         this.columns = List.copyOf(columns);
         if (this.columns.isEmpty()) {
@@ -60,6 +62,7 @@ public final class Batched implements InvocationHook {
         this.upload = upload;
         this.buffered = buffered;
         this.cache = cache;
+        this.scan = scan;
     }
 
     /** {@code n} chunks by a stable hash of {@code column}: each group of equal values in one chunk. */
@@ -70,7 +73,7 @@ public final class Batched implements InvocationHook {
     /** {@code n} chunks by a stable hash of several columns. */
     public static Batched hashOf(List<String> columns, int n) {
         int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new Batched(Kind.HASH, columns, n, cpus, 4, 8, false);
+        return new Batched(Kind.HASH, columns, n, cpus, 4, 8, false, true);
     }
 
     /**
@@ -80,19 +83,20 @@ public final class Batched implements InvocationHook {
      */
     public static Batched rangeOf(String column, int n) {
         int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new Batched(Kind.RANGE, List.of(Objects.requireNonNull(column, "column is null")), n, cpus, 4, 8, false);
+        return new Batched(Kind.RANGE, List.of(Objects.requireNonNull(column, "column is null")), n, cpus, 4, 8, false,
+                false);
     }
 
     public Batched computeParallelism(int n) {
-        return new Batched(kind, columns, chunks, n, upload, buffered, cache);
+        return new Batched(kind, columns, chunks, n, upload, buffered, cache, scan);
     }
 
     public Batched uploadParallelism(int n) {
-        return new Batched(kind, columns, chunks, compute, n, Math.max(buffered, n), cache);
+        return new Batched(kind, columns, chunks, compute, n, Math.max(buffered, n), cache, scan);
     }
 
     public Batched maxBufferedChunks(int n) {
-        return new Batched(kind, columns, chunks, compute, upload, n, cache);
+        return new Batched(kind, columns, chunks, compute, upload, n, cache, scan);
     }
 
     /**
@@ -101,7 +105,18 @@ public final class Batched implements InvocationHook {
      * on or off does not rerun the task.
      */
     public Batched cacheChunks(boolean on) {
-        return new Batched(kind, columns, chunks, compute, upload, buffered, on);
+        return new Batched(kind, columns, chunks, compute, upload, buffered, on, scan);
+    }
+
+    /**
+     * Whether the chunks' rows of an input in the store come from one scan of it, routed row by row to
+     * the chunks (see {@link InvocationHook#scanOnce()}), rather than from one query per chunk. On by
+     * default for {@code hashOf}, whose chunks would each scan the whole input; off for {@code rangeOf},
+     * whose chunks read their ranges by index when the key has one (turn it on for a key without an
+     * index). Not part of {@link #describe()}: the chunks read the same rows either way.
+     */
+    public Batched scanOnce(boolean on) {
+        return new Batched(kind, columns, chunks, compute, upload, buffered, cache, on);
     }
 
     @Override
@@ -239,7 +254,13 @@ public final class Batched implements InvocationHook {
      * parses back to the same double; integer keys compare exactly with them below 2^53.
      */
     private static RowFilter rangeFilter(String column, Double from, Double to, boolean nulls) {
-        return batch -> {
+        return new RangeRows(column, from, to, nulls);
+    }
+
+    /** A range chunk's rows: its bounds kept, so that {@link #route} can put each row in its range at once. */
+    private record RangeRows(String column, Double from, Double to, boolean nulls) implements RowFilter {
+        @Override
+        public java.util.function.IntPredicate bind(VectorSchemaRoot batch) {
             FieldVector vector = keyVector(batch, column);
             return row -> {
                 if (vector.isNull(row)) {
@@ -248,7 +269,61 @@ public final class Batched implements InvocationHook {
                 double key = key(vector, row);
                 return (from == null || !below(key, from)) && (to == null || below(key, to));
             };
-        };
+        }
+    }
+
+    /**
+     * Routes rows to the chunks this hook prepared: a {@code hashOf} row to the chunk of its bucket, a
+     * {@code rangeOf} row to the chunk whose range holds its key, found by binary search over the lower
+     * bounds. Empty when the chunks have no in-memory twin (keys that are not integers for {@code hashOf})
+     * or are not this hook's.
+     */
+    @Override
+    public Optional<RowRouter> route(List<Chunk> prepared, String input) {
+        for (int i = 0; i < prepared.size(); i++) {
+            if (prepared.get(i).index() != i || prepared.get(i).rows() == null) {
+                return Optional.empty();
+            }
+        }
+        if (kind == Kind.HASH) {
+            return prepared.size() == chunks ? Optional.of(IntegerBuckets.router(columns, chunks)) : Optional.empty();
+        }
+        if (prepared.size() == 1) {
+            return prepared.get(0).rows() == RowFilter.ALL || prepared.get(0).rows() instanceof RangeRows
+                    ? Optional.of(batch -> row -> 0) : Optional.empty();
+        }
+        double[] lower = new double[prepared.size() - 1];
+        for (int i = 0; i < prepared.size(); i++) {
+            if (!(prepared.get(i).rows() instanceof RangeRows range) || (i > 0 && range.from() == null)) {
+                return Optional.empty();
+            }
+            if (i > 0) {
+                lower[i - 1] = range.from();
+            }
+        }
+        String column = columns.get(0);
+        return Optional.of(batch -> {
+            FieldVector vector = keyVector(batch, column);
+            return row -> vector.isNull(row) ? 0 : chunkOf(key(vector, row), lower);
+        });
+    }
+
+    /**
+     * The chunk of a non-null key: the last whose lower bound is not above it ({@code lower[i]} bounds
+     * chunk {@code i + 1}; chunk 0 has none), in SQL's order of doubles, where NaN is above every bound.
+     */
+    private static int chunkOf(double key, double[] lower) {
+        int lo = 0;
+        int hi = lower.length; // the answer is in 0..lower.length
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (below(key, lower[mid - 1])) {
+                hi = mid - 1;
+            } else {
+                lo = mid;
+            }
+        }
+        return lo;
     }
 
     /** {@code a < b} in SQL's order of doubles, where NaN equals NaN and is above every number. */
@@ -310,6 +385,11 @@ public final class Batched implements InvocationHook {
     @Override
     public boolean cacheChunks() {
         return cache;
+    }
+
+    @Override
+    public boolean scanOnce() {
+        return scan;
     }
 
     @Override

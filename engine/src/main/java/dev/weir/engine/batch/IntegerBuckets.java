@@ -79,19 +79,7 @@ public final class IntegerBuckets {
             throw new IllegalArgumentException("bucket " + bucket + " is not in 0.." + (buckets - 1));
         }
         return batch -> {
-            List<BaseIntVector> vectors = new ArrayList<>(names.size());
-            for (String name : names) {
-                FieldVector vector = batch.getVector(name);
-                if (vector == null) {
-                    throw new IllegalArgumentException("no column '" + name + "' to bucket rows by; the columns are "
-                            + batch.getSchema().getFields().stream().map(f -> f.getName()).toList());
-                }
-                if (!accepts(vector.getField().getType()) || !(vector instanceof BaseIntVector ints)) {
-                    throw new IllegalArgumentException("column '" + name + "' is " + vector.getField().getType()
-                            + ", not a signed integer, so its rows cannot be bucketed in memory");
-                }
-                vectors.add(ints);
-            }
+            List<BaseIntVector> vectors = vectors(batch, names);
             Long[] keys = new Long[vectors.size()];
             List<Long> row = java.util.Arrays.asList(keys);
             return index -> {
@@ -102,6 +90,50 @@ public final class IntegerBuckets {
                 return bucket(row, buckets) == bucket;
             };
         };
+    }
+
+    /**
+     * Routes each row to its bucket by {@code columns}: the bucket {@link #filter} would select it in,
+     * computed once per row. Reads each column as a signed integer vector.
+     */
+    public static RowRouter router(List<String> columns, int buckets) {
+        List<String> names = List.copyOf(columns);
+        check(names.size(), buckets);
+        return batch -> {
+            List<BaseIntVector> vectors = vectors(batch, names);
+            if (vectors.size() == 1) {
+                BaseIntVector v = vectors.get(0);
+                FieldVector nulls = (FieldVector) v;
+                return index -> (int) ((Math.floorMod(nulls.isNull(index) ? 0 : v.getValueAsLong(index), P) * A + B)
+                        % P % buckets);
+            }
+            Long[] keys = new Long[vectors.size()];
+            List<Long> row = java.util.Arrays.asList(keys);
+            return index -> {
+                for (int i = 0; i < keys.length; i++) {
+                    BaseIntVector v = vectors.get(i);
+                    keys[i] = ((FieldVector) v).isNull(index) ? null : v.getValueAsLong(index);
+                }
+                return bucket(row, buckets);
+            };
+        };
+    }
+
+    private static List<BaseIntVector> vectors(org.apache.arrow.vector.VectorSchemaRoot batch, List<String> names) {
+        List<BaseIntVector> vectors = new ArrayList<>(names.size());
+        for (String name : names) {
+            FieldVector vector = batch.getVector(name);
+            if (vector == null) {
+                throw new IllegalArgumentException("no column '" + name + "' to bucket rows by; the columns are "
+                        + batch.getSchema().getFields().stream().map(f -> f.getName()).toList());
+            }
+            if (!accepts(vector.getField().getType()) || !(vector instanceof BaseIntVector ints)) {
+                throw new IllegalArgumentException("column '" + name + "' is " + vector.getField().getType()
+                        + ", not a signed integer, so its rows cannot be bucketed in memory");
+            }
+            vectors.add(ints);
+        }
+        return vectors;
     }
 
     private static void check(int columns, int buckets) {

@@ -64,6 +64,28 @@ public interface InvocationHook {
         return where.equals(chunk.predicate()) ? Optional.ofNullable(chunk.rows()) : Optional.empty();
     }
 
+    /**
+     * A router putting each row of input {@code input} in one of {@code chunks} (the list {@link #prepare}
+     * returned), agreeing with {@link #restrictInMemory}: the engine then splits the input by reading each
+     * row once rather than filtering it once per chunk. An inlined input is routed in memory; an input in
+     * the store is too when {@link #scanOnce()} says so. Default: none, so each chunk selects its own rows.
+     */
+    default Optional<RowRouter> route(List<Chunk> chunks, String input) {
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the chunks' rows of an input in the store are read in one scan of the input, each row handed
+     * to its chunk by {@link #route} and kept on local disk ({@code <workDir>/spill}) until the chunks have
+     * read it, instead of each chunk reading its rows with its predicate. One scan costs the store one
+     * pass over the input whatever the number of chunks, but no chunk starts before the scan has ended;
+     * predicates pay when an index serves them (ranges of an indexed key). Applies only to chunks running
+     * in this JVM: a chunk placed on another node reads its rows by its predicate. Default: false.
+     */
+    default boolean scanOnce() {
+        return false;
+    }
+
     /** How many chunks compute at once. */
     default int computeParallelism() {
         return Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -124,20 +124,27 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             BatchedTaskRun run = new BatchedTaskRun(ctx, timers, task, plan, inputs, placement, blocking, retry, stage,
                     listener, runId);
-            run.preparing = BlockingCall.start(() -> prepare(task, plan, inputs), blocking);
+            boolean local = placement.inThisJvm();
+            run.preparing = BlockingCall.start(() -> prepare(task, plan, inputs, local), blocking);
             ctx.pipeToSelf(run.preparing.future(), Prepared::new);
             timers.startSingleTimer(new TimedOut(), run.limit.duration());
             return run;
         }));
     }
 
-    /** Blocking: the hook is user code. Closes what it made when the hook fails. */
-    private static Ready prepare(TaskExecution task, TaskPlan plan, List<InputSpec> inputs) {
+    /**
+     * Blocking: the hook is user code. Prepares the chunks and splits the inputs among them once where the
+     * hook routes rows (an input in the store only when {@code local}: every chunk runs in this JVM).
+     * Closes what it made when the hook fails.
+     */
+    private static Ready prepare(TaskExecution task, TaskPlan plan, List<InputSpec> inputs, boolean local) {
         ChunkExecution execution = null;
         try {
             execution = new ChunkExecution(task, plan, inputs);
             HookLimits limits = HookLimits.of(execution.hook());
-            return new Ready(execution, limits, execution.prepare());
+            List<Chunk> chunks = execution.prepare();
+            execution.route(chunks, local);
+            return new Ready(execution, limits, chunks);
         } catch (Exception e) {
             if (execution != null) {
                 execution.close();

@@ -61,6 +61,8 @@ final class ChunkExecution implements AutoCloseable {
     private final ChunkKeys keys;
     private final ChunkOutputs outputs;
     private final Map<Integer, String> usedKeys = new ConcurrentHashMap<>();
+    /** The inputs split once among the chunks ({@link #route}), or null: each chunk selects its own rows. */
+    private volatile ChunkRoutes routes;
 
     /** True in a worker node's execution of a chunk of another node's run. */
     private final boolean onWorker;
@@ -133,6 +135,55 @@ final class ChunkExecution implements AutoCloseable {
             }
         }
         return List.copyOf(chunks);
+    }
+
+    /**
+     * Splits the inputs among {@code chunks} once, where the hook has a {@link InvocationHook#route router}
+     * and every chunk restricts the input by its own predicate: an inlined input in memory, an input in the
+     * store ({@code fromStore}, when the chunks run in this JVM and the hook {@link InvocationHook#scanOnce
+     * scans once}) in one scan spilled to {@code <workDir>/spill}. Blocking; before any chunk runs.
+     */
+    void route(List<Chunk> chunks, boolean fromStore) throws Exception {
+        ChunkRoutes routed = new ChunkRoutes(chunks);
+        try {
+            for (InputSpec in : inputs) {
+                if (!isTable(in) || !restrictedByPredicate(chunks, in.name())) {
+                    continue;
+                }
+                boolean inMemory = in.output().kind() == OutputSet.Kind.INLINE;
+                if (!inMemory && !(fromStore && hook.scanOnce())) {
+                    continue;
+                }
+                Optional<dev.weir.engine.batch.RowRouter> router = hook.route(chunks, in.name());
+                if (router.isEmpty()) {
+                    continue;
+                }
+                if (inMemory) {
+                    routed.routeInMemory(in.name(), in.inline(), router.get());
+                } else {
+                    long start = System.nanoTime();
+                    routed.routeFromStore(in.name(), execution.store(), location(in), router.get(),
+                            execution.config().workDir().resolve("spill"), execution.runAllocator());
+                    LOG.debug("Task '{}' of stage '{}' read input '{}' once for its {} chunks in {} ms", plan.name(),
+                            plan.stage(), in.name(), chunks.size(), (System.nanoTime() - start) / 1_000_000);
+                }
+            }
+        } catch (Exception | Error e) {
+            routed.close();
+            throw e;
+        }
+        routes = routed;
+    }
+
+    /** Whether every chunk reads input {@code input} by its own (non-null) predicate: the rows a router splits. */
+    private boolean restrictedByPredicate(List<Chunk> chunks, String input) {
+        for (Chunk chunk : chunks) {
+            String where = hook.restrict(chunk, input);
+            if (where == null || !where.equals(chunk.predicate())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True for an input of table rows: a table in the store, or an inlined table held in memory. */
@@ -298,8 +349,14 @@ final class ChunkExecution implements AutoCloseable {
         List<InputSpec> restricted = new ArrayList<>();
         List<ArrowTable> selected = new ArrayList<>();
         try {
+            ChunkRoutes routed = routes;
             for (InputSpec in : inputs) {
-                if (in.output() != null && in.output().kind() == OutputSet.Kind.TABLE) {
+                if (routed != null && routed.routes(in.name())) {
+                    // the chunk's rows, split from the input once; a task asking for the SQL name still gets it
+                    ArrowTable rows = routed.rowsOf(in.name(), in.inline(), chunk, allocator);
+                    selected.add(rows);
+                    restricted.add(in.where(hook.restrict(chunk, in.name())).withInline(rows));
+                } else if (in.output() != null && in.output().kind() == OutputSet.Kind.TABLE) {
                     restricted.add(onWorker ? in : in.where(hook.restrict(chunk, in.name())));
                 } else if (in.inline() != null) {
                     ArrowTable rows = InlineChunks.select(in.inline(), inMemoryFilter(chunk, in), allocator);
@@ -501,9 +558,15 @@ final class ChunkExecution implements AutoCloseable {
                 : execution.committed(in.producerStage(), table);
     }
 
-    /** Releases the chunk cache's Parquet reader and writers; blocking, once the task has ended. */
+    /**
+     * Deletes the files of the inputs split from the store and releases the chunk cache's Parquet reader
+     * and writers; blocking, once the task has ended.
+     */
     @Override
     public void close() {
+        if (routes != null) {
+            routes.close();
+        }
         if (cache != null) {
             cache.close();
         }

@@ -20,11 +20,31 @@ interface ChunkPlacement {
         return limits.computeParallelism();
     }
 
+    /**
+     * Whether every chunk runs in this JVM, reading its rows through the task's own {@link ChunkExecution}:
+     * only then may the task read an input in the store once and split it among its chunks on local disk
+     * ({@link ChunkExecution#route}); a chunk on another node reads its rows with its predicate. Default:
+     * false.
+     */
+    default boolean inThisJvm() {
+        return false;
+    }
+
     /** Chunks as children of their task, on this JVM's blocking dispatcher. */
     static ChunkPlacement local(Executor blocking) {
-        return (task, execution, chunk, attempt) -> task.spawn(
-                ChunkRun.create(execution, chunk, attempt, blocking, task.getSelf()),
-                "chunk-" + chunk.index() + "-" + attempt);
+        return new ChunkPlacement() {
+            @Override
+            public ActorRef<ChunkRun.Command> place(ActorContext<BatchedTaskRun.Command> task, ChunkExecution execution,
+                                                    Chunk chunk, int attempt) {
+                return task.spawn(ChunkRun.create(execution, chunk, attempt, blocking, task.getSelf()),
+                        "chunk-" + chunk.index() + "-" + attempt);
+            }
+
+            @Override
+            public boolean inThisJvm() {
+                return true;
+            }
+        };
     }
 
     /**

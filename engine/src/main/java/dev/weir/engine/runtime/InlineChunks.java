@@ -50,6 +50,31 @@ final class InlineChunks {
         }
     }
 
+    /**
+     * The rows of {@code table} numbered in {@code rows} (for each batch, the rows to take, ascending),
+     * copied out as a table the caller owns, from {@code allocator}; always at least one batch.
+     */
+    static ArrowTable select(ArrowTable table, int[][] rows, BufferAllocator allocator) {
+        List<VectorSchemaRoot> copies = new ArrayList<>();
+        try {
+            List<VectorSchemaRoot> batches = table.batches();
+            for (int b = 0; b < batches.size(); b++) {
+                if (rows[b].length > 0) {
+                    copies.add(copy(batches.get(b), rows[b], allocator));
+                }
+            }
+            if (copies.isEmpty()) {
+                VectorSchemaRoot empty = VectorSchemaRoot.create(table.schema(), allocator);
+                empty.setRowCount(0);
+                copies.add(empty);
+            }
+            return ArrowTable.of(table.schema(), copies);
+        } catch (RuntimeException | Error e) {
+            copies.forEach(VectorSchemaRoot::close);
+            throw e;
+        }
+    }
+
     private static int[] selected(VectorSchemaRoot batch, RowFilter filter) {
         IntPredicate test = filter.bind(batch);
         int[] rows = new int[batch.getRowCount()];

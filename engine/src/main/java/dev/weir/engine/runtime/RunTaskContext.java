@@ -84,6 +84,9 @@ final class RunTaskContext extends TaskScope implements AutoCloseable {
     }
 
     private Object readTable(InputSpec in, Class<?> type) {
+        if (in.inline() != null && type != String.class && type != Ref.class) {
+            return readInline(in, type); // a chunk's rows of the table, split from it in one scan
+        }
         TableLocation location = location(in);
         ReadOptions options = in.where() == null ? ReadOptions.ALL : ReadOptions.ALL.where(in.where());
         LocalTableFiles files = execution.localTables();

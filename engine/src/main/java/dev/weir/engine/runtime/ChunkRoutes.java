@@ -1,0 +1,313 @@
+package dev.weir.engine.runtime;
+
+import dev.weir.engine.batch.Chunk;
+import dev.weir.engine.batch.RowRouter;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.store.ReadOptions;
+import dev.weir.engine.store.StoreException;
+import dev.weir.engine.store.TableLocation;
+import dev.weir.engine.store.TableStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.function.IntUnaryOperator;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The inputs of a batched task split once among its chunks by the hook's {@link RowRouter}, instead of
+ * each chunk selecting its rows of the whole input (chunks × rows of work, and for an input in the store
+ * one scan per chunk).
+ *
+ * <ul>
+ *   <li>An inlined input held in memory is routed into a list of row numbers per chunk and batch (four
+ *       bytes a row); a chunk copies out its rows by those numbers.
+ *   <li>An input in the store is read in one scan; each row is copied into a small buffer of its chunk,
+ *       and a full buffer is written as a record batch to one Arrow IPC file in {@code <workDir>/spill}
+ *       that the chunks read back by their batches' positions. Memory holds one batch of the scan and the
+ *       buffers (about {@link #BUFFERED_ROWS} rows in all), whatever the size of the input; the file holds
+ *       the input once.
+ * </ul>
+ * A chunk that is retried reads the same rows again. Built on the blocking dispatcher, read by the chunks
+ * on several threads at once; {@link #close()} deletes the file once every chunk has ended.
+ */
+final class ChunkRoutes implements AutoCloseable {
+
+    /** About how many rows the buffers of a scan's chunks hold together before they are written out. */
+    static final int BUFFERED_ROWS = 1 << 17;
+
+    private final Map<Integer, Integer> positions;
+    private final Map<String, int[][][]> inMemory = new HashMap<>();
+    private final Map<String, Spilled> spilled = new HashMap<>();
+
+    /** An input in the store, routed to a file: its schema, and each chunk's record batches in the file. */
+    private record Spilled(Path file, Schema schema, List<List<ArrowBlock>> blocks) {
+    }
+
+    ChunkRoutes(List<Chunk> chunks) {
+        positions = new HashMap<>();
+        for (int p = 0; p < chunks.size(); p++) {
+            positions.put(chunks.get(p).index(), p);
+        }
+    }
+
+    boolean routes(String input) {
+        return inMemory.containsKey(input) || spilled.containsKey(input);
+    }
+
+    /**
+     * Routes an inlined input: for each chunk position and batch of {@code table}, the numbers of the rows
+     * that go to that chunk. Blocking: reads every row once.
+     */
+    void routeInMemory(String input, ArrowTable table, RowRouter router) {
+        int chunks = positions.size();
+        List<VectorSchemaRoot> batches = table.batches();
+        int[][][] rows = new int[chunks][batches.size()][];
+        for (int b = 0; b < batches.size(); b++) {
+            checkInterrupted(input);
+            VectorSchemaRoot batch = batches.get(b);
+            int[] chunkOf = chunkOf(batch, router, chunks, input);
+            int[] counts = new int[chunks];
+            for (int p : chunkOf) {
+                if (p >= 0) {
+                    counts[p]++;
+                }
+            }
+            for (int p = 0; p < chunks; p++) {
+                rows[p][b] = new int[counts[p]];
+            }
+            int[] at = new int[chunks];
+            for (int r = 0; r < chunkOf.length; r++) {
+                int p = chunkOf[r];
+                if (p >= 0) {
+                    rows[p][b][at[p]++] = r;
+                }
+            }
+        }
+        inMemory.put(input, rows);
+    }
+
+    /**
+     * Routes an input in the store: reads {@code source} once and writes each chunk's rows to a new file
+     * in {@code dir}. Blocking; interrupted, it stops between batches and deletes the file.
+     */
+    void routeFromStore(String input, TableStore store, TableLocation source, RowRouter router, Path dir,
+                        BufferAllocator allocator) {
+        int chunks = positions.size();
+        int bufferRows = Math.max(1_024, Math.min(ReadOptions.DEFAULT_BATCH_ROWS, BUFFERED_ROWS / chunks));
+        Path file;
+        try {
+            Files.createDirectories(dir);
+            file = Files.createTempFile(dir, "chunks-", ".arrow");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a file in " + dir + " to split input '" + input
+                    + "' among its chunks", e);
+        }
+        VectorSchemaRoot[] buffers = new VectorSchemaRoot[chunks];
+        int[] filled = new int[chunks];
+        boolean done = false;
+        try (BufferAllocator routing = allocator.newChildAllocator("route-" + input, 0, Long.MAX_VALUE);
+             ArrowReader reader = store.readArrow(source, routing, ReadOptions.ALL);
+             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            VectorSchemaRoot scan = reader.getVectorSchemaRoot();
+            Schema schema = scan.getSchema();
+            List<List<ArrowBlock>> blocks = new ArrayList<>(chunks);
+            for (int p = 0; p < chunks; p++) {
+                blocks.add(new ArrayList<>());
+            }
+            try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, routing);
+                 SpillWriter writer = new SpillWriter(empty, channel)) {
+                writer.start();
+                while (reader.loadNextBatch()) {
+                    checkInterrupted(input);
+                    int[] chunkOf = chunkOf(scan, router, chunks, input);
+                    int[] counts = new int[chunks];
+                    for (int p : chunkOf) {
+                        if (p >= 0) {
+                            counts[p]++;
+                            if (buffers[p] == null) {
+                                buffers[p] = buffer(schema, routing, bufferRows);
+                            }
+                        }
+                    }
+                    copy(scan, chunkOf, buffers, filled);
+                    for (int p = 0; p < chunks; p++) {
+                        filled[p] += counts[p];
+                        if (filled[p] >= bufferRows) {
+                            blocks.get(p).add(writer.write(buffers[p], filled[p]));
+                            filled[p] = 0;
+                        }
+                    }
+                }
+                for (int p = 0; p < chunks; p++) {
+                    if (filled[p] > 0) {
+                        blocks.get(p).add(writer.write(buffers[p], filled[p]));
+                    }
+                }
+                writer.end();
+            } finally {
+                Arrays.stream(buffers).filter(b -> b != null).forEach(VectorSchemaRoot::close);
+            }
+            spilled.put(input, new Spilled(file, schema, blocks.stream().map(List::copyOf).toList()));
+            done = true;
+        } catch (IOException e) {
+            throw new StoreException("cannot split input '" + input + "' (" + store.sqlName(source) + ") among its "
+                    + chunks + " chunks through " + file, e);
+        } finally {
+            if (!done) {
+                deleteQuietly(file);
+            }
+        }
+    }
+
+    /**
+     * The rows of routed input {@code input} that {@code chunk} reads, as a table the caller owns, from
+     * {@code allocator}; always at least one batch, so that an empty chunk has its columns. Blocking.
+     */
+    ArrowTable rowsOf(String input, ArrowTable inline, Chunk chunk, BufferAllocator allocator) {
+        int p = positions.get(chunk.index());
+        int[][] rows = inMemory.get(input) == null ? null : inMemory.get(input)[p];
+        if (rows != null) {
+            return InlineChunks.select(inline, rows, allocator);
+        }
+        Spilled spill = spilled.get(input);
+        List<VectorSchemaRoot> batches = new ArrayList<>();
+        try {
+            if (!spill.blocks().get(p).isEmpty()) {
+                try (FileChannel channel = FileChannel.open(spill.file(), StandardOpenOption.READ);
+                     ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+                    VectorSchemaRoot loaded = reader.getVectorSchemaRoot();
+                    for (ArrowBlock block : spill.blocks().get(p)) {
+                        reader.loadRecordBatch(block);
+                        VectorSchemaRoot target = VectorSchemaRoot.create(spill.schema(), allocator);
+                        batches.add(target);
+                        for (int i = 0; i < loaded.getFieldVectors().size(); i++) {
+                            loaded.getVector(i).makeTransferPair(target.getVector(i)).transfer();
+                        }
+                        target.setRowCount(loaded.getRowCount());
+                    }
+                }
+            }
+            if (batches.isEmpty()) {
+                VectorSchemaRoot none = VectorSchemaRoot.create(spill.schema(), allocator);
+                none.setRowCount(0);
+                batches.add(none);
+            }
+            return ArrowTable.of(spill.schema(), batches);
+        } catch (IOException | RuntimeException e) {
+            batches.forEach(VectorSchemaRoot::close);
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new UncheckedIOException("cannot read chunk " + chunk.index() + "'s rows of input '" + input
+                    + "' from " + spill.file(), (IOException) e);
+        }
+    }
+
+    /** Deletes the files of the inputs routed from the store; once every chunk has ended. */
+    @Override
+    public void close() {
+        spilled.values().forEach(s -> deleteQuietly(s.file()));
+    }
+
+    private static int[] chunkOf(VectorSchemaRoot batch, RowRouter router, int chunks, String input) {
+        IntUnaryOperator route = router.bind(batch);
+        int[] chunkOf = new int[batch.getRowCount()];
+        for (int r = 0; r < chunkOf.length; r++) {
+            int p = route.applyAsInt(r);
+            if (p < -1 || p >= chunks) {
+                throw new IllegalStateException("the router of input '" + input + "' put row " + r + " in chunk position "
+                        + p + ", but there are " + chunks + " chunks");
+            }
+            chunkOf[r] = p;
+        }
+        return chunkOf;
+    }
+
+    private static VectorSchemaRoot buffer(Schema schema, BufferAllocator allocator, int rows) {
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+        try {
+            for (FieldVector v : root.getFieldVectors()) {
+                v.setInitialCapacity(rows);
+                v.allocateNew();
+            }
+            return root;
+        } catch (RuntimeException | Error e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    /** Appends each routed row of {@code scan} to its chunk's buffer, after the rows already there. */
+    private static void copy(VectorSchemaRoot scan, int[] chunkOf, VectorSchemaRoot[] buffers, int[] filled) {
+        int[] at = new int[buffers.length];
+        for (int c = 0; c < scan.getFieldVectors().size(); c++) {
+            FieldVector from = scan.getVector(c);
+            FieldVector[] to = new FieldVector[buffers.length];
+            for (int p = 0; p < buffers.length; p++) {
+                to[p] = buffers[p] == null ? null : buffers[p].getVector(c);
+            }
+            System.arraycopy(filled, 0, at, 0, filled.length);
+            for (int r = 0; r < chunkOf.length; r++) {
+                int p = chunkOf[r];
+                if (p >= 0) {
+                    to[p].copyFromSafe(r, at[p]++, from);
+                }
+            }
+        }
+    }
+
+    private static void checkInterrupted(String input) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new CancellationException("interrupted while splitting input '" + input + "' among its chunks");
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a file left in <workDir>/spill is only disk space; the next task's files have other names
+        }
+    }
+
+    /** Writes a chunk's buffer as one record batch of the file and empties the buffer for more rows. */
+    private static final class SpillWriter extends ArrowFileWriter {
+        SpillWriter(VectorSchemaRoot empty, FileChannel channel) {
+            super(empty, null, channel);
+        }
+
+        ArrowBlock write(VectorSchemaRoot buffer, int rows) throws IOException {
+            for (FieldVector v : buffer.getFieldVectors()) {
+                v.setValueCount(rows);
+            }
+            buffer.setRowCount(rows);
+            ArrowBlock block;
+            try (ArrowRecordBatch batch = new VectorUnloader(buffer).getRecordBatch()) {
+                block = writeRecordBatch(batch);
+            }
+            for (FieldVector v : buffer.getFieldVectors()) {
+                v.reset();
+            }
+            buffer.setRowCount(0);
+            return block;
+        }
+    }
+}
