@@ -21,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A scoring task over a large table on PostgreSQL (the synthetic rows of {@link PgBulkLoadBenchmark}),
- * three ways: (a) a Weir task reading the whole table as one {@code ArrowTable}, (b) the same task
- * {@code Batched} by {@code hash(customer_id)} into 20 chunks, and (c) a Spring Batch partitioned step
+ * several ways: (a) a Weir task reading the whole table as one {@code ArrowTable}, (b) the same task
+ * {@code Batched} by {@code hash(customer_id)} into 20 chunks, reading its input once and splitting it
+ * among them ({@code batched}), or with one scan per chunk ({@code batched-scans}), or by ranges of the
+ * primary key ({@code batched-range}), and (c) a Spring Batch partitioned step
  * ({@link SpringBatchScoring}) with 20 partitions; (b) and (c) both run 2 threads.
  *
  * <p>The input table is made once by a Weir flow (a lazy SQL task generating the rows in the server).
@@ -38,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchedBenchmark {
 
-    static final List<String> VARIANTS = List.of("unbatched", "batched", "batched-range", "spring-batch");
+    static final List<String> VARIANTS = List.of("unbatched", "batched", "batched-scans", "batched-range",
+            "spring-batch");
 
     public static void main(String[] args) throws Exception {
         long rows = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 20_000_000L;
@@ -177,6 +180,17 @@ public final class BatchedBenchmark {
                 vsUnbatched >= 1.0 ? "met" : "MISSED");
         System.out.printf(Locale.ROOT, "  batched throughput vs Spring Batch %.2fx (goal >= 1.0x: %s)%n", vsSpring,
                 vsSpring >= 1.0 ? "met" : "MISSED");
+        Measure scans = Measure.median(measures.get("batched-scans"));
+        System.out.printf(Locale.ROOT, "  batched with one scan per chunk (scanOnce(false), the path before): %.2fx unbatched's"
+                + " speed, %.2fx Spring Batch's throughput; the single scan is %.2fx as fast%n",
+                unbatched.seconds / scans.seconds, spring.seconds / scans.seconds, scans.seconds / batched.seconds);
+        System.out.println("  per round, batched (one scan) vs unbatched and vs Spring Batch:");
+        for (int r = 0; r < measures.get("batched").size(); r++) {
+            System.out.printf(Locale.ROOT, "    round %d: %.2fx unbatched, %.2fx Spring Batch, %.2fx batched-scans%n", r + 1,
+                    measures.get("unbatched").get(r).seconds / measures.get("batched").get(r).seconds,
+                    measures.get("spring-batch").get(r).seconds / measures.get("batched").get(r).seconds,
+                    measures.get("batched-scans").get(r).seconds / measures.get("batched").get(r).seconds);
+        }
         Measure ranged = Measure.median(measures.get("batched-range"));
         System.out.printf(Locale.ROOT, "  batched by ranges of the primary key: %.2fx unbatched's speed, %.2fx Spring Batch's"
                         + " throughput, Arrow peak %.2f of unbatched's%n", unbatched.seconds / ranged.seconds,

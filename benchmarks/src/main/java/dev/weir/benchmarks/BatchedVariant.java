@@ -22,7 +22,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * memory peaks. The output table is left for the parent to verify.
  *
  * <p>Arguments: {@code variant schema-prefix rows work-dir} with variant {@code unbatched},
- * {@code batched} (chunks by a hash of {@code customer_id}), {@code batched-range} (chunks by ranges of the
+ * {@code batched} (chunks by a hash of {@code customer_id}, the input read once and split among them),
+ * {@code batched-scans} (the same chunks, each reading its rows with its predicate: one scan of the input
+ * per chunk), {@code batched-range} (chunks by ranges of the
  * primary key {@code id}) or {@code spring-batch}.
  */
 public final class BatchedVariant {
@@ -43,11 +45,13 @@ public final class BatchedVariant {
             case "unbatched" -> weir(server, dir, prefix, rows, null);
             case "batched" -> weir(server, dir, prefix, rows,
                     Batched.hashOf("customer_id", CHUNKS).computeParallelism(THREADS).uploadParallelism(THREADS));
+            case "batched-scans" -> weir(server, dir, prefix, rows, Batched.hashOf("customer_id", CHUNKS)
+                    .computeParallelism(THREADS).uploadParallelism(THREADS).scanOnce(false));
             case "batched-range" -> weir(server, dir, prefix, rows,
                     Batched.rangeOf("id", CHUNKS).computeParallelism(THREADS).uploadParallelism(THREADS));
             case "spring-batch" -> springBatch(server, prefix, rows);
             default -> throw new IllegalArgumentException("unknown variant '" + variant
-                    + "'; expected unbatched, batched, batched-range or spring-batch");
+                    + "'; expected unbatched, batched, batched-scans, batched-range or spring-batch");
         }
     }
 
