@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
                 "1:the run failed, or could not start",
                 "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
         subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class,
-                StatusCommand.class, ClearCommand.class})
+                StatusCommand.class, ClearCommand.class, GraphCommand.class})
 public final class WeirCommand implements Callable<Integer> {
 
     /** The examples' configuration, used when --config is not given. */
@@ -242,7 +242,7 @@ public final class WeirCommand implements Callable<Integer> {
          * Fails before the run when {@code file} cannot be written: its directory cannot be created, it is
          * a directory, or opening it for writing fails. Leaves no file behind that was not there.
          */
-        private static void checkWritable(String option, Path file) {
+        static void checkWritable(String option, Path file) {
             if (file == null) {
                 return;
             }

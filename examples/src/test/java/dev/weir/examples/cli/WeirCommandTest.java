@@ -52,7 +52,7 @@ class WeirCommandTest {
         Outcome o = weir("run", "lazy-sql", "--instance", "mini", "--config", config.toString(), "--graph", graph.toString());
         assertEquals(0, o.code(), o.err());
         String mermaid = java.nio.file.Files.readString(graph);
-        assertTrue(mermaid.startsWith("flowchart LR") && mermaid.contains("revenue_by_region (lazy)")
+        assertTrue(mermaid.startsWith("flowchart LR") && mermaid.contains("revenue_by_region (lazy SQL)")
                 && mermaid.contains(":::completed") && mermaid.contains("-->|"), mermaid);
     }
 
