@@ -11,6 +11,8 @@ import dev.weir.engine.Weir;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.WeirConfig;
+import dev.weir.engine.report.HtmlReport;
+import dev.weir.engine.report.RunTimeline;
 import dev.weir.examples.ExampleFlow;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -121,6 +123,8 @@ public final class WeirCommand implements Callable<Integer> {
     static final class Run implements Callable<Integer> {
         /** How long the summary waits for the progress display to show the run's end. */
         private static final java.time.Duration PROGRESS_END = java.time.Duration.ofSeconds(2);
+        /** How long --report-html waits for the run's last events to reach its timeline. */
+        private static final java.time.Duration REPORT_EVENTS_TIMEOUT = java.time.Duration.ofSeconds(5);
         private static final Pattern PARAM_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z_][A-Za-z0-9_-]*)*");
 
         @CommandLine.Spec
@@ -157,6 +161,10 @@ public final class WeirCommand implements Callable<Integer> {
                 + " progress bar (so do TERM=dumb, WEIR_NO_PROGRESS and CI=true).")
         boolean noProgress;
 
+        @Option(names = "--report-html", paramLabel = "FILE", description = "Write the run as one HTML page that"
+                + " opens offline: the graph with each task's state, a timeline, each task's reason, rows and chunks.")
+        Path reportHtml;
+
 
         @Override
         public Integer call() throws Exception {
@@ -168,6 +176,7 @@ public final class WeirCommand implements Callable<Integer> {
             CacheValidation.Mode mode = cacheValidationMode(cacheValidation);
             checkWritable("--report", report);
             checkWritable("--graph", graph);
+            checkWritable("--report-html", reportHtml);
             WeirConfig weirConfig = target.loadConfig();
             weirConfig.warnings().forEach(w -> err.println("warning: " + w));
             InstanceConfig resolved = target.resolve(weirConfig);
@@ -182,7 +191,8 @@ public final class WeirCommand implements Callable<Integer> {
             try (Weir weir = Weir.start()) {
                 RunProgress progress = RunProgress.forConsole(System.out, mask, noProgress);
                 Signals signals = Signals.install();
-                RunHandle handle = weir.submit(built, instanceConfig, options.listener(progress));
+                RunTimeline timeline = new RunTimeline(); // for --report-html; sees what the progress display sees
+                RunHandle handle = weir.submit(built, instanceConfig, options.listener(timeline.andThen(progress)));
                 signals.cancelOnInterrupt(handle);
                 try (Result result = handle.result().toCompletableFuture().join()) {
                     signals.restore();
@@ -200,6 +210,10 @@ public final class WeirCommand implements Callable<Integer> {
                     }
                     if (graph != null) {
                         Files.writeString(graph, dev.weir.engine.FlowDiagram.mermaid(built, result));
+                    }
+                    if (reportHtml != null) {
+                        timeline.awaitFinished(REPORT_EVENTS_TIMEOUT); // the last events may trail the result
+                        Files.writeString(reportHtml, HtmlReport.run(built, result, timeline, mask));
                     }
                     if (result.successful()) {
                         example.show(result, instanceConfig, System.out);
