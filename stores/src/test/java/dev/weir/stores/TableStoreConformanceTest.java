@@ -884,6 +884,7 @@ public abstract class TableStoreConformanceTest {
             assertTrue(waits.get(0).contains("main"), waits.get(0));
             assertTrue(timeout.getMessage().contains("'main'"), timeout.getMessage());
             assertTrue(timeout.getMessage().contains("PT0.3S"), timeout.getMessage());
+            assertTrue(timeout.getMessage().contains("(held by "), "names the holder: " + timeout.getMessage());
         }
         try (LockManager.Lock again = CompletableFuture.supplyAsync(() -> acquireQuietly(locks, "main"))
                 .get(10, TimeUnit.SECONDS)) {

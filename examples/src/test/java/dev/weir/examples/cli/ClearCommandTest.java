@@ -112,6 +112,35 @@ class ClearCommandTest {
     }
 
     @Test
+    void aClearWhileAnotherProcessRunsTheFlowFailsNamingThatProcess() throws Exception {
+        Path configFile = CliFixtures.examplesConfigIn(dir);
+        Files.writeString(configFile, Files.readString(configFile)
+                .replace("    fail_fast: true\n", "    fail_fast: true\n    lock_timeout: 2s\n"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path output = dir.resolve("run.out");
+        Process run = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dweir.test.hang=true",
+                "-cp", System.getProperty("java.class.path"), WeirCommand.class.getName(), "run", HangingFlow.NAME,
+                "--instance", "mini", "--config", configFile.toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!(Files.exists(output) && Files.readString(output).contains("HANGING"))) {
+                assertTrue(run.isAlive() && System.nanoTime() < deadline, "the run did not start its task: "
+                        + (Files.exists(output) ? Files.readString(output) : ""));
+                Thread.sleep(50);
+            }
+            Outcome clear = weir("clear", "--instance", "mini", "--config", configFile.toString(), "--yes");
+            assertEquals(1, clear.code(), clear.out() + clear.err());
+            assertTrue(clear.err().contains("weir: cannot clear instance 'mini' while a run holds its lock:")
+                    && clear.err().contains("(held by process " + run.pid() + " on "), clear.err());
+            assertTrue(run.isAlive(), "the run goes on");
+        } finally {
+            run.destroyForcibly();
+            run.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDatabaseFileInTheWorkDirIsKeptWithItsLockFilesAndEmptied() throws Exception {
         Path configFile = CliFixtures.examplesConfigIn(dir);
         Files.writeString(configFile, Files.readString(configFile).replace("path: \"../pipeline.duckdb\"",
@@ -182,7 +211,8 @@ class ClearCommandTest {
                 assertEquals(1, clear.code(), clear.out() + clear.err());
                 assertTrue(waitedMillis >= 1_900, "it waited for lock_timeout: " + waitedMillis + " ms");
                 assertTrue(clear.err().contains("weir: cannot clear instance 'mini' while a run holds its lock:")
-                        && clear.err().contains("instance:mini") && clear.err().contains("a run in this JVM")
+                        && clear.err().contains("instance:mini") && clear.err().contains("a run in this JVM (held by"
+                        + " process " + ProcessHandle.current().pid() + " on ")
                         && clear.err().contains("lock_timeout PT2S"), clear.err());
             } finally {
                 release.countDown();

@@ -155,6 +155,7 @@ final class DatabaseFileLock {
                 channel.close();
                 return false;
             }
+            LockHolder.write(channel);
             shared.channel = channel;
             shared.lock = lock;
             shared.holders = 1;
@@ -181,7 +182,8 @@ final class DatabaseFileLock {
                                                 Duration timeout) {
         long waited = (System.nanoTime() - start) / 1_000_000;
         return new LockTimeoutException(storeName + ": DuckDB database " + databaseFile
-                + " stayed open in another process for " + waited + " ms (lock file " + file + ", timeout " + timeout
+                + " stayed open in another process" + LockHolder.of(file) + " for " + waited + " ms (lock file "
+                + file + ", timeout " + timeout
                 + "); wait for that run to finish (a process embedding Weir holds the file until its engine closes),"
                 + " or raise lock_timeout");
     }

@@ -75,6 +75,7 @@ final class FileLockManager implements LockManager {
                     }
                     Thread.sleep(Math.min(POLL_MILLIS, Math.max(1, remaining(deadline) / 1_000_000)));
                 }
+                LockHolder.write(channel);
                 return new HeldLock(file, lock, channel, inJvm);
             } catch (IOException | RuntimeException | InterruptedException e) {
                 channel.close();
@@ -105,6 +106,7 @@ final class FileLockManager implements LockManager {
                     inJvm.release();
                     return java.util.Optional.empty();
                 }
+                LockHolder.write(channel);
                 return java.util.Optional.of(new HeldLock(file, lock, channel, inJvm));
             } catch (IOException | RuntimeException e) {
                 channel.close();
@@ -126,7 +128,7 @@ final class FileLockManager implements LockManager {
 
     private LockTimeoutException timeout(String name, Path file, Duration timeout, String holder) {
         return new LockTimeoutException(storeName + ": lock '" + name + "' (" + file + ") is still held by "
-                + holder + " after waiting " + timeout + "; wait for that run to finish, or delete the lock"
+                + holder + LockHolder.of(file) + " after waiting " + timeout + "; wait for that run to finish, or delete the lock"
                 + " file if no Weir process is running");
     }
 

@@ -94,9 +94,9 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
                 }
                 if (System.nanoTime() >= deadline) {
                     Duration waited = Duration.ofNanos(System.nanoTime() - start);
-                    throw new LockTimeoutException(store + ": lock '" + name + "' stayed taken by another run for "
-                            + waited.toMillis() + " ms (timeout " + timeout + "); advisory lock key " + key
-                            + " — see pg_locks for the holding session");
+                    throw new LockTimeoutException(store + ": lock '" + name + "' stayed taken by another run"
+                            + holder(connection, key) + " for " + waited.toMillis() + " ms (timeout " + timeout
+                            + "); advisory lock key " + key + " — see pg_locks for the holding session");
                 }
                 Thread.sleep(POLL_MILLIS);
             }
@@ -106,6 +106,34 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
             if (!locked) {
                 closeQuietly(connection);
             }
+        }
+    }
+
+    /**
+     * {@code " (held by session 123 of user u, application 'weir mini', client 10.0.0.5, since …)"} for the
+     * session granted the advisory lock {@code key}, or empty when none is (or the server does not say).
+     */
+    private static String holder(Connection connection, long key) {
+        String sql = "SELECT a.pid, a.usename, a.application_name, coalesce(a.client_hostname, host(a.client_addr)),"
+                + " a.backend_start FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                + " AND ((l.classid::bigint << 32) | l.objid::bigint) = ?";
+        try (java.sql.PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setLong(1, key);
+            try (java.sql.ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    return "";
+                }
+                return " (held by session " + rs.getInt(1)
+                        + (rs.getString(2) == null ? "" : " of user " + rs.getString(2))
+                        + (rs.getString(3) == null || rs.getString(3).isEmpty() ? "" : ", application '"
+                        + rs.getString(3) + "'")
+                        + (rs.getString(4) == null ? "" : ", client " + rs.getString(4))
+                        + (rs.getObject(5) == null ? "" : ", connected since "
+                        + rs.getObject(5, java.time.OffsetDateTime.class).toInstant()) + ")";
+            }
+        } catch (SQLException e) {
+            return ""; // only a hint for the message
         }
     }
 

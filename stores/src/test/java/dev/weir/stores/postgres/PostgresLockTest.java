@@ -62,7 +62,8 @@ class PostgresLockTest {
             LockManager.LockTimeoutException e = assertThrows(LockManager.LockTimeoutException.class,
                     () -> second.locks().acquire(name("timeout"), Duration.ofMillis(300), waits::add));
             assertTrue(e.getMessage().contains(name("timeout")), e.getMessage());
-            assertTrue(e.getMessage().matches("(?s).*taken by another run for \\d+ ms.*"), e.getMessage());
+            assertTrue(e.getMessage().matches("(?s).*taken by another run \\(held by session \\d+ of user \\S+,"
+                    + " application 'weir [^']*'[^)]*\\) for \\d+ ms.*"), e.getMessage());
             assertEquals(1, waits.size(), "onWait is called once: " + waits);
         }
         try (LockManager.Lock again = second.locks().acquire(name("timeout"), Duration.ofMillis(300), waits::add)) {
