@@ -137,8 +137,7 @@ final class ClearCommand implements Callable<Integer> {
             }
         }
         int runs = stage == null ? store.lastRuns(RunRecord.KEPT_PER_INSTANCE).size() : 0;
-        List<Path> candidates = stage == null ? List.of(instance.workDir(), instance.blobStoreDir())
-                : LocalFiles.ofStage(instance, stage);
+        List<Path> candidates = stage == null ? LocalFiles.ofInstance(instance) : LocalFiles.ofStage(instance, stage);
         List<Path> directories = new ArrayList<>();
         List<String> kept = new ArrayList<>();
         for (Path dir : candidates) {

@@ -165,10 +165,16 @@ class ClearCommandTest {
 
     @Test
     void clearingAStageDropsOnlyThatStage() throws Exception {
-        String config = CliFixtures.examplesConfigIn(dir).toString();
+        Path configFile = CliFixtures.examplesConfigIn(dir);
+        Files.writeString(configFile, Files.readString(configFile).replace("      table_store_connection: duckdb\n",
+                "      table_store_connection: duckdb\n      local_table_cache:\n        store_input: true\n"));
+        String config = configFile.toString();
+        Path tableCache = WeirConfig.load(configFile).instance("mini").localTableCache().basePath();
         run(config, "mini");
         Path reportCache = Files.createDirectories(dir.resolve(".weir/mini/table-cache/report"));
         Path rawCache = Files.createDirectories(dir.resolve(".weir/mini/table-cache/raw"));
+        Path reportTables = Files.createDirectories(tableCache.resolve("report/valid_orders"));
+        Path rawTables = Files.createDirectories(tableCache.resolve("raw/orders"));
 
         Outcome dry = weir("clear", "--instance", "mini", "--stage", "report", "--config", config);
         assertEquals(2, dry.code(), dry.out() + dry.err());
@@ -178,8 +184,10 @@ class ClearCommandTest {
 
         Outcome clear = weir("clear", "--instance", "mini", "--stage", "report", "--config", config, "--yes");
         assertEquals(0, clear.code(), clear.out() + clear.err());
-        assertFalse(Files.exists(reportCache));
+        assertFalse(Files.exists(reportCache), "the stage's chunk cache is gone");
+        assertFalse(Files.exists(reportTables), "the stage's local table cache is gone");
         assertTrue(Files.isDirectory(rawCache));
+        assertTrue(Files.isDirectory(rawTables));
         assertTrue(run(config, "mini").out().contains("OK lazy-sql/mini: 2 ran, 2 cache hits"),
                 "the stage's two tasks run again, raw's are cache hits");
     }
