@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -101,11 +100,11 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
      *
      * @param chunks    the engine's chunk runner, with this node's stores and allocator
      * @param flows     finds flows by name on this node
-     * @param instances this node's own configuration of an instance, by name; throws naming what is wrong
+     * @param instances this node's own configuration of an instance, by name, per-user flag and table store
+     *                  connection as the run names them; throws naming what is wrong
      * @param slots     chunks it runs at once, at least 1
      */
-    public record Settings(ChunkWorker chunks, FlowResolver flows, Function<String, InstanceConfig> instances,
-                           int slots) {
+    public record Settings(ChunkWorker chunks, FlowResolver flows, Instances instances, int slots) {
         public Settings {
             Objects.requireNonNull(chunks, "chunks is null");
             Objects.requireNonNull(flows, "flows is null");
@@ -114,6 +113,16 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 throw new IllegalArgumentException("a worker needs at least 1 slot, was " + slots);
             }
         }
+    }
+
+    /** This node's own configuration of the instances it runs chunks on. */
+    @FunctionalInterface
+    public interface Instances {
+        /**
+         * The instance {@code name} (its per-user copy when {@code perUser}) on the table store connection
+         * {@code tableStore}, from this node's configuration (its secrets included).
+         */
+        InstanceConfig instance(String name, boolean perUser, String tableStore);
     }
 
     /** One chunk attempt on this worker. */
@@ -204,7 +213,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 throw new Refusal(refusal);
             }
             try {
-                InstanceConfig instance = settings.instances().apply(work.instance());
+                InstanceConfig instance = settings.instances().instance(work.instance(), work.perUser(),
+                        work.tableStore());
                 return settings.chunks().compute(work, flow(work.flow(), instance), instance, node);
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);

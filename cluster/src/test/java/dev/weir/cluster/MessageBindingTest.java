@@ -119,7 +119,7 @@ class MessageBindingTest {
             return testKit.createTestProbe().getRef();
         }
         if (type == ChunkWork.class) {
-            return new ChunkWork("run-1", "sales", "mini", "scored", "score", 7, "bucket 7 of 8",
+            return new ChunkWork("run-1", "sales", "mini", false, "postgres", "scored", "score", 7, "bucket 7 of 8",
                     "\"customer_id\" % 8 = 7", 2, List.of(
                     new ChunkWork.Input("orders", ChunkWork.InputKind.TABLE, "raw", "orders", "orders", false,
                             "mini_raw", "orders", "\"customer_id\" % 8 = 7", null),

@@ -71,9 +71,9 @@ final class TestCluster implements AutoCloseable {
         WorkerNode node = new WorkerNode(system, allocator, chunks);
         workers.add(node);
         awaitUp(coordinator.system(), 1 + workers.stream().filter(w -> !w.stopped).count());
-        node.worker = Worker.start(system, new Worker.Settings(chunks, flows, name -> {
-            if (!name.equals(instance.instanceName())) {
-                throw new IllegalArgumentException("this worker has no instance '" + name + "'");
+        node.worker = Worker.start(system, new Worker.Settings(chunks, flows, (name, perUser, tableStore) -> {
+            if (!name.equals(instance.instanceName()) || !tableStore.equals(instance.tableStore().connectionName())) {
+                throw new IllegalArgumentException("this worker has no instance '" + name + "' on '" + tableStore + "'");
             }
             return instance;
         }, slots));

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param runId       the run's id
  * @param flow        the flow's name
  * @param instance    the instance's name
+ * @param perUser     whether the run is on the instance's per-user copy
+ * @param tableStore  the table store connection the run uses (its name; the node reads its own settings of it)
  * @param stage       the task's stage
  * @param task        the task's name
  * @param chunk       the chunk's index
@@ -24,7 +26,8 @@ import java.util.Objects;
  * @param fullKey     the task's full key in this run
  * @param cacheFnHash the task's cache function's hash in this run
  */
-public record ChunkWork(String runId, String flow, String instance, String stage, String task, int chunk,
+public record ChunkWork(String runId, String flow, String instance, boolean perUser, String tableStore, String stage,
+                        String task, int chunk,
                         String label, String predicate, int attempt, List<Input> inputs, String outputSchema,
                         String positionKey, String fullKey, String cacheFnHash) {
 
@@ -32,6 +35,7 @@ public record ChunkWork(String runId, String flow, String instance, String stage
         Objects.requireNonNull(runId, "runId is null");
         Objects.requireNonNull(flow, "flow is null");
         Objects.requireNonNull(instance, "instance is null");
+        Objects.requireNonNull(tableStore, "tableStore is null");
         Objects.requireNonNull(stage, "stage is null");
         Objects.requireNonNull(task, "task is null");
         Objects.requireNonNull(outputSchema, "outputSchema is null");

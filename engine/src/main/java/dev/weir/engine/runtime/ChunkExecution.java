@@ -513,7 +513,8 @@ final class ChunkExecution implements AutoCloseable {
             }
         }
         return new dev.weir.engine.placement.ChunkWork(execution.runId(), execution.flow().name(),
-                execution.config().instanceName(), plan.stage(), plan.name(), chunk.index(), chunk.label(),
+                execution.config().instanceName(), execution.config().perUser(),
+                execution.config().tableStore().connectionName(), plan.stage(), plan.name(), chunk.index(), chunk.label(),
                 chunk.predicate(), attempt, described, execution.transaction(plan.stage(), "t").schema(),
                 plan.positionKey(), plan.fullKey(), plan.cacheFnHash());
     }
