@@ -38,7 +38,7 @@ import picocli.CommandLine.Parameters;
                 "1:the run failed, or could not start",
                 "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
         subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class,
-                StatusCommand.class, ClearCommand.class, GraphCommand.class})
+                StatusCommand.class, ClearCommand.class, GraphCommand.class, NodeCommand.class})
 public final class WeirCommand implements Callable<Integer> {
 
     /** The examples' configuration, used when --config is not given. */
@@ -165,6 +165,21 @@ public final class WeirCommand implements Callable<Integer> {
                 + " opens offline: the graph with each task's state, a timeline, each task's reason, rows and chunks.")
         Path reportHtml;
 
+        @Option(names = "--cluster", description = "Be the coordinator of a cluster: batched tasks' chunks run on"
+                + " worker nodes (`weir node --seed HOST:PORT`) that join at --cluster-hostname:--cluster-port; the"
+                + " instance needs a shared store (PostgreSQL).")
+        boolean cluster;
+
+        @Option(names = "--cluster-hostname", description = "With --cluster: the address workers reach this node at."
+                + " Default: 127.0.0.1.")
+        String clusterHostname = "127.0.0.1";
+
+        @Option(names = "--cluster-port", description = "With --cluster: this node's port. Default: 25520.")
+        int clusterPort = 25520;
+
+        @CommandLine.Mixin
+        NodeOptions clusterNode = new NodeOptions();
+
 
         @Override
         public Integer call() throws Exception {
@@ -188,7 +203,19 @@ public final class WeirCommand implements Callable<Integer> {
                 options = options.cacheValidation(instanceConfig.cacheValidation().withMode(mode));
             }
             Flow built = example.create(weirConfig, instanceConfig);
-            try (Weir weir = Weir.start()) {
+            dev.weir.cluster.node.ClusterNode<Void> coordinator = cluster ? dev.weir.cluster.node.ClusterNode.start(
+                    clusterNode.settings(Map.of("role", "coordinator", "hostname", clusterHostname, "port", clusterPort,
+                            "seed-nodes", List.of(), "exit-jvm-when-down", false)),
+                    org.apache.pekko.actor.typed.javadsl.Behaviors.<Void>empty()) : null;
+            dev.weir.cluster.ClusterPlacement placement = coordinator == null ? null
+                    : dev.weir.cluster.ClusterPlacement.start(coordinator.system(), new CatalogFlows(catalog, weirConfig));
+            if (placement != null) {
+                options = options.chunkPlacement(placement);
+                out.println("coordinator " + coordinator.address() + ": batched tasks' chunks run on worker nodes"
+                        + " (weir node --seed " + clusterHostname + ":" + coordinator.address().getPort().orElse(0)
+                        + ")");
+            }
+            try (Weir weir = coordinator != null ? Weir.embedded(coordinator.system()) : Weir.start()) {
                 RunProgress progress = RunProgress.forConsole(System.out, mask, noProgress);
                 Signals signals = Signals.install();
                 RunTimeline timeline = new RunTimeline(); // for --report-html; sees what the progress display sees
@@ -231,6 +258,11 @@ public final class WeirCommand implements Callable<Integer> {
                 // the run could not start or finish: say why with this instance's secrets masked
                 err.println(RunErrors.describe(e, mask));
                 return RUN_FAILED;
+            } finally {
+                if (coordinator != null) {
+                    placement.close();
+                    coordinator.close();
+                }
             }
         }
 

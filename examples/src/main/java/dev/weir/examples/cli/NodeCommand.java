@@ -1,0 +1,107 @@
+package dev.weir.examples.cli;
+
+import dev.weir.cluster.Worker;
+import dev.weir.cluster.node.ClusterNode;
+import dev.weir.cluster.node.NodeSettings;
+import dev.weir.engine.config.WeirConfig;
+import dev.weir.engine.runtime.ChunkWorker;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code weir node}: a worker node of a Weir cluster. Joins the seed nodes, registers its chunk slots,
+ * and runs the chunks coordinators hand it: the flow found by name on its own class path, the store of
+ * the instance from its own configuration (its secrets never travel). Runs until stopped; on
+ * {@code SIGTERM} or Ctrl-C it takes no new chunks, finishes those under way, and leaves the cluster.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Runs a worker node of a Weir cluster: it runs batched tasks' chunks for `weir run --cluster`.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the node left the cluster", "1:the node could not start", "2:the command line is wrong"})
+final class NodeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    ClasspathOption classpath = new ClasspathOption();
+
+    @CommandLine.Mixin
+    NodeOptions node = new NodeOptions();
+
+    @Option(names = "--seed", required = true, paramLabel = "HOST:PORT",
+            description = "A node of the cluster to join, e.g. the coordinator's 127.0.0.1:25520; repeatable.")
+    List<String> seeds;
+
+    @Option(names = "--hostname", description = "The address other nodes reach this one at. Default: 127.0.0.1.")
+    String hostname;
+
+    @Option(names = "--port", description = "This node's port; 0 picks a free one. Default: 0.")
+    Integer port;
+
+    @Option(names = "--slots", description = "Chunks this node runs at once. Default: its processors.")
+    Integer slots;
+
+    @Option(names = "--config", description = "The pipeline configuration with this node's table store connections"
+            + " (.yaml, .yml or .conf); default: the examples' configuration.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> own = new LinkedHashMap<>();
+        own.put("role", "worker");
+        own.put("seed-nodes", seeds);
+        own.put("port", port != null ? port : 0);
+        if (hostname != null) {
+            own.put("hostname", hostname);
+        }
+        if (slots != null) {
+            own.put("slots", slots);
+        }
+        NodeSettings settings = node.settings(own);
+        WeirConfig weirConfig = loadConfig();
+        FlowCatalog catalog = classpath.catalog();
+        try (RootAllocator allocator = new RootAllocator();
+             ChunkWorker chunks = new ChunkWorker(allocator, classpath.loader())) {
+            ClusterNode<Void> cluster = ClusterNode.start(settings, Behaviors.<Void>empty());
+            ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
+                    new CatalogFlows(catalog, weirConfig), weirConfig::instance, settings.slots()));
+            Duration drain = settings.drainTimeout();
+            cluster.beforeLeave("weir-drain-chunks", () -> AskPattern.<Worker.Command, Done>ask(worker,
+                    Worker.Drain::new, drain, cluster.system().scheduler()));
+            out.println("weir node " + cluster.address() + ": a worker with " + settings.slots() + " slots, joining "
+                    + settings.seedNodes() + "; its flows: " + catalog.listed().keySet());
+            out.flush();
+            cluster.terminated().toCompletableFuture().join();
+            out.println("weir node " + cluster.address() + ": left the cluster"
+                    + cluster.shutdownReason().map(reason -> " (" + reason + ")").orElse(""));
+        }
+        return 0;
+    }
+
+    private WeirConfig loadConfig() {
+        if (config == null) {
+            return WeirConfig.fromResource(WeirCommand.DEFAULT_CONFIG);
+        }
+        if (!Files.isRegularFile(config)) {
+            throw new WeirCommand.UsageError("--config " + config + ": " + (Files.isDirectory(config)
+                    ? "is a directory" : "no such file") + " (" + config.toAbsolutePath() + ")");
+        }
+        return WeirConfig.load(config);
+    }
+}

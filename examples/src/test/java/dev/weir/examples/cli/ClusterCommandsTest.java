@@ -1,0 +1,52 @@
+package dev.weir.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code weir node} and {@code weir run --cluster}: their options, and what they refuse before any work. */
+class ClusterCommandsTest {
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome weir(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = WeirCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void nodePrintsItsOptions() {
+        Outcome help = weir("node", "--help");
+        assertEquals(0, help.code(), help.err());
+        for (String option : new String[] {"--seed", "--hostname", "--port", "--slots", "--classpath", "--config",
+                "--node-config", "--transport"}) {
+            assertTrue(help.out().contains(option), () -> option + " missing from:\n" + help.out());
+        }
+        assertTrue(weir("run", "--help").out().contains("--cluster"));
+    }
+
+    @Test
+    void aSeedThatIsNotHostAndPortIsAUsageError() {
+        Outcome wrong = weir("node", "--seed", "localhost", "--transport", "tcp");
+        assertEquals(WeirCommand.USAGE, wrong.code(), wrong.out() + wrong.err());
+        assertTrue(wrong.err().contains("localhost"), wrong.err());
+    }
+
+    @Test
+    void aClusterRunOnEmbeddedDuckDbFailsAtStartNamingTheInstance(@TempDir Path dir) throws Exception {
+        String config = CliFixtures.examplesConfigIn(dir).toString();
+        Outcome run = weir("run", "batched", "--instance", "mini", "--config", config, "--cluster",
+                "--cluster-port", "0", "--transport", "tcp");
+        assertEquals(WeirCommand.RUN_FAILED, run.code(), run.out() + run.err());
+        assertTrue(run.err().contains("instance 'mini'") && run.err().contains("a cluster run needs a shared store"
+                + " (PostgreSQL)"), run.err());
+    }
+}
