@@ -44,7 +44,15 @@ final class NodeOptions {
                 throw new WeirCommand.UsageError("--node-config " + nodeConfig + ": " + (Files.isDirectory(nodeConfig)
                         ? "is a directory" : "no such file") + " (" + nodeConfig.toAbsolutePath() + ")");
             }
-            file = ConfigFactory.parseFile(nodeConfig.toFile());
+            try {
+                file = ConfigFactory.parseFile(nodeConfig.toFile(), com.typesafe.config.ConfigParseOptions.defaults()
+                        .setAllowMissing(false).setOriginDescription(nodeConfig.toString())).resolve();
+            } catch (com.typesafe.config.ConfigException e) {
+                // the parser quotes the text around an error, which may hold a password: give the line only
+                int line = e.origin() == null ? -1 : e.origin().lineNumber();
+                throw new WeirCommand.UsageError("--node-config " + nodeConfig + ": is not valid HOCON"
+                        + (line > 0 ? " (line " + line + ")" : ""));
+            }
             origin = nodeConfig + " and the command line";
             base = nodeConfig.toAbsolutePath().getParent();
         }

@@ -38,6 +38,10 @@ class ClusterCommandsTest {
         Outcome wrong = weir("node", "--seed", "localhost", "--transport", "tcp");
         assertEquals(WeirCommand.USAGE, wrong.code(), wrong.out() + wrong.err());
         assertTrue(wrong.err().contains("localhost"), wrong.err());
+        Outcome withFile = weir("node", "--node-config", Path.of("..", "application.conf").toString(), "--transport",
+                "tcp", "--seed", "localhost");
+        assertEquals(WeirCommand.USAGE, withFile.code(), withFile.out() + withFile.err());
+        assertTrue(withFile.err().contains("localhost"), withFile.err());
     }
 
     @Test
