@@ -91,10 +91,15 @@ public record FlowRunRecord(Result result, List<RunEvent> events) {
         return idsIn(TaskState.SKIPPED);
     }
 
-    /** The order in which tasks started (bare names). */
+    /** The order in which tasks started (bare names: see {@link #startOrderIds()}); a retried task starts again. */
     public List<String> startOrder() {
-        return events.stream().filter(e -> e instanceof RunEvent.TaskStarted).map(e -> ((RunEvent.TaskStarted) e).task())
-                .toList();
+        return startOrderIds().stream().map(TaskId::name).toList();
+    }
+
+    /** The order in which tasks started, by stage and name; a retried task starts again. */
+    public List<TaskId> startOrderIds() {
+        return events.stream().filter(e -> e instanceof RunEvent.TaskStarted).map(e -> (RunEvent.TaskStarted) e)
+                .map(e -> new TaskId(e.stage(), e.task())).toList();
     }
 
     /** The stages committed in this run, in order. */

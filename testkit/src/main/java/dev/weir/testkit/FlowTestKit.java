@@ -34,9 +34,9 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
  * @TempDir Path dir;
  * try (FlowTestKit kit = FlowTestKit.create(dir)) {
  *     FlowRunRecord first = kit.run(flow, kit.instance("mini"));
- *     assertEquals(Set.of("load", "clean"), first.ran());
+ *     assertEquals(Set.of(new TaskId("raw", "load"), new TaskId("clean", "clean")), first.ranIds());
  *     FlowRunRecord second = kit.run(flow, kit.instance("mini"));
- *     assertEquals(Set.of("load", "clean"), second.cacheHits());
+ *     assertEquals(first.ranIds(), second.cacheHitIds());   // ran() and cacheHits(): bare names
  * }
  * }</pre>
  *

@@ -118,6 +118,19 @@ abstract class SameTaskNameTest extends FlowKitTest {
     }
 
     @Test
+    void theRunRecordNamesStageAndTaskWhereBareNamesCountSameNamedTasksOnce() {
+        FlowRunRecord first = kit.run(twoLoads(10), mini);
+        FlowRunRecord again = kit.run(twoLoads(10), mini);
+
+        assertEquals(Set.of("load", "both"), first.ran(), "bare names: a/load and b/load are one 'load'");
+        assertEquals(Set.of(A_LOAD, B_LOAD, C_BOTH), Set.copyOf(first.startOrderIds()));
+        assertEquals(3, first.startOrder().size());
+        assertEquals(C_BOTH, first.startOrderIds().get(2), "c/both reads both loads, so it starts last");
+        assertEquals(Set.of(A_LOAD, B_LOAD, C_BOTH), again.cacheHitIds());
+        assertEquals(Set.of("load", "both"), again.cacheHits());
+    }
+
+    @Test
     void onlyStageSlashTaskRunsJustThatTask() {
         kit.run(twoLoads(10), mini);
 

@@ -9,6 +9,7 @@ import dev.weir.engine.Result;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
+import dev.weir.engine.TaskId;
 import dev.weir.engine.Weir;
 import dev.weir.engine.batch.Batched;
 import dev.weir.engine.config.InstanceConfig;

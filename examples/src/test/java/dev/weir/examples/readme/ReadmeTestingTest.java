@@ -3,6 +3,7 @@ package dev.weir.examples.readme;
 import static dev.weir.examples.readme.ReadmeFlows.flow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.weir.engine.TaskId;
 import dev.weir.testkit.FlowRunRecord;
 import dev.weir.testkit.FlowTestKit;
 import java.nio.file.Path;
@@ -20,8 +21,9 @@ class ReadmeTestingTest {
         try (FlowTestKit kit = FlowTestKit.create(dir)) {
             kit.run(flow("1.0"), kit.instance("mini"));
             FlowRunRecord again = kit.run(flow("1.1"), kit.instance("mini"));
-            assertEquals(Set.of("score"), again.ran());              // bare names; ranIds() gives stage and task
-            assertEquals(Set.of("load_orders", "valid_orders"), again.cacheHits());
+            assertEquals(Set.of(new TaskId("clean", "score")), again.ranIds());   // ran(): bare names
+            assertEquals(Set.of(new TaskId("raw", "load_orders"), new TaskId("clean", "valid_orders")),
+                    again.cacheHitIds());
         }
     }
 }
