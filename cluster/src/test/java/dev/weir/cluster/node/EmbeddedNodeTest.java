@@ -89,6 +89,20 @@ class EmbeddedNodeTest {
         awaitNotMember(worker, Duration.ofSeconds(10));
     }
 
+    @Test
+    void aTakenPortFailsTheStartNamingTheAddressAndTheKeys() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            NodeSettings settings = TestNodes.settings(NodeRole.WORKER, List.of(TestNodes.seedOf(coordinator)))
+                    .withPort(taken.getLocalPort());
+            ClusterNodeException e = org.junit.jupiter.api.Assertions.assertThrows(ClusterNodeException.class,
+                    () -> ClusterNode.start(settings, Echo.create(new LinkedBlockingQueue<>())));
+            assertTrue(e.getMessage().startsWith("cluster node worker cannot start on 127.0.0.1:"
+                    + taken.getLocalPort() + " (test node: weir.cluster.hostname, weir.cluster.port): "), e.getMessage());
+            assertTrue(e.getCause() != null);
+        }
+    }
+
     private static boolean isMember(ClusterNode<?> worker) {
         return Cluster.get(Adapter.toClassic(coordinator.system())).state().getMembers().toString()
                 .contains(worker.address().toString());

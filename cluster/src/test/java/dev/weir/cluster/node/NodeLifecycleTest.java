@@ -35,19 +35,21 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeLifecycleTest {
 
     /**
-     * The shipped 1.5 s falsely downs a worker JVM that is starting on a machine whose load is far above its
-     * cores (observed at load 30 on 2 cores: its heartbeats came 2.4 s apart), so these tests allow Pekko's
-     * default 3 s unless {@code -Dweir.test.cluster.acceptable-heartbeat-pause=1.5s} measures the shipped value.
+     * The shipped 1.5 s falsely downs nodes while a worker JVM starts on a machine whose load is far above its
+     * cores: at load 26-31 on 2 cores, heartbeats came 2.4-4 s apart, and even 3 s downed the starting JVM.
+     * So these tests allow 5 s unless {@code -Dweir.test.cluster.acceptable-heartbeat-pause=1.5s} measures the
+     * shipped value.
      */
     static final Duration ACCEPTABLE_PAUSE = ConfigFactory.parseString("pause = \""
-            + System.getProperty("weir.test.cluster.acceptable-heartbeat-pause", "3s") + "\"").getDuration("pause");
+            + System.getProperty("weir.test.cluster.acceptable-heartbeat-pause", "5s") + "\"").getDuration("pause");
 
     /**
      * {@code kill -9} to removal: the acceptable pause and a little more of missed heartbeats, the 2 s
      * stable-after, and gossip rounds. With the shipped 1.5 s: 5.3–6.6 s on an idle 2-core machine, 6.1 s
-     * here under load; with 3 s about 1.5 s more. The bound leaves room for a loaded machine.
+     * here under load; with 5 s (these tests' default) about 3.5 s more. The bound leaves room for a loaded
+     * machine.
      */
-    static final Duration KILL_DETECTION_BOUND = Duration.ofSeconds(12);
+    static final Duration KILL_DETECTION_BOUND = Duration.ofSeconds(16);
     /** SIGTERM to removal: the leave itself takes about 2 s, plus the test node's 300 ms drain. */
     static final Duration GRACEFUL_LEAVE_BOUND = Duration.ofSeconds(6);
     /** Down to JVM exit: the downed node learns it by gossip and runs its coordinated shutdown. */
@@ -129,7 +131,8 @@ class NodeLifecycleTest {
         assertTrue(Cluster.get(Adapter.toClassic(coordinator.system())).state().getMembers().toString()
                 .contains(address.toString()));
         late.stop();
-        await(Kind.REMOVED, address, GRACEFUL_LEAVE_BOUND);
+        // Only cleanup: a leave needs convergence, which waits while a starting JVM makes others unreachable.
+        await(Kind.REMOVED, address, Duration.ofSeconds(30));
     }
 
     @Test
@@ -143,7 +146,7 @@ class NodeLifecycleTest {
         assertEquals(255, exit, "Pekko exits a downed node with status -1, so a supervisor sees a failure");
         assertTrue(downed.findLine(Pattern.compile("WEIR-NODE-LEAVING .*ClusterDowningReason")).isPresent(),
                 "the downed node ran its coordinated shutdown");
-        await(Kind.REMOVED, address, Duration.ofSeconds(5));
+        await(Kind.REMOVED, address, Duration.ofSeconds(10));
     }
 
     private static NodeProcess startWorker(String name) throws IOException {
