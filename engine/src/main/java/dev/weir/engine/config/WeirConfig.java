@@ -306,8 +306,10 @@ public final class WeirConfig {
         }
 
         private Config defaults() {
-            // Only Weir's own block; parsed without system property overrides so results are reproducible.
-            Config reference = ConfigFactory.parseResources(classLoader, "reference.conf");
+            // Only Weir's own block, without system property overrides so results are reproducible. The
+            // class loader's reference.conf files are parsed once per process and cached by Typesafe Config:
+            // the actor system's ConfigFactory.load() reuses that parse (every library's reference.conf).
+            Config reference = ConfigFactory.defaultReferenceUnresolved(classLoader);
             if (!reference.hasPath("weir.pipeline-defaults")) {
                 throw ConfigError.of("reference.conf", "has no weir.pipeline-defaults block; is the Weir engine"
                         + " jar on the class path?", null);
