@@ -77,7 +77,8 @@ final class ClearCommand implements Callable<Integer> {
             if (!yes) {
                 Clearing clearing = inspect(store, weirConfig, instance);
                 if (clearing.isEmpty()) {
-                    out.println(mask.apply("Nothing to clear: " + what + " (" + storeName + ") holds nothing."));
+                    out.println(mask.apply("Nothing to clear: " + what + " (" + storeName + ") holds nothing."
+                            + (stage == null ? "" : " The instance's stages are " + store.stages() + ".")));
                     return 0;
                 }
                 out.print(mask.apply("Would drop, from " + what + " (" + storeName + "):\n" + describe(clearing)));

@@ -182,6 +182,11 @@ class ClearCommandTest {
         assertFalse(dry.out().contains("stage raw"), dry.out());
         assertFalse(dry.out().contains("recorded runs"), "a stage's clear keeps the runs: " + dry.out());
 
+        Outcome unknown = weir("clear", "--instance", "mini", "--stage", "no_such_stage", "--config", config);
+        assertEquals(0, unknown.code(), unknown.err());
+        assertTrue(unknown.out().contains("Nothing to clear: stage 'no_such_stage' of instance 'mini'")
+                && unknown.out().contains("The instance's stages are [raw, report]."), unknown.out());
+
         Outcome clear = weir("clear", "--instance", "mini", "--stage", "report", "--config", config, "--yes");
         assertEquals(0, clear.code(), clear.out() + clear.err());
         assertFalse(Files.exists(reportCache), "the stage's chunk cache is gone");
