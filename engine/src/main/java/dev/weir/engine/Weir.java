@@ -1,8 +1,11 @@
 package dev.weir.engine;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.runtime.Engine;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import org.apache.arrow.memory.BufferAllocator;
@@ -55,7 +58,27 @@ public final class Weir implements AutoCloseable {
      */
     public static Weir start() {
         BufferAllocator allocator = ArrowAccess.create(RootAllocator::new);
-        return new Weir(ActorSystem.create(Behaviors.empty(), "weir", ConfigFactory.load()), true, allocator, true);
+        return new Weir(ActorSystem.create(Behaviors.empty(), "weir", localConfig(ConfigFactory.load())), true,
+                allocator, true);
+    }
+
+    /** Pekko extensions a library asks to load at start, which the engine's own local system loads on first use. */
+    static final List<String> LOADED_ON_FIRST_USE = List.of(
+            "org.apache.pekko.serialization.SerializationExtension$", // builds every configured serializer
+            "org.apache.pekko.stream.SystemMaterializer$");           // only streaming graphs materialize
+
+    /**
+     * The configuration of the engine's own (local) actor system: {@code config} with the extensions of
+     * {@link #LOADED_ON_FIRST_USE} taken off {@code pekko.library-extensions}. Creating all serializers
+     * (Jackson's among them, when the cluster module is on the class path) is a tenth of a cached run's
+     * start, and a local system never serializes a message; either extension is created when first used.
+     */
+    static Config localConfig(Config config) {
+        List<String> extensions = config.getStringList("pekko.library-extensions");
+        List<String> atStart = extensions.stream().filter(e -> !LOADED_ON_FIRST_USE.contains(e)).toList();
+        return atStart.size() == extensions.size() ? config
+                : ConfigFactory.parseMap(Map.of("pekko.library-extensions", atStart), "Weir.start: loaded on first use: "
+                        + LOADED_ON_FIRST_USE).withFallback(config);
     }
 
     /** An engine running on the service's actor system (which must have Weir's reference.conf). */
