@@ -302,7 +302,7 @@ public final class PgEngineOverheadBenchmark {
         }
     }
 
-    private static void deleteTree(Path dir) throws Exception {
+    static void deleteTree(Path dir) throws Exception {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
