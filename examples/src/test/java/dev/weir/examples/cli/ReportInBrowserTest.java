@@ -125,6 +125,30 @@ class ReportInBrowserTest {
         assertEquals(List.of("raw/orders", "scored/score"), List.copyOf(new java.util.TreeSet<>(nodes(dom).keySet())));
     }
 
+    @Test
+    void aFlowWithMoreEdgesThanMermaidsDefaultLimitIsDrawnWhole(@TempDir Path dir) throws Exception {
+        // 100 tasks, each reading the six before it: 585 arrows, more than Mermaid's default of 500
+        dev.weir.engine.Flow flow = dev.weir.engine.Flow.define("wide", f -> {
+            List<dev.weir.engine.Ref> refs = new ArrayList<>();
+            for (int s = 0; s < 4; s++) {
+                dev.weir.engine.Stage stage = f.stage("stage_" + s);
+                for (int t = 0; t < 25; t++) {
+                    var task = stage.task("task_" + s + "_" + t).version("1");
+                    for (int back = 1; back <= 6 && back <= refs.size(); back++) {
+                        task = task.input("in" + back, refs.get(refs.size() - back), dev.weir.engine.data.Rows.class);
+                    }
+                    refs.add(task.produces(ctx -> dev.weir.engine.Table.of(
+                            dev.weir.engine.data.Rows.builder("x").add(1L).build())).ref());
+                }
+            }
+        });
+        Path page = dir.resolve("wide.html");
+        Files.writeString(page, dev.weir.engine.report.HtmlReport.graph(flow));
+        String dom = chromium(dir, "--dump-dom", page.toUri().toString());
+        assertTrue(dom.contains("data-graph=\"rendered\""), excerpt(dom, "id=\"graph\""));
+        assertEquals(100, nodes(dom).size(), excerpt(dom, "id=\"graph\""));
+    }
+
     /** Each drawn task node by its task: its state class and its shape's style. */
     private static Map<String, String[]> nodes(String dom) {
         Map<String, String[]> nodes = new HashMap<>();
