@@ -30,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.arrow.memory.RootAllocator;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,8 +72,6 @@ class ChunkPlacementTest {
 
     @Test
     void chunksPlacedAsValuesGiveTheLocalOutputAndALostChunkRunsAgain() throws Exception {
-        Assumptions.assumeTrue(System.getenv("PGHOST") != null || "true".equals(System.getenv("CI")),
-                "no PostgreSQL server configured (PGHOST)");
         try (FlowTestKit kit = FlowTestKit.create(dir); RootAllocator workerMemory = new RootAllocator();
              ChunkWorker worker = new ChunkWorker(workerMemory, getClass().getClassLoader())) {
             Flow flow = flow();
