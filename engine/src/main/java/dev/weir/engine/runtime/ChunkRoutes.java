@@ -120,52 +120,29 @@ final class ChunkRoutes implements AutoCloseable {
             throw new UncheckedIOException("cannot create a file in " + dir + " to split input '" + input
                     + "' among its chunks", e);
         }
-        VectorSchemaRoot[] buffers = new VectorSchemaRoot[chunks];
-        int[] filled = new int[chunks];
         boolean done = false;
         try (BufferAllocator routing = allocator.newChildAllocator("route-" + input, 0, Long.MAX_VALUE);
              ArrowReader reader = store.readArrow(source, routing, ReadOptions.ALL);
              FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             VectorSchemaRoot scan = reader.getVectorSchemaRoot();
             Schema schema = scan.getSchema();
-            List<List<ArrowBlock>> blocks = new ArrayList<>(chunks);
-            for (int p = 0; p < chunks; p++) {
-                blocks.add(new ArrayList<>());
-            }
-            try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, routing);
-                 SpillWriter writer = new SpillWriter(empty, channel)) {
-                writer.start();
+            Splitter splitter = new Splitter(input, schema, router, chunks, bufferRows, routing, channel);
+            HandOver handOver = new HandOver(input, splitter);
+            try {
                 while (reader.loadNextBatch()) {
                     checkInterrupted(input);
-                    int[] chunkOf = chunkOf(scan, router, chunks, input);
-                    int[] counts = new int[chunks];
-                    for (int p : chunkOf) {
-                        if (p >= 0) {
-                            counts[p]++;
-                            if (buffers[p] == null) {
-                                buffers[p] = buffer(schema, routing, bufferRows);
-                            }
-                        }
+                    VectorSchemaRoot batch = VectorSchemaRoot.create(schema, routing);
+                    for (int i = 0; i < scan.getFieldVectors().size(); i++) {
+                        scan.getVector(i).makeTransferPair(batch.getVector(i)).transfer();
                     }
-                    copy(scan, chunkOf, buffers, filled);
-                    for (int p = 0; p < chunks; p++) {
-                        filled[p] += counts[p];
-                        if (filled[p] >= bufferRows) {
-                            blocks.get(p).add(writer.write(buffers[p], filled[p]));
-                            filled[p] = 0;
-                        }
-                    }
+                    batch.setRowCount(scan.getRowCount());
+                    handOver.put(batch);
                 }
-                for (int p = 0; p < chunks; p++) {
-                    if (filled[p] > 0) {
-                        blocks.get(p).add(writer.write(buffers[p], filled[p]));
-                    }
-                }
-                writer.end();
+                handOver.finish();
             } finally {
-                Arrays.stream(buffers).filter(b -> b != null).forEach(VectorSchemaRoot::close);
+                handOver.stop();
             }
-            spilled.put(input, new Spilled(file, schema, blocks.stream().map(List::copyOf).toList()));
+            spilled.put(input, new Spilled(file, schema, splitter.blocks()));
             done = true;
         } catch (IOException e) {
             throw new StoreException("cannot split input '" + input + "' (" + store.sqlName(source) + ") among its "
@@ -285,6 +262,210 @@ final class ChunkRoutes implements AutoCloseable {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             // a file left in <workDir>/spill is only disk space; the next task's files have other names
+        }
+    }
+
+    /**
+     * Copies each row of the scan's batches into its chunk's buffer and writes full buffers to the file.
+     * Used by one thread, the {@link HandOver}'s.
+     */
+    private static final class Splitter {
+        private final String input;
+        private final Schema schema;
+        private final RowRouter router;
+        private final int bufferRows;
+        private final BufferAllocator allocator;
+        private final FileChannel channel;
+        private final VectorSchemaRoot[] buffers;
+        private final int[] filled;
+        private final List<List<ArrowBlock>> blocks = new ArrayList<>();
+        private VectorSchemaRoot empty;
+        private SpillWriter writer;
+
+        Splitter(String input, Schema schema, RowRouter router, int chunks, int bufferRows, BufferAllocator allocator,
+                 FileChannel channel) {
+            this.input = input;
+            this.schema = schema;
+            this.router = router;
+            this.bufferRows = bufferRows;
+            this.allocator = allocator;
+            this.channel = channel;
+            this.buffers = new VectorSchemaRoot[chunks];
+            this.filled = new int[chunks];
+            for (int p = 0; p < chunks; p++) {
+                blocks.add(new ArrayList<>());
+            }
+        }
+
+        void add(VectorSchemaRoot batch) throws IOException {
+            if (writer == null) {
+                empty = VectorSchemaRoot.create(schema, allocator);
+                writer = new SpillWriter(empty, channel);
+                writer.start();
+            }
+            int chunks = buffers.length;
+            int[] chunkOf = chunkOf(batch, router, chunks, input);
+            int[] counts = new int[chunks];
+            for (int p : chunkOf) {
+                if (p >= 0) {
+                    counts[p]++;
+                    if (buffers[p] == null) {
+                        buffers[p] = buffer(schema, allocator, bufferRows);
+                    }
+                }
+            }
+            copy(batch, chunkOf, buffers, filled);
+            for (int p = 0; p < chunks; p++) {
+                filled[p] += counts[p];
+                if (filled[p] >= bufferRows) {
+                    blocks.get(p).add(writer.write(buffers[p], filled[p]));
+                    filled[p] = 0;
+                }
+            }
+        }
+
+        /** Writes what the buffers hold and the file's footer. */
+        void finish() throws IOException {
+            if (writer == null) {
+                empty = VectorSchemaRoot.create(schema, allocator);
+                writer = new SpillWriter(empty, channel);
+                writer.start();
+            }
+            for (int p = 0; p < buffers.length; p++) {
+                if (filled[p] > 0) {
+                    blocks.get(p).add(writer.write(buffers[p], filled[p]));
+                    filled[p] = 0;
+                }
+            }
+            writer.end();
+        }
+
+        List<List<ArrowBlock>> blocks() {
+            return blocks.stream().map(List::copyOf).toList();
+        }
+
+        /** Frees the buffers; the channel is its caller's. */
+        void close() {
+            Arrays.stream(buffers).filter(b -> b != null).forEach(VectorSchemaRoot::close);
+            if (empty != null) {
+                empty.close();
+            }
+        }
+    }
+
+    /**
+     * Hands the scan's batches from the reading thread to a splitting thread of its own through a queue of
+     * two, so that decoding the next batch overlaps splitting this one. Every wait is bounded: each side
+     * waits a second at a time and gives up when the other has failed or stopped, or when the reading
+     * thread is interrupted (the task's timeout or cancel). A batch is owned by the queue until the
+     * splitting thread takes it, and closed by whoever holds it last.
+     */
+    private static final class HandOver {
+        private static final VectorSchemaRoot END = new VectorSchemaRoot(List.of(), List.of(), 0);
+        private final java.util.concurrent.ArrayBlockingQueue<VectorSchemaRoot> queue =
+                new java.util.concurrent.ArrayBlockingQueue<>(2);
+        private final String input;
+        private final Splitter splitter;
+        private final Thread thread;
+        private volatile boolean stopped;
+        private volatile Throwable failure;
+        private volatile boolean finished;
+
+        HandOver(String input, Splitter splitter) {
+            this.input = input;
+            this.splitter = splitter;
+            this.thread = new Thread(this::split, "weir-split-" + input);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void split() {
+            try {
+                while (!stopped) {
+                    VectorSchemaRoot batch = queue.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+                    if (batch == END) {
+                        splitter.finish();
+                        finished = true;
+                        return;
+                    }
+                    if (batch != null) {
+                        try (batch) {
+                            splitter.add(batch);
+                        }
+                    }
+                }
+            } catch (Throwable e) {
+                failure = e;
+            } finally {
+                splitter.close();
+            }
+        }
+
+        /** Passes a batch on, waiting while two wait; the batch is the hand-over's from here on. */
+        void put(VectorSchemaRoot batch) throws IOException {
+            try {
+                while (!queue.offer(batch, 1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    if (failure != null || !thread.isAlive()) {
+                        batch.close();
+                        throw failed();
+                    }
+                }
+            } catch (InterruptedException e) {
+                batch.close();
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted while splitting input '" + input + "' among its chunks");
+            }
+        }
+
+        /** Waits until every batch is split and the file is complete. */
+        void finish() throws IOException {
+            try {
+                while (!queue.offer(END, 1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    if (failure != null || !thread.isAlive()) {
+                        throw failed();
+                    }
+                }
+                while (thread.isAlive()) {
+                    thread.join(1_000);
+                    checkInterrupted(input);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted while splitting input '" + input + "' among its chunks");
+            }
+            if (!finished) {
+                throw failed();
+            }
+        }
+
+        private IOException failed() {
+            Throwable cause = failure;
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            return cause instanceof IOException io ? io : new IOException("the thread splitting input '" + input
+                    + "' stopped", cause);
+        }
+
+        /**
+         * Stops the splitting thread (at once when it is done) and frees the batches it did not take; waits for
+         * it at most {@link Limits#GRACE}, so that the channel and allocator close after it.
+         */
+        void stop() {
+            stopped = true;
+            try {
+                thread.join(Limits.GRACE.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (VectorSchemaRoot left = queue.poll(); left != null; left = queue.poll()) {
+                if (left != END) {
+                    left.close();
+                }
+            }
         }
     }
 
