@@ -39,11 +39,12 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * <ul>
  *   <li>An inlined input held in memory is routed into a list of row numbers per chunk and batch (four
  *       bytes a row); a chunk copies out its rows by those numbers.
- *   <li>An input in the store is read in one scan; each row is copied into a small buffer of its chunk,
- *       and a full buffer is written as a record batch to one Arrow IPC file in {@code <workDir>/spill}
- *       that the chunks read back by their batches' positions. Memory holds one batch of the scan and the
- *       buffers (about {@link #BUFFERED_ROWS} rows in all), whatever the size of the input; the file holds
- *       the input once.
+ *   <li>An input in the store is read in one scan; a thread of its own ({@link HandOver}) copies each row
+ *       into a small buffer of its chunk while the reading thread decodes the next batch, and a full buffer
+ *       is written as a record batch to one Arrow IPC file in {@code <workDir>/spill} that the chunks read
+ *       back by their batches' positions. Memory holds at most four batches of the scan and the buffers
+ *       (about {@link #BUFFERED_ROWS} rows in all), whatever the size of the input; the file holds the
+ *       input once.
  * </ul>
  * A chunk that is retried reads the same rows again. Built on the blocking dispatcher, read by the chunks
  * on several threads at once; {@link #close()} deletes the file once every chunk has ended.
