@@ -209,13 +209,13 @@ abstract class BatchedScanOnceTest extends FlowKitTest {
     }
 
     /**
-     * A million rows (about 25 MB of Arrow) through an engine whose allocator holds 16 MB: the scan keeps
-     * one batch and the chunks' small buffers, the chunks hold their own rows, so the task fits; reading
+     * A million rows (about 25 MB of Arrow) through an engine whose allocator holds 24 MB: the scan keeps
+     * up to three batches and the chunks' small buffers, the chunks hold their own rows, so the task fits; reading
      * the input whole does not. Nothing leaks (the allocator closes) and no spilled rows are left.
      */
     @Test
     void aScannedInputStaysWithinASmallArrowLimit() throws Exception {
-        long limit = 16L << 20;
+        long limit = 24L << 20;
         String rows = "SELECT CAST(g AS BIGINT) AS order_id, CAST(g % 97 AS BIGINT) AS customer_id,"
                 + " CAST(g % 13 AS DOUBLE PRECISION) AS amount FROM generate_series(1, 1000000) AS t(g)";
         try (RootAllocator small = new RootAllocator(limit)) {
@@ -236,7 +236,7 @@ abstract class BatchedScanOnceTest extends FlowKitTest {
                     });
                     try (Result result = weir.run(flow, mini).toCompletableFuture().get(3, TimeUnit.MINUTES)) {
                         if (batched) {
-                            assertTrue(result.successful(), result::summary);
+                            assertTrue(result.successful(), () -> result.summary() + ": " + result.failure().map(Throwable::toString).orElse(""));
                             Row total = result.get(Ref.of("out", "total"), Rows.class).get(0);
                             assertEquals(1_000_000L, total.getLong("n"));
                             // score = 2 * amount = 2 * (g % 13) summed over g = 1..1,000,000

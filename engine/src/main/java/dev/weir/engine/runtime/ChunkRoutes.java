@@ -42,7 +42,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *   <li>An input in the store is read in one scan; a thread of its own ({@link HandOver}) copies each row
  *       into a small buffer of its chunk while the reading thread decodes the next batch, and a full buffer
  *       is written as a record batch to one Arrow IPC file in {@code <workDir>/spill} that the chunks read
- *       back by their batches' positions. Memory holds at most four batches of the scan and the buffers
+ *       back by their batches' positions. Memory holds at most three batches of the scan and the buffers
  *       (about {@link #BUFFERED_ROWS} rows in all), whatever the size of the input; the file holds the
  *       input once.
  * </ul>
@@ -356,7 +356,7 @@ final class ChunkRoutes implements AutoCloseable {
 
     /**
      * Hands the scan's batches from the reading thread to a splitting thread of its own through a queue of
-     * two, so that decoding the next batch overlaps splitting this one. Every wait is bounded: each side
+     * one, so that decoding the next batch overlaps splitting this one. Every wait is bounded: each side
      * waits a second at a time and gives up when the other has failed or stopped, or when the reading
      * thread is interrupted (the task's timeout or cancel). A batch is owned by the queue until the
      * splitting thread takes it, and closed by whoever holds it last.
@@ -364,7 +364,7 @@ final class ChunkRoutes implements AutoCloseable {
     private static final class HandOver {
         private static final VectorSchemaRoot END = new VectorSchemaRoot(List.of(), List.of(), 0);
         private final java.util.concurrent.ArrayBlockingQueue<VectorSchemaRoot> queue =
-                new java.util.concurrent.ArrayBlockingQueue<>(2);
+                new java.util.concurrent.ArrayBlockingQueue<>(1);
         private final String input;
         private final Splitter splitter;
         private final Thread thread;
@@ -402,7 +402,7 @@ final class ChunkRoutes implements AutoCloseable {
             }
         }
 
-        /** Passes a batch on, waiting while two wait; the batch is the hand-over's from here on. */
+        /** Passes a batch on, waiting while one waits; the batch is the hand-over's from here on. */
         void put(VectorSchemaRoot batch) throws IOException {
             try {
                 while (!queue.offer(batch, 1, java.util.concurrent.TimeUnit.SECONDS)) {
