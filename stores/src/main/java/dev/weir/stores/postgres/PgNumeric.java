@@ -11,6 +11,7 @@ final class PgNumeric {
 
     private static final short POSITIVE = 0x0000;
     private static final short NEGATIVE = 0x4000;
+    private static final java.math.BigInteger TEN_THOUSAND = java.math.BigInteger.valueOf(10_000);
 
     private PgNumeric() {
     }
@@ -63,5 +64,38 @@ final class PgNumeric {
         out[3] = (short) dscale;
         System.arraycopy(base, first, out, 4, ndigits);
         return out;
+    }
+
+    /**
+     * The value of one field in this format: {@code ndigits} base-10000 digits read by {@code digit}, the
+     * first of weight {@code weight}, at display scale {@code dscale}.
+     *
+     * @throws ArithmeticException for NaN and the infinities, which BigDecimal cannot hold
+     */
+    static BigDecimal decode(int ndigits, int weight, int sign, int dscale, java.util.function.IntUnaryOperator digit) {
+        if (sign != POSITIVE && sign != NEGATIVE) {
+            throw new ArithmeticException(sign == 0xC000 ? "NaN" : (sign == 0xD000 ? "Infinity"
+                    : sign == 0xF000 ? "-Infinity" : "a numeric with sign word " + Integer.toHexString(sign)));
+        }
+        if (ndigits == 0) {
+            return BigDecimal.ZERO.setScale(dscale);
+        }
+        long small = 0;
+        java.math.BigInteger big = null;
+        for (int i = 0; i < ndigits; i++) {
+            int d = digit.applyAsInt(i);
+            if (big == null && small < 100_000_000_000_000L) {
+                small = small * 10_000 + d;
+            } else {
+                big = (big == null ? java.math.BigInteger.valueOf(small) : big).multiply(TEN_THOUSAND)
+                        .add(java.math.BigInteger.valueOf(d));
+            }
+        }
+        BigDecimal unscaled = big == null ? BigDecimal.valueOf(small) : new BigDecimal(big);
+        // The last digit has weight (weight - ndigits + 1), in powers of 10000.
+        BigDecimal value = unscaled.scaleByPowerOfTen(4 * (weight - ndigits + 1));
+        value = sign == NEGATIVE ? value.negate() : value;
+        return value.scale() > dscale ? value.setScale(dscale, java.math.RoundingMode.UNNECESSARY)
+                : value.setScale(dscale);
     }
 }

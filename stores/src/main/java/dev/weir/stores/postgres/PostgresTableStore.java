@@ -418,7 +418,7 @@ final class PostgresTableStore implements TableStore {
         String columns = options.columns().isEmpty() ? "*" : PgIdentifiers.columnList(options.columns());
         String sql = "SELECT " + columns + " FROM " + sqlName(source)
                 + (options.where() == null ? "" : " WHERE (" + options.where() + ")");
-        return PgArrowReader.open(pool, this, sql, allocator, options.batchRows());
+        return PgCopyReader.open(pool, this, sql, allocator, options.batchRows());
     }
 
     @Override

@@ -225,16 +225,16 @@ final class ResultSetColumns {
     }
 
     /** pgjdbc reads {@code infinity} and {@code -infinity} as the MAX and MIN of java.time. */
-    private static StoreException infinite(FieldVector vector, String pgType) {
+    static StoreException infinite(FieldVector vector, String pgType) {
         return StoreException.of("column '" + vector.getName() + "' holds an infinite " + pgType
                 + ", which Arrow cannot represent; replace it in SQL (e.g. with NULL) before reading");
     }
 
-    private static long micros(long epochSecond, int nano) {
+    static long micros(long epochSecond, int nano) {
         return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), nano / 1_000);
     }
 
-    private static BigDecimal fit(BigDecimal value, int scale, int precision, FieldVector vector) {
+    static BigDecimal fit(BigDecimal value, int scale, int precision, FieldVector vector) {
         BigDecimal scaled = value.setScale(scale, RoundingMode.HALF_EVEN);
         if (scaled.precision() > precision) {
             throw StoreException.of("value " + value + " of column '" + vector.getName() + "' does not fit Arrow "
