@@ -95,4 +95,55 @@ class PostgresReadTest extends PostgresStageFixture {
                 () -> store.readArrow(missing, allocator, ReadOptions.ALL).close());
         assertTrue(e.getMessage().contains("no_such_table"), e.getMessage());
     }
+
+    @Test
+    void aTableReadByBinaryCopyHoldsWhatJdbcReadsOfIt() throws Exception {
+        TableLocation table = table("every_type", """
+                SELECT i AS id, i::smallint AS small, (i * 1000003)::int AS medium, (i::bigint << 40) - 7 AS big,
+                       (i / 3.0)::real AS single, (i / 7.0)::double precision AS double,
+                       (i * 123.4567 - 5000)::numeric(12, 4) AS price,
+                       ((i - 50) * 10::numeric ^ 20 + 0.5)::numeric(60, 1) AS huge,
+                       (i / 9.0)::numeric AS free, 0::numeric(5, 2) AS zero,
+                       i % 3 = 0 AS flag, ('x' || i)::char(6) AS padded, ('é' || repeat('ü', i))::varchar AS text,
+                       decode(md5(i::text), 'hex') AS bytes,
+                       date '1999-12-31' + i AS day, timestamp '1969-12-31 23:59:59.123456' + i * interval '1 day 1 second' AS at,
+                       timestamptz '2026-12-06 10:00:00+01' - i * interval '1 hour' AS at_zone,
+                       CASE WHEN i % 5 = 0 THEN NULL ELSE i END AS sometimes
+                FROM generate_series(0, 99) i
+                UNION ALL SELECT 100, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, repeat('z', 300000),
+                       NULL, NULL, NULL, NULL, NULL
+                """);
+        String select = "SELECT * FROM " + store.sqlName(table) + " ORDER BY id";
+        List<List<Object>> viaJdbc;
+        org.apache.arrow.vector.types.pojo.Schema jdbcSchema;
+        try (ArrowReader read = store.query(select, allocator)) {
+            jdbcSchema = read.getVectorSchemaRoot().getSchema();
+            viaJdbc = TestBatches.rows(read);
+        }
+        List<List<Object>> viaCopy;
+        try (ArrowReader read = store.readArrow(table, allocator, new ReadOptions(List.of(), null, 37))) {
+            assertEquals(jdbcSchema, read.getVectorSchemaRoot().getSchema());
+            viaCopy = TestBatches.rows(read);
+        }
+        viaCopy.sort(java.util.Comparator.comparing(r -> (Integer) r.get(0)));
+        assertEquals(101, viaCopy.size());
+        for (int i = 0; i < viaJdbc.size(); i++) {
+            assertEquals(shown(viaJdbc.get(i)), shown(viaCopy.get(i)), "row " + i);
+        }
+    }
+
+    @Test
+    void readsToTheEndLeaveThePoolsConnectionsUsable() throws Exception {
+        TableLocation table = table("again", "SELECT i AS id FROM generate_series(1, 100000) i");
+        for (int i = 0; i < 12; i++) {
+            assertEquals(100_000, read(table, 65_536).size());
+        }
+        assertEquals(100_000, store.rowCount(table));
+    }
+
+    /** A row as text, byte arrays by their content. */
+    private static String shown(List<Object> row) {
+        return row.stream().map(v -> v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : String.valueOf(v))
+                .toList().toString();
+    }
 }
