@@ -140,6 +140,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private final String node;
     private final Map<String, Entry> entries = new HashMap<>();
     private final Set<ActorRef<ChunkDispatcher.Command>> watched = new HashSet<>();
+    /** The computations under way, by attempt id, until their result reaches this actor. */
+    private final Map<String, CompletableFuture<ChunkWorker.Computation>> inCompute = new HashMap<>();
     /** Waiting for the chunks under way to end before the node leaves; empty unless draining. */
     private final java.util.List<ActorRef<org.apache.pekko.Done>> drained = new java.util.ArrayList<>();
     private boolean draining;
@@ -186,8 +188,18 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 })
                 .onMessage(CoordinatorGone.class, this::onCoordinatorGone)
                 .onSignal(PostStop.class, signal -> {
-                    entries.values().forEach(this::free);
+                    // stopped (its node shuts down): frees what it holds here, now (the blocking dispatcher may
+                    // be gone; freeing Arrow memory does not block), and what computations still under way
+                    // make, when they end
+                    entries.values().forEach(entry -> {
+                        if (entry.computation != null) {
+                            entry.computation.close();
+                            entry.computation = null;
+                        }
+                    });
                     entries.clear();
+                    inCompute.values().forEach(computing -> computing.thenAccept(ChunkWorker.Computation::close));
+                    inCompute.clear();
                     return this;
                 })
                 .build();
@@ -207,7 +219,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         if (watched.add(msg.replyTo())) {
             getContext().watchWith(msg.replyTo(), new CoordinatorGone(msg.replyTo()));
         }
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<ChunkWorker.Computation> computing = CompletableFuture.supplyAsync(() -> {
             String refusal = refusal(work.flow(), msg.flowHash());
             if (refusal != null) {
                 throw new Refusal(refusal);
@@ -219,7 +231,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        }, blocking), (computation, error) -> new ComputeDone(msg.id(), computation, error));
+        }, blocking);
+        inCompute.put(msg.id(), computing);
+        getContext().pipeToSelf(computing, (computation, error) -> new ComputeDone(msg.id(), computation, error));
         return this;
     }
 
@@ -255,6 +269,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onComputed(ComputeDone msg) {
+        inCompute.remove(msg.id());
         Entry entry = entries.get(msg.id());
         if (entry == null) {
             if (msg.computation() != null) {

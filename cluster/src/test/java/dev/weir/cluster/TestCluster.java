@@ -138,6 +138,16 @@ final class TestCluster implements AutoCloseable {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
             chunks.close();
+            // a chunk computing when the node stopped frees its memory when its thread ends
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (!allocator.getChildAllocators().isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             allocator.close(); // fails on a leak
         }
     }
