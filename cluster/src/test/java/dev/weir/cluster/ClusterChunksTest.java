@@ -179,6 +179,23 @@ class ClusterChunksTest {
     }
 
     @Test
+    void aWorkerWhoseInstanceHasOtherAttrsThanTheRunRefusesItsChunks() throws Exception {
+        Flow flow = ScoringFlow.create(2_000, 0);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        cluster.worker(2, flows, instance);
+        InstanceConfig withParam = instance.withAttrs(com.typesafe.config.ConfigFactory.parseMap(Map.of("region", "eu"))
+                .withFallback(instance.attrs()));
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+            awaitSlots(placement, 2);
+            Result result = kit.run(flow, withParam, RunOptions.defaults().chunkPlacement(placement)).result();
+            assertFalse(result.successful(), "a chunk computed with other attrs than the run's would be wrong");
+            String error = result.tasks().stream().map(t -> String.valueOf(t.error())).reduce("", String::concat);
+            assertTrue(error.contains("other attrs on this node than in the run"), error);
+        }
+    }
+
+    @Test
     void aRunOnEmbeddedDuckDbIsRefusedAtStart() {
         Flow flow = ScoringFlow.create(100, 0);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(),

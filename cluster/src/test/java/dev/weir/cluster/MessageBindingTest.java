@@ -127,7 +127,7 @@ class MessageBindingTest {
                             null, "{\"n\":5}"),
                     new ChunkWork.Input("weight", ChunkWork.InputKind.CONSTANT, null, null, null, false, null, null,
                             null, null)),
-                    "mini_scored__tx", "pos", "full", "");
+                    "mini_scored__tx", "pos", "full", "", "attrs");
         }
         if (type == ChunkComputed.class) {
             return new ChunkComputed(List.of(new ChunkComputed.Output("scores", "scores", "{\"fields\":[]}", 12,

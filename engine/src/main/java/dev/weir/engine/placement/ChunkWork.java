@@ -25,11 +25,15 @@ import java.util.Objects;
  * @param positionKey the task's position key in this run
  * @param fullKey     the task's full key in this run
  * @param cacheFnHash the task's cache function's hash in this run
+ * @param attrsHash   a hash of the instance's {@code attrs} in the run (its configuration's, and the
+ *                    {@code --param}s of the run), which a Java task's code reads and its key holds: a node
+ *                    whose own attrs hash otherwise refuses the chunk; null: not checked. Only the hash
+ *                    travels, since attrs may hold secrets.
  */
 public record ChunkWork(String runId, String flow, String instance, boolean perUser, String tableStore, String stage,
                         String task, int chunk,
                         String label, String predicate, int attempt, List<Input> inputs, String outputSchema,
-                        String positionKey, String fullKey, String cacheFnHash) {
+                        String positionKey, String fullKey, String cacheFnHash, String attrsHash) {
 
     public ChunkWork {
         Objects.requireNonNull(runId, "runId is null");

@@ -516,7 +516,12 @@ final class ChunkExecution implements AutoCloseable {
                 execution.config().instanceName(), execution.config().perUser(),
                 execution.config().tableStore().connectionName(), plan.stage(), plan.name(), chunk.index(), chunk.label(),
                 chunk.predicate(), attempt, described, execution.transaction(plan.stage(), "t").schema(),
-                plan.positionKey(), plan.fullKey(), plan.cacheFnHash());
+                plan.positionKey(), plan.fullKey(), plan.cacheFnHash(), attrsHash(execution.config()));
+    }
+
+    /** What a node checks its instance's attrs against ({@link dev.weir.engine.placement.ChunkWork#attrsHash}). */
+    static String attrsHash(dev.weir.engine.config.InstanceConfig config) {
+        return CacheKeys.hash("attrs", TaskKeys.attrsJson(config));
     }
 
     /**

@@ -69,6 +69,12 @@ public final class ChunkWorker implements AutoCloseable {
         TaskDef task = flow.task(work.stage(), work.task()).orElseThrow(() -> new IllegalArgumentException(
                 work.describe() + ": flow '" + flow.name() + "' on this node has no task '" + work.task()
                         + "' in stage '" + work.stage() + "' (is the worker's flow the coordinator's?)"));
+        if (work.attrsHash() != null && !work.attrsHash().equals(ChunkExecution.attrsHash(config))) {
+            throw new IllegalArgumentException(work.describe() + ": instance '" + config.instanceName()
+                    + "' has other attrs on this node than in the run (its configuration's attrs, or a --param the"
+                    + " run was given), so the task's code would compute other rows than the run's; give the node"
+                    + " the same configuration and the same --param values (weir node --param KEY=VALUE)");
+        }
         if (!task.batched()) {
             throw new IllegalArgumentException(work.describe() + ": task '" + task.name() + "' on this node is not"
                     + " batched (is the worker's flow the coordinator's?)");

@@ -56,6 +56,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--slots", description = "Chunks this node runs at once. Default: its processors.")
     Integer slots;
 
+    @Option(names = "--param", paramLabel = "KEY=VALUE", description = "A parameter of the flows, repeatable, as the"
+            + " runs it works for were given it (weir run --param): a chunk of a run with other parameters is refused.")
+    Map<String, String> params = new LinkedHashMap<>();
+
     @Option(names = "--config", description = "The pipeline configuration with this node's table store connections"
             + " (.yaml, .yml or .conf); default: the examples' configuration.")
     Path config;
@@ -79,8 +83,13 @@ final class NodeCommand implements Callable<Integer> {
         try (RootAllocator allocator = new RootAllocator();
              ChunkWorker chunks = new ChunkWorker(allocator, classpath.loader())) {
             ClusterNode<Void> cluster = ClusterNode.start(settings, Behaviors.<Void>empty());
+            com.typesafe.config.Config paramAttrs = WeirCommand.Run.paramAttrs(params);
+            Worker.Instances instances = (name, perUser, tableStore) -> {
+                dev.weir.engine.config.InstanceConfig instance = weirConfig.instance(name, perUser, tableStore);
+                return params.isEmpty() ? instance : instance.withAttrs(paramAttrs.withFallback(instance.attrs()));
+            };
             ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
-                    new CatalogFlows(catalog, weirConfig), weirConfig::instance, settings.slots()));
+                    new CatalogFlows(catalog, weirConfig), instances, settings.slots()));
             Duration drain = settings.drainTimeout();
             cluster.beforeLeave("weir-drain-chunks", () -> AskPattern.<Worker.Command, Done>ask(worker,
                     Worker.Drain::new, drain, cluster.system().scheduler()));
