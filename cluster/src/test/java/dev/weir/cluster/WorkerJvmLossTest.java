@@ -1,0 +1,158 @@
+package dev.weir.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.typesafe.config.ConfigFactory;
+import dev.weir.cluster.node.ClusterNode;
+import dev.weir.cluster.node.FailureDetection;
+import dev.weir.cluster.node.NodeProcess;
+import dev.weir.cluster.node.NodeRole;
+import dev.weir.cluster.node.TestCertificates;
+import dev.weir.cluster.node.TestNodes;
+import dev.weir.engine.Flow;
+import dev.weir.engine.Ref;
+import dev.weir.engine.Result;
+import dev.weir.engine.RunOptions;
+import dev.weir.engine.config.InstanceConfig;
+import dev.weir.testkit.FlowTestKit;
+import dev.weir.testpostgres.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker JVM killed with {@code kill -9} in the middle of a batched task on PostgreSQL: the coordinator (this
+ * JVM) sees it downed, sends its unfinished chunks again with the next attempt to the worker JVM that is left,
+ * and the run ends with exactly the rows of a single-node run, each once (the append ledger refuses a second
+ * append of a chunk that committed). TLS between the nodes, the Split Brain Resolver as shipped, the failure
+ * detector's acceptable pause at 5 s for a loaded machine (see {@code NodeLifecycleTest}).
+ */
+class WorkerJvmLossTest {
+
+    private static final long ORDERS = 20_000;
+    private static final Duration PAUSE = Duration.ofSeconds(5);
+    /** Detection (pause, stable-after, gossip: about 10 s with a 5 s pause) plus the chunks run again. */
+    private static final Duration RUN_BOUND = Duration.ofSeconds(120);
+    private static final Ref SCORES = new Ref("scored", "score", "scores");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aWorkerJvmKilledMidTaskLosesNoRowAndAddsNone() throws Exception {
+        TestPostgres.Server server = TestPostgres.require();
+        FailureDetection shipped = FailureDetection.tuned();
+        ClusterNode<Void> coordinator = TestNodes.startUp(TestNodes.settings(NodeRole.COORDINATOR, List.of())
+                .withFailureDetection(new FailureDetection(shipped.heartbeatInterval(), PAUSE, shipped.gossipInterval(),
+                        shipped.stableAfter())), Behaviors.<Void>empty(), Duration.ofSeconds(60));
+        ActorTestKit testKit = ActorTestKit.create(coordinator.system());
+        Flow flow = ScoringFlow.create(ORDERS, 500);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        NodeProcess survivor = null;
+        NodeProcess victim = null;
+        try (FlowTestKit kit = FlowTestKit.create(testKit, dir).timeout(RUN_BOUND);
+             ClusterPlacement placement = ClusterPlacement.start(coordinator.system(), flows)) {
+            InstanceConfig instance = kit.postgresInstance("mini");
+            String prefix = instance.tableStore().args().getString("schema_prefix");
+            // One after another: two JVMs starting at once on a busy machine starve the running node.
+            survivor = startWorker("survivor", coordinator, prefix, server);
+            survivor.awaitLine(java.util.regex.Pattern.compile("WEIR-WORKER-UP"), Duration.ofSeconds(90));
+            victim = startWorker("victim", coordinator, prefix, server);
+            victim.awaitLine(java.util.regex.Pattern.compile("WEIR-WORKER-UP"), Duration.ofSeconds(90));
+            awaitSlots(placement, 4);
+
+            long start = System.nanoTime();
+            CompletableFuture<Result> run = kit.weir().run(flow, instance,
+                    RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            awaitChunks(placement, 1);
+            victim.kill();
+            long killedAt = System.nanoTime();
+            Result onCluster = run.get(RUN_BOUND.toSeconds(), TimeUnit.SECONDS);
+            System.out.printf("kill -9 of a worker JVM mid-task: the run ended %d ms after the kill (%d ms in all);"
+                            + " chunks by node: %s%n", (System.nanoTime() - killedAt) / 1_000_000,
+                    (System.nanoTime() - start) / 1_000_000, placement.chunksByNode());
+            assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster);
+            Summary summary = summary(onCluster);
+            assertEquals(ORDERS, summary.rows(), "every row");
+            assertEquals(ORDERS, summary.distinct(), "each once");
+            Result local = kit.run(ScoringFlow.create(ORDERS, 0), kit.postgresInstance("local")).result();
+            assertEquals(summary(local), summary, "the rows of a single-node run");
+            onCluster.close();
+            local.close();
+        } finally {
+            for (NodeProcess worker : new NodeProcess[] {victim, survivor}) {
+                if (worker != null) {
+                    worker.close();
+                }
+            }
+            coordinator.close();
+        }
+    }
+
+    private NodeProcess startWorker(String name, ClusterNode<?> coordinator, String prefix,
+                                    TestPostgres.Server server) throws Exception {
+        Path config = dir.resolve(name + ".conf");
+        TestCertificates certs = TestCertificates.shared();
+        Files.writeString(config, "weir.cluster {\n"
+                + "  role = worker\n  port = 0\n  slots = 2\n  exit-jvm-when-down = on\n"
+                + "  failure-detection.acceptable-heartbeat-pause = " + PAUSE.toMillis() + " ms\n"
+                + "  seed-nodes = [\"" + TestNodes.seedOf(coordinator) + "\"]\n"
+                + "  tls { key-store = \"" + certs.nodeKeyStore() + "\", trust-store = \"" + certs.trustStore()
+                + "\" }\n}\n");
+        Map<String, String> env = new HashMap<>(server.env());
+        env.put("WEIR_CLUSTER_KEY_STORE_PASSWORD", TestCertificates.PASSWORD);
+        env.put("WEIR_CLUSTER_TRUST_STORE_PASSWORD", TestCertificates.PASSWORD);
+        Path log = Path.of("target", "node-logs", name + "-" + System.currentTimeMillis() + ".log").toAbsolutePath();
+        return NodeProcess.start(name, log, env, WorkerJvmMain.class.getName(), config.toString(), prefix,
+                dir.resolve(name).toString(), Long.toString(ORDERS), "500");
+    }
+
+    private static void awaitSlots(ClusterPlacement placement, int slots) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (placement.slots() < slots) {
+            if (System.nanoTime() > deadline) {
+                fail("the workers offered " + placement.slots() + " slots within 60 s, not " + slots);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitChunks(ClusterPlacement placement, int chunks) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum() < chunks) {
+            if (System.nanoTime() > deadline) {
+                fail("fewer than " + chunks + " chunks ran within 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    record Summary(long rows, long distinct, String checksum) {
+    }
+
+    private static Summary summary(Result result) throws Exception {
+        String table = result.get(SCORES, String.class);
+        try (Connection connection = TestPostgres.require().connect();
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT count(*), count(DISTINCT order_id),"
+                     + " md5(string_agg(order_id || ':' || customer_id || ':' || round(score::numeric, 6), ','"
+                     + " ORDER BY order_id)) FROM " + table)) {
+            rs.next();
+            return new Summary(rs.getLong(1), rs.getLong(2), rs.getString(3));
+        }
+    }
+}
