@@ -58,9 +58,16 @@ final class PgPool implements AutoCloseable {
         }
         // Every session starts with the store's statement_timeout: the server cancels a statement
         // running longer (SQLState 57014), so no JDBC call of a run waits forever.
+        // A session whose client vanished must not hold locks or an open transaction (an append's ledger
+        // claim) for long: a transaction left idle ends after idle_in_transaction_session_timeout, and the
+        // server probes a silent client (a worker node cut off without a TCP reset) every 10 s after 60 s of
+        // quiet, ending the session after six unanswered probes.
         String options = connection.properties().getOrDefault("options", "");
         config.addDataSourceProperty("options", (options.isBlank() ? "" : options + " ")
-                + "-c statement_timeout=" + statementTimeoutMillis(store));
+                + "-c statement_timeout=" + statementTimeoutMillis(store)
+                + " -c idle_in_transaction_session_timeout=" + millis(store, "idle_in_transaction_session_timeout",
+                        java.time.Duration.ofMinutes(30))
+                + " -c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6");
         try {
             return new PgPool(store, connection, new HikariDataSource(config));
         } catch (HikariPool.PoolInitializationException e) {
@@ -81,19 +88,24 @@ final class PgPool implements AutoCloseable {
 
     /** The store's {@code statement_timeout} in milliseconds: its argument, else one hour as in reference.conf. */
     static long statementTimeoutMillis(StoreSettings store) {
-        if (!store.args().hasPath("statement_timeout")) {
-            return java.time.Duration.ofHours(1).toMillis();
+        return millis(store, "statement_timeout", java.time.Duration.ofHours(1));
+    }
+
+    /** The positive duration of store argument {@code key}, in milliseconds, or {@code otherwise}. */
+    private static long millis(StoreSettings store, String key, java.time.Duration otherwise) {
+        if (!store.args().hasPath(key)) {
+            return otherwise.toMillis();
         }
         try {
-            long millis = store.args().getDuration("statement_timeout").toMillis();
+            long millis = store.args().getDuration(key).toMillis();
             if (millis < 1) {
-                throw StoreException.of(store + ": key 'statement_timeout' must be a duration above zero, was "
-                        + store.args().getValue("statement_timeout").unwrapped());
+                throw StoreException.of(store + ": key '" + key + "' must be a duration above zero, was "
+                        + store.args().getValue(key).unwrapped());
             }
             return millis;
         } catch (com.typesafe.config.ConfigException e) {
-            throw StoreException.of(store + ": key 'statement_timeout' must be a duration such as '30 minutes', was "
-                    + store.args().getValue("statement_timeout").unwrapped());
+            throw StoreException.of(store + ": key '" + key + "' must be a duration such as '30 minutes', was "
+                    + store.args().getValue(key).unwrapped());
         }
     }
 

@@ -52,6 +52,30 @@ class PostgresConnectionTest {
     }
 
     @Test
+    void aSessionWhoseClientVanishedEndsInsteadOfHoldingItsTransaction() throws Exception {
+        String settings = "SELECT current_setting('idle_in_transaction_session_timeout') AS idle,"
+                + " current_setting('tcp_keepalives_idle') AS keepalive_idle,"
+                + " current_setting('tcp_keepalives_count') AS keepalive_count";
+        try (PostgresTableStore store = PostgresTableStore.open(server.settings("sessions", Map.of()), server.env());
+             org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+             org.apache.arrow.vector.ipc.ArrowReader read = store.query(settings, allocator)) {
+            assertTrue(read.loadNextBatch());
+            assertEquals("30min", read.getVectorSchemaRoot().getVector("idle").getObject(0).toString());
+            String keepalive = read.getVectorSchemaRoot().getVector("keepalive_idle").getObject(0).toString();
+            // over a Unix socket the server reports 0: keepalives are a TCP matter
+            boolean socket = server.env().getOrDefault("PGHOST", "").startsWith("/");
+            assertTrue(keepalive.equals("60") || keepalive.equals("1min") || socket && keepalive.equals("0"), keepalive);
+        }
+        try (PostgresTableStore store = PostgresTableStore.open(server.settings("sessions",
+                Map.of("idle_in_transaction_session_timeout", "90s")), server.env());
+             org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+             org.apache.arrow.vector.ipc.ArrowReader read = store.query(settings, allocator)) {
+            assertTrue(read.loadNextBatch());
+            assertEquals("90s", read.getVectorSchemaRoot().getVector("idle").getObject(0).toString());
+        }
+    }
+
+    @Test
     void aConnectionTimeoutBelowHikariCpsLeastIsRefusedNamingTheKey() {
         StoreException e = openFails(Map.of("connection_timeout", "100ms"));
         assertTrue(e.getMessage().contains("'connection_timeout' must be at least 250ms"), e.getMessage());
