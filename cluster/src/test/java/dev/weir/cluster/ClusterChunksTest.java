@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weir.engine.Flow;
-import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.testkit.FlowTestKit;
 import dev.weir.testpostgres.TestPostgres;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterChunksTest {
 
-    private static final Ref SCORES = new Ref("scored", "score", "scores");
     private static final long ORDERS = 20_000;
 
     @TempDir
@@ -66,7 +61,7 @@ class ClusterChunksTest {
         TestCluster.WorkerNode one = cluster.worker(2, flows, instance);
         TestCluster.WorkerNode two = cluster.worker(2, flows, instance);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
-            awaitSlots(placement, 4);
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
             Result onCluster = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
             assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster.failure());
             Map<String, Integer> byNode = placement.chunksByNode();
@@ -75,9 +70,9 @@ class ClusterChunksTest {
                     () -> "both workers should run chunks: " + byNode);
             Result local = kit.run(flow, kit.postgresInstance("local")).result();
             assertTrue(local.successful(), () -> "the local run failed: " + local);
-            Summary expected = summary(local);
+            ClusterRuns.Summary expected = ClusterRuns.summary(local);
             assertEquals(ORDERS, expected.rows());
-            assertEquals(expected, summary(onCluster));
+            assertEquals(expected, ClusterRuns.summary(onCluster));
         }
     }
 
@@ -89,17 +84,17 @@ class ClusterChunksTest {
         cluster.worker(2, flows, instance);
         TestCluster.WorkerNode lost = cluster.worker(2, flows, instance);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
-            awaitSlots(placement, 4);
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            awaitChunks(placement, 1);
+            ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(30));
             lost.stop(); // its chunks in flight go again, to the other worker
             Result onCluster = run.get(60, TimeUnit.SECONDS);
             assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster);
-            Summary summary = summary(onCluster);
-            assertEquals(new Summary(ORDERS, ORDERS, summary.checksum()), summary);
+            ClusterRuns.Summary summary = ClusterRuns.summary(onCluster);
+            assertEquals(new ClusterRuns.Summary(ORDERS, ORDERS, summary.checksum()), summary);
             Result local = kit.run(ScoringFlow.create(ORDERS, 0), kit.postgresInstance("local")).result();
-            assertEquals(summary(local), summary);
+            assertEquals(ClusterRuns.summary(local), summary);
         }
     }
 
@@ -111,10 +106,10 @@ class ClusterChunksTest {
         cluster.worker(2, flows, instance);
         TestCluster.WorkerNode leaving = cluster.worker(2, flows, instance);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
-            awaitSlots(placement, 4);
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            awaitChunks(placement, 1);
+            ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(30));
             org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<org.apache.pekko.Done> drained =
                     org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(leaving.system);
             leaving.worker.tell(new Worker.Drain(drained.getRef()));
@@ -128,7 +123,7 @@ class ClusterChunksTest {
                     () -> "the drained worker took new chunks: " + placement.chunksByNode());
             assertEquals(8, placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum(),
                     () -> "each chunk runs once, none is lost: " + placement.chunksByNode());
-            assertEquals(ORDERS, summary(result).distinct());
+            assertEquals(ORDERS, ClusterRuns.summary(result).distinct());
         }
     }
 
@@ -139,16 +134,16 @@ class ClusterChunksTest {
         InstanceConfig instance = kit.postgresInstance("mini");
         cluster.worker(1, flows, instance);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
-            awaitSlots(placement, 1);
+            ClusterRuns.awaitSlots(placement, 1, Duration.ofSeconds(20));
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            awaitChunks(placement, 1);
+            ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(30));
             TestCluster.WorkerNode late = cluster.worker(2, flows, instance);
             Result result = run.get(60, TimeUnit.SECONDS);
             assertTrue(result.successful(), () -> "the run failed: " + result);
             assertTrue(placement.chunksByNode().getOrDefault(late.address(), 0) > 0,
                     () -> "the worker that joined mid-run should run chunks: " + placement.chunksByNode());
-            assertEquals(ORDERS, summary(result).distinct());
+            assertEquals(ORDERS, ClusterRuns.summary(result).distinct());
         }
     }
 
@@ -170,7 +165,7 @@ class ClusterChunksTest {
             }
         }, instance);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
-            awaitSlots(placement, 4);
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
             Result result = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
             assertTrue(result.successful(), () -> "the run failed: " + result);
             assertEquals(Map.of(good.address(), 8), placement.chunksByNode());
@@ -187,7 +182,7 @@ class ClusterChunksTest {
         InstanceConfig withParam = instance.withAttrs(com.typesafe.config.ConfigFactory.parseMap(Map.of("region", "eu"))
                 .withFallback(instance.attrs()));
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
-            awaitSlots(placement, 2);
+            ClusterRuns.awaitSlots(placement, 2, Duration.ofSeconds(20));
             Result result = kit.run(flow, withParam, RunOptions.defaults().chunkPlacement(placement)).result();
             assertFalse(result.successful(), "a chunk computed with other attrs than the run's would be wrong");
             String error = result.tasks().stream().map(t -> String.valueOf(t.error())).reduce("", String::concat);
@@ -219,39 +214,4 @@ class ClusterChunksTest {
         }
     }
 
-    private static void awaitSlots(ClusterPlacement placement, int slots) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (placement.slots() < slots) {
-            if (System.nanoTime() > deadline) {
-                fail("the workers offered " + placement.slots() + " slots within 20 s, not " + slots);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static void awaitChunks(ClusterPlacement placement, int chunks) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum() < chunks) {
-            if (System.nanoTime() > deadline) {
-                fail("fewer than " + chunks + " chunks ran within 30 s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    /** Rows, distinct order ids and a checksum of the scores table of a run. */
-    record Summary(long rows, long distinct, String checksum) {
-    }
-
-    private static Summary summary(Result result) throws Exception {
-        String table = result.get(SCORES, String.class);
-        try (Connection connection = TestPostgres.require().connect();
-             Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT count(*), count(DISTINCT order_id),"
-                     + " md5(string_agg(order_id || ':' || customer_id || ':' || round(score::numeric, 6), ','"
-                     + " ORDER BY order_id)) FROM " + table)) {
-            rs.next();
-            return new Summary(rs.getLong(1), rs.getLong(2), rs.getString(3));
-        }
-    }
 }

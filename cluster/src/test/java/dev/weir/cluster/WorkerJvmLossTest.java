@@ -2,9 +2,7 @@ package dev.weir.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import com.typesafe.config.ConfigFactory;
 import dev.weir.cluster.node.ClusterNode;
 import dev.weir.cluster.node.FailureDetection;
 import dev.weir.cluster.node.NodeProcess;
@@ -12,7 +10,6 @@ import dev.weir.cluster.node.NodeRole;
 import dev.weir.cluster.node.TestCertificates;
 import dev.weir.cluster.node.TestNodes;
 import dev.weir.engine.Flow;
-import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.config.InstanceConfig;
@@ -20,9 +17,6 @@ import dev.weir.testkit.FlowTestKit;
 import dev.weir.testpostgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -47,7 +41,6 @@ class WorkerJvmLossTest {
     private static final Duration PAUSE = Duration.ofSeconds(5);
     /** Detection (pause, stable-after, gossip: about 10 s with a 5 s pause) plus the chunks run again. */
     private static final Duration RUN_BOUND = Duration.ofSeconds(120);
-    private static final Ref SCORES = new Ref("scored", "score", "scores");
 
     @TempDir
     Path dir;
@@ -73,12 +66,12 @@ class WorkerJvmLossTest {
             survivor.awaitLine(java.util.regex.Pattern.compile("WEIR-WORKER-UP"), Duration.ofSeconds(90));
             victim = startWorker("victim", coordinator, prefix, server);
             victim.awaitLine(java.util.regex.Pattern.compile("WEIR-WORKER-UP"), Duration.ofSeconds(90));
-            awaitSlots(placement, 4);
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(60));
 
             long start = System.nanoTime();
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            awaitChunks(placement, 1);
+            ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(60));
             victim.kill();
             long killedAt = System.nanoTime();
             Result onCluster = run.get(RUN_BOUND.toSeconds(), TimeUnit.SECONDS);
@@ -86,11 +79,11 @@ class WorkerJvmLossTest {
                             + " chunks by node: %s%n", (System.nanoTime() - killedAt) / 1_000_000,
                     (System.nanoTime() - start) / 1_000_000, placement.chunksByNode());
             assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster);
-            Summary summary = summary(onCluster);
+            ClusterRuns.Summary summary = ClusterRuns.summary(onCluster);
             assertEquals(ORDERS, summary.rows(), "every row");
             assertEquals(ORDERS, summary.distinct(), "each once");
             Result local = kit.run(ScoringFlow.create(ORDERS, 0), kit.postgresInstance("local")).result();
-            assertEquals(summary(local), summary, "the rows of a single-node run");
+            assertEquals(ClusterRuns.summary(local), summary, "the rows of a single-node run");
             onCluster.close();
             local.close();
         } finally {
@@ -121,38 +114,4 @@ class WorkerJvmLossTest {
                 dir.resolve(name).toString(), Long.toString(ORDERS), "500");
     }
 
-    private static void awaitSlots(ClusterPlacement placement, int slots) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (placement.slots() < slots) {
-            if (System.nanoTime() > deadline) {
-                fail("the workers offered " + placement.slots() + " slots within 60 s, not " + slots);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static void awaitChunks(ClusterPlacement placement, int chunks) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum() < chunks) {
-            if (System.nanoTime() > deadline) {
-                fail("fewer than " + chunks + " chunks ran within 60 s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    record Summary(long rows, long distinct, String checksum) {
-    }
-
-    private static Summary summary(Result result) throws Exception {
-        String table = result.get(SCORES, String.class);
-        try (Connection connection = TestPostgres.require().connect();
-             Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT count(*), count(DISTINCT order_id),"
-                     + " md5(string_agg(order_id || ':' || customer_id || ':' || round(score::numeric, 6), ','"
-                     + " ORDER BY order_id)) FROM " + table)) {
-            rs.next();
-            return new Summary(rs.getLong(1), rs.getLong(2), rs.getString(3));
-        }
-    }
 }
