@@ -1,10 +1,10 @@
 package dev.weir.benchmarks;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.FlowProvider;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
-import dev.weir.examples.ExampleFlow;
-import dev.weir.examples.FlowProvider;
 import java.util.List;
 
 /**
@@ -15,8 +15,8 @@ import java.util.List;
 public final class BenchmarkFlows implements FlowProvider {
 
     @Override
-    public List<ExampleFlow> flows() {
-        return List.of(new ExampleFlow() {
+    public List<NamedFlow> flows() {
+        return List.of(new NamedFlow() {
             @Override
             public String name() {
                 return "pg-overhead";

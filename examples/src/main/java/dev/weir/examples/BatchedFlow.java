@@ -1,6 +1,7 @@
 package dev.weir.examples;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.Stage;
@@ -26,7 +27,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * pushed into the reading query), computes, and appends its rows to the output table in the stage's
  * transaction; chunks run in parallel with a bound on chunks in memory. {@code attrs.orders} sets the number of orders (default 500,000).
  */
-public final class BatchedFlow implements ExampleFlow {
+public final class BatchedFlow implements NamedFlow {
 
     private Ref scores;
     private long orders;

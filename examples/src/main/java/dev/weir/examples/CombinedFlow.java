@@ -1,6 +1,7 @@
 package dev.weir.examples;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.Stage;
@@ -37,7 +38,7 @@ import org.duckdb.DuckDBResultSet;
  *
  * <p>The source database is created in the instance's work directory on first use.
  */
-public final class CombinedFlow implements ExampleFlow {
+public final class CombinedFlow implements NamedFlow {
 
     static final int ORDERS = 50_000;
 

@@ -1,6 +1,7 @@
 package dev.weir.examples;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.Stage;
@@ -23,7 +24,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * store), and only the per-sensor summary is materialized. A change to the summary's code reruns the
  * whole chain, because the inlined tables are not in the store to be reused.
  */
-public final class InlineFlow implements ExampleFlow {
+public final class InlineFlow implements NamedFlow {
 
     static final int ROWS = 200_000;
     private Ref summary;

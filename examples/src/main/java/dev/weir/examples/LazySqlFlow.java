@@ -1,6 +1,7 @@
 package dev.weir.examples;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.Stage;
@@ -18,7 +19,7 @@ import java.util.Map;
  * inside the database, cached by their rendered query: change a query and only it and its consumers
  * rerun.
  */
-public final class LazySqlFlow implements ExampleFlow {
+public final class LazySqlFlow implements NamedFlow {
 
     private Ref revenue;
 

@@ -1,6 +1,7 @@
 package dev.weir.examples;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Outputs;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
@@ -25,7 +26,7 @@ import java.io.PrintStream;
  * <p>Attributes ({@code attrs}): {@code copy_filtered_input}, {@code copy_source}, {@code copy_per_user},
  * {@code copy_filter_cnt}.
  */
-public final class MultiInstanceFlow implements ExampleFlow {
+public final class MultiInstanceFlow implements NamedFlow {
 
     /** The source data; in a real pipeline, a database or files. */
     static final Rows SOURCE = Rows.builder("a", "b").add(0L, 9L).add(1L, 8L).add(2L, 7L).add(4L, 6L).build();

@@ -1,6 +1,7 @@
 package dev.weir.examples;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.TaskContext;
@@ -33,7 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * per batch, published with the stage's commit under the instance's blob store. The task returns
  * batches and rows per terminal, so a second run is a cache hit.
  */
-public final class StreamingFlow implements ExampleFlow {
+public final class StreamingFlow implements NamedFlow {
 
     private static final int BATCHES = 40;
     private static final int ROWS = 5_000;

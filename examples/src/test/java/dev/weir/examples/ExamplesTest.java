@@ -3,6 +3,7 @@ package dev.weir.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Result;
 import dev.weir.engine.TaskState;
 import dev.weir.engine.Weir;
@@ -65,7 +66,7 @@ class ExamplesTest {
         WeirConfig config = config(dir, "duckdb_t_");
         try (Weir weir = Weir.start()) {
             for (String name : List.of("batched", "streaming")) {
-                ExampleFlow example = Examples.named(name).orElseThrow();
+                NamedFlow example = Examples.named(name).orElseThrow();
                 Result first = run(weir, example, config, config.instance("mini"));
                 assertTrue(first.count(TaskState.COMPLETED) >= 1, first::toJson);
                 Result again = run(weir, Examples.named(name).orElseThrow(), config, config.instance("mini"));
@@ -77,7 +78,7 @@ class ExamplesTest {
     @Test
     void combinedMigratesInOneTaskAndReRunsFromTheCache() throws Exception {
         WeirConfig config = config(dir, "duckdb_t_");
-        ExampleFlow example = Examples.named("combined").orElseThrow();
+        NamedFlow example = Examples.named("combined").orElseThrow();
         try (Weir weir = Weir.start()) {
             Result first = run(weir, example, config, config.instance("mini"));
             assertEquals(TaskState.COMPLETED, first.state("migrate_orders"), first::toJson);
@@ -98,7 +99,7 @@ class ExamplesTest {
     }
 
     private static void runMultiInstance(WeirConfig config, String tableStore) throws Exception {
-        ExampleFlow example = Examples.named("multi-instance").orElseThrow();
+        NamedFlow example = Examples.named("multi-instance").orElseThrow();
         try (Weir weir = Weir.start()) {
             InstanceConfig full = config.instance("full", false, tableStore);
             InstanceConfig mini = config.instance("mini", false, tableStore);
@@ -111,7 +112,7 @@ class ExamplesTest {
         }
     }
 
-    private static Result run(Weir weir, ExampleFlow example, WeirConfig config, InstanceConfig instance) {
+    private static Result run(Weir weir, NamedFlow example, WeirConfig config, InstanceConfig instance) {
         Result result = weir.run(example.create(config, instance), instance).toCompletableFuture().join();
         assertTrue(result.successful(), result::toJson);
         ByteArrayOutputStream shown = new ByteArrayOutputStream();

@@ -3,15 +3,15 @@ package dev.weir.examples.cli;
 import dev.weir.cluster.CodeHash;
 import dev.weir.cluster.FlowResolver;
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
-import dev.weir.examples.ExampleFlow;
 import java.util.Optional;
 
 /**
  * The command line's flows for cluster nodes: a flow is found by name in the {@link FlowCatalog} (the
  * built-in examples and the providers of {@code --classpath}), built for an instance of this node's own
- * configuration, and its code is hashed from the jar (or class directory) of its {@link ExampleFlow}
+ * configuration, and its code is hashed from the jar (or class directory) of its {@link NamedFlow}
  * class, so that a worker with another build of the flow is refused.
  */
 final class CatalogFlows implements FlowResolver {

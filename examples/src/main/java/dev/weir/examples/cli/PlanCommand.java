@@ -1,12 +1,12 @@
 package dev.weir.examples.cli;
 
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.PlanReport;
 import dev.weir.engine.RunOptions;
 import dev.weir.engine.Weir;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.WeirConfig;
-import dev.weir.examples.ExampleFlow;
 import com.typesafe.config.Config;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -59,7 +59,7 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FlowCatalog catalog = classpath.catalog();
-        ExampleFlow example = catalog.require(flow);
+        NamedFlow example = catalog.require(flow);
         CacheValidation.Mode mode = WeirCommand.Run.cacheValidationMode(cacheValidation);
         // the configuration, instance and parameters exactly as `weir run` reads them
         Config paramAttrs = WeirCommand.Run.paramAttrs(params);

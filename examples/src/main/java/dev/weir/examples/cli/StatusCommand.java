@@ -1,5 +1,6 @@
 package dev.weir.examples.cli;
 
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.StageDef;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weir.engine.store.RunRecord;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableStore;
-import dev.weir.examples.ExampleFlow;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.OptionalLong;
@@ -58,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
             throw new WeirCommand.UsageError("--runs " + runs + ": must be 0 or more");
         }
         FlowCatalog catalog = classpath.catalog();
-        ExampleFlow example = catalog.require(flow);
+        NamedFlow example = catalog.require(flow);
         // the configuration and instance exactly as `weir run` reads them
         WeirConfig weirConfig = target.loadConfig();
         weirConfig.warnings().forEach(w -> err.println("warning: " + w));

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A user's flow outside weir's class path: a {@code FlowProvider} compiled by the test into a directory
- * and a jar, found through {@code --classpath} or {@code WEIR_CLASSPATH}, and run with {@code --param}
- * by the command line in another JVM.
+ * A user's flow outside weir's class path: a {@code dev.weir.engine.FlowProvider} compiled by the test into
+ * a directory and a jar, found through {@code --classpath} or {@code WEIR_CLASSPATH}, and run with
+ * {@code --param} by the command line in another JVM; and a jar built for the deprecated
+ * {@code dev.weir.examples.FlowProvider}, which still runs.
  */
 class FlowProviderCliTest {
 
@@ -37,21 +38,21 @@ class FlowProviderCliTest {
             package userflows;
 
             import dev.weir.engine.Flow;
+            import dev.weir.engine.FlowProvider;
+            import dev.weir.engine.NamedFlow;
             import dev.weir.engine.Table;
             import dev.weir.engine.config.InstanceConfig;
             import dev.weir.engine.config.WeirConfig;
             import dev.weir.engine.data.Rows;
-            import dev.weir.examples.ExampleFlow;
-            import dev.weir.examples.FlowProvider;
             import java.util.List;
 
             public final class GreetingProvider implements FlowProvider {
                 @Override
-                public List<ExampleFlow> flows() {
+                public List<NamedFlow> flows() {
                     return List.of(new Greeting());
                 }
 
-                static final class Greeting implements ExampleFlow {
+                static final class Greeting implements NamedFlow {
                     @Override
                     public String name() {
                         return "user-greeting";
@@ -75,13 +76,68 @@ class FlowProviderCliTest {
             }
             """;
 
+    /**
+     * A jar of flows built before the provider contract moved to weir-engine: the deprecated interfaces of
+     * weir-examples, registered under their service name only.
+     */
+    private static final String LEGACY = """
+            package legacyflows;
+
+            import dev.weir.engine.Flow;
+            import dev.weir.engine.Result;
+            import dev.weir.engine.Table;
+            import dev.weir.engine.config.InstanceConfig;
+            import dev.weir.engine.config.WeirConfig;
+            import dev.weir.engine.data.Rows;
+            import dev.weir.examples.ExampleFlow;
+            import dev.weir.examples.FlowProvider;
+            import java.io.PrintStream;
+            import java.util.List;
+
+            @SuppressWarnings("deprecation")
+            public final class LegacyProvider implements FlowProvider {
+                @Override
+                public List<ExampleFlow> flows() {
+                    return List.of(new Legacy());
+                }
+
+                static final class Legacy implements ExampleFlow {
+                    @Override
+                    public String name() {
+                        return "legacy-greeting";
+                    }
+
+                    @Override
+                    public String description() {
+                        return "(legacy) greets the parameter who";
+                    }
+
+                    @Override
+                    public Flow create(WeirConfig config, InstanceConfig instance) {
+                        return Flow.define("legacy_greeting", f -> f.stage("greet").task("hello").version("1")
+                                .produces(ctx -> {
+                                    String who = ctx.attrs().getString("who");
+                                    System.out.println("LEGACY hello " + who);
+                                    return Table.of(Rows.builder("msg").add("hello " + who).build());
+                                }));
+                    }
+
+                    @Override
+                    public void show(Result result, InstanceConfig instance, PrintStream out) {
+                        out.println("LEGACY shown " + result.flow());
+                    }
+                }
+            }
+            """;
+
     @TempDir
     static Path build;
 
     private static Path classesDir;
     private static Path jar;
+    private static Path legacyJar;
 
-    /** A second provider whose flow has the name of the first's. */
+    /** A second provider, of the deprecated service name, whose flow has the name of the first's. */
     private static final String TWIN = """
             package twins;
 
@@ -108,23 +164,36 @@ class FlowProviderCliTest {
 
     private static Path twinDir;
 
+    private static final String ENGINE_SERVICE = "dev.weir.engine.FlowProvider";
+    private static final String OLD_SERVICE = "dev.weir.examples.FlowProvider";
+
     @BeforeAll
     static void compileTheUserFlow() throws IOException {
-        classesDir = compile("userflows.GreetingProvider", PROVIDER);
-        twinDir = compile("twins.TwinProvider", TWIN);
-        jar = build.resolve("user-flows.jar");
+        classesDir = compile("userflows.GreetingProvider", PROVIDER, ENGINE_SERVICE);
+        twinDir = compile("twins.TwinProvider", TWIN, OLD_SERVICE);
+        jar = jar(classesDir, "user-flows.jar");
+        legacyJar = jar(compile("legacyflows.LegacyProvider", LEGACY, OLD_SERVICE), "legacy-flows.jar");
+    }
+
+    /** The files of {@code classes} in a jar. */
+    private static Path jar(Path classes, String name) throws IOException {
+        Path jar = build.resolve(name);
         try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
-             Stream<Path> files = Files.walk(classesDir)) {
+             Stream<Path> files = Files.walk(classes)) {
             for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
-                out.putNextEntry(new JarEntry(classesDir.relativize(p).toString().replace('\\', '/')));
+                out.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
                 out.write(Files.readAllBytes(p));
                 out.closeEntry();
             }
         }
+        return jar;
     }
 
-    /** {@code source} compiled into a directory of its own, registered as a {@code FlowProvider}. */
-    private static Path compile(String className, String source) throws IOException {
+    /**
+     * {@code source} compiled into a directory of its own, registered as a provider under {@code service} only
+     * (the engine's or the deprecated service name).
+     */
+    private static Path compile(String className, String source, String service) throws IOException {
         Path sourceFile = build.resolve("src").resolve(className.replace('.', '/') + ".java");
         Files.createDirectories(sourceFile.getParent());
         Files.writeString(sourceFile, source);
@@ -135,7 +204,7 @@ class FlowProviderCliTest {
                 "-d", classes.toString(), sourceFile.toString());
         assertEquals(0, rc, diagnostics.toString(StandardCharsets.UTF_8));
         Path services = Files.createDirectories(classes.resolve("META-INF/services"));
-        Files.writeString(services.resolve("dev.weir.examples.FlowProvider"), className + "\n");
+        Files.writeString(services.resolve(service), className + "\n");
         return classes;
     }
 
@@ -170,6 +239,49 @@ class FlowProviderCliTest {
         assertEquals(2, missing.code(), missing.output());
         assertTrue(missing.output().contains("--classpath: " + dir.resolve("nope.jar")
                 + ": no such jar or directory"), missing.output());
+    }
+
+    @Test
+    void aJarOfTheEngineServiceNameIsListedAndRuns(@TempDir Path dir) throws Exception {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            assertTrue(file.getEntry("META-INF/services/" + ENGINE_SERVICE) != null, "registered as the engine's");
+            assertTrue(file.getEntry("META-INF/services/" + OLD_SERVICE) == null, "not under the old name");
+        }
+        Path config = CliFixtures.examplesConfigIn(dir);
+        String who = "eve-" + System.nanoTime();
+        Outcome run = cli(dir, Map.of(), "run", "user-greeting", "--instance", "mini", "--config", config.toString(),
+                "--classpath", jar.toString(), "--param", "who=" + who);
+        assertEquals(0, run.code(), run.output());
+        assertTrue(run.output().contains("GREET hello " + who), run.output());
+        assertTrue(run.output().contains("OK user_greeting/mini: 1 ran, 0 cache hits"), run.output());
+    }
+
+    @Test
+    void aJarOfTheDeprecatedServiceNameOnlyIsStillListedAndRun(@TempDir Path dir) throws Exception {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(legacyJar.toFile())) {
+            assertTrue(file.getEntry("META-INF/services/" + OLD_SERVICE) != null, "registered under the old name");
+            assertTrue(file.getEntry("META-INF/services/" + ENGINE_SERVICE) == null, "not as the engine's");
+        }
+        Outcome flows = cli(dir, Map.of(), "flows", "--classpath", legacyJar.toString());
+        assertEquals(0, flows.code(), flows.output());
+        assertTrue(flows.output().contains("lazy-sql"), "the built-in examples stay listed:\n" + flows.output());
+        assertTrue(flows.output().contains("legacy-greeting  (legacy) greets the parameter who"), flows.output());
+
+        Path config = CliFixtures.examplesConfigIn(dir);
+        String who = "old-" + System.nanoTime();
+        List<String> base = List.of("run", "legacy-greeting", "--instance", "mini", "--config", config.toString(),
+                "--classpath", legacyJar.toString(), "--param", "who=" + who);
+        Outcome run = cli(dir, Map.of(), base.toArray(String[]::new));
+        assertEquals(0, run.code(), run.output());
+        assertTrue(run.output().contains("LEGACY hello " + who), "the old provider's task ran:\n" + run.output());
+        assertTrue(run.output().contains("LEGACY shown legacy_greeting"), "its show(...) ran:\n" + run.output());
+        assertTrue(run.output().contains("OK legacy_greeting/mini: 1 ran, 0 cache hits"), run.output());
+
+        // both service names on one class path: each provider's flows are there
+        Outcome both = cli(dir, Map.of(), "flows", "--classpath", jar + java.io.File.pathSeparator + legacyJar);
+        assertEquals(0, both.code(), both.output());
+        assertTrue(both.output().contains("user-greeting") && both.output().contains("legacy-greeting"),
+                both.output());
     }
 
     @Test

@@ -1,19 +1,19 @@
 package dev.weir.examples.cli;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
 import dev.weir.engine.data.Rows;
-import dev.weir.examples.ExampleFlow;
 
 /**
  * A flow for the command line's signal tests, run in a child JVM: stage {@code s} commits a table
  * {@code kept}; with {@code -Dweir.test.hang=true} a second task prints {@code HANGING} and sleeps until
  * it is interrupted. Registered through {@code META-INF/services} of the test classes only.
  */
-public final class HangingFlow implements ExampleFlow {
+public final class HangingFlow implements NamedFlow {
 
     static final String NAME = "hang-for-test";
 

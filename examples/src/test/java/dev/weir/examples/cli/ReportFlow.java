@@ -1,13 +1,13 @@
 package dev.weir.examples.cli;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Table;
 import dev.weir.engine.batch.Batched;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
 import dev.weir.engine.data.Rows;
-import dev.weir.examples.ExampleFlow;
 
 /**
  * A flow for the report's tests, with every state a task can end in. Stage {@code report_raw}: {@code load} and a
@@ -16,7 +16,7 @@ import dev.weir.examples.ExampleFlow;
  * fails, with markup in its message) and {@code after} (reads {@code explode}: skipped). Registered through
  * {@code META-INF/services} of the test classes only.
  */
-public final class ReportFlow implements ExampleFlow {
+public final class ReportFlow implements NamedFlow {
 
     static final String NAME = "report-for-test";
     /** A task name that is HTML, closes a Mermaid label and a quoted attribute. */

@@ -1,18 +1,18 @@
 package dev.weir.examples.cli;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Table;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
 import dev.weir.engine.data.Rows;
-import dev.weir.examples.ExampleFlow;
 
 /**
  * A flow for the command line's tests: a task {@code load} in stage {@code a} and one in stage {@code b},
  * read by {@code c/both}. Registered through {@code META-INF/services} of the test classes only.
  */
-public final class SameNamesFlow implements ExampleFlow {
+public final class SameNamesFlow implements NamedFlow {
 
     static final String NAME = "same-names-for-test";
 

@@ -1,18 +1,18 @@
 package dev.weir.examples.readme;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.FlowProvider;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
-import dev.weir.examples.ExampleFlow;
-import dev.weir.examples.FlowProvider;
 import java.util.List;
 
 // README "Your own flows", verbatim.
 public final class MyFlows implements FlowProvider {
-    public List<ExampleFlow> flows() { return List.of(new Orders()); }   // Orders: name(), description(), create(...)
+    public List<NamedFlow> flows() { return List.of(new Orders()); }   // Orders: name(), description(), create(...)
 }
 
-final class Orders implements ExampleFlow {
+final class Orders implements NamedFlow {
     @Override
     public String name() {
         return "orders";

@@ -4,6 +4,8 @@ package dev.weir.examples.readme;
 // ```java block of the README is not found here (or in MyFlows.java, SalesFlowTest.java), line by line.
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.FlowProvider;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Result;
 import dev.weir.engine.RunOptions;
@@ -19,8 +21,6 @@ import dev.weir.engine.data.Rows;
 import dev.weir.engine.stream.StreamExecutor;
 import dev.weir.engine.stream.StreamGraph;
 import dev.weir.engine.stream.StreamResults;
-import dev.weir.examples.ExampleFlow;
-import dev.weir.examples.FlowProvider;
 import dev.weir.testkit.FlowRunRecord;
 import dev.weir.testkit.FlowTestKit;
 import dev.weir.testkit.WeirTest;

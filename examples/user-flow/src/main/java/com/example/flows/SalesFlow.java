@@ -1,6 +1,7 @@
 package com.example.flows;
 
 import dev.weir.engine.Flow;
+import dev.weir.engine.NamedFlow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Stage;
 import dev.weir.engine.Table;
@@ -8,7 +9,6 @@ import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
 import dev.weir.engine.data.Row;
 import dev.weir.engine.data.Rows;
-import dev.weir.examples.ExampleFlow;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +22,7 @@ import java.util.Map;
  * parameter {@code orders}, {@code --param orders=50}), revenue per country in SQL inside the database,
  * and the best country picked in Java.
  */
-public final class SalesFlow implements ExampleFlow {
+public final class SalesFlow implements NamedFlow {
 
     /** Orders generated when no {@code --param orders=N} is given. */
     public static final int DEFAULT_ORDERS = 20;
