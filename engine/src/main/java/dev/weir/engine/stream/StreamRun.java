@@ -522,7 +522,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             getContext().getLog().info(summary.line());
             done.complete(summary);
         }
-        return draining();
+        return StreamDrain.after(getContext(), abandoned, source, failure);
     }
 
     // ---- timeouts
@@ -531,7 +531,7 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
      * Gives up on every trip with a call past its task's timeout, and on a trip to the source past the
      * run's {@code call-timeout}: the call is interrupted, and the run fails naming it and ends without
      * waiting for it, since user code that ignores interrupts could keep it forever. Whatever such a call
-     * or source trip brings back later is freed then ({@link #draining}).
+     * or source trip brings back later is freed then ({@link StreamDrain}).
      */
     private Behavior<Command> onWatch(Watch msg) {
         long now = System.nanoTime();
@@ -557,69 +557,6 @@ public final class StreamRun extends AbstractBehavior<StreamRun.Command> {
             fail(StreamGraph.SOURCE, batch, timeouts.exceeded(StreamGraph.SOURCE));
         }
         return pump();
-    }
-
-    /**
-     * After the run has reported its end: waits only for the trips it gave up on (and a source trip it
-     * gave up on), frees what they bring back, and stops when none is left. Nobody waits for this.
-     */
-    private Behavior<Command> draining() {
-        if (abandoned.isEmpty() && !sourceAway()) {
-            return Behaviors.stopped();
-        }
-        getContext().getLog().warn("streaming run ended with {} call(s) still running past their timeout{}; "
-                + "their outputs will be freed when they return", abandoned.size(),
-                sourceAway() ? " and a trip to the source" : "");
-        return Behaviors.receive(Command.class)
-                .onMessage(Finished.class, msg -> {
-                    abandoned.remove(msg.trip());
-                    running.remove(msg.trip());
-                    freeOutputs(msg.trip(), msg.delivered());
-                    if (msg.onward() != null) {
-                        abandoned.add(msg.onward());
-                    }
-                    return drained();
-                })
-                .onMessage(Opened.class, msg -> lateSource(msg))
-                .onMessage(Pulled.class, msg -> {
-                    if (msg.relayed() != null) {
-                        abandoned.add(msg.relayed());
-                    }
-                    return lateSource(msg);
-                })
-                .onMessage(SourceClosed.class, msg -> lateSource(msg))
-                .onMessage(Next.class, msg -> {
-                    msg.reply().completeExceptionally(failure != null ? failure
-                            : new IllegalStateException("the streaming run has ended"));
-                    return Behaviors.same();
-                })
-                .onAnyMessage(msg -> Behaviors.same())
-                .build();
-    }
-
-    private boolean sourceAway() {
-        return source.away();
-    }
-
-    private Behavior<Command> lateSource(Command msg) {
-        source.freeLate(msg);
-        return drained();
-    }
-
-    private Behavior<Command> drained() {
-        return abandoned.isEmpty() && !sourceAway() ? Behaviors.stopped() : Behaviors.same();
-    }
-
-    private static void freeOutputs(Trip trip, boolean delivered) {
-        if (delivered) {
-            return;
-        }
-        for (int i = 0; i < trip.size(); i++) {
-            ArrowTable output = trip.output(i);
-            if (output != null) {
-                output.close();
-            }
-        }
     }
 
     private Behavior<Command> onTick(Tick msg) {
