@@ -68,6 +68,12 @@ class ClusterChunksTest {
             assertEquals(8, byNode.values().stream().mapToInt(Integer::intValue).sum(), byNode::toString);
             assertTrue(byNode.getOrDefault(one.address(), 0) > 0 && byNode.getOrDefault(two.address(), 0) > 0,
                     () -> "both workers should run chunks: " + byNode);
+            // the run's own result names the node of every chunk, as the run report shows it
+            dev.weir.engine.TaskResult score = onCluster.task("scored", "score").orElseThrow();
+            assertEquals(8, score.chunkNodes().size(), score::toString);
+            Map<String, Long> reported = new java.util.TreeMap<>();
+            byNode.forEach((node, n) -> reported.put(node, (long) n));
+            assertEquals(reported, score.chunksByNode());
             Result local = kit.run(flow, kit.postgresInstance("local")).result();
             assertTrue(local.successful(), () -> "the local run failed: " + local);
             ClusterRuns.Summary expected = ClusterRuns.summary(local);

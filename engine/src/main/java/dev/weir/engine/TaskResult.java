@@ -1,7 +1,10 @@
 package dev.weir.engine;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * How one task ended in a run.
@@ -17,15 +20,31 @@ import java.util.Objects;
  * @param error    the failure, or null
  * @param chunks   for a batched task that ran to the end, the state of each chunk by chunk index; empty
  *                 otherwise
+ * @param chunkNodes for a batched task that ran to the end, the node (its cluster address) of each chunk
+ *                 that ran on another node, by chunk index; chunks run in this JVM are not in it
  */
 public record TaskResult(String stage, String task, TaskState state, String reason, double seconds, long rows,
-                         int attempts, String error, List<ChunkState> chunks) {
+                         int attempts, String error, List<ChunkState> chunks, Map<Integer, String> chunkNodes) {
 
     public TaskResult {
         Objects.requireNonNull(stage, "stage is null");
         Objects.requireNonNull(task, "task is null");
         Objects.requireNonNull(state, "state is null");
         chunks = chunks == null ? List.of() : List.copyOf(chunks);
+        chunkNodes = chunkNodes == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(chunkNodes));
+    }
+
+    /** A task result whose chunks, if any, all ran in this JVM. */
+    public TaskResult(String stage, String task, TaskState state, String reason, double seconds, long rows,
+                      int attempts, String error, List<ChunkState> chunks) {
+        this(stage, task, state, reason, seconds, rows, attempts, error, chunks, Map.of());
+    }
+
+    /** How many chunks ran on each node other than this JVM, by node, in node order. */
+    public Map<String, Long> chunksByNode() {
+        Map<String, Long> byNode = new TreeMap<>();
+        chunkNodes.values().forEach(node -> byNode.merge(node, 1L, Long::sum));
+        return Collections.unmodifiableMap(byNode);
     }
 
     /** A task result without chunks: every task that is not batched. */

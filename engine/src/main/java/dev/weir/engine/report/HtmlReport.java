@@ -232,6 +232,12 @@ public final class HtmlReport {
             cell.append(", ").append(r.chunkCount(TaskResult.ChunkState.COMPUTED)).append(" computed, ")
                     .append(r.chunkCount(TaskResult.ChunkState.CACHED)).append(" cached");
         }
+        if (!r.chunkNodes().isEmpty()) {
+            StringBuilder nodes = new StringBuilder();
+            r.chunksByNode().forEach((node, n) -> nodes.append(nodes.length() == 0 ? "" : ", ").append(node)
+                    .append(" \u00d7").append(n));
+            cell.append("<br>on ").append(Html.escape(nodes.toString()));
+        }
         if (progress != null && progress.seconds() > 0) {
             cell.append(String.format(Locale.ROOT, ", %d rows, %.0f rows/s", progress.rows(),
                     progress.rows() / progress.seconds()));

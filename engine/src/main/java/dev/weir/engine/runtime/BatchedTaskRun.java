@@ -55,7 +55,11 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     record Computed(Chunk chunk, int attempt, long rows, ActorRef<ChunkRun.Command> ref) implements Command {
     }
 
-    record Uploaded(Chunk chunk, int attempt, long rows, ChunkState state) implements Command {
+    /** A chunk's outputs are in the store; {@code node}: the node that ran it, null for this JVM. */
+    record Uploaded(Chunk chunk, int attempt, long rows, ChunkState state, String node) implements Command {
+        Uploaded(Chunk chunk, int attempt, long rows, ChunkState state) {
+            this(chunk, attempt, rows, state, null);
+        }
     }
 
     record ChunkFailed(Chunk chunk, int attempt, Throwable error, boolean duringUpload) implements Command {
@@ -104,6 +108,8 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
     private BlockingCall<Ready> preparing;
     private final Map<Integer, Integer> attempts = new HashMap<>();
     private final Map<Integer, ChunkState> states = new HashMap<>();
+    /** The node each chunk run elsewhere ran on, by chunk index. */
+    private final Map<Integer, String> nodes = new HashMap<>();
     private int computing;
     private int uploading;
     private int retrying;
@@ -325,6 +331,9 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         done++;
         rows += msg.rows();
         states.put(msg.chunk().index(), msg.state());
+        if (msg.node() != null) {
+            nodes.put(msg.chunk().index(), msg.node());
+        }
         if (listener != null) {
             listener.tell(new RunEvent.ChunkFinished(runId, plan.stage(), plan.name(), done,
                     chunks.size(), rows, seconds()));
@@ -411,7 +420,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         release(); // every chunk has ended: nothing reads the inlined inputs or the cache now
         told = true;
         stage.tell(new StageRun.TaskDone(new TaskOutcome(plan.id(), outputs, error, transientFailure,
-                seconds(), null, chunkStates)));
+                seconds(), null, chunkStates, outputs == null ? Map.of() : nodes)));
         return Behaviors.stopped();
     }
 

@@ -134,6 +134,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private final Map<TaskId, OutputSet> outputs = new HashMap<>();
     private final Map<TaskId, TaskResult> results = new LinkedHashMap<>();
     private final Map<TaskId, List<TaskResult.ChunkState>> chunkStates = new HashMap<>();
+    private final Map<TaskId, Map<Integer, String>> chunkNodes = new HashMap<>();
     private final Map<TaskId, Integer> attempts = new HashMap<>();
     private final Map<TaskId, Double> seconds = new HashMap<>();
     private final Map<String, StageStatus> stages = new LinkedHashMap<>();
@@ -451,6 +452,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         seconds.merge(task.id(), outcome.seconds(), Double::sum);
         if (outcome.succeeded()) {
             chunkStates.put(task.id(), outcome.chunks());
+            chunkNodes.put(task.id(), outcome.chunkNodes());
             TaskState state = task.decision() == TaskPlan.Decision.HIT ? TaskState.CACHE_VALID : TaskState.COMPLETED;
             settle(task.task(), TaskStatus.SUCCEEDED, state, task.reason(), outcome.outputs(), null);
             inline.offer(task.id(), outcome.inline(),
@@ -647,7 +649,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private TaskResult result(TaskDef task, TaskState state, String reason, double secs, long rows, String error) {
         return new TaskResult(task.stage(), task.name(), state, reason, secs, rows,
                 attempts.getOrDefault(task.id(), state == TaskState.COMPLETED || state == TaskState.FAILED ? 1 : 0),
-                error, chunkStates.get(task.id()));
+                error, chunkStates.get(task.id()), chunkNodes.get(task.id()));
     }
 
     private void fail(Throwable error) {

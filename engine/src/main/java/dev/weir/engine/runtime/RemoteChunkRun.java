@@ -195,7 +195,8 @@ final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
             task.tell(new BatchedTaskRun.ChunkFailed(chunk, attempt, e, true));
             return Behaviors.stopped();
         }
-        task.tell(new BatchedTaskRun.Uploaded(chunk, attempt, msg.uploaded().totalRows(), ChunkState.COMPUTED));
+        task.tell(new BatchedTaskRun.Uploaded(chunk, attempt, msg.uploaded().totalRows(), ChunkState.COMPUTED,
+                msg.uploaded().node()));
         return Behaviors.stopped();
     }
 

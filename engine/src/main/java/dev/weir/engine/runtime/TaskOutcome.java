@@ -14,11 +14,20 @@ package dev.weir.engine.runtime;
  */
 record TaskOutcome(dev.weir.engine.TaskId task, OutputSet outputs, Throwable error, boolean transientFailure, double seconds,
                    java.util.Map<String, dev.weir.engine.data.ArrowTable> inline,
-                   java.util.List<dev.weir.engine.TaskResult.ChunkState> chunks) {
+                   java.util.List<dev.weir.engine.TaskResult.ChunkState> chunks,
+                   java.util.Map<Integer, String> chunkNodes) {
 
     TaskOutcome {
         inline = inline == null ? java.util.Map.of() : java.util.Map.copyOf(inline);
         chunks = chunks == null ? java.util.List.of() : java.util.List.copyOf(chunks);
+        chunkNodes = chunkNodes == null ? java.util.Map.of() : java.util.Map.copyOf(chunkNodes);
+    }
+
+    /** An outcome whose chunks, if any, all ran in this JVM. */
+    TaskOutcome(dev.weir.engine.TaskId task, OutputSet outputs, Throwable error, boolean transientFailure,
+                double seconds, java.util.Map<String, dev.weir.engine.data.ArrowTable> inline,
+                java.util.List<dev.weir.engine.TaskResult.ChunkState> chunks) {
+        this(task, outputs, error, transientFailure, seconds, inline, chunks, java.util.Map.of());
     }
 
     /** The outcome of a task that is not batched. */

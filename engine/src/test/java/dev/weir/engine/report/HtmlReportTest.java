@@ -101,6 +101,25 @@ class HtmlReportTest {
     }
 
     @Test
+    void aBatchedTasksChunksNameTheNodesTheyRanOn() {
+        List<TaskResult.ChunkState> chunks = List.of(TaskResult.ChunkState.COMPUTED, TaskResult.ChunkState.COMPUTED,
+                TaskResult.ChunkState.COMPUTED);
+        Result onCluster = new Result("report", "mini", "run-1", true, List.of(
+                new TaskResult("raw", "load", TaskState.COMPLETED, "no-cache-entry", 0.4, 30, 1, null, chunks,
+                        java.util.Map.of(0, "pekko://weir@10.0.0.2:25520", 1, "pekko://weir@10.0.0.1:25520",
+                                2, "pekko://weir@10.0.0.2:25520"))),
+                0.5, null, new Result.Reader() {
+                    @Override
+                    public <T> T read(Ref ref, Class<T> type) {
+                        throw new UnsupportedOperationException();
+                    }
+                });
+        String own = ownPart(HtmlReport.run(flow(), onCluster, timeline()));
+        assertTrue(own.contains("3/3, 3 computed, 0 cached<br>on pekko://weir@10.0.0.1:25520 \u00d71,"
+                + " pekko://weir@10.0.0.2:25520 \u00d72"), own);
+    }
+
+    @Test
     void theGraphsLabelsCannotEndEarly() {
         String mermaid = FlowDiagram.mermaid(flow(), result());
         String node = mermaid.lines().filter(l -> l.trim().startsWith("t1[")).findFirst().orElseThrow();
