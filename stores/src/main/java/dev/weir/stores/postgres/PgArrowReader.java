@@ -147,10 +147,20 @@ final class PgArrowReader extends ArrowReader {
         } catch (SQLException e) {
             addSuppressed(failure, e);
         }
-        try {
-            connection.rollback();
-        } catch (SQLException e) {
-            addSuppressed(failure, e);
+        endReadOnly(connection, true, failure);
+    }
+
+    /**
+     * Ends a reader's read-only transaction ({@code rollback}: when false, the connection is being taken
+     * out of the pool and is not asked) and returns the connection; what fails is added to {@code failure}.
+     */
+    static void endReadOnly(Connection connection, boolean rollback, Throwable failure) {
+        if (rollback) {
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                addSuppressed(failure, e);
+            }
         }
         try {
             connection.close();
@@ -159,7 +169,7 @@ final class PgArrowReader extends ArrowReader {
         }
     }
 
-    private static void addSuppressed(Throwable failure, Throwable e) {
+    static void addSuppressed(Throwable failure, Throwable e) {
         if (failure != null && failure != e) {
             failure.addSuppressed(e);
         }

@@ -335,31 +335,16 @@ final class PgCopyReader extends ArrowReader {
      * pgjdbc's connection out of step with the server for its next user.
      */
     private static void end(PgPool pool, CopyOut copy, Connection connection, Throwable failure) {
-        if (copy != null && copy.isActive()) {
+        boolean midCopy = copy != null && copy.isActive();
+        if (midCopy) {
             // Hikari's close would roll back, which waits for the COPY forever: end the connection itself first.
             pool.evict(connection);
             try {
                 connection.unwrap(org.postgresql.core.BaseConnection.class).abort(Runnable::run);
             } catch (SQLException e) {
-                addSuppressed(failure, e);
-            }
-        } else {
-            try {
-                connection.rollback();
-            } catch (SQLException e) {
-                addSuppressed(failure, e);
+                PgArrowReader.addSuppressed(failure, e);
             }
         }
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            addSuppressed(failure, e);
-        }
-    }
-
-    private static void addSuppressed(Throwable failure, Throwable e) {
-        if (failure != null && failure != e) {
-            failure.addSuppressed(e);
-        }
+        PgArrowReader.endReadOnly(connection, !midCopy, failure);
     }
 }
