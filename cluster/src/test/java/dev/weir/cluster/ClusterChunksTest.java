@@ -62,7 +62,8 @@ class ClusterChunksTest {
         TestCluster.WorkerNode two = cluster.worker(2, flows, instance);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
             ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
-            Result onCluster = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
+            var record = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement));
+            Result onCluster = record.result();
             assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster.failure());
             Map<String, Integer> byNode = placement.chunksByNode();
             assertEquals(8, byNode.values().stream().mapToInt(Integer::intValue).sum(), byNode::toString);
@@ -74,6 +75,12 @@ class ClusterChunksTest {
             Map<String, Long> reported = new java.util.TreeMap<>();
             byNode.forEach((node, n) -> reported.put(node, (long) n));
             assertEquals(reported, score.chunksByNode());
+            // and the run's events name it as each chunk ends, for the live progress
+            Map<String, Long> fromEvents = new java.util.TreeMap<>();
+            record.events().stream().filter(e -> e instanceof dev.weir.engine.RunEvent.ChunkFinished)
+                    .map(e -> ((dev.weir.engine.RunEvent.ChunkFinished) e).node())
+                    .forEach(node -> fromEvents.merge(String.valueOf(node), 1L, Long::sum));
+            assertEquals(reported, fromEvents);
             Result local = kit.run(flow, kit.postgresInstance("local")).result();
             assertTrue(local.successful(), () -> "the local run failed: " + local);
             ClusterRuns.Summary expected = ClusterRuns.summary(local);

@@ -26,9 +26,19 @@ public sealed interface RunEvent {
     record TaskFinished(String runId, TaskResult result) implements RunEvent {
     }
 
-    /** A chunk of a batched task was uploaded: {@code done} of {@code total}, {@code rows} rows so far. */
-    record ChunkFinished(String runId, String stage, String task, int done, int total, long rows, double seconds)
-            implements RunEvent {
+    /**
+     * A chunk of a batched task was uploaded: {@code done} of {@code total}, {@code rows} rows so far.
+     *
+     * @param node the cluster address of the node that ran this chunk ({@code pekko://SYSTEM@HOST:PORT}), or
+     *             null when it ran in the run's own JVM (or came from the chunk cache)
+     */
+    record ChunkFinished(String runId, String stage, String task, int done, int total, long rows, double seconds,
+                         String node) implements RunEvent {
+
+        /** A chunk that ran in the run's own JVM. */
+        public ChunkFinished(String runId, String stage, String task, int done, int total, long rows, double seconds) {
+            this(runId, stage, task, done, total, rows, seconds, null);
+        }
     }
 
     record StageCommitted(String runId, String stage) implements RunEvent {

@@ -336,7 +336,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
         }
         if (listener != null) {
             listener.tell(new RunEvent.ChunkFinished(runId, plan.stage(), plan.name(), done,
-                    chunks.size(), rows, seconds()));
+                    chunks.size(), rows, seconds(), msg.node()));
         }
         return pump();
     }

@@ -15,7 +15,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * A run on a terminal: one live bar ({@code me.tongfei:progressbar}) of tasks done out of the total, with the
- * running batched task's chunks and rows/s beside it (or the tasks running). What the bar cannot show stays
+ * running batched task's chunks (in a cluster run, how many on which node: {@link ChunkNodes}) and rows/s beside
+ * it (or the tasks running). What the bar cannot show stays
  * above it as lines: failed tasks with their error, aborted stages, lock waits. The bar is closed at
  * {@link RunEvent.RunFinished}; the command then prints its summary.
  *
@@ -31,6 +32,7 @@ final class ProgressBarView extends RunProgress {
     private final int updateMillis;
     /** Started tasks not yet finished, by "stage/task", with their chunk progress once a chunk finished. */
     private final Map<String, String> running = new LinkedHashMap<>();
+    private final ChunkNodes nodes = new ChunkNodes();
     private ProgressBar bar;
 
     private ProgressBarView(PrintStream out, UnaryOperator<String> mask, TerminalLine line, ProgressBarStyle style,
@@ -64,12 +66,16 @@ final class ProgressBarView extends RunProgress {
             line.above("Waiting: " + mask.apply(e.message()));
         } else if (event instanceof RunEvent.TaskStarted e) {
             running.put(e.stage() + "/" + e.task(), null);
+            nodes.forget(e.stage(), e.task()); // a retried task's chunks run again
         } else if (event instanceof RunEvent.ChunkFinished e) {
-            running.put(e.stage() + "/" + e.task(), String.format(Locale.ROOT, "chunks %d/%d, %,.0f rows/s", e.done(),
-                    e.total(), e.seconds() > 0 ? e.rows() / e.seconds() : 0.0));
+            nodes.count(e);
+            String where = nodes.of(e.stage(), e.task());
+            running.put(e.stage() + "/" + e.task(), String.format(Locale.ROOT, "chunks %d/%d%s, %,.0f rows/s", e.done(),
+                    e.total(), where.isEmpty() ? "" : " " + where, e.seconds() > 0 ? e.rows() / e.seconds() : 0.0));
         } else if (event instanceof RunEvent.TaskFinished e) {
             TaskResult r = e.result();
             running.remove(r.stage() + "/" + r.task());
+            nodes.forget(r.stage(), r.task());
             if (r.state() == TaskState.FAILED) {
                 line.above(String.format(Locale.ROOT, "  %-11s %s/%s%s", r.state(), r.stage(), r.task(),
                         mask.apply(ProgressLines.detail(r))));

@@ -9,7 +9,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Prints a run's progress as it goes: one line per finished task ({@code [done/total]}, state, where,
- * time, rows), the chunks of batched tasks with rows/s, lock waits and stage commits. Cache hits of stages that
+ * time, rows), the chunks of batched tasks with rows/s and, in a cluster run, how many ran on which node
+ * ({@link ChunkNodes}), lock waits and stage commits. Cache hits of stages that
  * did not run are counted, not listed, so a cached re-run of a big flow prints one line. What {@code weir run}
  * prints when its output is no terminal (a file, a pipe, a CI log).
  */
@@ -20,6 +21,7 @@ final class ProgressLines extends RunProgress {
     private int total;
     private int done;
     private int quietHits;
+    private final ChunkNodes nodes = new ChunkNodes();
 
     /** @param mask applied to every error and message the run reports (they may quote a driver's text) */
     ProgressLines(PrintStream out, UnaryOperator<String> mask) {
@@ -36,18 +38,25 @@ final class ProgressLines extends RunProgress {
             total = e.total();
         } else if (event instanceof RunEvent.Waiting e) {
             out.println("Waiting: " + mask.apply(e.message()));
+        } else if (event instanceof RunEvent.TaskStarted e) {
+            nodes.forget(e.stage(), e.task()); // a retried task's chunks run again
         } else if (event instanceof RunEvent.TaskFinished e) {
             TaskResult r = e.result();
             done++;
+            String where = nodes.of(r.stage(), r.task());
+            nodes.forget(r.stage(), r.task());
             if (r.state() == TaskState.CACHE_VALID && r.seconds() == 0) {
                 quietHits++;
                 return;
             }
-            out.printf(Locale.ROOT, "  [%d/%d] %-11s %s/%s%s%n", done, total, r.state(), r.stage(), r.task(),
-                    mask.apply(detail(r)));
+            out.printf(Locale.ROOT, "  [%d/%d] %-11s %s/%s%s%s%n", done, total, r.state(), r.stage(), r.task(),
+                    where.isEmpty() ? "" : "  chunks " + where, mask.apply(detail(r)));
         } else if (event instanceof RunEvent.ChunkFinished e) {
-            out.printf(Locale.ROOT, "      chunk %d/%d of %s/%s  %,d rows, %,.0f rows/s%n", e.done(), e.total(),
-                    e.stage(), e.task(), e.rows(), e.seconds() > 0 ? e.rows() / e.seconds() : 0.0);
+            nodes.count(e);
+            String where = nodes.of(e.stage(), e.task());
+            out.printf(Locale.ROOT, "      chunk %d/%d of %s/%s  %,d rows, %,.0f rows/s%s%n", e.done(), e.total(),
+                    e.stage(), e.task(), e.rows(), e.seconds() > 0 ? e.rows() / e.seconds() : 0.0,
+                    where.isEmpty() ? "" : "  " + where);
         } else if (event instanceof RunEvent.StageCommitted e) {
             out.println("  committed stage " + e.stage());
         } else if (event instanceof RunEvent.StageAborted e) {
@@ -57,7 +66,6 @@ final class ProgressLines extends RunProgress {
                 out.println("  " + quietHits + " tasks in unchanged stages: cache valid");
             }
         }
-        // TaskStarted: nothing until the task finishes
     }
 
     /** Time, rows, reason and error of a finished task, as its line shows them. */

@@ -96,6 +96,63 @@ class RunProgressTest {
                 "failures stay above the bar; completed tasks are counted by the bar only");
     }
 
+    /** A batched task of four chunks on a cluster: one on the coordinator, three on two workers. */
+    private static List<RunEvent> clusterRun() {
+        String one = "pekko://weir@10.0.0.5:25521";
+        String two = "pekko://weir@10.0.0.6:25521";
+        return List.of(
+                new RunEvent.RunStarted(RUN, "sales", "mini", 1, 1, 0, 0),
+                new RunEvent.TaskStarted(RUN, "scored", "score", 1),
+                new RunEvent.ChunkFinished(RUN, "scored", "score", 1, 4, 1000, 0.5, one),
+                new RunEvent.ChunkFinished(RUN, "scored", "score", 2, 4, 2000, 1.0, null),
+                new RunEvent.ChunkFinished(RUN, "scored", "score", 3, 4, 3000, 1.5, one),
+                new RunEvent.ChunkFinished(RUN, "scored", "score", 4, 4, 4000, 2.0, two),
+                new RunEvent.TaskFinished(RUN, new TaskResult("scored", "score", TaskState.COMPLETED, "no-cache-entry",
+                        2.0, 4000, 1, null)),
+                new RunEvent.RunFinished(RUN, true, "SUCCESS sales/mini"));
+    }
+
+    @Test
+    void redirectedOutputSaysHowManyChunksRanOnWhichNode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressLines lines = new ProgressLines(new PrintStream(bytes, true, StandardCharsets.UTF_8), MASK);
+
+        clusterRun().forEach(lines);
+
+        assertEquals("""
+                Run 20260101-000000-abcd1234 of sales on mini: 1 tasks, 1 to run, 0 cached
+                      chunk 1/4 of scored/score  1,000 rows, 2,000 rows/s  (10.0.0.5:25521 1)
+                      chunk 2/4 of scored/score  2,000 rows, 2,000 rows/s  (coordinator 1, 10.0.0.5:25521 1)
+                      chunk 3/4 of scored/score  3,000 rows, 2,000 rows/s  (coordinator 1, 10.0.0.5:25521 2)
+                      chunk 4/4 of scored/score  4,000 rows, 2,000 rows/s  (coordinator 1, 10.0.0.5:25521 2, 10.0.0.6:25521 1)
+                  [1/1] COMPLETED   scored/score  chunks (coordinator 1, 10.0.0.5:25521 2, 10.0.0.6:25521 1)  2.00s, 4000 rows  (no-cache-entry)
+                """, bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void onATerminalTheBarSaysHowManyChunksRanOnWhichNode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBarView view = ProgressBarView.forTest(new PrintStream(bytes, true, StandardCharsets.UTF_8), MASK, 160);
+        List<RunEvent> events = clusterRun();
+
+        events.subList(0, 5).forEach(view); // three chunks done
+
+        assertTrue(lastFrame(bytes).contains("scored/score chunks 3/4 (coordinator 1, 10.0.0.5:25521 2),"
+                + " 2,000 rows/s"), lastFrame(bytes));
+        events.subList(5, events.size()).forEach(view);
+        assertFalse(lastFrame(bytes).contains("chunks"), "nothing runs at the end: " + lastFrame(bytes));
+    }
+
+    @Test
+    void aRunWithoutWorkersNamesNoNode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressLines lines = new ProgressLines(new PrintStream(bytes, true, StandardCharsets.UTF_8), MASK);
+
+        batchedRun().forEach(lines);
+
+        assertFalse(bytes.toString(StandardCharsets.UTF_8).contains("coordinator"), bytes::toString);
+    }
+
     @Test
     void aBarOnlyOnATerminalWithoutOptOut() {
         assertTrue(RunProgress.useBar(true, Map.of("TERM", "xterm-256color"), false));
