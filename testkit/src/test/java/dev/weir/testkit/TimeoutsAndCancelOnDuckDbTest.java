@@ -14,4 +14,9 @@ class TimeoutsAndCancelOnDuckDbTest extends TimeoutsAndCancelTest {
     protected String slowQuery() {
         return "SELECT sum(hash(i)) AS n FROM range(1000000000000) t(i)";
     }
+
+    @Override
+    protected String holderHint() {
+        return "process " + ProcessHandle.current().pid() + " on ";
+    }
 }

@@ -17,4 +17,9 @@ class TimeoutsAndCancelOnPostgresTest extends TimeoutsAndCancelTest {
     protected String slowQuery() {
         return "SELECT 1 AS n FROM pg_sleep(120)";
     }
+
+    @Override
+    protected String holderHint() {
+        return "session ";
+    }
 }

@@ -254,6 +254,25 @@ abstract class TimeoutsAndCancelTest extends FlowKitTest {
         }
     }
 
+    @Test
+    void aRunThatGivesUpWaitingForTheLockNamesTheRunHoldingIt() throws Exception {
+        Hang hang = new Hang();
+        RunHandle holder = kit.weir().submit(committedThenHung(1, hang, null), mini, RunOptions.defaults());
+        assertTrue(hang.inside.await(30, TimeUnit.SECONDS), "the holder's task started");
+        try (Result queued = kit.weir().run(committedThenHung(5, null, null), mini.withLockTimeout(Duration.ofMillis(500)))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS)) {
+            assertFalse(queued.successful());
+            String error = queued.failure().map(Throwable::getMessage).orElse(queued.summary());
+            assertTrue(error.contains("is still held by another run of instance '" + mini.instanceName() + "' (held by ")
+                    && error.contains(holderHint()) && error.contains("lock_timeout PT0.5S"), error);
+        } finally {
+            holder.cancel("the test is over").toCompletableFuture().get(20, TimeUnit.SECONDS).close();
+        }
+    }
+
+    /** What the store says of the run holding the lock: its process, or its database session. */
+    protected abstract String holderHint();
+
     /** A query that runs for minutes in this store unless it is cancelled. */
     protected abstract String slowQuery();
 

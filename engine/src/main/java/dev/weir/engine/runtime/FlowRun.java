@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.arrow.memory.BufferAllocator;
@@ -61,8 +62,11 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private record Opened(TableStore store, Throwable error) implements Command {
     }
 
-    /** One attempt at the instance lock: the held lock, or null when another run holds it. */
-    private record LockTried(LockManager.Lock lock, Throwable error) implements Command {
+    /**
+     * One attempt at the instance lock: the held lock, or null when another run holds it; then, once the
+     * wait is over, {@code holder} names that run when the store can tell (else empty).
+     */
+    private record LockTried(LockManager.Lock lock, String holder, Throwable error) implements Command {
     }
 
     private record PollLock() implements Command {
@@ -214,8 +218,15 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         String name = lockName();
         lockPending = true;
         preparing = true;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> opened.locks().tryAcquire(name), services.blocking()),
-                (held, error) -> new LockTried(held == null ? null : held.orElse(null), error));
+        long deadline = lockDeadline;
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+                    Optional<LockManager.Lock> held = opened.locks().tryAcquire(name);
+                    // The last try: ask who holds the lock, for the timeout's message.
+                    String holder = held.isEmpty() && System.nanoTime() >= deadline ? opened.locks().holder(name) : "";
+                    return Map.entry(held, holder);
+                }, services.blocking()),
+                (tried, error) -> tried == null ? new LockTried(null, "", error)
+                        : new LockTried(tried.getKey().orElse(null), tried.getValue(), null));
         return this;
     }
 
@@ -247,7 +258,8 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         if (remaining <= 0) {
             Duration waited = Duration.ofNanos(System.nanoTime() - startNanos);
             return onPrepared(new Prepared(null, new LockManager.LockTimeoutException(store.locks().describe(lockName())
-                    + " is still held by another run of instance '" + config.instanceName() + "' after waiting "
+                    + " is still held by another run of instance '" + config.instanceName() + "'" + msg.holder()
+                    + " after waiting "
                     + waited.toMillis() + " ms (lock_timeout " + config.lockTimeout() + " of " + config.source()
                     + "); wait for that run to finish, or raise lock_timeout")));
         }

@@ -40,6 +40,15 @@ public interface LockManager {
      */
     Optional<Lock> tryAcquire(String name);
 
+    /**
+     * Who holds the named lock, as a hint for a message when a wait for it gives up: for example
+     * {@code " (held by process 123 on host since …)"}, or empty when it is free or the store cannot
+     * tell. May ask the server: call it from the blocking dispatcher. Never throws.
+     */
+    default String holder(String name) {
+        return "";
+    }
+
     /** Where the named lock lives (a file, an advisory lock key), for messages; never a secret. */
     default String describe(String name) {
         return "lock '" + name + "' of " + this;

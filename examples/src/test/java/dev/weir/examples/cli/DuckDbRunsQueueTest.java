@@ -105,6 +105,8 @@ class DuckDbRunsQueueTest {
                 String reason = CliFixtures.awaitLine(errors, l -> l.startsWith("weir: "), 10);
                 assertNotNull(reason, "stderr says why:\n" + err);
                 assertTrue(reason.contains("pipeline.duckdb") && reason.contains("lock_timeout"), reason);
+                assertTrue(reason.contains("(the DuckDB database is held open by process "
+                        + ProcessHandle.current().pid() + " on "), "names the process holding it: " + reason);
             } finally {
                 child.destroyForcibly();
                 release.countDown();

@@ -123,6 +123,11 @@ final class DuckDbDatabase implements AutoCloseable {
         }
     }
 
+    /** Whether this process has the database open. */
+    boolean isOpen() {
+        return root != null;
+    }
+
     /**
      * Opens the database if no other process holds its file, without waiting; false when one does.
      * Returns true at once when the database is open.

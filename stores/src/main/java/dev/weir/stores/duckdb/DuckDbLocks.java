@@ -43,6 +43,20 @@ final class DuckDbLocks implements LockManager {
                 .orElseGet(() -> files.describe(name));
     }
 
+    /**
+     * While another process has the database open, that process (from the database's lock file), else the
+     * holder of the named lock's file.
+     */
+    @Override
+    public String holder(String name) {
+        if (!database.isOpen() && database.config().databaseFile().isPresent()) {
+            String process = LockHolder.of(DatabaseFileLock.lockFileOf(database.config().databaseFile().get()));
+            return process.isEmpty() ? " (another process has the DuckDB database open)"
+                    : process.replace(" (held by ", " (the DuckDB database is held open by ");
+        }
+        return files.holder(name);
+    }
+
     @Override
     public Lock acquire(String name, Duration timeout, Consumer<String> onWait) throws InterruptedException {
         long start = System.nanoTime();

@@ -121,6 +121,12 @@ final class FileLockManager implements LockManager {
         }
     }
 
+    /** The line the holder wrote into the lock file; a hint, as {@link LockHolder} says. */
+    @Override
+    public String holder(String name) {
+        return LockHolder.of(lockFile(name));
+    }
+
     @Override
     public String describe(String name) {
         return "lock '" + name + "' (" + lockFile(name) + ")";

@@ -158,6 +158,16 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
         }
     }
 
+    /** The session the server grants the lock to, from {@code pg_locks} and {@code pg_stat_activity}. */
+    @Override
+    public String holder(String name) {
+        try (Connection connection = pool.connection()) {
+            return holder(connection, key(name));
+        } catch (SQLException | RuntimeException e) {
+            return ""; // only a hint for a message
+        }
+    }
+
     @Override
     public String describe(String name) {
         return "lock '" + name + "' in " + store + " (advisory lock key " + key(name) + "; see pg_locks for the holder)";
