@@ -113,14 +113,7 @@ final class ChunkRoutes implements AutoCloseable {
                         BufferAllocator allocator) {
         int chunks = positions.size();
         int bufferRows = Math.max(1_024, Math.min(ReadOptions.DEFAULT_BATCH_ROWS, BUFFERED_ROWS / chunks));
-        Path file;
-        try {
-            Files.createDirectories(dir);
-            file = Files.createTempFile(dir, "chunks-", ".arrow");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a file in " + dir + " to split input '" + input
-                    + "' among its chunks", e);
-        }
+        Path file = SpillFiles.create(dir, "split input '" + input + "' among its chunks");
         boolean done = false;
         try (BufferAllocator routing = allocator.newChildAllocator("route-" + input, 0, Long.MAX_VALUE);
              ArrowReader reader = store.readArrow(source, routing, ReadOptions.ALL);
