@@ -46,6 +46,12 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** The Receptionist key workers register under. */
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "weir-chunk-worker");
 
+    /**
+     * The Receptionist key of workers that answer {@link Status}: every worker, while it runs, draining or not
+     * (a draining worker leaves {@link #KEY} only).
+     */
+    public static final ServiceKey<Command> STATUS_KEY = ServiceKey.create(Command.class, "weir-worker-status");
+
     public interface Command {
     }
 
@@ -61,6 +67,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
      */
     public record RunChunk(String id, ChunkWork work, String flowHash, ActorRef<ChunkDispatcher.Command> replyTo)
             implements Command, ClusterMessage {
+    }
+
+    /** Asks for this worker's slots and the chunks it holds now; answered with a {@link WorkerStatus}. */
+    public record Status(ActorRef<WorkerStatus> replyTo) implements Command, ClusterMessage {
     }
 
     /** Append the computed chunk. */
@@ -128,17 +138,21 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** One chunk attempt on this worker. */
     private static final class Entry {
         final ActorRef<ChunkDispatcher.Command> replyTo;
+        final ChunkWork work;
+        final long handedAt = System.nanoTime();
+        WorkerStatus.Phase phase = WorkerStatus.Phase.COMPUTING;
         ChunkWorker.Computation computation;
 
-        Entry(ActorRef<ChunkDispatcher.Command> replyTo) {
+        Entry(ActorRef<ChunkDispatcher.Command> replyTo, ChunkWork work) {
             this.replyTo = replyTo;
+            this.work = work;
         }
     }
 
     private final Settings settings;
     private final Executor blocking;
     private final String node;
-    private final Map<String, Entry> entries = new HashMap<>();
+    private final Map<String, Entry> entries = new java.util.LinkedHashMap<>();
     private final Set<ActorRef<ChunkDispatcher.Command>> watched = new HashSet<>();
     /** The computations under way, by attempt id, until their result reaches this actor. */
     private final Map<String, CompletableFuture<ChunkWorker.Computation>> inCompute = new HashMap<>();
@@ -158,6 +172,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     public static Behavior<Command> create(Settings settings) {
         return Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+            ctx.getSystem().receptionist().tell(Receptionist.register(STATUS_KEY, ctx.getSelf()));
             return new Worker(ctx, settings);
         });
     }
@@ -176,6 +191,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                     msg.replyTo().tell(new ChunkDispatcher.WorkerReady(getContext().getSelf(), settings.slots(), node));
                     return this;
                 })
+                .onMessage(Status.class, this::onStatus)
                 .onMessage(RunChunk.class, this::onRunChunk)
                 .onMessage(Drain.class, this::onDrain)
                 .onMessage(ComputeDone.class, this::onComputed)
@@ -215,7 +231,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         if (entries.containsKey(msg.id())) {
             return this; // a repeated request: the attempt is under way
         }
-        entries.put(msg.id(), new Entry(msg.replyTo()));
+        entries.put(msg.id(), new Entry(msg.replyTo(), work));
         if (watched.add(msg.replyTo())) {
             getContext().watchWith(msg.replyTo(), new CoordinatorGone(msg.replyTo()));
         }
@@ -292,6 +308,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             return checkDrained();
         }
         entry.computation = msg.computation();
+        entry.phase = WorkerStatus.Phase.COMPUTED;
         entry.replyTo.tell(new ChunkDispatcher.Computed(msg.id(), msg.computation().computed()));
         return this;
     }
@@ -305,6 +322,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         }
         ChunkWorker.Computation computation = entry.computation;
         entry.computation = null; // the upload owns it now
+        entry.phase = WorkerStatus.Phase.APPENDING;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             try {
                 return computation.upload();
@@ -328,6 +346,18 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             entry.replyTo.tell(new ChunkDispatcher.Uploaded(msg.id(), msg.uploaded()));
         }
         return checkDrained();
+    }
+
+    private Behavior<Command> onStatus(Status msg) {
+        long now = System.nanoTime();
+        java.util.List<WorkerStatus.ChunkInFlight> chunks = entries.values().stream()
+                .map(entry -> new WorkerStatus.ChunkInFlight(entry.work.runId(), entry.work.flow(), entry.work.stage(),
+                        entry.work.task(), entry.work.chunk(), entry.work.attempt(), entry.phase,
+                        (now - entry.handedAt) / 1_000_000))
+                .toList();
+        msg.replyTo().tell(new WorkerStatus(node, settings.slots(), Math.max(0, settings.slots() - chunks.size()),
+                draining, chunks));
+        return this;
     }
 
     private Behavior<Command> onDrain(Drain msg) {

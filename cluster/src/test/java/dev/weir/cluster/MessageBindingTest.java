@@ -129,6 +129,10 @@ class MessageBindingTest {
                             null, null)),
                     "mini_scored__tx", "pos", "full", "", "attrs");
         }
+        if (type == List.class) { // the one list a message holds: a worker's chunks in flight
+            return List.of(new WorkerStatus.ChunkInFlight("run-1", "sales", "scored", "score", 7, 2,
+                    WorkerStatus.Phase.APPENDING, 1_500));
+        }
         if (type == ChunkComputed.class) {
             return new ChunkComputed(List.of(new ChunkComputed.Output("scores", "scores", "{\"fields\":[]}", 12,
                     List.of("order_id"), List.of(List.of("customer_id")))), null, false, "pekko://weir@127.0.0.1:1", 0.5);

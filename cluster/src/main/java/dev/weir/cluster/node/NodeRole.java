@@ -7,7 +7,12 @@ public enum NodeRole {
     /** The process that runs the flow and hands chunks to workers; the Split Brain Resolver keeps its side. */
     COORDINATOR,
     /** A {@code weir node} process, or a worker embedded in a service: runs the chunks it is handed. */
-    WORKER;
+    WORKER,
+    /**
+     * {@code weir cluster}: joins for a moment to read the membership and ask the workers what they run, then
+     * leaves. Runs nothing; the Split Brain Resolver does not count it.
+     */
+    OBSERVER;
 
     /** The Pekko cluster role: {@code coordinator} or {@code worker}. */
     public String roleName() {

@@ -85,7 +85,7 @@ final class NodeSettingsReader {
 
     private NodeSettings settings(Config pekko) {
         NodeRole role = oneOf("role", Map.of("coordinator", NodeRole.COORDINATOR,
-                "worker", NodeRole.WORKER));
+                "worker", NodeRole.WORKER, "observer", NodeRole.OBSERVER));
         String systemName = string("system-name");
         if (!SYSTEM_NAME.matcher(systemName).matches()) {
             throw error("system-name", systemName, "letters, digits, '-' and '_', starting with a letter or digit");

@@ -94,7 +94,7 @@ class NodeSettingsTest {
     void badValuesNameTheFileTheKeyAndWhatWasExpected() {
         assertError(plain("port = abc"), "node.conf: weir.cluster.port: 'abc' - expected 0 (any free port)");
         assertError(plain("port = 70000"), "node.conf: weir.cluster.port: '70000'");
-        assertError(plain("role = boss"), "node.conf: weir.cluster.role: 'boss' - expected one of [coordinator, worker]");
+        assertError(plain("role = boss"), "node.conf: weir.cluster.role: 'boss' - expected one of [coordinator, observer, worker]");
         assertError(plain("transport = udp"), "weir.cluster.transport: 'udp' - expected one of [tcp, tls-tcp]");
         assertError(plain("seed-nodes = [\"10.0.0.5\"]"), "weir.cluster.seed-nodes: '10.0.0.5' - expected HOST:PORT");
         assertError(plain("seed-nodes = \"10.0.0.5:25520\""), "weir.cluster.seed-nodes: '10.0.0.5:25520' - expected a list");
