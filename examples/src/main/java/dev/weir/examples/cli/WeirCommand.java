@@ -38,7 +38,7 @@ import picocli.CommandLine.Parameters;
                 "1:the run failed, or could not start",
                 "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
         subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class,
-                StatusCommand.class, ClearCommand.class, GraphCommand.class, NodeCommand.class})
+                StatusCommand.class, ClearCommand.class, GraphCommand.class, NodeCommand.class, ClusterCommand.class})
 public final class WeirCommand implements Callable<Integer> {
 
     /** The examples' configuration, used when --config is not given. */
