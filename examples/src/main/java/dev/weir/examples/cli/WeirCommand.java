@@ -36,10 +36,16 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the command succeeded (help printed, flows listed, the run successful)",
                 "1:the run failed, or could not start",
-                "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"},
-        subcommands = {WeirCommand.Flows.class, WeirCommand.Run.class, PlanCommand.class,
-                StatusCommand.class, ClearCommand.class, GraphCommand.class, NodeCommand.class, ClusterCommand.class})
+                "2:the command line is wrong: an unknown option, flow, instance or store, an unusable path"})
 public final class WeirCommand implements Callable<Integer> {
+
+    /**
+     * The subcommands by name, in the order help lists them. Only the one a command line names is built
+     * (picocli reads each subcommand's options by reflection: about 0.2 s of CPU for all of them);
+     * a command line that names none (help, --version, a wrong word) gets them all.
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands(Flows.class, Run.class, PlanCommand.class,
+            StatusCommand.class, ClearCommand.class, GraphCommand.class, NodeCommand.class, ClusterCommand.class);
 
     /** The examples' configuration, used when --config is not given. */
     static final String DEFAULT_CONFIG = "weir-examples.yaml";
@@ -66,7 +72,7 @@ public final class WeirCommand implements Callable<Integer> {
      * else (an unusable configuration, a run that failed) with {@link #RUN_FAILED}.
      */
     static int execute(PrintWriter out, PrintWriter err, String... args) {
-        return new CommandLine(new WeirCommand()).setOut(out).setErr(err).setExecutionExceptionHandler((e, cmd, parsed) -> {
+        return commandLine(args).setOut(out).setErr(err).setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof UsageError) {
                 cmd.getErr().println("weir: " + WeirConfig.maskUrlPasswords(e.getMessage()));
                 cmd.getErr().println("Try 'weir " + (cmd.getCommandName().equals("weir") ? "" : cmd.getCommandName() + " ")
@@ -76,6 +82,26 @@ public final class WeirCommand implements Callable<Integer> {
             cmd.getErr().println(RunErrors.describe(e, WeirConfig::maskUrlPasswords));
             return RUN_FAILED;
         }).execute(args);
+    }
+
+    /** The command line model for {@code args}: with only the subcommand {@code args[0]} names, if any, else all. */
+    static CommandLine commandLine(String... args) {
+        CommandLine commandLine = new CommandLine(new WeirCommand());
+        Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        if (named != null) {
+            commandLine.addSubcommand(args[0], named);
+        } else {
+            SUBCOMMANDS.forEach(commandLine::addSubcommand);
+        }
+        return commandLine;
+    }
+
+    private static Map<String, Class<?>> subcommands(Class<?>... commands) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (Class<?> command : commands) {
+            byName.put(command.getAnnotation(Command.class).name(), command);
+        }
+        return java.util.Collections.unmodifiableMap(byName);
     }
 
     /** The command line is wrong; exits with {@link #USAGE}. The message says what is wrong and what exists. */

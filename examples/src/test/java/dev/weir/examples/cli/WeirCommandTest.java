@@ -30,6 +30,24 @@ class WeirCommandTest {
     }
 
     @Test
+    void onlyTheNamedSubcommandIsBuiltAndHelpListsThemAll() {
+        assertEquals(java.util.List.of("run"),
+                java.util.List.copyOf(WeirCommand.commandLine("run", "multi-instance").getSubcommands().keySet()));
+        assertEquals(java.util.List.of("flows", "run", "plan", "status", "clear", "graph", "node", "cluster"),
+                java.util.List.copyOf(WeirCommand.commandLine("--help").getSubcommands().keySet()));
+        assertEquals(8, WeirCommand.commandLine().getSubcommands().size());
+        Outcome help = weir("--help");
+        assertEquals(0, help.code());
+        for (String name : WeirCommand.SUBCOMMANDS.keySet()) {
+            assertTrue(help.out().contains("  " + name + " "), help.out());
+        }
+        Outcome unknown = weir("flow");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("Unmatched argument at index 0: 'flow'")
+                && unknown.err().contains("Did you mean: weir flows"), unknown.err());
+    }
+
+    @Test
     void anUnknownFlowNamesTheKnownOnes() {
         Outcome o = weir("run", "no-such-flow", "--instance", "mini");
         assertEquals(2, o.code());
