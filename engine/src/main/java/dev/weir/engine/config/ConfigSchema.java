@@ -31,7 +31,7 @@ final class ConfigSchema {
     static final Set<String> SETUP = Set.of("instance_id", "cache_validation", "table_store", "blob_store",
             "lock_manager", "orchestration", "fail_fast", "inline", "lock_timeout", "task_timeout",
             "chunk_timeout", "statement_timeout", "retry", "per_user", "work_dir",
-            "attrs", "attrs_file");
+            "attrs", "attrs_file", "memory");
     private static final Set<String> INSTANCE_ONLY = Set.of("technical_setup");
     private static final Set<String> SETUP_PYTHON = Set.of("network_interface", "auto_table", "auto_blob",
             "disable_kroki", "kroki_url", "strict_result_get_locking");
@@ -51,6 +51,7 @@ final class ConfigSchema {
     private static final Set<String> ORCHESTRATION = Set.of("engine", "max_parallelism", "class");
     private static final Set<String> ORCHESTRATION_PYTHON = Set.of("args");
     private static final Set<String> RETRY = Set.of("max_attempts", "min_backoff", "max_backoff");
+    private static final Set<String> MEMORY = Set.of("run", "task", "chunk");
     private static final Set<String> TABLE_CONNECTION = Set.of("args", "kind", "class");
     private static final Set<String> BLOB_CONNECTION = Set.of("args", "class");
 
@@ -121,6 +122,8 @@ final class ConfigSchema {
         checkKeys(setup, key, known, SETUP_PYTHON, SETUP_PIPEDAG_ONLY, what);
         section(setup, key, "cache_validation").ifPresent(s -> checkKeys(s, key + ".cache_validation",
                 CACHE_VALIDATION, Set.of(), Set.of(), "cache_validation"));
+        section(setup, key, "memory").ifPresent(s -> checkKeys(s, key + ".memory", MEMORY, Set.of(), Set.of(),
+                "memory"));
         section(setup, key, "table_store").ifPresent(s -> {
             String at = key + ".table_store";
             checkKeys(s, at, TABLE_STORE, Set.of(), TABLE_STORE_PIPEDAG_ONLY, "table_store");

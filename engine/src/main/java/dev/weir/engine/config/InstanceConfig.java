@@ -34,6 +34,7 @@ import java.util.Optional;
  * @param timeouts         how long a task, a chunk and a store statement may take
  * @param localTableCache  whether tables are also kept as local Parquet files, and read from them
  *                         ({@code table_store.local_table_cache})
+ * @param memory           the Arrow memory a run, a task and a chunk may hold ({@code memory})
  */
 public record InstanceConfig(
         String pipelineName,
@@ -53,7 +54,8 @@ public record InstanceConfig(
         boolean perUser,
         String source,
         Timeouts timeouts,
-        LocalTableCache localTableCache) {
+        LocalTableCache localTableCache,
+        Memory memory) {
 
     public InstanceConfig {
         Objects.requireNonNull(pipelineName, "pipelineName is null");
@@ -72,6 +74,18 @@ public record InstanceConfig(
         Objects.requireNonNull(source, "source is null");
         Objects.requireNonNull(timeouts, "timeouts is null");
         Objects.requireNonNull(localTableCache, "localTableCache is null");
+        Objects.requireNonNull(memory, "memory is null");
+    }
+
+    /** An instance without memory budgets. */
+    public InstanceConfig(String pipelineName, String instanceName, String instanceId, StoreSettings tableStore,
+                          Map<String, StoreSettings> tableStores, Path blobStoreDir, Path workDir,
+                          CacheValidation cacheValidation, Orchestration orchestration, boolean failFast,
+                          InlineMode inline, Duration lockTimeout, RetryPolicy retry, Config attrs, boolean perUser,
+                          String source, Timeouts timeouts, LocalTableCache localTableCache) {
+        this(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir, workDir, cacheValidation,
+                orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts,
+                localTableCache, Memory.UNLIMITED);
     }
 
     /** An instance without a local table cache. */
@@ -99,14 +113,14 @@ public record InstanceConfig(
     public InstanceConfig withLockTimeout(Duration timeout) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, timeout, retry, attrs, perUser, source,
-                timeouts, localTableCache);
+                timeouts, localTableCache, memory);
     }
 
     /** This instance with other task, chunk and statement timeouts. */
     public InstanceConfig withTimeouts(Timeouts other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser,
-                source, other, localTableCache);
+                source, other, localTableCache, memory);
     }
 
     /** This instance on another of its configured table store connections. */
@@ -118,7 +132,7 @@ public record InstanceConfig(
         }
         return new InstanceConfig(pipelineName, instanceName, instanceId, other, tableStores, blobStoreDir, workDir,
                 cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
-                timeouts, localTableCache);
+                timeouts, localTableCache, memory);
     }
 
     /** This instance on a table store given by its settings (e.g. one built in a test). */
@@ -127,56 +141,63 @@ public record InstanceConfig(
         all.put(settings.connectionName(), settings);
         return new InstanceConfig(pipelineName, instanceName, instanceId, settings, all, blobStoreDir, workDir,
                 cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
-                timeouts, localTableCache);
+                timeouts, localTableCache, memory);
     }
 
     /** This instance with other cache validation settings (e.g. from the command line). */
     public InstanceConfig withCacheValidation(CacheValidation validation) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, validation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
-                timeouts, localTableCache);
+                timeouts, localTableCache, memory);
     }
 
     /** This instance with another engine or parallelism. */
     public InstanceConfig withOrchestration(Orchestration other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, other, failFast, inline, lockTimeout, retry, attrs, perUser, source,
-                timeouts, localTableCache);
+                timeouts, localTableCache, memory);
     }
 
     /** This instance with another interpretation of inline hints. */
     public InstanceConfig withInline(InlineMode mode) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, mode, lockTimeout, retry, attrs, perUser, source,
-                timeouts, localTableCache);
+                timeouts, localTableCache, memory);
     }
 
     /** This instance with other free-form attributes. */
     public InstanceConfig withAttrs(Config other) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, other, perUser,
-                source, timeouts, localTableCache);
+                source, timeouts, localTableCache, memory);
     }
 
     /** This instance with fail-fast on or off: whether a task's failure stops the run. */
     public InstanceConfig withFailFast(boolean stopOnFailure) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, stopOnFailure, inline, lockTimeout, retry, attrs, perUser,
-                source, timeouts, localTableCache);
+                source, timeouts, localTableCache, memory);
     }
 
     /** This instance with another retry policy for transient failures. */
     public InstanceConfig withRetry(RetryPolicy policy) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, policy, attrs, perUser,
-                source, timeouts, localTableCache);
+                source, timeouts, localTableCache, memory);
     }
 
     /** This instance with another local table cache. */
     public InstanceConfig withLocalTableCache(LocalTableCache cache) {
         return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
                 workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
-                timeouts, cache);
+                timeouts, cache, memory);
+    }
+
+    /** This instance with other memory budgets. */
+    public InstanceConfig withMemory(Memory budgets) {
+        return new InstanceConfig(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir,
+                workDir, cacheValidation, orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source,
+                timeouts, localTableCache, budgets);
     }
 
     /** An attribute as a string, if set. */
@@ -195,7 +216,7 @@ public record InstanceConfig(
                 + ", tableStores=" + new java.util.TreeSet<>(tableStores.keySet()) + ", blobStoreDir=" + blobStoreDir
                 + ", workDir=" + workDir + ", cacheValidation=" + cacheValidation + ", orchestration=" + orchestration
                 + ", failFast=" + failFast + ", inline=" + inline.configName() + ", lockTimeout=" + lockTimeout
-                + ", retry=" + retry + ", timeouts=" + timeouts + ", localTableCache=" + localTableCache + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
+                + ", retry=" + retry + ", timeouts=" + timeouts + ", localTableCache=" + localTableCache + ", memory=" + memory + ", attrs=" + new java.util.TreeSet<>(attrs.root().keySet()) + ", perUser="
                 + perUser + "]";
     }
 
@@ -344,6 +365,66 @@ public record InstanceConfig(
         /** Whether the cache does anything. */
         public boolean enabled() {
             return storeInput || storeOutput || useStoredInputAsCache;
+        }
+    }
+
+    /**
+     * The Arrow (off-heap) memory a run, each task and each chunk of a batched task may hold at once, in
+     * bytes ({@code memory.run}, {@code memory.task}, {@code memory.chunk}); {@link Long#MAX_VALUE} is
+     * unlimited. They form a tree: a task's memory counts toward its run's, a chunk's toward its task's
+     * (so do a batched task's computed chunks waiting for their upload, and its split input's buffers).
+     * Going over one fails the task, naming the budget and its key.
+     */
+    public record Memory(long run, long task, long chunk) {
+        public static final Memory UNLIMITED = new Memory(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+        /** A level left unlimited takes the budget of the level above, which bounds it anyway. */
+        public Memory {
+            if (task == Long.MAX_VALUE) {
+                task = run;
+            }
+            if (chunk == Long.MAX_VALUE) {
+                chunk = task;
+            }
+            positive(run, "memory.run");
+            positive(task, "memory.task");
+            positive(chunk, "memory.chunk");
+            if (task > run) {
+                throw new IllegalArgumentException("memory.task (" + describe(task) + ") is more than memory.run ("
+                        + describe(run) + "), which holds every task of a run");
+            }
+            if (chunk > task) {
+                throw new IllegalArgumentException("memory.chunk (" + describe(chunk) + ") is more than memory.task ("
+                        + describe(task) + "), which holds every chunk of a batched task");
+            }
+        }
+
+        private static void positive(long value, String key) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(key + " must be a size above zero, was " + value);
+            }
+        }
+
+        /** A budget as a user would write it: {@code 512 MiB}, {@code 1.5 GiB}, {@code 700 bytes} or {@code unlimited}. */
+        public static String describe(long bytes) {
+            if (bytes == Long.MAX_VALUE) {
+                return "unlimited";
+            }
+            String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+            double value = bytes;
+            int unit = 0;
+            while (value >= 1024 && unit < units.length - 1) {
+                value /= 1024;
+                unit++;
+            }
+            return unit == 0 ? bytes + " bytes" : (value == Math.rint(value)
+                    ? String.format(java.util.Locale.ROOT, "%d %s", (long) value, units[unit])
+                    : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]));
+        }
+
+        @Override
+        public String toString() {
+            return "Memory[run=" + describe(run) + ", task=" + describe(task) + ", chunk=" + describe(chunk) + "]";
         }
     }
 

@@ -137,8 +137,28 @@ final class InstanceResolver {
                 settings.choice("inline", InlineMode::parse,
                         "one of default-true, default-false, force-true, force-false"),
                 settings.positiveDuration("lock_timeout"), retry(settings), attrs, perUser, file + ": instances." + name,
-                timeouts, localTableCache(raw, placeholders, instanceId, workDir));
+                timeouts, localTableCache(raw, placeholders, instanceId, workDir), memory(settings));
         return new Resolution(instance, secrets);
+    }
+
+    /** {@code memory.run}, {@code memory.task} and {@code memory.chunk}, each a size, checked against each other. */
+    private InstanceConfig.Memory memory(LayeredConfig settings) {
+        long run = settings.bytesOrUnlimited("memory.run");
+        long task = settings.bytesOrUnlimited("memory.task");
+        long chunk = settings.bytesOrUnlimited("memory.chunk");
+        task = task == Long.MAX_VALUE ? run : task;
+        chunk = chunk == Long.MAX_VALUE ? task : chunk;
+        if (task > run) {
+            throw new ConfigError(file, settings.keyOf("memory.task"), InstanceConfig.Memory.describe(task),
+                    "at most memory.run (" + InstanceConfig.Memory.describe(run) + ", " + settings.keyOf("memory.run")
+                            + "): a run's budget holds its tasks'");
+        }
+        if (chunk > task) {
+            throw new ConfigError(file, settings.keyOf("memory.chunk"), InstanceConfig.Memory.describe(chunk),
+                    "at most memory.task (" + InstanceConfig.Memory.describe(task) + ", "
+                            + settings.keyOf("memory.task") + "): a task's budget holds its chunks'");
+        }
+        return new InstanceConfig.Memory(run, task, chunk);
     }
 
     /**

@@ -118,6 +118,24 @@ final class LayeredConfig {
         return value;
     }
 
+    /**
+     * A size in bytes above zero, as Typesafe Config reads sizes ({@code 512MiB}, {@code 2 GiB}, {@code 64M},
+     * a bare number of bytes), or {@code unlimited} for {@link Long#MAX_VALUE}.
+     */
+    long bytesOrUnlimited(String path) {
+        String expected = "a size above zero such as '512MiB', '2GiB' or '700000' (bytes), or 'unlimited'";
+        value(path);
+        if (config.getValue(path).valueType() == ConfigValueType.STRING
+                && config.getString(path).trim().equalsIgnoreCase("unlimited")) {
+            return Long.MAX_VALUE;
+        }
+        Long value = read(path, expected, () -> config.getBytes(path));
+        if (value <= 0) {
+            throw wrong(path, expected, null);
+        }
+        return value;
+    }
+
     String string(String path) {
         ConfigValue value = value(path);
         if (value instanceof ConfigObject object) {

@@ -222,7 +222,8 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             return this; // stopped while preparing: pump() has reported
         }
         if (msg.error() != null) {
-            return report(null, ChunkExecution.failure(task.flow().name(), plan, null, Failures.unwrap(msg.error())));
+            return report(null, ChunkExecution.failure(task.flow().name(), plan, null,
+                    MemoryBudgets.explain(Failures.unwrap(msg.error()), task.config())));
         }
         execution = msg.ready().execution();
         limits = msg.ready().limits();

@@ -86,12 +86,13 @@ public final class ChunkWorker implements AutoCloseable {
         List<InputSpec> inputs = inputs(work, task, committed, transaction);
         BufferAllocator chunkAllocator = allocator.newChildAllocator("work-" + work.runId() + "-" + work.stage() + "-"
                 + work.task() + "-" + work.chunk() + "-" + work.attempt(), 0, Long.MAX_VALUE);
+        ChunkExecution chunks = null;
         try {
             TaskExecution execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()),
                     chunkAllocator, chunkAllocator, work.runId()).withSchemas(committed, transaction);
             TaskPlan plan = new TaskPlan(task, TaskPlan.Decision.RUN, "placed", work.positionKey(), work.fullKey(),
                     work.cacheFnHash(), null, List.of(), java.util.Set.of(), false);
-            ChunkExecution chunks = new ChunkExecution(execution, plan, inputs, true);
+            chunks = new ChunkExecution(execution, plan, inputs, true);
             Chunk chunk = new Chunk(work.chunk(), work.predicate(), work.label());
             ChunkExecution.ChunkResult result = chunks.compute(chunk, work.attempt());
             List<ChunkComputed.Output> outputs = new ArrayList<>();
@@ -104,7 +105,13 @@ public final class ChunkWorker implements AutoCloseable {
             ChunkComputed computed = new ChunkComputed(outputs, null, false, node, seconds(start));
             return new Computation(work, chunks, result, chunk, computed, chunkAllocator, node);
         } catch (Exception | Error e) {
-            chunkAllocator.close();
+            try {
+                if (chunks != null) {
+                    chunks.close();
+                }
+            } finally {
+                chunkAllocator.close();
+            }
             throw e;
         }
     }

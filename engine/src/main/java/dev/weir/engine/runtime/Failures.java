@@ -25,6 +25,9 @@ final class Failures {
      * exception decides, since a store that wraps another store failure has judged it again.
      */
     static boolean isTransient(Throwable e) {
+        if (MemoryBudgets.isOutOfMemory(e)) {
+            return false; // the same work would need the same memory again
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StoreException se) {
                 return se.isTransient();

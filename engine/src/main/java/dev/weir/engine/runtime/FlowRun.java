@@ -388,7 +388,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         lock = msg.prepare().lock(); // held from here on: every way out of this actor releases it
         plan = msg.prepare().plan();
         planner = msg.prepare().planner();
-        runAllocator = services.allocator().newChildAllocator("run-" + options.runId(), 0, Long.MAX_VALUE);
+        runAllocator = MemoryBudgets.run(services.allocator(), options.runId(), config.memory());
         execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()), runAllocator,
                 services.allocator(), options.runId()).withPlacement(options.chunkPlacement());
         inline = new LocalInlineHandOver(services.allocator(), true);

@@ -159,8 +159,7 @@ final class TaskExecution {
     private OutputSet run(TaskPlan plan, List<InputSpec> inputs, int attempt, Map<String, ArrowTable> inlined)
             throws Exception {
         TaskDef task = plan.task();
-        String name = "task-" + task.name() + "-" + attempt;
-        try (BufferAllocator allocator = runAllocator.newChildAllocator(name, 0, Long.MAX_VALUE);
+        try (BufferAllocator allocator = MemoryBudgets.task(runAllocator, task.name() + "-" + attempt, config.memory());
              RunTaskContext ctx = new RunTaskContext(this, task, inputs, allocator)) {
             List<OutputSet.Output> outputs = new ArrayList<>();
             String keepKey = plan.fresh() ? null : plan.fullKey();
@@ -417,11 +416,13 @@ final class TaskExecution {
         return config;
     }
 
-    private TaskFailedException failure(TaskDef task, Throwable e) {
-        if (e instanceof TaskFailedException tfe) {
+    private TaskFailedException failure(TaskDef task, Throwable error) {
+        if (error instanceof TaskFailedException tfe) {
             return tfe;
         }
-        String problem = e instanceof TaskShapeException || e instanceof StoreException ? e.getMessage() : e.toString();
+        Throwable e = MemoryBudgets.explain(error, config);
+        String problem = e instanceof TaskShapeException || e instanceof StoreException
+                || e instanceof dev.weir.engine.MemoryBudgetException ? e.getMessage() : e.toString();
         return new TaskFailedException(flow.name(), task.stage(), task.name(), problem, e);
     }
 
