@@ -31,6 +31,8 @@ final class RunSource {
     private long tripStartedNanos = System.nanoTime();
     private boolean abandoned;
     private boolean lateReplied;
+    /** The blocking thread on a trip to the source now, if any: {@link #abandon()} interrupts it. */
+    private final TripThread tripThread = new TripThread();
 
     /** Starts opening {@code source}; the run hears {@link StreamRun.Opened}. */
     RunSource(ActorContext<StreamRun.Command> context, BatchSource source, BufferAllocator allocator,
@@ -38,13 +40,13 @@ final class RunSource {
         this.context = context;
         this.blocking = blocking;
         this.relay = relay;
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> tripThread.during(() -> {
             try {
                 return source.open(allocator);
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
-        }, blocking), StreamRun.Opened::new);
+        }), blocking), StreamRun.Opened::new);
     }
 
     void opened(Iterator<ArrowTable> it) {
@@ -75,7 +77,10 @@ final class RunSource {
         Iterator<ArrowTable> it = iterator;
         long firstId = nextBatchId;
         try {
-            blocking.execute(() -> relay.pull(it, wanted, firstId));
+            blocking.execute(() -> tripThread.during(() -> {
+                relay.pull(it, wanted, firstId);
+                return null;
+            }));
         } catch (RejectedExecutionException e) {
             context.getSelf().tell(new StreamRun.Pulled(List.of(), null, false, e));
         }
@@ -108,7 +113,10 @@ final class RunSource {
         state = State.CLOSING;
         tripStartedNanos = System.nanoTime();
         Iterator<ArrowTable> it = iterator;
-        context.pipeToSelf(CompletableFuture.runAsync(() -> SourceReads.closeQuietly(it), blocking),
+        context.pipeToSelf(CompletableFuture.runAsync(() -> tripThread.during(() -> {
+                    SourceReads.closeQuietly(it);
+                    return null;
+                }), blocking),
                 (ok, error) -> new StreamRun.SourceClosed());
     }
 
@@ -123,12 +131,14 @@ final class RunSource {
     }
 
     /**
-     * The run gives up on the source's trip under way: it counts as closed from now on, and what the trip
-     * brings back when it ends is freed ({@link #abandoned()}).
+     * The run gives up on the source's trip under way: it counts as closed from now on, the thread on the
+     * trip is interrupted (so that a source waiting in an interruptible call gives its thread back), and
+     * what the trip brings back when it ends is freed ({@link #abandoned()}).
      */
     void abandon() {
         abandoned = true;
         state = State.CLOSED;
+        tripThread.interrupt();
     }
 
     /** The run gave up on a trip to the source; its late reply must be freed, not used. */
@@ -168,6 +178,40 @@ final class RunSource {
     void closeOnStop() {
         if (iterator != null && state == State.OPEN) {
             SourceReads.closeQuietly(iterator);
+        }
+    }
+
+    /**
+     * Which blocking thread is on a trip to the source, so that giving up on the trip can interrupt it; an
+     * interrupt asked for before the trip's thread starts reaches it when it does. The interrupt is the
+     * trip's own: the thread's flag is cleared when the trip ends, before the thread goes back to its pool.
+     */
+    private static final class TripThread {
+        private Thread thread;
+        private boolean interrupt;
+
+        <T> T during(java.util.function.Supplier<T> trip) {
+            synchronized (this) {
+                thread = Thread.currentThread();
+                if (interrupt) {
+                    thread.interrupt();
+                }
+            }
+            try {
+                return trip.get();
+            } finally {
+                synchronized (this) {
+                    thread = null;
+                }
+                Thread.interrupted();
+            }
+        }
+
+        synchronized void interrupt() {
+            interrupt = true;
+            if (thread != null) {
+                thread.interrupt();
+            }
         }
     }
 }

@@ -133,6 +133,27 @@ class StreamTimeoutTest extends StreamExecutorFixture {
     }
 
     @Test
+    void aSourceGivenUpOnIsInterruptedSoThatItsThreadComesBack() throws Exception {
+        StreamGraph graph = StreamGraph.builder()
+                .task("parse", map(x -> x)).source("parse")
+                .set("call-timeout", "300ms")
+                .build();
+        CountDownLatch interrupted = new CountDownLatch(1);
+        StreamFailedException e = failureWithin(executor.run(graph, onEachPull(source(5, 10), pull -> {
+            if (pull == 1) {
+                try {
+                    Thread.sleep(TimeUnit.MINUTES.toMillis(10));
+                } catch (InterruptedException stopped) {
+                    interrupted.countDown();
+                    throw new IllegalStateException("the source was interrupted", stopped);
+                }
+            }
+        })), Duration.ofSeconds(20));
+        assertEquals(StreamGraph.SOURCE, e.task());
+        assertTrue(interrupted.await(10, TimeUnit.SECONDS), "the source's pull was interrupted");
+    }
+
+    @Test
     void callsWithinTheirTimeoutRunToTheEnd() throws Exception {
         StreamGraph graph = StreamGraph.builder()
                 .task("parse", in -> {
