@@ -2,6 +2,7 @@ package dev.weir.cluster;
 
 import dev.weir.engine.Flow;
 import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.stream.StreamGraph;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,27 @@ public interface FlowResolver {
      */
     Flow flow(String flowName, InstanceConfig instance);
 
+    /**
+     * The streaming graph named {@code graph} that code of the flow {@code flowName} runs, built from this
+     * node's code, so that a worker can run that graph's calls by task name ({@link ClusterBatchPlacement}):
+     * functions never travel. Empty when this node has no such graph (the default). Called on a blocking
+     * thread, once per graph and node.
+     */
+    default Optional<StreamGraph> streamGraph(String flowName, String graph) {
+        return Optional.empty();
+    }
+
     /** These flows, the same on every instance, each with the hash of the code of {@code definedBy}. */
     static FlowResolver of(Class<?> definedBy, List<Flow> flows) {
+        return of(definedBy, flows, Map.of());
+    }
+
+    /**
+     * These flows and streaming graphs (by flow name, then graph name; a flow named only here has graphs
+     * and no tasks), all with the hash of the code of {@code definedBy}.
+     */
+    static FlowResolver of(Class<?> definedBy, List<Flow> flows, Map<String, Map<String, StreamGraph>> graphs) {
+        Map<String, Map<String, StreamGraph>> graphsByFlow = Map.copyOf(graphs);
         Map<String, Flow> byName = new LinkedHashMap<>();
         for (Flow flow : flows) {
             if (byName.putIfAbsent(flow.name(), flow) != null) {
@@ -39,7 +59,13 @@ public interface FlowResolver {
         return new FlowResolver() {
             @Override
             public Optional<String> codeHash(String flowName) {
-                return byName.containsKey(flowName) ? Optional.of(hash) : Optional.empty();
+                return byName.containsKey(flowName) || graphsByFlow.containsKey(flowName) ? Optional.of(hash)
+                        : Optional.empty();
+            }
+
+            @Override
+            public Optional<StreamGraph> streamGraph(String flowName, String graph) {
+                return Optional.ofNullable(graphsByFlow.getOrDefault(flowName, Map.of()).get(graph));
             }
 
             @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.cluster.channel.TableHandle;
 import dev.weir.engine.placement.ChunkComputed;
 import dev.weir.engine.placement.ChunkError;
 import dev.weir.engine.placement.ChunkUploaded;
@@ -98,16 +99,35 @@ class MessageBindingTest {
         Class<?>[] types = new Class<?>[components.length];
         for (int i = 0; i < components.length; i++) {
             types[i] = components[i].getType();
-            values[i] = value(types[i]);
+            values[i] = types[i] == List.class ? list(components[i].getGenericType()) : value(types[i]);
         }
         var constructor = type.getDeclaredConstructor(types);
         constructor.setAccessible(true);
         return constructor.newInstance(values);
     }
 
+    /** A list of two sample elements of the list's element type. */
+    private static Object list(java.lang.reflect.Type type) {
+        Class<?> element = (Class<?>) ((java.lang.reflect.ParameterizedType) type).getActualTypeArguments()[0];
+        if (element == String.class) {
+            return List.of("score", "flag");
+        }
+        return List.of(value(element), value(element));
+    }
+
     private static Object value(Class<?> type) {
         if (type == String.class) {
             return "chunk-7";
+        }
+        if (type == long.class) {
+            return 7_000_000_000L;
+        }
+        if (type == WorkerStatus.ChunkInFlight.class) {
+            return new WorkerStatus.ChunkInFlight("run-1", "sales", "scored", "score", 7, 2,
+                    WorkerStatus.Phase.APPENDING, 1_500);
+        }
+        if (type == TableHandle.class) {
+            return new TableHandle("10.0.0.7", 40_123, "3f2a9c1e-17", 5_000, 80_000);
         }
         if (type == int.class) {
             return 3;
@@ -128,10 +148,6 @@ class MessageBindingTest {
                     new ChunkWork.Input("weight", ChunkWork.InputKind.CONSTANT, null, null, null, false, null, null,
                             null, null)),
                     "mini_scored__tx", "pos", "full", "", "attrs");
-        }
-        if (type == List.class) { // the one list a message holds: a worker's chunks in flight
-            return List.of(new WorkerStatus.ChunkInFlight("run-1", "sales", "scored", "score", 7, 2,
-                    WorkerStatus.Phase.APPENDING, 1_500));
         }
         if (type == ChunkComputed.class) {
             return new ChunkComputed(List.of(new ChunkComputed.Output("scores", "scores", "{\"fields\":[]}", 12,

@@ -80,6 +80,23 @@ final class TestCluster implements AutoCloseable {
         return node;
     }
 
+    /**
+     * A worker node with {@code slots} slots for streaming calls ({@link BatchWorker}) and its own Arrow
+     * side channel, joined to the coordinator, running the graphs of {@code flows}.
+     */
+    WorkerNode batchWorker(int slots, FlowResolver flows) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config("worker"));
+        RootAllocator allocator = new RootAllocator();
+        Cluster.get(system).manager().tell(Join.create(Cluster.get(coordinator.system()).selfMember().address()));
+        WorkerNode node = new WorkerNode(system, allocator, null);
+        workers.add(node);
+        awaitUp(coordinator.system(), 1 + workers.stream().filter(w -> !w.stopped).count());
+        node.channel = dev.weir.cluster.channel.ArrowChannel.start("127.0.0.1", 0, null, allocator,
+                Duration.ofSeconds(20));
+        node.batchWorker = BatchWorker.start(system, new BatchWorker.Settings(flows, node.channel, allocator, slots));
+        return node;
+    }
+
     static void awaitUp(ActorSystem<?> system, long members) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
@@ -117,6 +134,8 @@ final class TestCluster implements AutoCloseable {
         final RootAllocator allocator;
         final ChunkWorker chunks;
         org.apache.pekko.actor.typed.ActorRef<Worker.Command> worker;
+        org.apache.pekko.actor.typed.ActorRef<BatchWorker.Command> batchWorker;
+        dev.weir.cluster.channel.ArrowChannel channel;
         boolean stopped;
 
         WorkerNode(ActorSystem<Void> system, RootAllocator allocator, ChunkWorker chunks) {
@@ -137,10 +156,16 @@ final class TestCluster implements AutoCloseable {
             stopped = true;
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
-            chunks.close();
-            // a chunk computing when the node stopped frees its memory when its thread ends
+            if (channel != null) {
+                channel.close();
+            }
+            if (chunks != null) {
+                chunks.close();
+            }
+            // a chunk or call computing when the node stopped frees its memory when its thread ends
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-            while (!allocator.getChildAllocators().isEmpty() && System.nanoTime() < deadline) {
+            while ((!allocator.getChildAllocators().isEmpty() || allocator.getAllocatedMemory() > 0)
+                    && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException e) {

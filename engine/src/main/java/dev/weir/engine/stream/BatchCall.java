@@ -156,6 +156,17 @@ public final class BatchCall implements BatchInput {
         }
     }
 
+    /**
+     * The tasks this call runs, in order: its own, then those fused after it. A placement that runs the
+     * call elsewhere runs these tasks' functions there, each on the previous one's output.
+     */
+    public List<String> tasks() {
+        List<String> tasks = new java.util.ArrayList<>(1 + then.size());
+        tasks.add(task);
+        then.forEach(step -> tasks.add(step.task()));
+        return List.copyOf(tasks);
+    }
+
     /** How many of the call's tasks (its own first, then the fused ones) have returned an output. */
     int stepsDone() {
         return stepsDone;

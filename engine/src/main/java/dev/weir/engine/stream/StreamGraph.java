@@ -96,7 +96,11 @@ public final class StreamGraph {
         return context;
     }
 
-    BatchFunction function(String task) {
+    /**
+     * The function of {@code task}. For a placement that runs calls in another process: that process
+     * builds the same graph from the same code and runs the call's tasks by name.
+     */
+    public BatchFunction function(String task) {
         return functions.get(known(task));
     }
 

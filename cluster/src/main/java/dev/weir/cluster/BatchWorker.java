@@ -1,0 +1,321 @@
+package dev.weir.cluster;
+
+import dev.weir.cluster.channel.ArrowChannel;
+import dev.weir.cluster.channel.ChannelException;
+import dev.weir.cluster.channel.TableHandle;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.runtime.Engine;
+import dev.weir.engine.stream.BatchFunction;
+import dev.weir.engine.stream.BatchInput;
+import dev.weir.engine.stream.StreamGraph;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * A worker node's runner of streaming batch calls ({@link ClusterBatchPlacement}): registers under
+ * {@link #KEY}, tells a coordinator how many calls it runs at once, and runs a call it is given by ids —
+ * the flow (whose code must hash as the coordinator's), the graph, the tasks by name, the batch — with
+ * the functions of this node's own copy of the graph ({@link FlowResolver#streamGraph}). On the blocking
+ * dispatcher it pulls the call's inputs from the coordinator's side channel, runs the tasks one after
+ * another, and offers the output on this node's {@link ArrowChannel}; the reply carries only its handle.
+ * The channel frees the output when the coordinator has pulled it, withdraws it (a cancelled call, a
+ * late attempt), or does not pull it in time.
+ */
+public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
+
+    /** The Receptionist key batch workers register under. */
+    public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "weir-batch-worker");
+
+    public interface Command {
+    }
+
+    /** The error class of a call this node would not run (no such flow or graph, or other code for it). */
+    static final String REFUSED = "dev.weir.cluster.Refused";
+
+    /** A coordinator asks what this worker offers; answered with {@link BatchDispatcher.WorkerReady}. */
+    public record Describe(ActorRef<BatchDispatcher.Command> replyTo) implements Command, ClusterMessage {
+    }
+
+    /**
+     * Run one attempt of a call.
+     *
+     * @param id         the call's id at its coordinator (its run, then a sequence number)
+     * @param attempt    1 for the first attempt; the next after a lost worker
+     * @param flow       the flow whose code defines the graph
+     * @param flowHash   the coordinator's hash of that code; this node's must be the same
+     * @param graph      the graph's name within the flow
+     * @param tasks      the tasks to run in order (the call's own, then those fused after it)
+     * @param batchId    the source batch
+     * @param inputNames the first task's inputs, by upstream name, in the graph's order
+     * @param inputs     where to pull each of them, in the same order
+     */
+    public record RunCall(String id, int attempt, String flow, String flowHash, String graph, List<String> tasks,
+                          long batchId, List<String> inputNames, List<TableHandle> inputs,
+                          ActorRef<BatchDispatcher.Command> replyTo) implements Command, ClusterMessage {
+    }
+
+    /** The coordinator no longer wants this attempt: free its output, now or when it is made. */
+    public record CancelCall(String id, int attempt) implements Command, ClusterMessage {
+    }
+
+    private record CallDone(RunCall call, TableHandle output, int stepsDone, Throwable error)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /**
+     * What a batch worker needs.
+     *
+     * @param flows     finds flows' code and their streaming graphs on this node
+     * @param channel   this node's side channel, which outputs are offered on and inputs pulled with
+     * @param allocator where inputs and outputs live on this node; the caller closes it after the channel
+     * @param slots     calls it runs at once, at least 1
+     */
+    public record Settings(FlowResolver flows, ArrowChannel channel, BufferAllocator allocator, int slots) {
+        public Settings {
+            Objects.requireNonNull(flows, "flows is null");
+            Objects.requireNonNull(channel, "channel is null");
+            Objects.requireNonNull(allocator, "allocator is null");
+            if (slots < 1) {
+                throw new IllegalArgumentException("a batch worker needs at least 1 slot, was " + slots);
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final Executor blocking;
+    private final String node;
+    /** Attempts under way here, by "id#attempt". */
+    private final Set<String> running = new HashSet<>();
+    /** Attempts cancelled while under way: their output is withdrawn when made. */
+    private final Set<String> cancelled = new HashSet<>();
+    /** Outputs offered and maybe not pulled yet, by "id#attempt"; forgotten after a while by the channel. */
+    private final Map<String, String> offered = new HashMap<>();
+    /** Read on blocking threads. */
+    private final Map<String, Optional<String>> hashes = new ConcurrentHashMap<>();
+    private final Map<String, Optional<StreamGraph>> graphs = new ConcurrentHashMap<>();
+
+    /** Starts a batch worker on this node's actor system (a cluster member), registered with the Receptionist. */
+    public static ActorRef<Command> start(ActorSystem<?> system, Settings settings) {
+        return system.systemActorOf(create(settings), "weir-batch-worker", Props.empty());
+    }
+
+    public static Behavior<Command> create(Settings settings) {
+        return Behaviors.setup(ctx -> {
+            ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+            return new BatchWorker(ctx, settings);
+        });
+    }
+
+    private BatchWorker(ActorContext<Command> context, Settings settings) {
+        super(context);
+        this.settings = settings;
+        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Engine.BLOCKING_DISPATCHER));
+        this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Describe.class, msg -> {
+                    msg.replyTo().tell(new BatchDispatcher.WorkerReady(getContext().getSelf(), settings.slots(), node));
+                    return this;
+                })
+                .onMessage(RunCall.class, this::onRunCall)
+                .onMessage(CallDone.class, this::onCallDone)
+                .onMessage(CancelCall.class, this::onCancel)
+                .build();
+    }
+
+    private static String key(String id, int attempt) {
+        return id + "#" + attempt;
+    }
+
+    private Behavior<Command> onRunCall(RunCall msg) {
+        if (!running.add(key(msg.id(), msg.attempt()))) {
+            return this; // a repeated request: under way
+        }
+        CompletableFuture<Object[]> calling = CompletableFuture.supplyAsync(() -> call(msg), blocking);
+        getContext().pipeToSelf(calling, (done, error) -> done == null
+                ? new CallDone(msg, null, 0, error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error)
+                : new CallDone(msg, (TableHandle) done[0], (Integer) done[1], (Throwable) done[2]));
+        return this;
+    }
+
+    /** Pulls, runs and offers; returns {output handle or null, steps done, error or null}. Blocking. */
+    private Object[] call(RunCall msg) {
+        String refusal = refusal(msg.flow(), msg.flowHash());
+        if (refusal != null) {
+            throw new Refusal(refusal);
+        }
+        StreamGraph graph = graphs.computeIfAbsent(msg.flow() + "\u0000" + msg.graph(),
+                key -> settings.flows().streamGraph(msg.flow(), msg.graph())).orElse(null);
+        if (graph == null) {
+            throw new Refusal("node " + node + " has no streaming graph '" + msg.graph() + "' of flow '" + msg.flow()
+                    + "'");
+        }
+        Map<String, ArrowTable> inputs = new LinkedHashMap<>();
+        int steps = 0;
+        try {
+            for (int i = 0; i < msg.inputs().size(); i++) {
+                inputs.put(msg.inputNames().get(i), settings.channel().pull(msg.inputs().get(i), settings.allocator()));
+            }
+            for (String task : msg.tasks()) {
+                BatchFunction function = graph.function(task);
+                ArrowTable output = function.apply(new Input(task, msg.batchId(), inputs, graph.context(),
+                        settings.allocator()));
+                if (output == null) {
+                    throw new IllegalStateException("the function returned null instead of an ArrowTable");
+                }
+                for (ArrowTable input : inputs.values()) {
+                    if (input != output) {
+                        input.close();
+                    }
+                }
+                inputs = new LinkedHashMap<>(Map.of(task, output));
+                steps++;
+            }
+            ArrowTable output = inputs.values().iterator().next();
+            inputs = Map.of();
+            return new Object[] {settings.channel().offer(output), steps, null};
+        } catch (ChannelException e) {
+            throw e; // not the task's fault: the coordinator tries again
+        } catch (Exception | Error e) {
+            return new Object[] {null, steps, e};
+        } finally {
+            inputs.values().forEach(ArrowTable::close);
+        }
+    }
+
+    /** Why this node will not run calls of {@code flow} for a coordinator whose code has {@code hash}, or null. */
+    private String refusal(String flow, String hash) {
+        Optional<String> own;
+        try {
+            own = hashes.computeIfAbsent(flow, name -> settings.flows().codeHash(name));
+        } catch (RuntimeException e) {
+            return "node " + node + " cannot resolve flow '" + flow + "': " + e;
+        }
+        if (own.isEmpty()) {
+            return "node " + node + " has no flow named '" + flow + "' on its class path";
+        }
+        if (!own.get().equals(hash)) {
+            return "node " + node + " has other code for flow '" + flow + "' (hash " + own.get()
+                    + ", the coordinator's is " + hash + "): every worker must run the coordinator's flow jar";
+        }
+        return null;
+    }
+
+    private Behavior<Command> onCallDone(CallDone msg) {
+        RunCall call = msg.call();
+        String key = key(call.id(), call.attempt());
+        running.remove(key);
+        if (cancelled.remove(key)) {
+            if (msg.output() != null) {
+                settings.channel().withdraw(msg.output().transfer());
+            }
+            return this;
+        }
+        if (msg.output() != null) {
+            offered.put(key, msg.output().transfer());
+            if (offered.size() > 10_000) {
+                offered.clear(); // the channel frees unpulled outputs on its own; this only speeds up cancels
+            }
+            call.replyTo().tell(new BatchDispatcher.CallEnded(call.id(), call.attempt(), getContext().getSelf(),
+                    msg.output(), msg.stepsDone(), null, null, false));
+            return this;
+        }
+        Throwable error = msg.error();
+        boolean refused = error instanceof Refusal;
+        boolean transientError = error instanceof ChannelException;
+        if (!refused && !transientError) {
+            getContext().getLog().warn("Task '{}' failed on batch {} (call {} attempt {}): {}",
+                    call.tasks().get(Math.min(msg.stepsDone(), call.tasks().size() - 1)), call.batchId(), call.id(),
+                    call.attempt(), String.valueOf(error));
+        }
+        call.replyTo().tell(new BatchDispatcher.CallEnded(call.id(), call.attempt(), getContext().getSelf(), null,
+                msg.stepsDone(), refused ? REFUSED : error == null ? "java.lang.IllegalStateException"
+                : error.getClass().getName(),
+                refused ? error.getMessage() : "on node " + node + ": " + error, refused || transientError));
+        return this;
+    }
+
+    private Behavior<Command> onCancel(CancelCall msg) {
+        String key = key(msg.id(), msg.attempt());
+        String transfer = offered.remove(key);
+        if (transfer != null) {
+            settings.channel().withdraw(transfer);
+        } else if (running.contains(key)) {
+            cancelled.add(key);
+        }
+        return this;
+    }
+
+    /** This node will not run the call; another node may. */
+    private static final class Refusal extends RuntimeException {
+        Refusal(String reason) {
+            super(reason);
+        }
+    }
+
+    /** What a task's function sees on this node. */
+    private record Input(String task, long batchId, Map<String, ArrowTable> tables, Map<String, Object> context,
+                         BufferAllocator allocator) implements BatchInput {
+
+        @Override
+        public ArrowTable table() {
+            if (tables.size() != 1) {
+                throw new IllegalStateException("task '" + task + "' has " + tables.size() + " inputs "
+                        + tables.keySet() + "; read one with table(name)");
+            }
+            return tables.values().iterator().next();
+        }
+
+        @Override
+        public ArrowTable table(String upstream) {
+            ArrowTable table = tables.get(upstream);
+            if (table == null) {
+                throw new IllegalArgumentException("task '" + task + "' has no input from '" + upstream
+                        + "'; its inputs are " + tables.keySet());
+            }
+            return table;
+        }
+
+        @Override
+        public <T> T context(String key, Class<T> type) {
+            Object value = context.get(key);
+            if (value == null) {
+                throw new IllegalArgumentException("task '" + task + "': there is no context value '" + key
+                        + "'; known: " + context.keySet());
+            }
+            if (!type.isInstance(value)) {
+                throw new IllegalArgumentException("task '" + task + "': context value '" + key + "' is a "
+                        + value.getClass().getSimpleName() + ", not a " + type.getSimpleName());
+            }
+            return type.cast(value);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.weir.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.cluster.channel.ArrowChannel;
+import dev.weir.engine.data.ArrowTable;
+import dev.weir.engine.stream.BatchFunction;
+import dev.weir.engine.stream.BatchResult;
+import dev.weir.engine.stream.BatchSource;
+import dev.weir.engine.stream.StreamExecutor;
+import dev.weir.engine.stream.StreamGraph;
+import dev.weir.engine.stream.StreamResults;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A streaming graph's calls on two worker nodes through {@link ClusterBatchPlacement}: the outputs are
+ * those of a local run, every node's memory ends at zero, and a worker stopped mid-stream loses no call.
+ * The graph fans out, joins two inputs, and fuses the step after the join, so calls carry one and two
+ * inputs and one and two tasks.
+ */
+class ClusterStreamingTest {
+
+    private static final String FLOW = "scoring-stream";
+    private static final String GRAPH = "orders";
+    private static final int BATCHES = 30;
+    private static final int ROWS = 2_000;
+    /** How long each call of {@code score} sleeps, so that the stream is still going when a worker stops. */
+    private static volatile long scoreMillis;
+    /** The node (by its allocator) where {@code score} hangs, so that the node stops with calls in flight. */
+    private static volatile BufferAllocator hangOn;
+
+    @Test
+    void callsRunOnTwoWorkersAndTheOutputEqualsALocalRun() throws Exception {
+        scoreMillis = 0;
+        StreamGraph graph = graph();
+        Map<String, List<String>> local = runLocally(graph);
+        try (TestCluster cluster = new TestCluster(); RootAllocator coordinatorMemory = new RootAllocator()) {
+            FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
+            cluster.batchWorker(2, flows);
+            cluster.batchWorker(2, flows);
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, coordinatorMemory, Duration.ofSeconds(20));
+            try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
+                    settings(graph, flows, coordinatorMemory))) {
+                Map<String, List<String>> remote = outputs(new StreamExecutor(cluster.coordinator.system(),
+                        coordinatorMemory, placement), graph, null);
+                assertEquals(local, remote);
+                Map<String, Integer> byNode = placement.callsByNode();
+                assertEquals(2, byNode.size(), byNode::toString);
+                // parse, score, flag and join+round (fused) on each of 30 batches
+                assertEquals(4 * BATCHES, byNode.values().stream().mapToInt(Integer::intValue).sum(), byNode::toString);
+            } finally {
+                channel.close();
+            }
+            assertEquals(0, channel.offered());
+            assertEquals(0, coordinatorMemory.getAllocatedMemory(), "the coordinator keeps no Arrow memory");
+        } // each worker's allocator is closed when it stops, and fails on a leak
+    }
+
+    @Test
+    void aWorkerStoppedMidStreamLosesNoCall() throws Exception {
+        scoreMillis = 10;
+        StreamGraph graph = graph();
+        Map<String, List<String>> local = runLocally(graph);
+        try (TestCluster cluster = new TestCluster(); RootAllocator coordinatorMemory = new RootAllocator()) {
+            FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
+            TestCluster.WorkerNode doomed = cluster.batchWorker(2, flows);
+            TestCluster.WorkerNode survivor = cluster.batchWorker(2, flows);
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, coordinatorMemory, Duration.ofSeconds(20));
+            try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
+                    settings(graph, flows, coordinatorMemory))) {
+                CompletableFuture<Void> stopped = new CompletableFuture<>();
+                Map<String, List<String>> remote = outputs(new StreamExecutor(cluster.coordinator.system(),
+                        coordinatorMemory, placement), graph, () -> {
+                            if (!stopped.isDone() && placement.callsByNode().getOrDefault(doomed.address(), 0) >= 10) {
+                                stopped.complete(null);
+                                hangOn = doomed.allocator; // its next calls of score never return
+                                CompletableFuture.runAsync(doomed::stop,
+                                        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+                            }
+                        });
+                assertTrue(stopped.isDone(), "the worker was never stopped: " + placement.callsByNode());
+                assertEquals(local, remote);
+                Map<String, Integer> byNode = placement.callsByNode();
+                assertTrue(byNode.getOrDefault(survivor.address(), 0) > 0, byNode::toString);
+                // each call's output came back once, though some were sent twice
+                assertEquals(4 * BATCHES, byNode.values().stream().mapToInt(Integer::intValue).sum(), byNode::toString);
+                assertTrue(placement.attemptsLost() > 0, "no call was in flight on the stopped worker");
+            } finally {
+                channel.close();
+            }
+            assertEquals(0, coordinatorMemory.getAllocatedMemory(), "the coordinator keeps no Arrow memory");
+        } finally {
+            scoreMillis = 0;
+            hangOn = null;
+        }
+    }
+
+    private static ClusterBatchPlacement.Settings settings(StreamGraph graph, FlowResolver flows,
+                                                           BufferAllocator allocator) {
+        return new ClusterBatchPlacement.Settings(FLOW, flows.codeHash(FLOW).orElseThrow(), GRAPH, graph, allocator,
+                Duration.ofSeconds(20), 3);
+    }
+
+    private static Map<String, List<String>> runLocally(StreamGraph graph) {
+        org.apache.pekko.actor.typed.ActorSystem<Void> system = org.apache.pekko.actor.typed.ActorSystem.create(
+                org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "local-stream");
+        try (RootAllocator memory = new RootAllocator()) {
+            return outputs(new StreamExecutor(system, memory), graph, null);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
+        }
+    }
+
+    /** Every output row by task, sorted; {@code eachOutput} runs after each output (may be null). */
+    private static Map<String, List<String>> outputs(StreamExecutor executor, StreamGraph graph, Runnable eachOutput) {
+        Map<String, List<String>> rows = new TreeMap<>();
+        try (StreamResults results = executor.run(graph, source())) {
+            while (results.hasNext()) {
+                try (BatchResult result = results.next()) {
+                    List<String> out = rows.computeIfAbsent(result.task(), t -> new ArrayList<>());
+                    for (VectorSchemaRoot root : result.table().batches()) {
+                        BigIntVector ids = (BigIntVector) root.getVector("order_id");
+                        Float8Vector amounts = (Float8Vector) root.getVector("amount");
+                        for (int i = 0; i < root.getRowCount(); i++) {
+                            out.add(ids.get(i) + ":" + amounts.get(i));
+                        }
+                    }
+                }
+                if (eachOutput != null) {
+                    eachOutput.run();
+                }
+            }
+            results.awaitSummary();
+        }
+        rows.values().forEach(Collections::sort);
+        return rows;
+    }
+
+    /**
+     * parse (drops refunds) feeds score (amount × 1.1) and flag (amount ≥ 500); join keeps the scored
+     * rows that were flagged; round (fused after join) rounds to cents.
+     */
+    static StreamGraph graph() {
+        return StreamGraph.builder()
+                .task("parse", keep(amount -> amount >= 0)).source("parse")
+                .task("score", in -> {
+                    if (scoreMillis > 0) {
+                        Thread.sleep(in.allocator() == hangOn ? 3_000 : scoreMillis);
+                    }
+                    return map(in.allocator(), in.table(), amount -> amount * 1.1);
+                }, "parse")
+                .task("flag", keep(amount -> amount >= 500), "parse")
+                .task("join", in -> join(in.allocator(), in.table("score"), in.table("flag")), "score", "flag")
+                .task("round", in -> map(in.allocator(), in.table(), amount -> Math.round(amount * 100) / 100.0), "join")
+                .set("call-timeout", "60s")
+                .maxBatches(BATCHES)
+                .build();
+    }
+
+    private static BatchSource source() {
+        return allocator -> new Iterator<>() {
+            private long batch;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public ArrowTable next() {
+                long first = batch++ * ROWS;
+                long[] ids = new long[ROWS];
+                double[] amounts = new double[ROWS];
+                for (int i = 0; i < ROWS; i++) {
+                    ids[i] = first + i;
+                    amounts[i] = ((first + i) * 7919 % 100_000) / 100.0 - 50;
+                }
+                return table(allocator, ids, amounts);
+            }
+        };
+    }
+
+    private static BatchFunction keep(java.util.function.DoublePredicate test) {
+        return in -> {
+            List<long[]> kept = new ArrayList<>();
+            forEachRow(in.table(), (id, amount) -> {
+                if (test.test(amount)) {
+                    kept.add(new long[] {id, Double.doubleToLongBits(amount)});
+                }
+            });
+            return fromRows(in.allocator(), kept);
+        };
+    }
+
+    private static ArrowTable map(BufferAllocator allocator, ArrowTable input,
+                                  java.util.function.DoubleUnaryOperator f) {
+        List<long[]> out = new ArrayList<>();
+        forEachRow(input, (id, amount) -> out.add(new long[] {id, Double.doubleToLongBits(f.applyAsDouble(amount))}));
+        return fromRows(allocator, out);
+    }
+
+    private static ArrowTable join(BufferAllocator allocator, ArrowTable scored, ArrowTable flagged) {
+        java.util.Set<Long> flaggedIds = new java.util.HashSet<>();
+        forEachRow(flagged, (id, amount) -> flaggedIds.add(id));
+        List<long[]> out = new ArrayList<>();
+        forEachRow(scored, (id, amount) -> {
+            if (flaggedIds.contains(id)) {
+                out.add(new long[] {id, Double.doubleToLongBits(amount)});
+            }
+        });
+        return fromRows(allocator, out);
+    }
+
+    private interface RowConsumer {
+        void accept(long id, double amount);
+    }
+
+    private static void forEachRow(ArrowTable table, RowConsumer consumer) {
+        for (VectorSchemaRoot root : table.batches()) {
+            BigIntVector ids = (BigIntVector) root.getVector("order_id");
+            Float8Vector amounts = (Float8Vector) root.getVector("amount");
+            for (int i = 0; i < root.getRowCount(); i++) {
+                consumer.accept(ids.get(i), amounts.get(i));
+            }
+        }
+    }
+
+    private static ArrowTable fromRows(BufferAllocator allocator, List<long[]> rows) {
+        long[] ids = new long[rows.size()];
+        double[] amounts = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            ids[i] = rows.get(i)[0];
+            amounts[i] = Double.longBitsToDouble(rows.get(i)[1]);
+        }
+        return table(allocator, ids, amounts);
+    }
+
+    private static ArrowTable table(BufferAllocator allocator, long[] idValues, double[] amountValues) {
+        BigIntVector ids = new BigIntVector("order_id", allocator);
+        Float8Vector amounts = new Float8Vector("amount", allocator);
+        ids.allocateNew(idValues.length);
+        amounts.allocateNew(idValues.length);
+        for (int i = 0; i < idValues.length; i++) {
+            ids.set(i, idValues[i]);
+            amounts.set(i, amountValues[i]);
+        }
+        ids.setValueCount(idValues.length);
+        amounts.setValueCount(idValues.length);
+        return ArrowTable.of(VectorSchemaRoot.of(ids, amounts));
+    }
+}
