@@ -251,7 +251,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
         List<TableHandle> handles = new ArrayList<>();
         try {
             for (Map.Entry<String, ArrowTable> input : call.tables().entrySet()) {
-                TableHandle handle = channel.offer(input.getValue().view(settings.allocator()));
+                TableHandle handle = channel.offer(input.getValue().view(call.allocator()));
                 flight.offered.add(handle.transfer());
                 names.add(input.getKey());
                 handles.add(handle);

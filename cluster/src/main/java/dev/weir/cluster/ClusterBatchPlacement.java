@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -45,19 +44,16 @@ public final class ClusterBatchPlacement implements BatchPlacement, AutoCloseabl
      * @param flowHash  the hash of that code here ({@link FlowResolver#codeHash}); the workers' must match
      * @param graph     the graph's name in the flow, as {@link FlowResolver#streamGraph} knows it
      * @param definition this node's copy of the graph, for its tasks' timeouts
-     * @param allocator what the views of inputs being sent are allocated from (vector shells; the data is
-     *                  shared)
      * @param transferTimeout the bound on one transfer on the side channel
      * @param attempts  how many times a call is sent before it fails, at least 1
      */
     public record Settings(String flow, String flowHash, String graph, StreamGraph definition,
-                           BufferAllocator allocator, Duration transferTimeout, int attempts) {
+                           Duration transferTimeout, int attempts) {
         public Settings {
             Objects.requireNonNull(flow, "flow is null");
             Objects.requireNonNull(flowHash, "flowHash is null");
             Objects.requireNonNull(graph, "graph is null");
             Objects.requireNonNull(definition, "definition is null");
-            Objects.requireNonNull(allocator, "allocator is null");
             Objects.requireNonNull(transferTimeout, "transferTimeout is null");
             if (attempts < 1) {
                 throw new IllegalArgumentException("attempts must be at least 1, was " + attempts);

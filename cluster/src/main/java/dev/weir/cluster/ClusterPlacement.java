@@ -1,9 +1,12 @@
 package dev.weir.cluster;
 
+import dev.weir.cluster.channel.ArrowChannel;
 import dev.weir.engine.placement.ChunkCall;
 import dev.weir.engine.placement.ChunkCallback;
 import dev.weir.engine.placement.ChunkPlacement;
 import dev.weir.engine.placement.ChunkWork;
+import dev.weir.engine.stream.BatchPlacement;
+import dev.weir.engine.stream.StreamGraph;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,11 +21,18 @@ import org.apache.pekko.cluster.typed.Cluster;
  * Runs a coordinator's chunks on the cluster's workers: give it to a run with
  * {@link dev.weir.engine.RunOptions#chunkPlacement}. Spawns a {@link ChunkDispatcher} on the
  * coordinator's actor system (a cluster member), which hands chunks to workers with free slots. Refuses
- * a run on an embedded DuckDB database, which the workers' processes cannot write. Thread-safe.
+ * a run on an embedded DuckDB database, which the workers' processes cannot write. Started with an
+ * {@link ArrowChannel}, it also places the calls of a run's streaming graphs
+ * ({@link dev.weir.engine.TaskContext#streamPlacement}) on the workers' {@link BatchWorker}s, one
+ * {@link ClusterBatchPlacement} per flow and graph, closed with this. Thread-safe.
  */
-public final class ClusterPlacement implements ChunkPlacement, AutoCloseable {
+public final class ClusterPlacement implements ChunkPlacement, dev.weir.engine.stream.StreamPlacements, AutoCloseable {
 
     private static final AtomicLong PLACEMENTS = new AtomicLong();
+    /** The bound on one transfer of a streaming call's batch, and how long an unpulled one is kept. */
+    static final java.time.Duration STREAM_TRANSFER_TIMEOUT = java.time.Duration.ofMinutes(2);
+    /** How many times a streaming call is sent before it fails (a worker lost each time). */
+    static final int STREAM_ATTEMPTS = 3;
 
     private final ActorRef<ChunkDispatcher.Command> dispatcher;
     private final FlowResolver flows;
@@ -32,8 +42,14 @@ public final class ClusterPlacement implements ChunkPlacement, AutoCloseable {
     private final String prefix;
     private final AtomicLong ids = new AtomicLong();
 
-    private ClusterPlacement(ActorSystem<?> system, FlowResolver flows) {
+    private final ActorSystem<?> system;
+    private final ArrowChannel channel;
+    private final ConcurrentHashMap<String, ClusterBatchPlacement> streams = new ConcurrentHashMap<>();
+
+    private ClusterPlacement(ActorSystem<?> system, FlowResolver flows, ArrowChannel channel) {
         this.flows = flows;
+        this.system = system;
+        this.channel = channel;
         long n = PLACEMENTS.incrementAndGet();
         this.prefix = Cluster.get(system).selfMember().address() + "/" + n + "/";
         this.dispatcher = system.systemActorOf(ChunkDispatcher.create(capacity, chunksByNode),
@@ -46,7 +62,35 @@ public final class ClusterPlacement implements ChunkPlacement, AutoCloseable {
      */
     public static ClusterPlacement start(ActorSystem<?> system, FlowResolver flows) {
         return new ClusterPlacement(Objects.requireNonNull(system, "system is null"),
-                Objects.requireNonNull(flows, "flows is null"));
+                Objects.requireNonNull(flows, "flows is null"), null);
+    }
+
+    /**
+     * A placement that also runs streaming graphs' calls on the workers, sending their batches over
+     * {@code channel} (this node's, which the caller closes after this placement).
+     */
+    public static ClusterPlacement start(ActorSystem<?> system, FlowResolver flows, ArrowChannel channel) {
+        return new ClusterPlacement(Objects.requireNonNull(system, "system is null"),
+                Objects.requireNonNull(flows, "flows is null"), Objects.requireNonNull(channel, "channel is null"));
+    }
+
+    /** Calls of streaming graphs go to the workers when this placement has a side channel; else null (local). */
+    @Override
+    public BatchPlacement forGraph(String flow, String graph, StreamGraph definition) {
+        if (channel == null) {
+            return null;
+        }
+        return streams.computeIfAbsent(flow + "\u0000" + graph, key -> ClusterBatchPlacement.start(system, channel,
+                new ClusterBatchPlacement.Settings(flow, hashOf(flow), graph, definition,
+                        STREAM_TRANSFER_TIMEOUT, STREAM_ATTEMPTS)));
+    }
+
+    /** Streaming calls that returned, by worker node address, over every graph so far. */
+    public Map<String, Integer> streamCallsByNode() {
+        Map<String, Integer> calls = new java.util.TreeMap<>();
+        streams.values().forEach(placement -> placement.callsByNode().forEach((node, n) -> calls.merge(node, n,
+                Integer::sum)));
+        return calls;
     }
 
     @Override
@@ -106,6 +150,7 @@ public final class ClusterPlacement implements ChunkPlacement, AutoCloseable {
     /** Stops the dispatcher: chunks in flight are forgotten (their runs should have ended). */
     @Override
     public void close() {
+        streams.values().forEach(ClusterBatchPlacement::close);
         dispatcher.tell(new ChunkDispatcher.Stop());
     }
 }

@@ -53,9 +53,9 @@ class ClusterStreamingTest {
             FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
             cluster.batchWorker(2, flows);
             cluster.batchWorker(2, flows);
-            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, coordinatorMemory, Duration.ofSeconds(20));
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
             try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
-                    settings(graph, flows, coordinatorMemory))) {
+                    settings(graph, flows))) {
                 Map<String, List<String>> remote = outputs(new StreamExecutor(cluster.coordinator.system(),
                         coordinatorMemory, placement), graph, null);
                 assertEquals(local, remote);
@@ -80,9 +80,9 @@ class ClusterStreamingTest {
             FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
             TestCluster.WorkerNode doomed = cluster.batchWorker(2, flows);
             TestCluster.WorkerNode survivor = cluster.batchWorker(2, flows);
-            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, coordinatorMemory, Duration.ofSeconds(20));
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
             try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
-                    settings(graph, flows, coordinatorMemory))) {
+                    settings(graph, flows))) {
                 CompletableFuture<Void> stopped = new CompletableFuture<>();
                 Map<String, List<String>> remote = outputs(new StreamExecutor(cluster.coordinator.system(),
                         coordinatorMemory, placement), graph, () -> {
@@ -110,9 +110,8 @@ class ClusterStreamingTest {
         }
     }
 
-    private static ClusterBatchPlacement.Settings settings(StreamGraph graph, FlowResolver flows,
-                                                           BufferAllocator allocator) {
-        return new ClusterBatchPlacement.Settings(FLOW, flows.codeHash(FLOW).orElseThrow(), GRAPH, graph, allocator,
+    private static ClusterBatchPlacement.Settings settings(StreamGraph graph, FlowResolver flows) {
+        return new ClusterBatchPlacement.Settings(FLOW, flows.codeHash(FLOW).orElseThrow(), GRAPH, graph,
                 Duration.ofSeconds(20), 3);
     }
 
@@ -173,7 +172,7 @@ class ClusterStreamingTest {
                 .build();
     }
 
-    private static BatchSource source() {
+    static BatchSource source() {
         return allocator -> new Iterator<>() {
             private long batch;
 

@@ -91,8 +91,7 @@ final class TestCluster implements AutoCloseable {
         WorkerNode node = new WorkerNode(system, allocator, null);
         workers.add(node);
         awaitUp(coordinator.system(), 1 + workers.stream().filter(w -> !w.stopped).count());
-        node.channel = dev.weir.cluster.channel.ArrowChannel.start("127.0.0.1", 0, null, allocator,
-                Duration.ofSeconds(20));
+        node.channel = dev.weir.cluster.channel.ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
         node.batchWorker = BatchWorker.start(system, new BatchWorker.Settings(flows, node.channel, allocator, slots));
         return node;
     }

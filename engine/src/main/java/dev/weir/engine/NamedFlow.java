@@ -26,4 +26,13 @@ public interface NamedFlow {
      */
     default void show(Result result, InstanceConfig instance, PrintStream out) {
     }
+
+    /**
+     * The streaming graph named {@code graph} that this flow's tasks run (see
+     * {@link TaskContext#streamPlacement}), so that a cluster's worker node can run its calls from its own
+     * copy of this code; empty when there is none (the default).
+     */
+    default java.util.Optional<dev.weir.engine.stream.StreamGraph> streamGraph(String graph) {
+        return java.util.Optional.empty();
+    }
 }

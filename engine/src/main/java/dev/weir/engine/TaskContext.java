@@ -70,4 +70,16 @@ public interface TaskContext {
 
     /** The allocator for Arrow data this task creates; the engine checks it for leaks. */
     BufferAllocator allocator();
+
+    /**
+     * Where the calls of a streaming graph this task runs should go: give it to a
+     * {@link dev.weir.engine.stream.StreamExecutor}. On a run whose chunk placement also places streaming
+     * calls (a cluster's, {@code weir run --cluster}), the graph's calls run on worker nodes, which build
+     * the graph from the flow's code by {@code graph} (see {@link NamedFlow#streamGraph}); otherwise null,
+     * and the executor runs them in this JVM.
+     */
+    default dev.weir.engine.stream.BatchPlacement streamPlacement(String graph,
+                                                                 dev.weir.engine.stream.StreamGraph definition) {
+        return null;
+    }
 }

@@ -58,9 +58,12 @@ public final class StreamingFlow implements NamedFlow {
                 .produces(ctx -> run(ctx, ctx.directory(PARQUET))).ref());
     }
 
-    /** Runs the graph on an actor system of its own: a task does not see the engine's. */
-    private static Map<String, Object> run(TaskContext ctx, Path out) {
-        StreamGraph graph = StreamGraph.builder()
+    /** The graph's name, by which a cluster's worker nodes build it from this class ({@link #streamGraph}). */
+    private static final String GRAPH = "orders";
+
+    /** parse (drops refunds), then the large and small orders. */
+    private static StreamGraph graph() {
+        return StreamGraph.builder()
                 .task("parse", keep(amount -> amount >= 0)).source("parse")
                 .task("large", keep(amount -> amount >= 500), "parse")
                 .task("small", keep(amount -> amount < 500), "parse")
@@ -68,9 +71,23 @@ public final class StreamingFlow implements NamedFlow {
                 .set("large", "parallelism", 2)
                 .maxBatches(BATCHES)
                 .build();
+    }
+
+    @Override
+    public java.util.Optional<StreamGraph> streamGraph(String graph) {
+        return GRAPH.equals(graph) ? java.util.Optional.of(graph()) : java.util.Optional.empty();
+    }
+
+    /**
+     * Runs the graph on an actor system of its own (a task does not see the engine's); on a cluster
+     * ({@code weir run --cluster}) its calls run on the worker nodes.
+     */
+    private static Map<String, Object> run(TaskContext ctx, Path out) {
+        StreamGraph graph = graph();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir-streaming-example");
         try {
-            StreamSummary summary = new StreamExecutor(system, ctx.allocator()).writeTo(graph, orders(), out, true);
+            StreamSummary summary = new StreamExecutor(system, ctx.allocator(), ctx.streamPlacement(GRAPH, graph))
+                    .writeTo(graph, orders(), out, true);
             Map<String, Object> value = new LinkedHashMap<>();
             value.put("source_batches", summary.sourceBatches());
             for (String terminal : new String[] {"large", "small"}) {

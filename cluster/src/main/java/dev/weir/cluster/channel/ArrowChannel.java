@@ -35,9 +35,13 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.IpcOption;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +77,6 @@ public final class ArrowChannel implements AutoCloseable {
     private final SSLContext tls;
     private final boolean hostnameVerification;
     private final String host;
-    private final BufferAllocator allocator;
     private final long timeoutMillis;
     private final ExecutorService threads;
     private final ScheduledExecutorService timer;
@@ -85,12 +88,11 @@ public final class ArrowChannel implements AutoCloseable {
     private volatile boolean closed;
 
     private ArrowChannel(ServerSocket server, SSLContext tls, boolean hostnameVerification, String host,
-                         BufferAllocator allocator, Duration timeout) {
+                         Duration timeout) {
         this.server = server;
         this.tls = tls;
         this.hostnameVerification = hostnameVerification;
         this.host = host;
-        this.allocator = allocator;
         this.timeoutMillis = Math.max(1, timeout.toMillis());
         this.threads = Executors.newCachedThreadPool(daemon("weir-arrow-channel-" + server.getLocalPort()));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("weir-arrow-channel-timer"));
@@ -101,21 +103,16 @@ public final class ArrowChannel implements AutoCloseable {
      * A channel for a cluster node: on the node's hostname, with TLS from its settings when its transport
      * is {@code tls-tcp} and plain otherwise.
      *
-     * @param port      0 for any free port
-     * @param allocator what serving a table allocates (vector shells only: the data is shared); the
-     *                  caller owns it and closes it after this channel
-     * @param timeout   the bound on one transfer, and how long an offer waits to be pulled
+     * @param port    0 for any free port
+     * @param timeout the bound on one transfer, and how long an offer waits to be pulled
      */
-    public static ArrowChannel start(NodeSettings node, int port, BufferAllocator allocator, Duration timeout) {
-        return start(node.hostname(), port, node.transport() == Transport.TLS_TCP ? node.tls() : null, allocator,
-                timeout);
+    public static ArrowChannel start(NodeSettings node, int port, Duration timeout) {
+        return start(node.hostname(), port, node.transport() == Transport.TLS_TCP ? node.tls() : null, timeout);
     }
 
     /** A channel on {@code host}:{@code port}; {@code tls} null for plain TCP. */
-    public static ArrowChannel start(String host, int port, TlsSettings tls, BufferAllocator allocator,
-                                     Duration timeout) {
+    public static ArrowChannel start(String host, int port, TlsSettings tls, Duration timeout) {
         Objects.requireNonNull(host, "host is null");
-        Objects.requireNonNull(allocator, "allocator is null");
         Objects.requireNonNull(timeout, "timeout is null");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the transfer timeout must be positive, was " + timeout);
@@ -134,8 +131,7 @@ public final class ArrowChannel implements AutoCloseable {
             }
             server.setReuseAddress(true);
             server.bind(new InetSocketAddress(InetAddress.getByName(host), port), 64);
-            return new ArrowChannel(server, context, tls != null && tls.hostnameVerification(), host, allocator,
-                    timeout);
+            return new ArrowChannel(server, context, tls != null && tls.hostnameVerification(), host, timeout);
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException("could not open the Arrow side channel on " + host + ":" + port + ": "
                     + e.getMessage(), e);
@@ -295,18 +291,16 @@ public final class ArrowChannel implements AutoCloseable {
             }
             offer = found;
             out.writeByte(FOUND);
-            long bytes = 0;
-            try (ArrowReader batches = offer.table.reader(allocator)) {
-                VectorSchemaRoot root = batches.getVectorSchemaRoot();
-                ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(new KeepOpenOutput(out)));
-                writer.start();
-                while (batches.loadNextBatch()) {
-                    writer.writeBatch();
+            // each batch as it is, by reference: no copy, and no vector of another allocator
+            WriteChannel stream = new WriteChannel(Channels.newChannel(new KeepOpenOutput(out)));
+            MessageSerializer.serialize(stream, offer.table.schema());
+            for (VectorSchemaRoot batch : offer.table.batches()) {
+                try (ArrowRecordBatch record = new VectorUnloader(batch).getRecordBatch()) {
+                    MessageSerializer.serialize(stream, record);
                 }
-                writer.end();
-                bytes = writer.bytesWritten();
-                // not closed: that would close the socket before the acknowledgement
             }
+            ArrowStreamWriter.writeEndOfStream(stream, IpcOption.DEFAULT);
+            long bytes = stream.getCurrentPosition();
             out.flush();
             acknowledged = in.read() == ACK;
             if (acknowledged) {

@@ -29,8 +29,8 @@ class ArrowChannelTest {
     @Test
     void aPulledTableArrivesWholeAndBothSidesEndWithNoMemory() {
         try (RootAllocator senderMemory = new RootAllocator(); RootAllocator receiverMemory = new RootAllocator()) {
-            try (ArrowChannel sender = ArrowChannel.start("127.0.0.1", 0, null, senderMemory, TIMEOUT);
-                 ArrowChannel receiver = ArrowChannel.start("127.0.0.1", 0, null, receiverMemory, TIMEOUT)) {
+            try (ArrowChannel sender = ArrowChannel.start("127.0.0.1", 0, null, TIMEOUT);
+                 ArrowChannel receiver = ArrowChannel.start("127.0.0.1", 0, null, TIMEOUT)) {
                 TableHandle handle = sender.offer(table(senderMemory, 3, 1_000));
                 assertEquals(3_000, handle.rows());
                 assertTrue(handle.bytes() > 3_000 * 8, handle::toString);
@@ -49,7 +49,7 @@ class ArrowChannelTest {
     @Test
     void anOfferNobodyPullsIsFreedAfterTheTimeoutAndAWithdrawnOneAtOnce() {
         try (RootAllocator memory = new RootAllocator()) {
-            try (ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, memory, Duration.ofMillis(300))) {
+            try (ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofMillis(300))) {
                 TableHandle forgotten = channel.offer(table(memory, 1, 100));
                 TableHandle withdrawn = channel.offer(table(memory, 1, 100));
                 channel.withdraw(withdrawn.transfer());
@@ -64,7 +64,7 @@ class ArrowChannelTest {
     @Test
     void closingTheChannelFreesWhatItStillOffers() {
         try (RootAllocator memory = new RootAllocator()) {
-            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, memory, TIMEOUT);
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, TIMEOUT);
             channel.offer(table(memory, 2, 500));
             channel.close();
             assertEquals(0, memory.getAllocatedMemory());
@@ -78,11 +78,10 @@ class ArrowChannelTest {
         TestCertificates certificates = TestCertificates.shared();
         TlsSettings cluster = certificates.nodeTls();
         try (RootAllocator senderMemory = new RootAllocator(); RootAllocator receiverMemory = new RootAllocator()) {
-            try (ArrowChannel sender = ArrowChannel.start("127.0.0.1", 0, cluster, senderMemory, TIMEOUT);
-                 ArrowChannel member = ArrowChannel.start("127.0.0.1", 0, cluster, receiverMemory, TIMEOUT);
-                 ArrowChannel rogue = ArrowChannel.start("127.0.0.1", 0, certificates.rogueTls(), receiverMemory,
-                         TIMEOUT);
-                 ArrowChannel plain = ArrowChannel.start("127.0.0.1", 0, null, receiverMemory, TIMEOUT)) {
+            try (ArrowChannel sender = ArrowChannel.start("127.0.0.1", 0, cluster, TIMEOUT);
+                 ArrowChannel member = ArrowChannel.start("127.0.0.1", 0, cluster, TIMEOUT);
+                 ArrowChannel rogue = ArrowChannel.start("127.0.0.1", 0, certificates.rogueTls(), TIMEOUT);
+                 ArrowChannel plain = ArrowChannel.start("127.0.0.1", 0, null, TIMEOUT)) {
                 assertTrue(sender.secure());
                 TableHandle handle = sender.offer(table(senderMemory, 2, 700));
                 assertThrows(ChannelException.class, () -> rogue.pull(handle, receiverMemory));

@@ -48,6 +48,15 @@ final class RunTaskContext extends TaskScope implements AutoCloseable {
     }
 
     @Override
+    public dev.weir.engine.stream.BatchPlacement streamPlacement(String graph,
+                                                                dev.weir.engine.stream.StreamGraph definition) {
+        java.util.Objects.requireNonNull(graph, "graph is null");
+        java.util.Objects.requireNonNull(definition, "definition is null");
+        return execution.placement() instanceof dev.weir.engine.stream.StreamPlacements streams
+                ? streams.forGraph(flow(), graph, definition) : null;
+    }
+
+    @Override
     public <T> T input(String name, Class<T> type) {
         InputSpec in = spec(name);
         if (in.output() == null) {

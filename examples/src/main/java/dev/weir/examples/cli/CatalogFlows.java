@@ -30,6 +30,11 @@ final class CatalogFlows implements FlowResolver {
     }
 
     @Override
+    public Optional<dev.weir.engine.stream.StreamGraph> streamGraph(String flowName, String graph) {
+        return catalog.named(flowName).flatMap(flow -> flow.streamGraph(graph));
+    }
+
+    @Override
     public Flow flow(String flowName, InstanceConfig instance) {
         return catalog.require(flowName).create(config, instance);
     }

@@ -1,6 +1,8 @@
 package dev.weir.examples.cli;
 
+import dev.weir.cluster.BatchWorker;
 import dev.weir.cluster.Worker;
+import dev.weir.cluster.channel.ArrowChannel;
 import dev.weir.cluster.node.ClusterNode;
 import dev.weir.cluster.node.NodeSettings;
 import dev.weir.engine.config.WeirConfig;
@@ -33,6 +35,9 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the node left the cluster", "1:the node could not start", "2:the command line is wrong"})
 final class NodeCommand implements Callable<Integer> {
+
+    /** The bound on one transfer over the Arrow side channel, and how long an unpulled batch is kept. */
+    static final Duration SIDE_CHANNEL_TIMEOUT = Duration.ofMinutes(2);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -81,20 +86,25 @@ final class NodeCommand implements Callable<Integer> {
         WeirConfig weirConfig = loadConfig();
         FlowCatalog catalog = classpath.catalog();
         try (RootAllocator allocator = new RootAllocator();
-             ChunkWorker chunks = new ChunkWorker(allocator, classpath.loader())) {
+             ChunkWorker chunks = new ChunkWorker(allocator, classpath.loader());
+             ArrowChannel channel = ArrowChannel.start(settings, 0, SIDE_CHANNEL_TIMEOUT)) {
             ClusterNode<Void> cluster = ClusterNode.start(settings, Behaviors.<Void>empty());
             com.typesafe.config.Config paramAttrs = WeirCommand.Run.paramAttrs(params);
             Worker.Instances instances = (name, perUser, tableStore) -> {
                 dev.weir.engine.config.InstanceConfig instance = weirConfig.instance(name, perUser, tableStore);
                 return params.isEmpty() ? instance : instance.withAttrs(paramAttrs.withFallback(instance.attrs()));
             };
+            CatalogFlows flows = new CatalogFlows(catalog, weirConfig);
             ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
-                    new CatalogFlows(catalog, weirConfig), instances, settings.slots()));
+                    flows, instances, settings.slots()));
+            // streaming calls: their batches come and go over the side channel, their code from the class path
+            BatchWorker.start(cluster.system(), new BatchWorker.Settings(flows, channel, allocator, settings.slots()));
             Duration drain = settings.drainTimeout();
             cluster.beforeLeave("weir-drain-chunks", () -> AskPattern.<Worker.Command, Done>ask(worker,
                     Worker.Drain::new, drain, cluster.system().scheduler()));
             out.println("weir node " + cluster.address() + ": a worker with " + settings.slots() + " slots, joining "
-                    + settings.seedNodes() + "; its flows: " + catalog.listed().keySet());
+                    + settings.seedNodes() + "; its flows: " + catalog.listed().keySet() + "; Arrow side channel on port "
+                    + channel.port() + (channel.secure() ? " (TLS)" : ""));
             out.flush();
             cluster.terminated().toCompletableFuture().join();
             out.println("weir node " + cluster.address() + ": left the cluster"

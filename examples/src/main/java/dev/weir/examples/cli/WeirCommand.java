@@ -191,8 +191,8 @@ public final class WeirCommand implements Callable<Integer> {
                 + " opens offline: the graph with each task's state, a timeline, each task's reason, rows and chunks.")
         Path reportHtml;
 
-        @Option(names = "--cluster", description = "Be the coordinator of a cluster: batched tasks' chunks run on"
-                + " worker nodes (`weir node --seed HOST:PORT`) that join at --cluster-hostname:--cluster-port; the"
+        @Option(names = "--cluster", description = "Be the coordinator of a cluster: batched tasks' chunks, and the"
+                + " calls of streaming graphs a flow names, run on worker nodes (`weir node --seed HOST:PORT`) that join at --cluster-hostname:--cluster-port; the"
                 + " instance needs a shared store (PostgreSQL).")
         boolean cluster;
 
@@ -233,8 +233,13 @@ public final class WeirCommand implements Callable<Integer> {
                     clusterNode.settings(Map.of("role", "coordinator", "hostname", clusterHostname, "port", clusterPort,
                             "seed-nodes", List.of(), "exit-jvm-when-down", false)),
                     org.apache.pekko.actor.typed.javadsl.Behaviors.<Void>empty()) : null;
+            // streaming graphs' batches cross to the workers over an Arrow side channel, not in actor messages
+            dev.weir.cluster.channel.ArrowChannel channel = coordinator == null ? null
+                    : dev.weir.cluster.channel.ArrowChannel.start(coordinator.settings(), 0,
+                            NodeCommand.SIDE_CHANNEL_TIMEOUT);
             dev.weir.cluster.ClusterPlacement placement = coordinator == null ? null
-                    : dev.weir.cluster.ClusterPlacement.start(coordinator.system(), new CatalogFlows(catalog, weirConfig));
+                    : dev.weir.cluster.ClusterPlacement.start(coordinator.system(), new CatalogFlows(catalog, weirConfig),
+                            channel);
             if (placement != null) {
                 options = options.chunkPlacement(placement);
                 out.println("coordinator " + coordinator.address() + ": batched tasks' chunks run on worker nodes"
@@ -288,6 +293,7 @@ public final class WeirCommand implements Callable<Integer> {
                 if (coordinator != null) {
                     placement.close();
                     coordinator.close();
+                    channel.close();
                 }
             }
         }
