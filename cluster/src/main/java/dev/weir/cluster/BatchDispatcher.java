@@ -132,22 +132,26 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
     private final Map<String, Flight> flights = new HashMap<>();
     private final Map<String, Integer> callsByNode;
     private final java.util.concurrent.atomic.AtomicInteger attemptsLost;
+    private final java.util.concurrent.atomic.AtomicInteger slots;
     private boolean stopped;
 
     static Behavior<Command> create(ClusterBatchPlacement.Settings settings, ArrowChannel channel,
                                     ConcurrentHashMap<String, Integer> callsByNode,
-                                    java.util.concurrent.atomic.AtomicInteger attemptsLost) {
+                                    java.util.concurrent.atomic.AtomicInteger attemptsLost,
+                                    java.util.concurrent.atomic.AtomicInteger slots) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(BatchWorker.KEY, adapter));
-            return new BatchDispatcher(ctx, timers, settings, channel, callsByNode, attemptsLost);
+            return new BatchDispatcher(ctx, timers, settings, channel, callsByNode, attemptsLost, slots);
         }));
     }
 
     private BatchDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers,
                             ClusterBatchPlacement.Settings settings, ArrowChannel channel,
-                            Map<String, Integer> callsByNode, java.util.concurrent.atomic.AtomicInteger attemptsLost) {
+                            Map<String, Integer> callsByNode, java.util.concurrent.atomic.AtomicInteger attemptsLost,
+                            java.util.concurrent.atomic.AtomicInteger slots) {
         super(context);
+        this.slots = slots;
         this.attemptsLost = attemptsLost;
         this.timers = timers;
         this.settings = settings;
@@ -188,6 +192,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
         }
         workers.values().forEach(worker -> worker.listed = listed.contains(worker.ref));
         asked.retainAll(listed);
+        updateSlots();
         return dispatch();
     }
 
@@ -196,6 +201,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
             getContext().getLog().info("Batch worker {} offers {} slots", msg.node(), msg.slots());
             workers.put(msg.worker(), new WorkerState(msg.worker(), msg.slots(), msg.node()));
             getContext().watchWith(msg.worker(), new WorkerGone(msg.worker()));
+            updateSlots();
         }
         return dispatch();
     }
@@ -213,6 +219,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
     private Behavior<Command> onWorkerGone(WorkerGone msg) {
         WorkerState gone = workers.remove(msg.worker());
         asked.remove(msg.worker());
+        updateSlots();
         if (gone == null) {
             return this;
         }
@@ -379,6 +386,10 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
         end(flight);
         flight.call.call().discard();
         flight.call.result().completeExceptionally(error);
+    }
+
+    private void updateSlots() {
+        slots.set(workers.values().stream().filter(w -> w.listed).mapToInt(w -> w.slots).sum());
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -65,6 +65,7 @@ public final class ClusterBatchPlacement implements BatchPlacement, AutoCloseabl
     private final ActorRef<BatchDispatcher.Command> dispatcher;
     private final ConcurrentHashMap<String, Integer> callsByNode = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger attemptsLost = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger slots = new java.util.concurrent.atomic.AtomicInteger();
     private final String prefix;
     private final AtomicLong ids = new AtomicLong();
 
@@ -72,7 +73,7 @@ public final class ClusterBatchPlacement implements BatchPlacement, AutoCloseabl
         this.settings = settings;
         long n = PLACEMENTS.incrementAndGet();
         this.prefix = Cluster.get(system).selfMember().address() + "/stream-" + n + "/";
-        this.dispatcher = system.systemActorOf(BatchDispatcher.create(settings, channel, callsByNode, attemptsLost),
+        this.dispatcher = system.systemActorOf(BatchDispatcher.create(settings, channel, callsByNode, attemptsLost, slots),
                 "weir-batch-dispatcher-" + n, Props.empty());
     }
 
@@ -114,6 +115,11 @@ public final class ClusterBatchPlacement implements BatchPlacement, AutoCloseabl
     /** How many calls each worker node has returned so far, by node address. */
     public Map<String, Integer> callsByNode() {
         return Map.copyOf(callsByNode);
+    }
+
+    /** The slots of the batch workers known now (0 before any is): calls wait for a worker when none is. */
+    public int slots() {
+        return slots.get();
     }
 
     /** How many attempts were lost (a worker gone, a transfer broken) and sent again. */

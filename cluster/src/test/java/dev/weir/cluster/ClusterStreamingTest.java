@@ -56,6 +56,7 @@ class ClusterStreamingTest {
             ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
             try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
                     settings(graph, flows))) {
+                awaitSlots(placement, 4);
                 Map<String, List<String>> remote = outputs(new StreamExecutor(cluster.coordinator.system(),
                         coordinatorMemory, placement), graph, null);
                 assertEquals(local, remote);
@@ -83,6 +84,7 @@ class ClusterStreamingTest {
             ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
             try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
                     settings(graph, flows))) {
+                awaitSlots(placement, 4);
                 CompletableFuture<Void> stopped = new CompletableFuture<>();
                 Map<String, List<String>> remote = outputs(new StreamExecutor(cluster.coordinator.system(),
                         coordinatorMemory, placement), graph, () -> {
@@ -107,6 +109,17 @@ class ClusterStreamingTest {
         } finally {
             scoreMillis = 0;
             hangOn = null;
+        }
+    }
+
+    /** Waits until the placement knows workers with {@code slots} slots in all (the Receptionist is eventual). */
+    private static void awaitSlots(ClusterBatchPlacement placement, int slots) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (placement.slots() < slots) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the batch workers offered " + placement.slots() + " slots in 20 s, not " + slots);
+            }
+            Thread.sleep(50);
         }
     }
 
