@@ -1,34 +1,19 @@
 package dev.weir.stores.postgres;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.BitVector;
-import org.apache.arrow.vector.DateDayVector;
-import org.apache.arrow.vector.Decimal256Vector;
-import org.apache.arrow.vector.DecimalVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.Float4Vector;
-import org.apache.arrow.vector.Float8Vector;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.SmallIntVector;
-import org.apache.arrow.vector.TimeStampMicroTZVector;
-import org.apache.arrow.vector.TimeStampMicroVector;
-import org.apache.arrow.vector.VarBinaryVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.postgresql.PGConnection;
-import org.postgresql.PGStatement;
 import org.postgresql.copy.CopyOut;
 import org.postgresql.copy.PGCopyInputStream;
 
@@ -49,16 +34,6 @@ final class PgCopyReader extends ArrowReader {
     static final Set<String> DECODED = Set.of("int2", "int4", "int8", "float4", "float8", "numeric", "bool", "bytea",
             "date", "timestamp", "timestamptz", "text", "varchar", "bpchar", "name");
 
-    private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
-    /** Days and microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01. */
-    private static final int PG_EPOCH_DAYS = 10_957;
-    private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
-
-    /** Decodes one non-null field of {@code length} bytes at the reader's position into row {@code row}. */
-    private interface Decoder {
-        void decode(int length, int row) throws IOException;
-    }
-
     private final PgPool pool;
     private final Object store;
     private final String sql;
@@ -67,14 +42,8 @@ final class PgCopyReader extends ArrowReader {
     private final Schema schema;
     private final List<String> pgTypes;
     private final int batchRows;
-    private final InputStream in;
-    private byte[] buf = new byte[1 << 16];
-    private int pos;
-    private int limit;
-    private Decoder[] decoders;
+    private final PgCopyDecoder decoder;
     private FieldVector[] vectors;
-    private boolean headerRead;
-    private boolean exhausted;
     private long bytesRead;
 
     private PgCopyReader(BufferAllocator allocator, PgPool pool, Object store, String sql, Connection connection,
@@ -88,8 +57,42 @@ final class PgCopyReader extends ArrowReader {
         this.schema = schema;
         this.pgTypes = pgTypes;
         this.batchRows = batchRows;
-        this.in = new PGCopyInputStream(copy);
+        this.decoder = new PgCopyDecoder(new PGCopyInputStream(copy));
     }
+
+    /**
+     * A stored table to read: {@code SELECT columns FROM name [WHERE (where)]}, and how widely to read it.
+     *
+     * @param columns     the select list, quoted
+     * @param location    the table
+     * @param name        its quoted, qualified name
+     * @param where       a predicate, or null
+     * @param connections the most connections to read it with at once (1: one)
+     * @param rangePages  the pages of the table each connection's COPY reads at a time; tables of fewer
+     *                    than two ranges are read on one connection
+     */
+    record TableRead(String columns, dev.weir.engine.store.TableLocation location, String name, String where,
+                     int connections, int rangePages) {
+
+        String sql() {
+            return "SELECT " + columns + " FROM " + name + (where == null ? "" : " WHERE (" + where + ")");
+        }
+
+        /** The query of the pages from {@code first} up to {@code end} (exclusive; -1: to the end). */
+        String rangeSql(long first, long end) {
+            String range = (first == 0 ? "" : "ctid >= '(" + first + ",0)'::tid")
+                    + (first == 0 || end < 0 ? "" : " AND ")
+                    + (end < 0 ? "" : "ctid < '(" + end + ",0)'::tid");
+            return "SELECT " + columns + " FROM " + name + " WHERE " + (where == null ? "" : "(" + where + ") AND ")
+                    + range;
+        }
+    }
+
+    /** The table's oid, kind and size in pages, in the describing transaction's snapshot. */
+    private static final String RELATION = "SELECT c.oid, c.relkind::text,"
+            + " pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint"
+            + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE n.nspname = ? AND c.relname = ?";
 
     /**
      * Runs {@code sql} on a connection of {@code pool} and returns its result as a reader that owns the
@@ -97,25 +100,70 @@ final class PgCopyReader extends ArrowReader {
      * failure nothing stays open.
      */
     static ArrowReader open(PgPool pool, Object store, String sql, BufferAllocator allocator, int batchRows) {
+        return open(pool, store, sql, null, allocator, batchRows);
+    }
+
+    /**
+     * Reads a stored table: like {@link #open(PgPool, Object, String, BufferAllocator, int)}, and a table
+     * of at least two ranges on a server that scans by TID ranges (PostgreSQL 14) is read by several
+     * connections at once ({@link PgParallelCopyReader}), each range in one snapshot.
+     */
+    static ArrowReader open(PgPool pool, Object store, TableRead table, BufferAllocator allocator, int batchRows) {
+        return open(pool, store, table.sql(), table, allocator, batchRows);
+    }
+
+    private static ArrowReader open(PgPool pool, Object store, String sql, TableRead table, BufferAllocator allocator,
+                                    int batchRows) {
         Connection connection = pool.connection();
         CopyOut copy = null;
         try {
             connection.setAutoCommit(false);
             List<String> pgTypes;
             Schema schema;
-            // The result's columns and types, from an empty result of the same query (one round trip).
-            try (PreparedStatement describe = connection.prepareStatement(
-                    "SELECT * FROM (" + sql + ") AS weir_described LIMIT 0")) {
-                describe.unwrap(PGStatement.class).setPrepareThreshold(-1);
-                try (ResultSet empty = describe.executeQuery()) {
+            long oid = 0;
+            long pages = 0;
+            boolean plainTable = false;
+            // One round trip: the transaction's isolation (one snapshot for every statement of the read, which
+            // other connections can share), the result's columns and types from an empty result of the same
+            // query, and, for a table, its size.
+            String describeSql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\n"
+                    + "SELECT * FROM (" + sql + ") AS weir_described LIMIT 0" + (table == null ? "" : ";\n" + RELATION);
+            try (PreparedStatement describe = connection.prepareStatement(describeSql)) {
+                if (table != null) {
+                    describe.setString(1, table.location().schema());
+                    describe.setString(2, table.location().table());
+                }
+                describe.execute();
+                describe.getMoreResults();
+                try (ResultSet empty = describe.getResultSet()) {
                     pgTypes = ResultSetColumns.pgTypes(empty);
                     schema = ResultSetColumns.schema(empty.getMetaData(), pgTypes);
+                }
+                if (table != null && describe.getMoreResults()) {
+                    try (ResultSet relation = describe.getResultSet()) {
+                        if (relation.next()) {
+                            oid = relation.getLong(1);
+                            plainTable = "r".equals(relation.getString(2));
+                            pages = relation.getLong(3);
+                        }
+                    }
                 }
             }
             if (!DECODED.containsAll(pgTypes)) {
                 connection.rollback();
                 connection.close();
                 return PgArrowReader.open(pool, store, sql, allocator, batchRows);
+            }
+            if (table != null && plainTable && table.connections() > 1 && pages >= 2L * table.rangePages()
+                    && connection.getMetaData().getDatabaseMajorVersion() >= 14) {
+                String snapshot;
+                try (Statement export = connection.createStatement();
+                     ResultSet rs = export.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
+                    rs.next();
+                    snapshot = rs.getString(1);
+                }
+                return new PgParallelCopyReader(allocator, pool, store, table, connection, snapshot, oid, pages,
+                        schema, batchRows);
             }
             copy = connection.unwrap(PGConnection.class).getCopyAPI()
                     .copyOut("COPY (" + sql + ") TO STDOUT (FORMAT binary)");
@@ -134,188 +182,21 @@ final class PgCopyReader extends ArrowReader {
     @Override
     public boolean loadNextBatch() throws IOException {
         prepareLoadNextBatch();
-        if (exhausted) {
-            return false;
-        }
         VectorSchemaRoot root = getVectorSchemaRoot();
-        if (decoders == null) {
-            List<FieldVector> all = root.getFieldVectors();
-            vectors = all.toArray(new FieldVector[0]);
-            decoders = new Decoder[vectors.length];
-            for (int c = 0; c < vectors.length; c++) {
-                decoders[c] = decoder(vectors[c]);
-            }
+        if (vectors == null) {
+            vectors = root.getFieldVectors().toArray(new FieldVector[0]);
         }
-        for (FieldVector vector : vectors) {
-            vector.setInitialCapacity(batchRows);
-            vector.allocateNew();
-        }
-        int row = 0;
-        int column = -1;
+        int rows;
         try {
-            if (!headerRead) {
-                readHeader();
-                headerRead = true;
-            }
-            while (row < batchRows) {
-                ensure(2);
-                int fields = getShort();
-                if (fields == -1) {
-                    exhausted = true;
-                    // Read to the end of the COPY (its completion), so that the connection goes back to the pool.
-                    pos = limit;
-                    while (in.read(buf, 0, buf.length) >= 0) {
-                        // nothing follows the trailer but the end of the stream
-                    }
-                    break;
-                }
-                if (fields != vectors.length) {
-                    throw new IOException("a row of " + fields + " fields where the result has " + vectors.length
-                            + " columns");
-                }
-                for (column = 0; column < vectors.length; column++) {
-                    ensure(4);
-                    int length = getInt();
-                    if (length < 0) {
-                        vectors[column].setNull(row);
-                    } else {
-                        ensure(length);
-                        int end = pos + length;
-                        decoders[column].decode(length, row);
-                        pos = end;
-                    }
-                }
-                column = -1;
-                row++;
-            }
+            rows = decoder.decode(vectors, batchRows);
         } catch (IOException | RuntimeException e) {
-            String where = column < 0 ? "" : "column '" + vectors[column].getName() + "' of ";
-            if (e instanceof dev.weir.engine.store.StoreException se) {
-                throw se;
-            }
-            throw PgErrors.failure(store, "cannot read " + where + "row " + row + " of a batch", sql, e);
+            throw PgErrors.failure(store, "cannot read " + decoder.position(vectors), sql, e);
         }
         for (FieldVector vector : vectors) {
-            vector.setValueCount(row);
             bytesRead += vector.getBufferSize();
         }
-        root.setRowCount(row);
-        return row > 0;
-    }
-
-    private void readHeader() throws IOException {
-        ensure(SIGNATURE.length + 8);
-        for (byte b : SIGNATURE) {
-            if (buf[pos++] != b) {
-                throw new IOException("the COPY stream does not start with PostgreSQL's binary signature");
-            }
-        }
-        getInt(); // flags: no OIDs asked for
-        int extension = getInt();
-        ensure(extension);
-        pos += extension;
-    }
-
-    private Decoder decoder(FieldVector vector) {
-        if (vector instanceof SmallIntVector v) {
-            return (length, row) -> v.setSafe(row, (short) getShort());
-        } else if (vector instanceof IntVector v) {
-            return (length, row) -> v.setSafe(row, getInt());
-        } else if (vector instanceof BigIntVector v) {
-            return (length, row) -> v.setSafe(row, getLong());
-        } else if (vector instanceof Float4Vector v) {
-            return (length, row) -> v.setSafe(row, Float.intBitsToFloat(getInt()));
-        } else if (vector instanceof Float8Vector v) {
-            return (length, row) -> v.setSafe(row, Double.longBitsToDouble(getLong()));
-        } else if (vector instanceof BitVector v) {
-            return (length, row) -> v.setSafe(row, buf[pos] != 0 ? 1 : 0);
-        } else if (vector instanceof DateDayVector v) {
-            return (length, row) -> {
-                int days = getInt();
-                if (days == Integer.MAX_VALUE || days == Integer.MIN_VALUE) {
-                    throw ResultSetColumns.infinite(v, "date");
-                }
-                v.setSafe(row, days + PG_EPOCH_DAYS);
-            };
-        } else if (vector instanceof TimeStampMicroTZVector v) {
-            return (length, row) -> v.setSafe(row, timestamp(v, "timestamptz"));
-        } else if (vector instanceof TimeStampMicroVector v) {
-            return (length, row) -> v.setSafe(row, timestamp(v, "timestamp"));
-        } else if (vector instanceof DecimalVector v) {
-            return (length, row) -> v.setSafe(row, ResultSetColumns.fit(numeric(v), v.getScale(), v.getPrecision(), v));
-        } else if (vector instanceof Decimal256Vector v) {
-            return (length, row) -> v.setSafe(row, ResultSetColumns.fit(numeric(v), v.getScale(), v.getPrecision(), v));
-        } else if (vector instanceof VarCharVector v) {
-            return (length, row) -> v.setSafe(row, buf, pos, length);
-        } else if (vector instanceof VarBinaryVector v) {
-            return (length, row) -> v.setSafe(row, buf, pos, length);
-        }
-        throw new IllegalStateException("no COPY decoder for " + vector.getField());
-    }
-
-    private long timestamp(FieldVector vector, String pgType) {
-        long micros = getLong();
-        if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
-            throw ResultSetColumns.infinite(vector, pgType);
-        }
-        return Math.addExact(micros, PG_EPOCH_MICROS);
-    }
-
-    private BigDecimal numeric(FieldVector vector) {
-        int ndigits = getShort();
-        int weight = (short) getShort();
-        int sign = getShort() & 0xFFFF;
-        int dscale = getShort();
-        int digits = pos;
-        try {
-            return PgNumeric.decode(ndigits, weight, sign, dscale, i -> (short) (((buf[digits + 2 * i] & 0xFF) << 8)
-                    | (buf[digits + 2 * i + 1] & 0xFF)));
-        } catch (ArithmeticException e) {
-            throw dev.weir.engine.store.StoreException.of("column '" + vector.getName() + "' holds the numeric "
-                    + e.getMessage() + ", which Arrow's decimal cannot represent; replace it in SQL before reading");
-        }
-    }
-
-    /** Makes {@code n} bytes from the position on available in the buffer. */
-    private void ensure(int n) throws IOException {
-        if (limit - pos >= n) {
-            return;
-        }
-        if (n > buf.length) {
-            byte[] larger = new byte[Math.max(n, buf.length * 2)];
-            System.arraycopy(buf, pos, larger, 0, limit - pos);
-            buf = larger;
-        } else {
-            System.arraycopy(buf, pos, buf, 0, limit - pos);
-        }
-        limit -= pos;
-        pos = 0;
-        while (limit < n) {
-            int read = in.read(buf, limit, buf.length - limit);
-            if (read < 0) {
-                throw new IOException("the COPY stream ended in the middle of a row");
-            }
-            limit += read;
-        }
-    }
-
-    private int getShort() {
-        int v = (short) (((buf[pos] & 0xFF) << 8) | (buf[pos + 1] & 0xFF));
-        pos += 2;
-        return v;
-    }
-
-    private int getInt() {
-        int v = ((buf[pos] & 0xFF) << 24) | ((buf[pos + 1] & 0xFF) << 16) | ((buf[pos + 2] & 0xFF) << 8)
-                | (buf[pos + 3] & 0xFF);
-        pos += 4;
-        return v;
-    }
-
-    private long getLong() {
-        long hi = getInt() & 0xFFFFFFFFL;
-        long lo = getInt() & 0xFFFFFFFFL;
-        return (hi << 32) | lo;
+        root.setRowCount(rows);
+        return rows > 0;
     }
 
     /** An estimate: the size of the Arrow buffers filled so far. */
@@ -334,7 +215,7 @@ final class PgCopyReader extends ArrowReader {
      * its connection out of the pool, closed: the server is still sending, and cancelling a COPY leaves
      * pgjdbc's connection out of step with the server for its next user.
      */
-    private static void end(PgPool pool, CopyOut copy, Connection connection, Throwable failure) {
+    static void end(PgPool pool, CopyOut copy, Connection connection, Throwable failure) {
         boolean midCopy = copy != null && copy.isActive();
         if (midCopy) {
             // Hikari's close would roll back, which waits for the COPY forever: end the connection itself first.

@@ -162,6 +162,26 @@ final class PgPool implements AutoCloseable {
         dataSource.getHikariConfigMXBean().setMaximumPoolSize(needed);
     }
 
+    /**
+     * A connection outside the pool, with the pool's settings (server, user, session options such as the
+     * statement timeout), its application name ending in {@code purpose}; the caller closes it. For work
+     * that must not take the connections the pool keeps for a run's tasks.
+     */
+    Connection directConnection(String purpose) throws SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(dataSource.getDataSourceProperties());
+        properties.setProperty("user", dataSource.getUsername());
+        if (dataSource.getPassword() != null) {
+            properties.setProperty("password", dataSource.getPassword());
+        }
+        properties.setProperty("ApplicationName", properties.getProperty("ApplicationName", "weir") + " " + purpose);
+        Connection direct = new org.postgresql.Driver().connect(dataSource.getJdbcUrl(), properties);
+        if (direct == null) {
+            throw new SQLException("the PostgreSQL driver does not accept the pool's URL");
+        }
+        return direct;
+    }
+
     /** Closes {@code broken} for good instead of returning it to the pool. */
     void evict(Connection broken) {
         dataSource.evictConnection(broken);

@@ -26,7 +26,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * A table store on one PostgreSQL database. Each stage is a schema {@code <prefix><stage><suffix>};
  * a run writes into {@code <...>__tx}, and commit renames the schemas in one transaction (PostgreSQL
  * DDL is transactional), so readers see the old stage or the new one, never a mix. Arrow data goes
- * in by binary COPY and comes out through a cursor; cache hits are copied inside the database. Tables
+ * in by binary COPY and comes out by binary COPY; cache hits are copied inside the database. Tables
  * filled in slices (batched tasks' outputs) are appended to slice by slice ({@link PgSlicedTables}).
  *
  * <p>Thread-safe: every operation takes its own connection from the store's pool.
@@ -53,11 +53,17 @@ final class PostgresTableStore implements TableStore {
     private final PgKeptAttempts kept;
     private final PgInstanceData instanceData;
 
+    /** The most connections one read of a large table uses, and the pages each reads per COPY. */
+    private final int readConnections;
+    private final int readRangePages;
+    static final int DEFAULT_READ_CONNECTIONS = 4;
+    static final int DEFAULT_READ_RANGE_PAGES = 4096;
+
     /** How often a held lock's connection checks the lock when the store's settings do not say. */
     static final java.time.Duration DEFAULT_LOCK_KEEPALIVE = java.time.Duration.ofSeconds(10);
 
     private PostgresTableStore(StoreSettings settings, Map<String, String> env, PgPool pool,
-                               java.time.Duration lockKeepalive) {
+                               java.time.Duration lockKeepalive, int readConnections, int readRangePages) {
         this.settings = settings;
         this.env = Map.copyOf(env);
         this.pool = pool;
@@ -66,6 +72,24 @@ final class PostgresTableStore implements TableStore {
         this.sliced = new PgSlicedTables(pool, metadata, this);
         this.kept = new PgKeptAttempts(pool, metadata, this, settings);
         this.instanceData = new PgInstanceData(pool, this, settings, this::committedSchema);
+        this.readConnections = readConnections;
+        this.readRangePages = readRangePages;
+    }
+
+    private static int positiveInt(StoreSettings settings, String key, int otherwise) {
+        if (!settings.args().hasPath(key)) {
+            return otherwise;
+        }
+        try {
+            int value = settings.args().getInt(key);
+            if (value >= 1) {
+                return value;
+            }
+        } catch (com.typesafe.config.ConfigException e) {
+            // reported below
+        }
+        throw StoreException.of(settings + ": key '" + key + "' must be a whole number of at least 1, was "
+                + settings.args().getValue(key).unwrapped());
     }
 
     /** Connects (once, to fail early on bad settings) and returns the store. */
@@ -73,7 +97,10 @@ final class PostgresTableStore implements TableStore {
         PgConnectionSettings connection = PgConnectionSettings.from(settings, env);
         java.time.Duration lockKeepalive = PgConnectionSettings.duration(settings, "lock_keepalive",
                 DEFAULT_LOCK_KEEPALIVE);
-        return new PostgresTableStore(settings, env, PgPool.open(settings, connection), lockKeepalive);
+        int readConnections = positiveInt(settings, "read_connections", DEFAULT_READ_CONNECTIONS);
+        int readRangePages = positiveInt(settings, "read_range_pages", DEFAULT_READ_RANGE_PAGES);
+        return new PostgresTableStore(settings, env, PgPool.open(settings, connection), lockKeepalive,
+                readConnections, readRangePages);
     }
 
     @Override
@@ -416,9 +443,8 @@ final class PostgresTableStore implements TableStore {
     @Override
     public ArrowReader readArrow(TableLocation source, BufferAllocator allocator, ReadOptions options) {
         String columns = options.columns().isEmpty() ? "*" : PgIdentifiers.columnList(options.columns());
-        String sql = "SELECT " + columns + " FROM " + sqlName(source)
-                + (options.where() == null ? "" : " WHERE (" + options.where() + ")");
-        return PgCopyReader.open(pool, this, sql, allocator, options.batchRows());
+        return PgCopyReader.open(pool, this, new PgCopyReader.TableRead(columns, source, sqlName(source),
+                options.where(), readConnections, readRangePages), allocator, options.batchRows());
     }
 
     @Override
