@@ -247,6 +247,29 @@ class PostgresArrowRoundTripTest extends PostgresStageFixture {
         });
     }
 
+    /**
+     * A written table's rows are frozen (COPY FREEZE): a transaction whose snapshot is older than the write
+     * sees them, which it would not for rows carrying the writing transaction's id; their readers need not
+     * set hint bits on every page first.
+     */
+    @Test
+    void writtenRowsAreFrozen() throws Exception {
+        TableLocation table = new TableLocation(schema, "frozen");
+        try (java.sql.Connection older = server.connection(); java.sql.Statement s = older.createStatement()) {
+            older.setAutoCommit(false);
+            s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+            s.executeQuery("SELECT 1").close(); // takes the snapshot
+            try (ArrowReader data = numbers(3, 1_000)) {
+                assertEquals(3_000, store.writeArrow(table, data, TableSpec.NONE));
+            }
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM " + store.sqlName(table))) {
+                rs.next();
+                assertEquals(3_000, rs.getLong(1));
+            }
+            older.rollback();
+        }
+    }
+
     @Test
     void manyBatchesAreWrittenInOrderAndCounted() throws Exception {
         TableLocation table = new TableLocation(schema, "many_batches");
