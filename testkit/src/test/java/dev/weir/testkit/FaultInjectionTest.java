@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import dev.weir.engine.Flow;
 import dev.weir.engine.Ref;
 import dev.weir.engine.Stage;
@@ -22,8 +25,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Faults that used to stop an actor silently, or leave a run waiting for a message that never comes:
@@ -73,25 +78,25 @@ abstract class FaultInjectionTest extends FlowKitTest {
 
     @Test
     void aRetryWaitingOutItsBackoffWhenFailFastStopsTheRunIsDroppedAndTheRunEnds() {
-        CountDownLatch aFailed = new CountDownLatch(1);
         AtomicInteger attemptsOfA = new AtomicInteger();
-        Flow flow = Flow.define("retry_meets_fail_fast", f -> {
-            Stage s = f.stage("s");
-            s.task("a").produces(ctx -> {
-                attemptsOfA.incrementAndGet();
-                aFailed.countDown();
-                throw new StoreException("connection reset", null, true, null);
-            });
-            s.task("b").produces(ctx -> {
-                assertTrue(aFailed.await(10, TimeUnit.SECONDS), "a never failed");
-                Thread.sleep(300); // the run hears of a's transient failure and sets its retry timer first
-                throw new IllegalStateException("b fails for good");
-            });
-        });
         InstanceConfig instance = mini.withFailFast(true)
                 .withRetry(new RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+        FlowRunRecord run;
+        try (RetryNoted aRetries = new RetryNoted("s/a")) {
+            Flow flow = Flow.define("retry_meets_fail_fast", f -> {
+                Stage s = f.stage("s");
+                s.task("a").produces(ctx -> {
+                    attemptsOfA.incrementAndGet();
+                    throw new StoreException("connection reset", null, true, null);
+                });
+                s.task("b").produces(ctx -> {
+                    aRetries.await(); // the run has a's retry waiting out its backoff when b fails
+                    throw new IllegalStateException("b fails for good");
+                });
+            });
 
-        FlowRunRecord run = kit.run(flow, instance);
+            run = kit.run(flow, instance);
+        }
 
         assertFalse(run.successful());
         assertEquals(TaskState.FAILED, run.task("b").state());
@@ -105,31 +110,35 @@ abstract class FaultInjectionTest extends FlowKitTest {
 
     @Test
     void aRetryStartsOnlyWhenItsBackoffEndsEvenWhenAnotherTaskEndsMeanwhile() {
-        CountDownLatch aFailed = new CountDownLatch(1);
         List<Long> startsOfA = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Flow flow = Flow.define("retry_waits", f -> {
-            Stage s = f.stage("s");
-            s.task("a").produces(ctx -> {
-                startsOfA.add(System.nanoTime());
-                if (startsOfA.size() == 1) {
-                    aFailed.countDown();
-                    throw new StoreException("connection reset", null, true, null);
-                }
-                return Table.of(Rows.builder("v").add(1L).build());
+        AtomicLong cEnded = new AtomicLong();
+        FlowRunRecord run;
+        try (RetryNoted aRetries = new RetryNoted("s/a")) {
+            Flow flow = Flow.define("retry_waits", f -> {
+                Stage s = f.stage("s");
+                s.task("a").produces(ctx -> {
+                    startsOfA.add(System.nanoTime());
+                    if (startsOfA.size() == 1) {
+                        throw new StoreException("connection reset", null, true, null);
+                    }
+                    return Table.of(Rows.builder("v").add(1L).build());
+                });
+                s.task("c").produces(ctx -> {
+                    aRetries.await(); // c ends while a waits out its backoff
+                    cEnded.set(System.nanoTime());
+                    return Table.of(Rows.builder("v").add(2L).build());
+                });
             });
-            s.task("c").produces(ctx -> {
-                assertTrue(aFailed.await(10, TimeUnit.SECONDS), "a never failed");
-                Thread.sleep(300); // c ends while a waits out its backoff
-                return Table.of(Rows.builder("v").add(2L).build());
-            });
-        });
-        InstanceConfig instance = mini.withRetry(new RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+            InstanceConfig instance = mini.withRetry(new RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(2)));
 
-        FlowRunRecord run = kit.run(flow, instance);
+            run = kit.run(flow, instance);
+        }
 
         assertTrue(run.successful(), () -> run.result().toJson());
         assertEquals(2, startsOfA.size(), "a ran once more, not twice more");
         assertEquals(2, run.task("a").attempts());
+        assertTrue(cEnded.get() - startsOfA.get(0) > 0 && startsOfA.get(1) - cEnded.get() > 0,
+                "c ended between a's attempts");
         assertTrue(startsOfA.get(1) - startsOfA.get(0) >= Duration.ofMillis(1_900).toNanos(),
                 "the second attempt waited for the backoff");
     }
@@ -242,6 +251,42 @@ abstract class FaultInjectionTest extends FlowKitTest {
 
         String error = run.task("copy").error();
         assertTrue(error.contains("task 'copy'") && error.contains("returned null instead of a list of chunks"), error);
+    }
+
+    /**
+     * The run's note that a task failed transiently and will run again after its backoff: {@code FlowRun} logs
+     * it in the same message as it sets the task waiting for its retry, so a task that {@link #await}s it
+     * knows that whatever it does next reaches the run with the retry already waiting (instead of sleeping
+     * and hoping that the run heard of the failure first). Listens while open.
+     */
+    private static final class RetryNoted extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+        private final Logger logger = (Logger) LoggerFactory.getLogger("dev.weir.engine.runtime.FlowRun");
+        private final CountDownLatch noted = new CountDownLatch(1);
+        private final String prefix;
+
+        /** @param task {@code stage/name} */
+        RetryNoted(String task) {
+            this.prefix = "Task '" + task + "' failed transiently";
+            start();
+            logger.addAppender(this);
+        }
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            if (event.getFormattedMessage().startsWith(prefix)) {
+                noted.countDown();
+            }
+        }
+
+        void await() throws InterruptedException {
+            assertTrue(noted.await(20, TimeUnit.SECONDS), "the run never noted a retry: " + prefix);
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(this);
+            stop();
+        }
     }
 
     /** A hook that answers as {@code inner} does, for tests to break one answer. */
