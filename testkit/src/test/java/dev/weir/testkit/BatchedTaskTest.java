@@ -195,10 +195,12 @@ abstract class BatchedTaskTest extends FlowKitTest {
     @Test
     void computedChunksWaitingForASlowStoreNeverExceedTheBuffer() throws Exception {
         Batched hook = Batched.hashOf("customer_id", 12).computeParallelism(3).uploadParallelism(1).maxBufferedChunks(2);
+        AtomicInteger started = new AtomicInteger();
         try (GatedStore.Gate gate = new GatedStore.Gate()) {
             Flow flow = Flow.define("slow-store", f -> {
                 Ref orders = f.stage("raw").task("orders").produces(ctx -> Table.of(orders(10_000), "orders")).ref();
                 f.stage("out").task("score").input("orders", orders, Rows.class).batched(hook).produces(ctx -> {
+                    started.incrementAndGet();
                     Table scores = Table.of(score(ctx.input("orders", Rows.class)), "scores");
                     gate.computed();
                     return scores;
@@ -206,10 +208,12 @@ abstract class BatchedTaskTest extends FlowKitTest {
             });
             CompletableFuture<FlowRunRecord> running = CompletableFuture.supplyAsync(() -> kit.run(flow, gate.gate(mini)));
 
-            int computed = awaitSteady(gate, running);
+            awaitFull(gate, running);
             assertEquals(1, gate.uploading(), "the one upload slot is taken by a chunk waiting at the store");
             assertEquals(2, gate.waiting(), "computed results wait up to maxBufferedChunks, and no more");
-            assertEquals(3, computed, "no chunk computes while the buffer is full");
+            Thread.sleep(750); // a chunk started beyond the bound would have started by now
+            assertEquals(3, started.get(), "no chunk computes while the buffer is full");
+            assertEquals(3, gate.computedSoFar());
 
             while (!running.isDone()) {
                 gate.release(1);
@@ -224,23 +228,21 @@ abstract class BatchedTaskTest extends FlowKitTest {
         }
     }
 
-    /** Waits until no chunk has finished computing for a while, and returns how many have. */
-    private static int awaitSteady(GatedStore.Gate gate, CompletableFuture<?> running) throws InterruptedException {
+    /**
+     * Waits until the upload slot and the buffer are full (one chunk uploading at the gate, two computed
+     * and waiting), however long the chunks take to compute, failing after 60 s or when the run ends.
+     */
+    private static void awaitFull(GatedStore.Gate gate, CompletableFuture<?> running) throws InterruptedException {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        int seen = -1;
-        long steadySince = System.nanoTime();
         while (System.nanoTime() < deadline && !running.isDone()) {
-            int now = gate.computedSoFar();
-            if (now != seen || gate.uploading() == 0) {
-                seen = now;
-                steadySince = System.nanoTime();
-            } else if (System.nanoTime() - steadySince > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(750)) {
-                return now;
+            if (gate.uploading() == 1 && gate.waiting() >= 2) {
+                return;
             }
             Thread.sleep(25);
         }
-        throw new AssertionError("the chunks never settled behind the slow store: " + gate.computedSoFar()
-                + " computed, " + gate.uploading() + " uploading; run done: " + running.isDone());
+        throw new AssertionError("the chunks never filled the upload slot and the buffer behind the slow store: "
+                + gate.computedSoFar() + " computed, " + gate.uploading() + " uploading, " + gate.waiting()
+                + " waiting; run done: " + running.isDone());
     }
 
     @Test
