@@ -55,7 +55,7 @@ class ClusterChunksTest {
 
     @Test
     void chunksSpreadOverTwoWorkersAndTheOutputIsExact() throws Exception {
-        Flow flow = ScoringFlow.create(ORDERS, 0);
+        Flow flow = ScoringFlow.create(ORDERS);
         FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
         InstanceConfig instance = kit.postgresInstance("mini");
         TestCluster.WorkerNode one = cluster.worker(2, flows, instance);
@@ -91,48 +91,56 @@ class ClusterChunksTest {
 
     @Test
     void aWorkerLostMidTaskLosesNoRowAndAddsNone() throws Exception {
-        Flow flow = ScoringFlow.create(ORDERS, 400);
-        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        Flow flow = ScoringFlow.create(ORDERS);
         InstanceConfig instance = kit.postgresInstance("mini");
-        cluster.worker(2, flows, instance);
-        TestCluster.WorkerNode lost = cluster.worker(2, flows, instance);
-        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+        TestCluster.WorkerNode kept = cluster.worker(2, gated(ChunkGate.passing()), instance);
+        ChunkGate lostGate = ChunkGate.letting(0); // its chunks cannot finish: they are in flight when it goes
+        TestCluster.WorkerNode lost = cluster.worker(2, gated(lostGate), instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), resolver(flow))) {
             ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            lostGate.awaitArrived(2, Duration.ofSeconds(30)); // both its slots hold a chunk of the task
             ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(30));
-            lost.stop(); // its chunks in flight go again, to the other worker
+            lost.stop(lostGate::abandon); // its chunks in flight go again, to the other worker
             Result onCluster = run.get(60, TimeUnit.SECONDS);
             assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster);
+            assertEquals(Map.of(kept.address(), 8), placement.chunksByNode(),
+                    "the lost worker's chunks ran again on the other one");
             ClusterRuns.Summary summary = ClusterRuns.summary(onCluster);
             assertEquals(new ClusterRuns.Summary(ORDERS, ORDERS, summary.checksum()), summary);
-            Result local = kit.run(ScoringFlow.create(ORDERS, 0), kit.postgresInstance("local")).result();
+            Result local = kit.run(ScoringFlow.create(ORDERS), kit.postgresInstance("local")).result();
             assertEquals(ClusterRuns.summary(local), summary);
         }
     }
 
     @Test
     void aDrainingWorkerFinishesItsChunksAndTakesNoNewOnes() throws Exception {
-        Flow flow = ScoringFlow.create(ORDERS, 600);
-        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        Flow flow = ScoringFlow.create(ORDERS);
         InstanceConfig instance = kit.postgresInstance("mini");
-        cluster.worker(2, flows, instance);
-        TestCluster.WorkerNode leaving = cluster.worker(2, flows, instance);
-        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+        ChunkGate keptGate = ChunkGate.letting(0);
+        ChunkGate leavingGate = ChunkGate.letting(0);
+        cluster.worker(2, gated(keptGate), instance);
+        TestCluster.WorkerNode leaving = cluster.worker(2, gated(leavingGate), instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), resolver(flow))) {
             ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(30));
+            // every slot holds a chunk, and four chunks wait for one
+            keptGate.awaitArrived(2, Duration.ofSeconds(30));
+            leavingGate.awaitArrived(2, Duration.ofSeconds(30));
             org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<org.apache.pekko.Done> drained =
                     org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(leaving.system);
             leaving.worker.tell(new Worker.Drain(drained.getRef()));
+            leavingGate.open();
             drained.expectMessage(Duration.ofSeconds(20), org.apache.pekko.Done.getInstance());
-            Thread.sleep(300); // the coordinator hears of the drained worker's last upload
-            int ranBeforeLeaving = placement.chunksByNode().getOrDefault(leaving.address(), 0);
+            ClusterRuns.awaitChunksOn(placement, leaving.address(), 2, Duration.ofSeconds(20));
+            // the other worker still holds two chunks at its gate, so the run cannot have ended
             assertFalse(run.isDone(), "the run should still have chunks to place after the drain");
+            keptGate.open();
             Result result = run.get(60, TimeUnit.SECONDS);
             assertTrue(result.successful(), () -> "the run failed: " + result.failure());
-            assertEquals(ranBeforeLeaving, placement.chunksByNode().getOrDefault(leaving.address(), 0),
+            assertEquals(2, placement.chunksByNode().getOrDefault(leaving.address(), 0),
                     () -> "the drained worker took new chunks: " + placement.chunksByNode());
             assertEquals(8, placement.chunksByNode().values().stream().mapToInt(Integer::intValue).sum(),
                     () -> "each chunk runs once, none is lost: " + placement.chunksByNode());
@@ -142,16 +150,19 @@ class ClusterChunksTest {
 
     @Test
     void aWorkerJoiningMidRunGetsWork() throws Exception {
-        Flow flow = ScoringFlow.create(ORDERS, 500);
-        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        Flow flow = ScoringFlow.create(ORDERS);
         InstanceConfig instance = kit.postgresInstance("mini");
-        cluster.worker(1, flows, instance);
-        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
+        ChunkGate firstGate = ChunkGate.letting(1);
+        cluster.worker(1, gated(firstGate), instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), resolver(flow))) {
             ClusterRuns.awaitSlots(placement, 1, Duration.ofSeconds(20));
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(30));
-            TestCluster.WorkerNode late = cluster.worker(2, flows, instance);
+            // the first worker ran a chunk and holds the second: six are still to place when the other joins
+            firstGate.awaitArrived(2, Duration.ofSeconds(30));
+            TestCluster.WorkerNode late = cluster.worker(2, gated(ChunkGate.passing()), instance);
+            ClusterRuns.awaitSlots(placement, 3, Duration.ofSeconds(20));
+            firstGate.open();
             Result result = run.get(60, TimeUnit.SECONDS);
             assertTrue(result.successful(), () -> "the run failed: " + result);
             assertTrue(placement.chunksByNode().getOrDefault(late.address(), 0) > 0,
@@ -162,7 +173,7 @@ class ClusterChunksTest {
 
     @Test
     void aWorkerWithOtherFlowCodeIsRefused() throws Exception {
-        Flow flow = ScoringFlow.create(2_000, 0);
+        Flow flow = ScoringFlow.create(2_000);
         FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
         InstanceConfig instance = kit.postgresInstance("mini");
         TestCluster.WorkerNode good = cluster.worker(2, flows, instance);
@@ -188,7 +199,7 @@ class ClusterChunksTest {
 
     @Test
     void aWorkerWhoseInstanceHasOtherAttrsThanTheRunRefusesItsChunks() throws Exception {
-        Flow flow = ScoringFlow.create(2_000, 0);
+        Flow flow = ScoringFlow.create(2_000);
         FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
         InstanceConfig instance = kit.postgresInstance("mini");
         cluster.worker(2, flows, instance);
@@ -205,7 +216,7 @@ class ClusterChunksTest {
 
     @Test
     void aRunOnEmbeddedDuckDbIsRefusedAtStart() {
-        Flow flow = ScoringFlow.create(100, 0);
+        Flow flow = ScoringFlow.create(100);
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(),
                 FlowResolver.of(ScoringFlow.class, List.of(flow)))) {
             CompletableFuture<Result> run = kit.weir().run(flow, kit.instance("mini"),
@@ -227,4 +238,13 @@ class ClusterChunksTest {
         }
     }
 
+    /** The coordinator's resolver of {@code flow}. */
+    private static FlowResolver resolver(Flow flow) {
+        return FlowResolver.of(ScoringFlow.class, List.of(flow));
+    }
+
+    /** A worker's resolver: the same flow code, whose chunks wait at {@code gate}. */
+    private static FlowResolver gated(ChunkGate gate) {
+        return FlowResolver.of(ScoringFlow.class, List.of(ScoringFlow.create(ORDERS, gate::pass)));
+    }
 }

@@ -42,6 +42,19 @@ final class ClusterRuns {
         }
     }
 
+    /** Waits until the worker {@code node} has uploaded {@code chunks} chunks, failing after {@code bound}. */
+    static void awaitChunksOn(ClusterPlacement placement, String node, int chunks, Duration bound)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (placement.chunksByNode().getOrDefault(node, 0) < chunks) {
+            if (System.nanoTime() > deadline) {
+                fail("worker " + node + " uploaded fewer than " + chunks + " chunks within " + bound.toSeconds()
+                        + " s: " + placement.chunksByNode());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Rows, distinct order ids and a checksum of the scores table of a run. */
     record Summary(long rows, long distinct, String checksum) {
     }

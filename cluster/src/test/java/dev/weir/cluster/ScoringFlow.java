@@ -23,8 +23,19 @@ final class ScoringFlow {
     private ScoringFlow() {
     }
 
-    /** @param pauseMillis how long each chunk sleeps before scoring, so that a test can act mid-task */
-    static Flow create(long orders, long pauseMillis) {
+    /** What a chunk does before it scores: wait at a test's {@link ChunkGate}, so that the test can act mid-task. */
+    @FunctionalInterface
+    interface BeforeScoring {
+        void run() throws Exception;
+    }
+
+    /** The flow whose chunks score at once. */
+    static Flow create(long orders) {
+        return create(orders, () -> { });
+    }
+
+    /** @param before what each chunk does before it scores */
+    static Flow create(long orders, BeforeScoring before) {
         return Flow.define("cluster-scoring", f -> {
             Stage raw = f.stage("raw");
             Ref ordersRef = raw.task("orders").version("1")
@@ -34,7 +45,7 @@ final class ScoringFlow {
                     .constant("weight", 3)
                     .batched(Batched.hashOf("customer_id", 8).computeParallelism(1).uploadParallelism(2))
                     .produces(ctx -> {
-                        Thread.sleep(pauseMillis);
+                        before.run();
                         return Table.of(score(ctx.input("orders", ArrowTable.class), ctx.input("weight", Integer.class),
                                 ctx.allocator()), "scores");
                     });

@@ -149,12 +149,21 @@ final class TestCluster implements AutoCloseable {
 
         /** Terminates the node's actor system (it leaves the cluster) and checks its memory. */
         void stop() {
+            stop(() -> { });
+        }
+
+        /**
+         * {@link #stop()}, running {@code whenTerminated} once the actor system has terminated, before the
+         * memory is checked: e.g. a test's {@link ChunkGate#abandon()}, so that chunks held there end.
+         */
+        void stop(Runnable whenTerminated) {
             if (stopped) {
                 return;
             }
             stopped = true;
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
+            whenTerminated.run();
             if (channel != null) {
                 channel.close();
             }

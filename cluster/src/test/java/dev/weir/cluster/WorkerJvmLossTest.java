@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker JVM killed with {@code kill -9} in the middle of a batched task on PostgreSQL: the coordinator (this
- * JVM) sees it downed, sends its unfinished chunks again with the next attempt to the worker JVM that is left,
+ * A worker JVM killed with {@code kill -9} in the middle of a batched task on PostgreSQL, while it holds chunks
+ * it cannot finish (they wait for the kill): the coordinator (this JVM) sees it downed, sends its unfinished
+ * chunks again with the next attempt to the worker JVM that is left,
  * and the run ends with exactly the rows of a single-node run, each once (the append ledger refuses a second
  * append of a chunk that committed). TLS between the nodes, the Split Brain Resolver as shipped, the failure
  * detector's acceptable pause at 5 s for a loaded machine (see {@code NodeLifecycleTest}).
@@ -39,6 +40,7 @@ class WorkerJvmLossTest {
 
     private static final long ORDERS = 20_000;
     private static final Duration PAUSE = Duration.ofSeconds(5);
+    private static final java.util.regex.Pattern UP = java.util.regex.Pattern.compile("WEIR-WORKER-UP (\\S+)");
     /** Detection (pause, stable-after, gossip: about 10 s with a 5 s pause) plus the chunks run again. */
     private static final Duration RUN_BOUND = Duration.ofSeconds(120);
 
@@ -53,7 +55,7 @@ class WorkerJvmLossTest {
                 .withFailureDetection(new FailureDetection(shipped.heartbeatInterval(), PAUSE, shipped.gossipInterval(),
                         shipped.stableAfter())), Behaviors.<Void>empty(), Duration.ofSeconds(60));
         ActorTestKit testKit = ActorTestKit.create(coordinator.system());
-        Flow flow = ScoringFlow.create(ORDERS, 500);
+        Flow flow = ScoringFlow.create(ORDERS);
         FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
         NodeProcess survivor = null;
         NodeProcess victim = null;
@@ -62,15 +64,17 @@ class WorkerJvmLossTest {
             InstanceConfig instance = kit.postgresInstance("mini");
             String prefix = instance.tableStore().args().getString("schema_prefix");
             // One after another: two JVMs starting at once on a busy machine starve the running node.
-            survivor = startWorker("survivor", coordinator, prefix, server);
-            survivor.awaitLine(java.util.regex.Pattern.compile("WEIR-WORKER-UP"), Duration.ofSeconds(90));
-            victim = startWorker("victim", coordinator, prefix, server);
-            victim.awaitLine(java.util.regex.Pattern.compile("WEIR-WORKER-UP"), Duration.ofSeconds(90));
+            survivor = startWorker("survivor", coordinator, prefix, server, "pass");
+            String survivorAddress = survivor.awaitLine(UP, Duration.ofSeconds(90)).group(1);
+            victim = startWorker("victim", coordinator, prefix, server, "hold");
+            victim.awaitLine(UP, Duration.ofSeconds(90));
             ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(60));
 
             long start = System.nanoTime();
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
+            // mid-task: the victim holds a chunk it cannot finish, and the survivor has run one
+            victim.awaitLine(java.util.regex.Pattern.compile("WEIR-CHUNK-HELD"), Duration.ofSeconds(60));
             ClusterRuns.awaitChunks(placement, 1, Duration.ofSeconds(60));
             victim.kill();
             long killedAt = System.nanoTime();
@@ -79,10 +83,12 @@ class WorkerJvmLossTest {
                             + " chunks by node: %s%n", (System.nanoTime() - killedAt) / 1_000_000,
                     (System.nanoTime() - start) / 1_000_000, placement.chunksByNode());
             assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster);
+            assertEquals(Map.of(survivorAddress, 8), placement.chunksByNode(),
+                    "the victim's chunks ran again on the survivor");
             ClusterRuns.Summary summary = ClusterRuns.summary(onCluster);
             assertEquals(ORDERS, summary.rows(), "every row");
             assertEquals(ORDERS, summary.distinct(), "each once");
-            Result local = kit.run(ScoringFlow.create(ORDERS, 0), kit.postgresInstance("local")).result();
+            Result local = kit.run(ScoringFlow.create(ORDERS), kit.postgresInstance("local")).result();
             assertEquals(ClusterRuns.summary(local), summary, "the rows of a single-node run");
             onCluster.close();
             local.close();
@@ -96,8 +102,9 @@ class WorkerJvmLossTest {
         }
     }
 
+    /** A worker JVM whose chunks {@code pass} or {@code hold} (see {@link WorkerJvmMain}). */
     private NodeProcess startWorker(String name, ClusterNode<?> coordinator, String prefix,
-                                    TestPostgres.Server server) throws Exception {
+                                    TestPostgres.Server server, String chunks) throws Exception {
         Path config = dir.resolve(name + ".conf");
         TestCertificates certs = TestCertificates.shared();
         Files.writeString(config, "weir.cluster {\n"
@@ -111,7 +118,7 @@ class WorkerJvmLossTest {
         env.put("WEIR_CLUSTER_TRUST_STORE_PASSWORD", TestCertificates.PASSWORD);
         Path log = Path.of("target", "node-logs", name + "-" + System.currentTimeMillis() + ".log").toAbsolutePath();
         return NodeProcess.start(name, log, env, WorkerJvmMain.class.getName(), config.toString(), prefix,
-                dir.resolve(name).toString(), Long.toString(ORDERS), "500");
+                dir.resolve(name).toString(), Long.toString(ORDERS), chunks);
     }
 
 }

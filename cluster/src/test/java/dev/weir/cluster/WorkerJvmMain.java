@@ -18,9 +18,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * A worker node in a JVM of its own, for {@link WorkerJvmLossTest}: the node of the configuration file
- * {@code args[0]}, running {@link ScoringFlow} ({@code args[3]} orders, {@code args[4]} ms per chunk) on the
- * PostgreSQL instance {@code mini} under schema prefix {@code args[1]} (the server of the PG* variables),
- * its files under {@code args[2]}. Prints {@code WEIR-WORKER-UP <address>} once Up.
+ * {@code args[0]}, running {@link ScoringFlow} ({@code args[3]} orders) on the PostgreSQL instance
+ * {@code mini} under schema prefix {@code args[1]} (the server of the PG* variables), its files under
+ * {@code args[2]}. Prints {@code WEIR-WORKER-UP <address>} once Up. Its chunks score at once when
+ * {@code args[4]} is {@code pass}; when it is {@code hold}, each prints {@code WEIR-CHUNK-HELD} and waits
+ * (for the test to kill this JVM; at most {@link ChunkGate#BOUND}).
  */
 public final class WorkerJvmMain {
 
@@ -31,7 +33,16 @@ public final class WorkerJvmMain {
         NodeSettings settings = NodeSettings.load(Path.of(args[0]));
         String prefix = args[1];
         Path dir = Path.of(args[2]);
-        Flow flow = ScoringFlow.create(Long.parseLong(args[3]), Long.parseLong(args[4]));
+        ChunkGate held = ChunkGate.letting(0);
+        Flow flow = switch (args[4]) {
+            case "pass" -> ScoringFlow.create(Long.parseLong(args[3]));
+            case "hold" -> ScoringFlow.create(Long.parseLong(args[3]), () -> {
+                System.out.println("WEIR-CHUNK-HELD");
+                System.out.flush();
+                held.pass();
+            });
+            default -> throw new IllegalArgumentException("args[4] is pass or hold, not " + args[4]);
+        };
         TestPostgres.Server server = TestPostgres.require();
         Map<String, Object> store = new HashMap<>();
         store.put("schema_prefix", prefix);
