@@ -62,10 +62,15 @@ class EmbeddedNodeTest {
                 TestNodes.settings(NodeRole.WORKER, List.of(TestNodes.seedOf(coordinator))),
                 Echo.create(new LinkedBlockingQueue<>()), UP_BOUND);
         CompletableFuture<Done> chunksDone = new CompletableFuture<>();
-        worker.beforeLeave("finish-chunks", () -> chunksDone);
+        java.util.concurrent.CountDownLatch draining = new java.util.concurrent.CountDownLatch(1);
+        worker.beforeLeave("finish-chunks", () -> {
+            draining.countDown();
+            return chunksDone;
+        });
 
         CompletableFuture<Done> left = worker.leave().toCompletableFuture();
-        Thread.sleep(500);
+        assertTrue(draining.await(20, TimeUnit.SECONDS), "the leave ran the beforeLeave task");
+        Thread.sleep(500); // time for a leave that did not wait for the task to get under way
         assertTrue(!left.isDone() && isMember(worker), "still a member while its chunks run");
         chunksDone.complete(Done.getInstance());
 
