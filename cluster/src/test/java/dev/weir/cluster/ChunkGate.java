@@ -35,6 +35,11 @@ final class ChunkGate {
         return new ChunkGate(n);
     }
 
+    /** A worker's resolver of {@link ScoringFlow} ({@code orders} orders) whose chunks wait at this gate. */
+    FlowResolver scoring(long orders) {
+        return FlowResolver.of(ScoringFlow.class, java.util.List.of(ScoringFlow.create(orders, this::pass)));
+    }
+
     /** A chunk arrives: waits for a pass; fails when the gate is abandoned or no pass comes within the bound. */
     void pass() throws InterruptedException {
         arrived.incrementAndGet();

@@ -245,6 +245,6 @@ class ClusterChunksTest {
 
     /** A worker's resolver: the same flow code, whose chunks wait at {@code gate}. */
     private static FlowResolver gated(ChunkGate gate) {
-        return FlowResolver.of(ScoringFlow.class, List.of(ScoringFlow.create(ORDERS, gate::pass)));
+        return gate.scoring(ORDERS);
     }
 }

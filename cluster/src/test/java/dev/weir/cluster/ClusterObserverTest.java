@@ -69,11 +69,14 @@ class ClusterObserverTest {
 
     @Test
     void anObserverSeesEveryMembersRolesAndEachWorkersSlotsAndChunksInFlight() throws Exception {
-        Flow flow = ScoringFlow.create(ORDERS, 1500);
+        Flow flow = ScoringFlow.create(ORDERS);
         FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
         InstanceConfig instance = kit.postgresInstance("mini");
-        TestCluster.WorkerNode one = cluster.worker(2, flows, instance);
-        TestCluster.WorkerNode two = cluster.worker(3, flows, instance);
+        // the workers' chunks wait at these until the test has looked, however long a look takes
+        ChunkGate gateOne = ChunkGate.letting(0);
+        ChunkGate gateTwo = ChunkGate.letting(0);
+        TestCluster.WorkerNode one = cluster.worker(2, gateOne.scoring(ORDERS), instance);
+        TestCluster.WorkerNode two = cluster.worker(3, gateTwo.scoring(ORDERS), instance);
         observer = joinObserver();
         try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows)) {
             ClusterRuns.awaitSlots(placement, 5, Duration.ofSeconds(20));
@@ -92,7 +95,19 @@ class ClusterObserverTest {
 
             CompletableFuture<Result> run = kit.weir().run(flow, instance,
                     RunOptions.defaults().chunkPlacement(placement)).toCompletableFuture();
-            ClusterStatus busy = observeUntilChunksInFlight();
+            ClusterStatus busy;
+            try {
+                gateOne.awaitArrived(2, Duration.ofSeconds(30)); // every slot holds a chunk
+                gateTwo.awaitArrived(3, Duration.ofSeconds(30));
+                busy = observe();
+            } finally {
+                gateOne.open();
+                gateTwo.open();
+            }
+            Map<String, WorkerStatus> busyWorkers = busy.members().stream().filter(m -> m.worker() != null)
+                    .collect(Collectors.toMap(ClusterStatus.Member::address, ClusterStatus.Member::worker));
+            assertEquals(2, busyWorkers.get(one.address()).chunks().size(), busy::toString);
+            assertEquals(3, busyWorkers.get(two.address()).chunks().size(), busy::toString);
             for (ClusterStatus.Member member : busy.members()) {
                 WorkerStatus worker = member.worker();
                 if (worker == null) {
@@ -159,19 +174,6 @@ class ClusterObserverTest {
 
     private ClusterStatus observe() throws Exception {
         return ClusterObserver.observe(observer, JOIN, ANSWERS).toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
-
-    /** Observes until a worker holds a chunk, failing after 30 s. */
-    private ClusterStatus observeUntilChunksInFlight() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            ClusterStatus status = observe();
-            if (status.members().stream().anyMatch(m -> m.worker() != null && !m.worker().chunks().isEmpty())) {
-                return status;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no worker reported a chunk in flight within 30 s");
     }
 
     private static long membersOf(ActorSystem<?> system) {
