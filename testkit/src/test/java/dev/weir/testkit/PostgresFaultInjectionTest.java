@@ -109,9 +109,20 @@ class PostgresFaultInjectionTest extends FlowKitTest {
         assertEquals(n, seen.cardinality());
     }
 
+    /**
+     * The instance reads every table on one connection: a table of two ranges of pages or more (the
+     * {@code STREAMED} tables are) would otherwise be read by ranges on several connections, each stream a
+     * fraction of the table and small enough for the socket buffers again, and the test ends one reader's
+     * backend, the one in the pool that described the table.
+     */
     @Override
     protected InstanceConfig instance(FlowTestKit kit) {
-        return kit.postgresInstance("pgfaults");
+        InstanceConfig instance = kit.postgresInstance("pgfaults");
+        dev.weir.engine.store.StoreSettings store = instance.tableStore();
+        return instance.withTableStoreSettings(new dev.weir.engine.store.StoreSettings(store.instanceName(),
+                store.instanceId(), store.connectionName(), store.kind(),
+                store.args().withValue("read_connections", com.typesafe.config.ConfigValueFactory.fromAnyRef(1)),
+                store.workDir(), store.origin()));
     }
 
     static Rows numbers(int n) {

@@ -61,11 +61,16 @@ class PostgresRestartTest extends FlowKitTest {
         return on(testKit.instance("restart"), Map.of());
     }
 
-    /** {@code instance} on the throwaway server, with {@code extra} store arguments. */
+    /**
+     * {@code instance} on the throwaway server, with {@code extra} store arguments. It reads every table on one
+     * connection: a table of two ranges of pages or more (this one is) would otherwise be read by ranges on
+     * several connections, each stream a fraction of the 59 MB and small enough for the socket buffers again.
+     */
     private static InstanceConfig on(InstanceConfig instance, Map<String, Object> extra) {
         Map<String, Object> args = new java.util.HashMap<>(Map.of("host", "127.0.0.1", "port", server.port(),
                 "database", ThrowawayPostgres.DATABASE, "user", ThrowawayPostgres.USER,
-                "schema_prefix", "r" + java.util.UUID.randomUUID().toString().substring(0, 8) + "_"));
+                "schema_prefix", "r" + java.util.UUID.randomUUID().toString().substring(0, 8) + "_",
+                "read_connections", 1));
         args.putAll(extra);
         return instance.withTableStoreSettings(new StoreSettings(instance.instanceName(), instance.instanceId(),
                 "postgres", "postgres", ConfigFactory.parseMap(args), instance.workDir(),
