@@ -8,16 +8,11 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FilterInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.channels.Channels;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -72,6 +67,8 @@ public final class ArrowChannel implements AutoCloseable {
     private static final int FOUND = 1;
     private static final int UNKNOWN = 0;
     private static final int ACK = 6;
+    /** Socket buffers large enough that a batch of megabytes does not wait on the TCP window. */
+    private static final int SOCKET_BUFFER = 1 << 20;
 
     private final ServerSocket server;
     private final SSLContext tls;
@@ -209,6 +206,7 @@ public final class ArrowChannel implements AutoCloseable {
             }
             Socket bound = socket;
             cutOff = timer.schedule(() -> closeQuietly(bound), timeoutMillis, TimeUnit.MILLISECONDS);
+            socket.setReceiveBufferSize(SOCKET_BUFFER);
             socket.connect(new InetSocketAddress(handle.host(), handle.port()), (int) Math.min(timeoutMillis, 30_000));
             socket.setSoTimeout((int) Math.min(timeoutMillis, Integer.MAX_VALUE));
             socket.setTcpNoDelay(true);
@@ -223,7 +221,7 @@ public final class ArrowChannel implements AutoCloseable {
                         + handle + " (pulled already, withdrawn, or not pulled within its timeout)", null);
             }
             ArrowTable table;
-            try (ArrowStreamReader reader = new ArrowStreamReader(new KeepOpenInput(in), into)) {
+            try (ArrowStreamReader reader = new ArrowStreamReader(new StreamChannels.Reading(in), into)) {
                 table = ArrowTable.readAll(reader, into);
             }
             try {
@@ -275,6 +273,7 @@ public final class ArrowChannel implements AutoCloseable {
         try {
             socket.setSoTimeout((int) Math.min(timeoutMillis, Integer.MAX_VALUE));
             socket.setTcpNoDelay(true);
+            socket.setSendBufferSize(SOCKET_BUFFER);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
             if (in.readInt() != MAGIC) {
@@ -292,7 +291,7 @@ public final class ArrowChannel implements AutoCloseable {
             offer = found;
             out.writeByte(FOUND);
             // each batch as it is, by reference: no copy, and no vector of another allocator
-            WriteChannel stream = new WriteChannel(Channels.newChannel(new KeepOpenOutput(out)));
+            WriteChannel stream = new WriteChannel(new StreamChannels.Writing(out));
             MessageSerializer.serialize(stream, offer.table.schema());
             for (VectorSchemaRoot batch : offer.table.batches()) {
                 try (ArrowRecordBatch record = new VectorUnloader(batch).getRecordBatch()) {
@@ -424,33 +423,6 @@ public final class ArrowChannel implements AutoCloseable {
                 }
                 table.close();
             }
-        }
-    }
-
-    /** Arrow's reader closes its stream when closed; the socket must outlive it for the acknowledgement. */
-    private static final class KeepOpenInput extends FilterInputStream {
-        KeepOpenInput(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    private static final class KeepOpenOutput extends FilterOutputStream {
-        KeepOpenOutput(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
         }
     }
 }
