@@ -34,8 +34,9 @@ import org.postgresql.copy.PGCopyInputStream;
  * others finished, or the table's lock is not granted within {@link #JOIN_LOCK_TIMEOUT_MS}, as when a
  * statement replacing the table waits for this read's lock) reads nothing and the others read its ranges.
  *
- * <p>Memory: each connection holds the batch it decodes, and at most one batch per connection waits in the
- * hand-over queue, so the read holds at most twice as many batches as connections, plus the caller's.
+ * <p>Memory: each connection holds the batch it decodes and one more waits in the hand-over queue, so the
+ * read holds at most one batch per connection plus two (the waiting one and the caller's); a connection
+ * with a batch ready waits to hand it over.
  * Closing the reader stops every connection (ending a COPY still running), waits for their threads
  * ({@link #STOP_WAIT_MS} at most) and frees every batch not handed over.
  */
@@ -76,7 +77,7 @@ final class PgParallelCopyReader extends ArrowReader {
             rangeStarts[r] = (long) r * table.rangePages();
         }
         int connections = Math.min(table.connections(), ranges);
-        this.handOver = new ArrayBlockingQueue<>(connections + 1);
+        this.handOver = new ArrayBlockingQueue<>(1);
         if (!snapshot.matches("[0-9A-Fa-f-]+")) {
             throw new IllegalStateException("an unexpected snapshot id from the server: " + snapshot);
         }

@@ -102,6 +102,31 @@ class PostgresParallelReadTest extends PostgresStageFixture {
     }
 
     @Test
+    void aReadByRangesHoldsAtMostOneBatchPerConnectionAndTwoMore() throws Exception {
+        TableLocation table = everyType("bounded", "NULL");
+        ReadOptions options = new ReadOptions(List.of(), null, 20);
+        long onePeak;
+        try (org.apache.arrow.memory.BufferAllocator one = allocator.newChildAllocator("one", 0, Long.MAX_VALUE)) {
+            assertEquals(3000, read(store, table, options, one).size());
+            onePeak = one.getPeakMemoryAllocation();
+        }
+        try (org.apache.arrow.memory.BufferAllocator ranges = allocator.newChildAllocator("ranges", 0, Long.MAX_VALUE);
+             ArrowReader read = ranged.readArrow(table, ranges, options)) {
+            // Read slowly, so that every connection fills its batches and waits to hand them over.
+            long rows = 0;
+            while (read.loadNextBatch()) {
+                rows += read.getVectorSchemaRoot().getRowCount();
+                Thread.sleep(5);
+            }
+            assertEquals(3000, rows);
+            // One connection's read holds one batch (the caller's); by ranges: 3 connections' + 2, with room for
+            // a batch whose text outgrew its first buffer (a queue of a batch per connection would reach 8).
+            assertTrue(ranges.getPeakMemoryAllocation() <= 6 * onePeak,
+                    ranges.getPeakMemoryAllocation() + " bytes at the peak, one batch " + onePeak);
+        }
+    }
+
+    @Test
     void predicatesAndColumnsApplyToEveryRange() throws Exception {
         TableLocation table = everyType("filtered", "NULL");
         List<List<Object>> rows = read(ranged, table, new ReadOptions(List.of("id", "flag"), "id % 7 = 0", 64),
