@@ -19,9 +19,9 @@ import org.postgresql.copy.PGCopyInputStream;
 
 /**
  * A query result as Arrow batches, read with {@code COPY (query) TO STDOUT (FORMAT binary)}: the server
- * streams its binary tuple format and each field is decoded straight into its vector, without a JDBC
- * row of per-value byte arrays and getters in between (the mirror of {@link PgCopyWriter}). The result's
- * columns and their types come from describing the query first, on the same connection, and follow
+ * streams its binary tuple format and {@link PgCopyDecoder} decodes each field straight into its vector,
+ * without a JDBC row of per-value byte arrays and getters in between (the mirror of {@link PgCopyWriter}).
+ * The result's columns and their types come from describing the query first, on the same connection, and follow
  * {@link ResultSetColumns}; a result with a type this reader does not decode (json, uuid, arrays, …) is
  * read by {@link PgArrowReader} instead ({@link #open} decides).
  *
@@ -95,25 +95,13 @@ final class PgCopyReader extends ArrowReader {
             + " WHERE n.nspname = ? AND c.relname = ?";
 
     /**
-     * Runs {@code sql} on a connection of {@code pool} and returns its result as a reader that owns the
-     * connection: this one when every column's type is {@link #DECODED}, else a {@link PgArrowReader}. On
-     * failure nothing stays open.
-     */
-    static ArrowReader open(PgPool pool, Object store, String sql, BufferAllocator allocator, int batchRows) {
-        return open(pool, store, sql, null, allocator, batchRows);
-    }
-
-    /**
-     * Reads a stored table: like {@link #open(PgPool, Object, String, BufferAllocator, int)}, and a table
-     * of at least two ranges on a server that scans by TID ranges (PostgreSQL 14) is read by several
-     * connections at once ({@link PgParallelCopyReader}), each range in one snapshot.
+     * Reads a stored table on a connection of {@code pool}, returning a reader that owns the connection:
+     * this one when every column's type is {@link #DECODED}, else a {@link PgArrowReader}; a table of at
+     * least two ranges on a server that scans by TID ranges (PostgreSQL 14) is read by several connections
+     * at once ({@link PgParallelCopyReader}), each range in one snapshot. On failure nothing stays open.
      */
     static ArrowReader open(PgPool pool, Object store, TableRead table, BufferAllocator allocator, int batchRows) {
-        return open(pool, store, table.sql(), table, allocator, batchRows);
-    }
-
-    private static ArrowReader open(PgPool pool, Object store, String sql, TableRead table, BufferAllocator allocator,
-                                    int batchRows) {
+        String sql = table.sql();
         Connection connection = pool.connection();
         CopyOut copy = null;
         try {
@@ -127,19 +115,17 @@ final class PgCopyReader extends ArrowReader {
             // other connections can share), the result's columns and types from an empty result of the same
             // query, and, for a table, its size.
             String describeSql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\n"
-                    + "SELECT * FROM (" + sql + ") AS weir_described LIMIT 0" + (table == null ? "" : ";\n" + RELATION);
+                    + "SELECT * FROM (" + sql + ") AS weir_described LIMIT 0;\n" + RELATION;
             try (PreparedStatement describe = connection.prepareStatement(describeSql)) {
-                if (table != null) {
-                    describe.setString(1, table.location().schema());
-                    describe.setString(2, table.location().table());
-                }
+                describe.setString(1, table.location().schema());
+                describe.setString(2, table.location().table());
                 describe.execute();
                 describe.getMoreResults();
                 try (ResultSet empty = describe.getResultSet()) {
                     pgTypes = ResultSetColumns.pgTypes(empty);
                     schema = ResultSetColumns.schema(empty.getMetaData(), pgTypes);
                 }
-                if (table != null && describe.getMoreResults()) {
+                if (describe.getMoreResults()) {
                     try (ResultSet relation = describe.getResultSet()) {
                         if (relation.next()) {
                             oid = relation.getLong(1);
@@ -154,7 +140,7 @@ final class PgCopyReader extends ArrowReader {
                 connection.close();
                 return PgArrowReader.open(pool, store, sql, allocator, batchRows);
             }
-            if (table != null && plainTable && table.connections() > 1 && pages >= 2L * table.rangePages()
+            if (plainTable && table.connections() > 1 && pages >= 2L * table.rangePages()
                     && connection.getMetaData().getDatabaseMajorVersion() >= 14) {
                 String snapshot;
                 try (Statement export = connection.createStatement();
