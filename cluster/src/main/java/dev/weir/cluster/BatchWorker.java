@@ -112,7 +112,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     private final Set<String> running = new HashSet<>();
     /** Attempts cancelled while under way: their output is withdrawn when made. */
     private final Set<String> cancelled = new HashSet<>();
-    /** Outputs offered and maybe not pulled yet, by "id#attempt"; forgotten after a while by the channel. */
+    /** Outputs offered and not yet freed by the channel, by "id#attempt", so that a cancel can withdraw one. */
     private final Map<String, String> offered = new HashMap<>();
     /** Read on blocking threads. */
     private final Map<String, Optional<String>> hashes = new ConcurrentHashMap<>();
@@ -240,10 +240,9 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
             return this;
         }
         if (msg.output() != null) {
+            // forget outputs the channel has freed (pulled, or timed out): what is left awaits its pull
+            offered.values().removeIf(transfer -> !settings.channel().offering(transfer));
             offered.put(key, msg.output().transfer());
-            if (offered.size() > 10_000) {
-                offered.clear(); // the channel frees unpulled outputs on its own; this only speeds up cancels
-            }
             call.replyTo().tell(new BatchDispatcher.CallEnded(call.id(), call.attempt(), getContext().getSelf(),
                     msg.output(), msg.stepsDone(), null, null, false));
             return this;

@@ -112,6 +112,40 @@ class ClusterStreamingTest {
         }
     }
 
+    @Test
+    void aTaskThatThrowsOnAWorkerFailsTheRunNamingTheTaskTheBatchAndTheNode() throws Exception {
+        StreamGraph graph = StreamGraph.builder()
+                .task("parse", keep(amount -> amount >= 0)).source("parse")
+                .task("score", in -> {
+                    if (in.batchId() == 3) {
+                        throw new IllegalStateException("no score for batch 3");
+                    }
+                    return map(in.allocator(), in.table(), amount -> amount * 1.1);
+                }, "parse")
+                .set("call-timeout", "60s")
+                .maxBatches(BATCHES)
+                .build();
+        try (TestCluster cluster = new TestCluster(); RootAllocator coordinatorMemory = new RootAllocator()) {
+            FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
+            TestCluster.WorkerNode worker = cluster.batchWorker(2, flows);
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
+            try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
+                    settings(graph, flows))) {
+                awaitSlots(placement, 2);
+                var failed = org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.weir.engine.stream.StreamFailedException.class, () -> outputs(new StreamExecutor(
+                                cluster.coordinator.system(), coordinatorMemory, placement), graph, null));
+                String message = failed.getMessage();
+                assertTrue(message.contains("'score'") && message.contains("batch 3")
+                        && message.contains("no score for batch 3") && message.contains(worker.address()), message);
+                assertEquals(0, placement.attemptsLost(), "a task's own failure is not retried");
+            } finally {
+                channel.close();
+            }
+            assertEquals(0, coordinatorMemory.getAllocatedMemory(), "the coordinator keeps no Arrow memory");
+        }
+    }
+
     /** Waits until the placement knows workers with {@code slots} slots in all (the Receptionist is eventual). */
     private static void awaitSlots(ClusterBatchPlacement placement, int slots) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -150,6 +150,11 @@ public final class ArrowChannel implements AutoCloseable {
         return offers.size();
     }
 
+    /** Whether the transfer {@code transfer} is still offered (not yet freed). */
+    public boolean offering(String transfer) {
+        return offers.containsKey(transfer);
+    }
+
     /** Bytes streamed to receivers since the channel started. */
     public long bytesServed() {
         return bytesServed.get();
