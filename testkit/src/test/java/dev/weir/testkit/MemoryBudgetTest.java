@@ -102,15 +102,18 @@ abstract class MemoryBudgetTest extends FlowKitTest {
 
     @Test
     void theChunksOfATaskTogetherStayWithinTheTaskBudget() {
-        // two chunks of 4 MiB each fit their chunk budget, but not the task's 5 MiB at once
+        // two chunks of 4 MiB each fit their chunk budget, but not the task's 5 MiB at once; the first chunk
+        // (which computes alone, to be measured) is small, so that the two others are let in together
         AtomicInteger calls = new AtomicInteger();
         java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
         Flow flow = Flow.define("budgets", f -> {
             Ref orders = f.stage("raw").task("orders").produces(ctx -> Table.of(orders(), "orders")).ref();
             f.stage("out").task("score").input("orders", orders, Rows.class)
-                    .batched(Batched.hashOf("customer_id", 2).computeParallelism(2)).produces(ctx -> {
-                        calls.incrementAndGet();
+                    .batched(Batched.hashOf("customer_id", 3).computeParallelism(2)).produces(ctx -> {
                         Rows in = ctx.input("orders", Rows.class);
+                        if (calls.incrementAndGet() == 1) {
+                            return Table.of(in, "scored");
+                        }
                         try (ArrowBuf first = ctx.allocator().buffer(2 * MIB)) {
                             both.await(30, java.util.concurrent.TimeUnit.SECONDS); // both chunks hold 2 MiB
                             try (ArrowBuf more = ctx.allocator().buffer(2 * MIB)) {
@@ -125,6 +128,31 @@ abstract class MemoryBudgetTest extends FlowKitTest {
         assertEquals("memory.task", budget.key());
         assertTrue(run.result().failure().orElseThrow().getMessage().contains("would go over memory.task = 5 MiB"),
                 run.result().failure().orElseThrow().getMessage());
+    }
+
+    @Test
+    void aBatchedTaskKeepsOnlyAsManyChunksComputingAsItsBudgetHolds() {
+        // each chunk holds 4 MiB for a while: three at once (computeParallelism) would not fit in 12 MiB
+        AtomicInteger computing = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Flow flow = Flow.define("budgets", f -> {
+            Ref orders = f.stage("raw").task("orders").produces(ctx -> Table.of(orders(), "orders")).ref();
+            f.stage("out").task("score").input("orders", orders, Rows.class)
+                    .batched(Batched.hashOf("customer_id", 6).computeParallelism(3)).produces(ctx -> {
+                        most.accumulateAndGet(computing.incrementAndGet(), Math::max);
+                        try (ArrowBuf held = ctx.allocator().buffer(4 * MIB)) {
+                            held.setZero(0, 4 * MIB);
+                            Thread.sleep(300);
+                            return Table.of(ctx.input("orders", Rows.class), "scored");
+                        } finally {
+                            computing.decrementAndGet();
+                        }
+                    });
+        });
+        FlowRunRecord run = kit.run(flow, mini.withMemory(new Memory(64 * MIB, 12 * MIB, 12 * MIB)));
+        assertTrue(run.successful(), () -> run.result().toJson());
+        assertEquals(5_000, run.result().get(new Ref("out", "score", "scored"), Rows.class).size());
+        assertTrue(most.get() <= 2, "at most two chunks of 4 MiB computed at once, saw " + most.get());
     }
 
     @Test

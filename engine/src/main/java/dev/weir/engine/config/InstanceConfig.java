@@ -77,7 +77,7 @@ public record InstanceConfig(
         Objects.requireNonNull(memory, "memory is null");
     }
 
-    /** An instance without memory budgets. */
+    /** An instance whose run may hold as much Arrow memory as the JVM's direct memory ({@link Memory#auto()}). */
     public InstanceConfig(String pipelineName, String instanceName, String instanceId, StoreSettings tableStore,
                           Map<String, StoreSettings> tableStores, Path blobStoreDir, Path workDir,
                           CacheValidation cacheValidation, Orchestration orchestration, boolean failFast,
@@ -85,7 +85,7 @@ public record InstanceConfig(
                           String source, Timeouts timeouts, LocalTableCache localTableCache) {
         this(pipelineName, instanceName, instanceId, tableStore, tableStores, blobStoreDir, workDir, cacheValidation,
                 orchestration, failFast, inline, lockTimeout, retry, attrs, perUser, source, timeouts,
-                localTableCache, Memory.UNLIMITED);
+                localTableCache, Memory.auto());
     }
 
     /** An instance without a local table cache. */
@@ -377,6 +377,30 @@ public record InstanceConfig(
      */
     public record Memory(long run, long task, long chunk) {
         public static final Memory UNLIMITED = new Memory(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+        /**
+         * The default ({@code memory.run = auto}): a run may hold the JVM's direct memory
+         * ({@link #directMemoryLimit()}), where Arrow's buffers live; its tasks and chunks take that too.
+         */
+        public static Memory auto() {
+            return new Memory(directMemoryLimit(), Long.MAX_VALUE, Long.MAX_VALUE);
+        }
+
+        /**
+         * The JVM's limit on direct memory: {@code -XX:MaxDirectMemorySize}, which by default is the heap's
+         * maximum. Arrow's buffers count toward it, so a budget above it would never be the one that refuses.
+         */
+        public static long directMemoryLimit() {
+            try {
+                var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
+                        com.sun.management.HotSpotDiagnosticMXBean.class);
+                long set = diagnostics == null ? 0
+                        : Long.parseLong(diagnostics.getVMOption("MaxDirectMemorySize").getValue());
+                return set > 0 ? set : Runtime.getRuntime().maxMemory();
+            } catch (RuntimeException e) {
+                return Runtime.getRuntime().maxMemory(); // not HotSpot: the JDK's own default
+            }
+        }
 
         /** A level left unlimited takes the budget of the level above, which bounds it anyway. */
         public Memory {

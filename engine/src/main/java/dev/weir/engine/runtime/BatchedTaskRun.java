@@ -244,7 +244,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             next.ref().tell(new ChunkRun.Upload());
         }
         while (failure == null && !toCompute.isEmpty() && computing < placement.computeParallelism(execution, limits)
-                && mayWaitWith(computing + 1)) {
+                && mayWaitWith(computing + 1) && (idleBeforeNext() || execution.hasMemoryForAnotherChunk(computing))) {
             Chunk chunk = toCompute.poll();
             int attempt = attempts.merge(chunk.index(), 1, Integer::sum);
             computing++;
@@ -263,6 +263,14 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             getContext().pipeToSelf(CompletableFuture.supplyAsync(execution::finish, blocking), Finished::new);
         }
         return this;
+    }
+
+    /**
+     * Whether nothing of this task holds memory: then a chunk starts whatever its expected size, so that a task
+     * always progresses (a chunk larger than the budget fails with the budget's error).
+     */
+    private boolean idleBeforeNext() {
+        return computing == 0 && uploading == 0 && waiting.isEmpty();
     }
 
     /**

@@ -66,6 +66,8 @@ final class ChunkExecution implements AutoCloseable {
      * children, what they computed moves here to wait for its upload, and the split input's buffers are here.
      */
     private final BufferAllocator taskAllocator;
+    /** The most Arrow memory one chunk of this task held while computing, so far (0: none computed yet). */
+    private final java.util.concurrent.atomic.AtomicLong chunkPeak = new java.util.concurrent.atomic.AtomicLong();
     /** The inputs split once among the chunks ({@link #route}), or null: each chunk selects its own rows. */
     private volatile ChunkRoutes routes;
 
@@ -339,6 +341,7 @@ final class ChunkExecution implements AutoCloseable {
                         new TableSpec(table.primaryKeyColumns(), table.indexes())));
                 data.put(e.getKey(), toArrow(table.payload(), allocator).transferTo(taskAllocator));
             }
+            chunkPeak.accumulateAndGet(allocator.getPeakMemoryAllocation(), Math::max);
             return new ChunkResult(chunk, data, shapes, key, null);
         } catch (Exception | Error e) {
             data.values().forEach(ArrowTable::close);
@@ -592,6 +595,24 @@ final class ChunkExecution implements AutoCloseable {
                         plan.stage(), taskAllocator.getAllocatedMemory());
             }
         }
+    }
+
+    /**
+     * Whether one more chunk may start computing now that {@code computing} are, by bytes: each computing
+     * chunk, the new one included, may come to hold as much as the largest chunk so far, and that must fit in
+     * three quarters of what this task may still allocate ({@code memory.task}, within what its run may:
+     * {@code memory.run}); the quarter left is for the allocator's pools and rounding. So the chunks in memory
+     * follow the budget, not a number of chunks: a task with larger chunks keeps fewer of them computing and
+     * waiting. Until a chunk has computed its size is unknown, so the first chunk computes alone (unless
+     * nothing is limited). Safe on any thread (it reads the allocator's counters).
+     */
+    boolean hasMemoryForAnotherChunk(int computing) {
+        long peak = chunkPeak.get();
+        if (peak == 0) {
+            return computing == 0 || taskAllocator.getHeadroom() >= Long.MAX_VALUE / 2;
+        }
+        long free = taskAllocator.getHeadroom();
+        return (computing + 1) * (double) peak <= free * 0.75;
     }
 
     TaskFailedException failure(Chunk chunk, Throwable e) {

@@ -49,6 +49,14 @@ final class MemoryBudgets {
             if (t instanceof MemoryBudgetException) {
                 return e;
             }
+            if (isDirectMemoryExhausted(t)) {
+                long limit = Memory.directMemoryLimit();
+                return new MemoryBudgetException("memory.run", limit, "the JVM's direct memory, where Arrow's buffers"
+                        + " live, is exhausted (-XX:MaxDirectMemorySize = " + Memory.describe(limit) + "; memory.run = "
+                        + Memory.describe(config.memory().run()) + " in " + config.source() + "); raise"
+                        + " -XX:MaxDirectMemorySize, or set memory.run well below it so that a task over it fails"
+                        + " alone (" + t.getMessage() + ")", e);
+            }
             if (t instanceof OutOfMemoryException oom) {
                 Optional<BufferAllocator> failed = oom.getOutcomeDetails().map(AllocationOutcomeDetails::getFailedAllocator);
                 if (failed.isEmpty()) {
@@ -84,10 +92,15 @@ final class MemoryBudgets {
                 + advice + " (Arrow: " + (refusal == null ? "allocation refused" : refusal.strip()) + ")";
     }
 
+    /** The JDK's refusal to reserve more direct memory ({@code ByteBuffer.allocateDirect}, as Arrow's pools use it). */
+    private static boolean isDirectMemoryExhausted(Throwable t) {
+        return t instanceof OutOfMemoryError && t.getMessage() != null && t.getMessage().contains("direct buffer memory");
+    }
+
     /** Whether {@code e} is, or is caused by, a refusal for memory: never cured by a retry. */
     static boolean isOutOfMemory(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof MemoryBudgetException || t instanceof OutOfMemoryException) {
+            if (t instanceof MemoryBudgetException || t instanceof OutOfMemoryException || isDirectMemoryExhausted(t)) {
                 return true;
             }
         }

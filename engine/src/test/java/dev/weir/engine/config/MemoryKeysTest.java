@@ -19,8 +19,17 @@ class MemoryKeysTest {
     }
 
     @Test
-    void withoutTheKeysNothingIsLimited() {
-        assertEquals(InstanceConfig.Memory.UNLIMITED, mini("    fail_fast: false\n").memory());
+    void withoutTheKeysARunMayHoldTheJvmsDirectMemory() {
+        long direct = InstanceConfig.Memory.directMemoryLimit();
+        assertTrue(direct > 0 && direct < Long.MAX_VALUE, "a limit: " + direct);
+        assertEquals(new InstanceConfig.Memory(direct, direct, direct), mini("    fail_fast: false\n").memory());
+    }
+
+    @Test
+    void unlimitedIsAValueToo() {
+        assertEquals(InstanceConfig.Memory.UNLIMITED, mini("""
+                    memory: {run: unlimited}
+                """).memory());
     }
 
     @Test
@@ -37,15 +46,16 @@ class MemoryKeysTest {
         InstanceConfig.Memory memory = mini("""
                     memory: {chunk: 700000}
                 """).memory();
-        assertEquals(new InstanceConfig.Memory(Long.MAX_VALUE, Long.MAX_VALUE, 700_000), memory);
+        long direct = InstanceConfig.Memory.directMemoryLimit();
+        assertEquals(new InstanceConfig.Memory(direct, direct, 700_000), memory);
     }
 
     @Test
     void aLevelLeftUnlimitedTakesTheBudgetAboveIt() {
         InstanceConfig.Memory memory = mini("""
-                    memory: {task: 512MiB}
+                    memory: {run: 1GiB, task: 512MiB}
                 """).memory();
-        assertEquals(new InstanceConfig.Memory(Long.MAX_VALUE, 512L << 20, 512L << 20), memory);
+        assertEquals(new InstanceConfig.Memory(1L << 30, 512L << 20, 512L << 20), memory);
     }
 
     @Test
