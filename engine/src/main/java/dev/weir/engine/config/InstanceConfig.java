@@ -379,11 +379,20 @@ public record InstanceConfig(
         public static final Memory UNLIMITED = new Memory(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
         /**
-         * The default ({@code memory.run = auto}): a run may hold the JVM's direct memory
-         * ({@link #directMemoryLimit()}), where Arrow's buffers live; its tasks and chunks take that too.
+         * The default ({@code memory.run = auto}): a run may hold {@link #autoRun()}; its tasks and chunks take
+         * that too.
          */
         public static Memory auto() {
-            return new Memory(directMemoryLimit(), Long.MAX_VALUE, Long.MAX_VALUE);
+            return new Memory(autoRun(), Long.MAX_VALUE, Long.MAX_VALUE);
+        }
+
+        /**
+         * Three quarters of the JVM's direct memory ({@link #directMemoryLimit()}), where Arrow's buffers live:
+         * the quarter left is for what uses direct memory besides Arrow's accounting (its pools' partly used
+         * chunks, the JDK's I/O buffers), so that Arrow's budget refuses before the JVM does.
+         */
+        public static long autoRun() {
+            return directMemoryLimit() / 4 * 3;
         }
 
         /**

@@ -144,7 +144,7 @@ final class InstanceResolver {
     /** {@code memory.run}, {@code memory.task} and {@code memory.chunk}, each a size, checked against each other. */
     private InstanceConfig.Memory memory(LayeredConfig settings) {
         long run = settings.has("memory.run") && settings.string("memory.run").trim().equalsIgnoreCase("auto")
-                ? InstanceConfig.Memory.directMemoryLimit() : settings.bytesOrUnlimited("memory.run");
+                ? InstanceConfig.Memory.autoRun() : settings.bytesOrUnlimited("memory.run");
         long task = settings.bytesOrUnlimited("memory.task");
         long chunk = settings.bytesOrUnlimited("memory.chunk");
         task = task == Long.MAX_VALUE ? run : task;

@@ -22,7 +22,8 @@ class MemoryKeysTest {
     void withoutTheKeysARunMayHoldTheJvmsDirectMemory() {
         long direct = InstanceConfig.Memory.directMemoryLimit();
         assertTrue(direct > 0 && direct < Long.MAX_VALUE, "a limit: " + direct);
-        assertEquals(new InstanceConfig.Memory(direct, direct, direct), mini("    fail_fast: false\n").memory());
+        long auto = direct / 4 * 3;
+        assertEquals(new InstanceConfig.Memory(auto, auto, auto), mini("    fail_fast: false\n").memory());
     }
 
     @Test
@@ -46,8 +47,8 @@ class MemoryKeysTest {
         InstanceConfig.Memory memory = mini("""
                     memory: {chunk: 700000}
                 """).memory();
-        long direct = InstanceConfig.Memory.directMemoryLimit();
-        assertEquals(new InstanceConfig.Memory(direct, direct, 700_000), memory);
+        long auto = InstanceConfig.Memory.autoRun();
+        assertEquals(new InstanceConfig.Memory(auto, auto, 700_000), memory);
     }
 
     @Test
