@@ -7,6 +7,7 @@ import dev.weir.engine.TaskResult;
 import dev.weir.engine.TaskState;
 import dev.weir.engine.Weir;
 import dev.weir.engine.batch.Batched;
+import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -25,12 +26,18 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@code batched} (chunks by a hash of {@code customer_id}, the input read once and split among them),
  * {@code batched-scans} (the same chunks, each reading its rows with its predicate: one scan of the input
  * per chunk), {@code batched-range} (chunks by ranges of the
- * primary key {@code id}) or {@code spring-batch}.
+ * primary key {@code id}) or {@code spring-batch}; a fifth argument {@code duckdb} runs a Weir variant on
+ * the DuckDB database of {@link ScoreFlow#duckDbInstance} instead of PostgreSQL. Run with
+ * {@code -XX:NativeMemoryTracking=summary}, it also prints the JVM's native memory by category at the
+ * moment of its largest resident set ({@link ResidentPeak}).
  */
 public final class BatchedVariant {
 
     static final int CHUNKS = 20;
     static final int THREADS = 2;
+
+    /** The instance the Weir variants run on; null: the PostgreSQL server's. */
+    private static InstanceConfig store;
 
     private BatchedVariant() {
     }
@@ -41,6 +48,10 @@ public final class BatchedVariant {
         long rows = Long.parseLong(args[2]);
         Path dir = Path.of(args[3]);
         PgBenchServer server = new PgBenchServer(dir);
+        boolean duckdb = args.length > 4 && args[4].equals("duckdb");
+        if (duckdb) {
+            store = ScoreFlow.duckDbInstance(dir, prefix);
+        }
         switch (variant) {
             case "unbatched" -> weir(server, dir, prefix, rows, null);
             case "batched" -> weir(server, dir, prefix, rows,
@@ -74,14 +85,21 @@ public final class BatchedVariant {
             long heapPeak;
             long heapSampled;
             long heapAfterGc;
-            try (MemoryPeaks peaks = MemoryPeaks.start()) {
+            InstanceConfig instance = store != null ? store : ScoreFlow.instance(server, dir, prefix);
+            String taskBudget = System.getenv("WEIR_BENCH_TASK_BUDGET");
+            if (taskBudget != null && !taskBudget.isBlank()) {
+                long bytes = com.typesafe.config.ConfigFactory.parseString("b = " + taskBudget).getBytes("b");
+                instance = instance.withMemory(new InstanceConfig.Memory(instance.memory().run(), bytes, Long.MAX_VALUE));
+            }
+            try (MemoryPeaks peaks = MemoryPeaks.start(); ResidentPeak resident = ResidentPeak.start()) {
                 long start = System.nanoTime();
-                result = weir.run(ScoreFlow.flow(rows, batched), ScoreFlow.instance(server, dir, prefix), options)
+                result = weir.run(ScoreFlow.flow(rows, batched), instance, options)
                         .toCompletableFuture().orTimeout(60, TimeUnit.MINUTES).join();
                 seconds = Rounds.seconds(start);
                 heapPeak = peaks.poolPeakSum();
                 heapSampled = peaks.sampledPeak();
                 heapAfterGc = peaks.afterGcPeak();
+                resident.print();
             }
             try (result) {
                 TaskResult task = result.tasks().stream().filter(t -> t.task().equals("score")).findFirst()

@@ -112,7 +112,7 @@ final class ScoreFlow {
                 next.setRowCount(rows);
             }
             return ArrowTable.of(OUTPUT_SCHEMA, out);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             out.forEach(VectorSchemaRoot::close);
             throw e;
         }
@@ -120,8 +120,30 @@ final class ScoreFlow {
 
     /** The benchmark's PostgreSQL instance under {@code prefix}: every JVM of a run uses the same one. */
     static InstanceConfig instance(PgBenchServer server, Path dir, String prefix) {
-        StoreSettings postgres = server.settings("bench", prefix);
-        return new InstanceConfig("batched_bench", "bench", "bench", postgres, Map.of("postgres", postgres),
+        return instance(server.settings("bench", prefix), dir, prefix);
+    }
+
+    /** The benchmark's DuckDB instance: one database file in {@code dir}, schemas under {@code prefix}. */
+    static InstanceConfig duckDbInstance(Path dir, String prefix) {
+        StoreSettings duckdb = new StoreSettings("bench", "bench", "duckdb", "duckdb",
+                ConfigFactory.parseMap(duckDbArgs(dir, prefix), "benchmark"), dir.resolve("bench"),
+                "benchmark DuckDB instance under '" + prefix + "'");
+        return instance(duckdb, dir, prefix);
+    }
+
+    /** The database file and prefix, and DuckDB's {@code memory_limit} from {@code WEIR_BENCH_DUCKDB_MEMORY_LIMIT} if set. */
+    private static Map<String, String> duckDbArgs(Path dir, String prefix) {
+        Map<String, String> args = new java.util.HashMap<>(Map.of("path", dir.resolve("bench.duckdb").toString(),
+                "schema_prefix", prefix));
+        String limit = System.getenv("WEIR_BENCH_DUCKDB_MEMORY_LIMIT");
+        if (limit != null && !limit.isBlank()) {
+            args.put("memory_limit", limit);
+        }
+        return args;
+    }
+
+    private static InstanceConfig instance(StoreSettings store, Path dir, String prefix) {
+        return new InstanceConfig("batched_bench", "bench", "bench", store, Map.of(store.connectionName(), store),
                 dir.resolve("blobs"), dir.resolve("bench"), CacheValidation.NORMAL,
                 new Orchestration(Orchestration.Engine.PARALLEL, 2), false, InlineMode.FORCE_FALSE,
                 Duration.ofMinutes(10), new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(100)),

@@ -54,13 +54,13 @@ final class SyntheticRows {
     /**
      * A PostgreSQL query making rows {@code 0} to {@code count - 1} on the server, with the same values
      * and column types as {@link #table} ({@link #customerId}, {@link #amount}, {@link #name}): a large
-     * input table without a row passing through Java.
+     * input table without a row passing through Java. The same text runs on DuckDB.
      */
     static String selectSql(long count) {
         return "SELECT g AS id, CAST(g % 100003 AS integer) AS customer_id,"
                 + " CAST(g * 7919 % 1000000 AS double precision) / 100.0 AS amount,"
-                + " 'name-' || (1000000 + g % 9000000) AS name"
-                + " FROM generate_series(CAST(0 AS bigint), " + (count - 1) + ") AS g";
+                + " 'name-' || CAST(1000000 + g % 9000000 AS varchar) AS name"
+                + " FROM generate_series(CAST(0 AS bigint), " + (count - 1) + ") AS t(g)";
     }
 
     /**
