@@ -138,6 +138,10 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
      */
     Properties jdbcProperties() {
         Properties properties = new Properties();
+        // Results stream in DuckDB's chunks as they are read, instead of being materialized whole in native
+        // memory before the first row (the JDBC driver's default): a scan of a large table holds a few
+        // chunks, not the table. Every reader has a connection of its own (DuckDbArrowIo.query).
+        properties.setProperty(org.duckdb.DuckDBDriver.JDBC_STREAM_RESULTS, "true");
         threads.ifPresent(t -> properties.setProperty("threads", Integer.toString(t)));
         memoryLimit.ifPresent(m -> properties.setProperty("memory_limit", m));
         return properties;
