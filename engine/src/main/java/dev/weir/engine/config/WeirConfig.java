@@ -182,6 +182,7 @@ public final class WeirConfig {
         line(out, "chunk_timeout", instance.timeouts().chunk());
         line(out, "statement_timeout", instance.timeouts().statement());
         line(out, "retry", instance.retry());
+        line(out, "memory", instance.memory());
         line(out, "table_store", instance.tableStore().connectionName());
         for (StoreSettings store : new TreeMap<>(instance.tableStores()).values()) {
             out.append("  table_store_connections.").append(store.connectionName()).append(" (").append(store.kind())

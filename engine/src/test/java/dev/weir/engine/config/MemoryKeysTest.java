@@ -52,6 +52,18 @@ class MemoryKeysTest {
     }
 
     @Test
+    void theBudgetsAreShownWithTheInstancesSettings() {
+        WeirConfig config = Configs.yaml(Configs.duckdb("""
+                instances:
+                  mini:
+                    table_store: {table_store_connection: duckdb}
+                    memory: {run: 1GiB, task: 512MiB}
+                """));
+        String described = config.describe(config.instance("mini"));
+        assertTrue(described.contains("  memory: Memory[run=1 GiB, task=512 MiB, chunk=512 MiB]\n"), described);
+    }
+
+    @Test
     void aLevelLeftUnlimitedTakesTheBudgetAboveIt() {
         InstanceConfig.Memory memory = mini("""
                     memory: {run: 1GiB, task: 512MiB}
