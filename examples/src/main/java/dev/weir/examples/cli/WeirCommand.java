@@ -242,9 +242,9 @@ public final class WeirCommand implements Callable<Integer> {
                             channel);
             if (placement != null) {
                 options = options.chunkPlacement(placement);
-                out.println("coordinator " + coordinator.address() + ": batched tasks' chunks run on worker nodes"
-                        + " (weir node --seed " + clusterHostname + ":" + coordinator.address().getPort().orElse(0)
-                        + ")");
+                out.println("coordinator " + coordinator.address() + ": batched tasks' chunks and streaming graphs'"
+                        + " calls run on worker nodes (weir node --seed " + clusterHostname + ":"
+                        + coordinator.address().getPort().orElse(0) + "); Arrow side channel on port " + channel.port());
             }
             try (Weir weir = coordinator != null ? Weir.embedded(coordinator.system()) : Weir.start()) {
                 RunProgress progress = RunProgress.forConsole(System.out, mask, noProgress);
