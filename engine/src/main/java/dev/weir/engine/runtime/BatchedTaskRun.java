@@ -244,7 +244,8 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
             next.ref().tell(new ChunkRun.Upload());
         }
         while (failure == null && !toCompute.isEmpty() && computing < placement.computeParallelism(execution, limits)
-                && mayWaitWith(computing + 1) && (idleBeforeNext() || execution.hasMemoryForAnotherChunk(computing))) {
+                && mayWaitWith(computing + 1) && (idleBeforeNext() || !computesHere()
+                || execution.hasMemoryForAnotherChunk(computing))) {
             Chunk chunk = toCompute.poll();
             int attempt = attempts.merge(chunk.index(), 1, Integer::sum);
             computing++;
@@ -271,6 +272,14 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
      */
     private boolean idleBeforeNext() {
         return computing == 0 && uploading == 0 && waiting.isEmpty();
+    }
+
+    /**
+     * Whether the chunks compute in this JVM, holding their data in its memory: not when they are placed on
+     * other nodes, whose memory this task's budget does not see (each worker's own budget bounds it).
+     */
+    private boolean computesHere() {
+        return placement.inThisJvm() || !execution.placeableRemotely();
     }
 
     /**
