@@ -31,7 +31,8 @@ import org.apache.pekko.pattern.Patterns;
  * channel, plain {@code tcp}, decoded by the receiving actor). Both ends are in this JVM, each with its
  * own allocator and actor system; each round moves the table once each way, alternating which goes first,
  * and the receiver decodes the table into its own memory before the round counts as done. MB/s at the
- * receiver (table bytes / round time), medians over the rounds.
+ * receiver (table bytes / round time), medians over the rounds; CPU seconds of the whole process (both
+ * nodes) per GB moved, over all rounds.
  *
  * <p>Usage: {@code benchmarks/run side-channel [rounds]}.
  */
@@ -77,14 +78,14 @@ public final class SideChannelBenchmark {
                         if (round >= 0) {
                             channel[round] = bytes / c[0] / 1e6;
                             artery[round] = bytes / a[0] / 1e6;
-                            channelCpu[round] = c[1] / (bytes / 1e9);
-                            arteryCpu[round] = a[1] / (bytes / 1e9);
+                            channelCpu[round] = c[1];
+                            arteryCpu[round] = a[1];
                         }
                     }
                     double cm = Rounds.median(channel);
                     double am = Rounds.median(artery);
                     System.out.printf(Locale.ROOT, "%-8s %-6d %-18.0f %-20.0f %-10.2f %-22.2f %.2f%n", mib + " MiB",
-                            rounds, cm, am, cm / am, Rounds.median(channelCpu), Rounds.median(arteryCpu));
+                            rounds, cm, am, cm / am, perGb(channelCpu, bytes), perGb(arteryCpu, bytes));
                 }
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -101,6 +102,18 @@ public final class SideChannelBenchmark {
             sender.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
             receiver.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * CPU seconds per GB over all rounds together: the process's CPU clock ticks in steps of about 10 ms,
+     * coarser than one round of a small table.
+     */
+    private static double perGb(double[] cpuSeconds, long bytes) {
+        double total = 0;
+        for (double seconds : cpuSeconds) {
+            total += seconds;
+        }
+        return total / (cpuSeconds.length * (bytes / 1e9));
     }
 
     private interface Transfer {
