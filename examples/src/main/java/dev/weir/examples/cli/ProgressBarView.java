@@ -124,6 +124,12 @@ final class ProgressBarView extends RunProgress {
         private static final String CLEAR_TO_END = "\u001b[K";
         private final PrintStream terminal;
         private String lastFrame = "";
+        /**
+         * Set once the bar's line has ended. The library's periodic refresh can still be drawing when the bar
+         * closes (cancelling it does not stop a refresh under way), and a frame drawn after the line ended would
+         * sit where the run's summary starts: frames after the end are dropped.
+         */
+        private boolean ended;
 
         /** @param width columns of the bar, or -1: the terminal's width */
         TerminalLine(PrintStream out, int width) {
@@ -133,6 +139,9 @@ final class ProgressBarView extends RunProgress {
 
         @Override
         public synchronized void accept(String frame) {
+            if (ended) {
+                return;
+            }
             lastFrame = frame;
             super.accept(frame); // "\r" and the frame cut to the width
             terminal.print(CLEAR_TO_END);
@@ -143,7 +152,7 @@ final class ProgressBarView extends RunProgress {
         synchronized void above(String text) {
             terminal.print("\r" + CLEAR_TO_END);
             terminal.println(text);
-            if (!lastFrame.isEmpty()) {
+            if (!lastFrame.isEmpty() && !ended) {
                 super.accept(lastFrame);
             }
             terminal.flush();
@@ -151,7 +160,10 @@ final class ProgressBarView extends RunProgress {
 
         @Override
         public synchronized void close() {
-            super.close(); // ends the bar's line
+            if (!ended) {
+                ended = true;
+                super.close(); // ends the bar's line
+            }
         }
     }
 }

@@ -96,6 +96,21 @@ class RunProgressTest {
                 "failures stay above the bar; completed tasks are counted by the bar only");
     }
 
+    @Test
+    void aFrameTheLibraryDrawsAfterTheBarEndedIsDropped() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBarView.TerminalLine line = new ProgressBarView.TerminalLine(
+                new PrintStream(bytes, true, StandardCharsets.UTF_8), 80);
+        line.accept("sales/mini 50% 2/4");
+        line.close();
+        line.accept("sales/mini 50% 2/4"); // a periodic refresh that was under way when the bar closed
+        line.above("  aborted stage scored");
+
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(output.endsWith("  aborted stage scored" + System.lineSeparator()), output);
+        assertEquals(1, output.split("2/4", -1).length - 1, "one frame, before the end: " + output);
+    }
+
     /** A batched task of four chunks on a cluster: one on the coordinator, three on two workers. */
     private static List<RunEvent> clusterRun() {
         String one = "pekko://weir@10.0.0.5:25521";
