@@ -3,6 +3,7 @@ package dev.weir.engine;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.config.InstanceConfig;
+import dev.weir.engine.config.LocalReference;
 import dev.weir.engine.runtime.Engine;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -58,8 +60,22 @@ public final class Weir implements AutoCloseable {
      */
     public static Weir start() {
         BufferAllocator allocator = ArrowAccess.create(RootAllocator::new);
-        return new Weir(ActorSystem.create(Behaviors.empty(), "weir", localConfig(ConfigFactory.load())), true,
-                allocator, true);
+        ClassLoader loader = LocalReference.loader(contextClassLoader());
+        ActorSystem<Void> system;
+        try {
+            system = ActorSystem.create(Behaviors.empty(), "weir",
+                    BootstrapSetup.create(localConfig(ConfigFactory.load(loader))).withClassloader(loader));
+        } catch (RuntimeException | Error e) {
+            allocator.close();
+            throw e;
+        }
+        return new Weir(system, true, allocator, true);
+    }
+
+    /** The class loader Pekko and Typesafe Config would pick: the thread's context class loader, else Weir's. */
+    private static ClassLoader contextClassLoader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null ? context : Weir.class.getClassLoader();
     }
 
     /** Pekko extensions a library asks to load at start, which the engine's own local system loads on first use. */

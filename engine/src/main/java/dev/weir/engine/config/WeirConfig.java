@@ -310,7 +310,9 @@ public final class WeirConfig {
             // Only Weir's own block, without system property overrides so results are reproducible. The
             // class loader's reference.conf files are parsed once per process and cached by Typesafe Config:
             // the actor system's ConfigFactory.load() reuses that parse (every library's reference.conf).
-            Config reference = ConfigFactory.defaultReferenceUnresolved(classLoader);
+            // Without the remote modules' files (LocalReference): this block needs none of them, and a local
+            // actor system (Weir.start) reads the same ones.
+            Config reference = ConfigFactory.defaultReferenceUnresolved(LocalReference.loader(classLoader));
             if (!reference.hasPath("weir.pipeline-defaults")) {
                 throw ConfigError.of("reference.conf", "has no weir.pipeline-defaults block; is the Weir engine"
                         + " jar on the class path?", null);
