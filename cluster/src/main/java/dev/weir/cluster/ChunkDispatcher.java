@@ -1,5 +1,8 @@
 package dev.weir.cluster;
 
+import dev.weir.cluster.channel.ArrowChannel;
+import dev.weir.cluster.channel.TableHandle;
+import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.placement.ChunkCallback;
 import dev.weir.engine.placement.ChunkComputed;
 import dev.weir.engine.placement.ChunkError;
@@ -37,6 +40,15 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * chunk whose first one committed. Replies that name an attempt no longer in flight (a late reply of a
  * lost or interrupted attempt) are ignored. A worker that refuses a flow (other code, by hash) gets no
  * more chunks of it, and the chunk goes to another.
+ *
+ * <p>A chunk with inlined inputs ({@link ChunkWork.InputKind#INLINE}) arrives with its own rows of each,
+ * which this dispatcher owns: when the chunk goes to a worker it offers them on the node's
+ * {@link ArrowChannel} (the channel owns them from then on) and sends their {@link TableHandle}s in the
+ * {@link Worker.RunChunk}; the worker pulls them. Only the chunks handed to a worker, at most its free
+ * slots, have rows on offer. Whenever the attempt ends (appended, failed, cancelled, its worker lost) the
+ * offers are withdrawn, which frees the rows a worker has not pulled; a chunk still waiting for a slot
+ * frees its rows when cancelled or when the dispatcher stops. A worker refusing such a chunk fails the
+ * attempt as transient (its rows are spent), so its task sends the next attempt elsewhere.
  */
 public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Command> {
 
@@ -62,8 +74,16 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     }
 
     /** From the run's placement, in this JVM. */
-    record Start(String id, ChunkWork work, String flowHash, ChunkCallback callback)
+    record Start(String id, ChunkWork work, String flowHash, ChunkCallback callback, Map<String, ArrowTable> inline)
             implements Command, NoSerializationVerificationNeeded {
+        Start(String id, ChunkWork work, String flowHash, ChunkCallback callback) {
+            this(id, work, flowHash, callback, Map.of());
+        }
+
+        /** Frees the rows of a chunk never offered. */
+        void free() {
+            inline.values().forEach(ArrowTable::close);
+        }
     }
 
     record Upload(String id) implements Command, NoSerializationVerificationNeeded {
@@ -106,9 +126,10 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         }
     }
 
-    private record InFlight(Start start, WorkerState worker, boolean uploading) {
+    /** An attempt on a worker; {@code transfers}: the offers of its inlined rows on the channel. */
+    private record InFlight(Start start, WorkerState worker, boolean uploading, List<String> transfers) {
         InFlight asUploading() {
-            return new InFlight(start, worker, true);
+            return new InFlight(start, worker, true, transfers);
         }
     }
 
@@ -118,19 +139,28 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     private final Map<String, InFlight> inFlight = new HashMap<>();
     private final AtomicInteger capacity;
     private final Map<String, Integer> chunksByNode;
+    /** Where inlined rows are offered to workers; null: no chunk with inlined inputs comes here. */
+    private final ArrowChannel channel;
 
     static Behavior<Command> create(AtomicInteger capacity, ConcurrentHashMap<String, Integer> chunksByNode) {
+        return create(capacity, chunksByNode, null);
+    }
+
+    static Behavior<Command> create(AtomicInteger capacity, ConcurrentHashMap<String, Integer> chunksByNode,
+                                    ArrowChannel channel) {
         return Behaviors.setup(ctx -> {
             ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(Worker.KEY, adapter));
-            return new ChunkDispatcher(ctx, capacity, chunksByNode);
+            return new ChunkDispatcher(ctx, capacity, chunksByNode, channel);
         });
     }
 
-    private ChunkDispatcher(ActorContext<Command> context, AtomicInteger capacity, Map<String, Integer> chunksByNode) {
+    private ChunkDispatcher(ActorContext<Command> context, AtomicInteger capacity, Map<String, Integer> chunksByNode,
+                            ArrowChannel channel) {
         super(context);
         this.capacity = capacity;
         this.chunksByNode = chunksByNode;
+        this.channel = channel;
     }
 
     @Override
@@ -151,6 +181,13 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
                 .onMessage(Failed.class, this::onFailed)
                 .onMessage(Refused.class, this::onRefused)
                 .onMessage(Stop.class, msg -> Behaviors.stopped())
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+                    pending.forEach(Start::free);
+                    pending.clear();
+                    inFlight.values().forEach(this::withdraw);
+                    inFlight.clear();
+                    return this;
+                })
                 .build();
     }
 
@@ -192,6 +229,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         for (String id : List.copyOf(gone.busy)) {
             InFlight lost = inFlight.remove(id);
             if (lost != null) {
+                withdraw(lost); // rows it had not pulled yet are freed; the next attempt sends its own
                 lost.start().callback().failed(new ChunkError("dev.weir.cluster.NodeLost", "worker node " + gone.node
                         + " left the cluster while running " + lost.start().work().describe(), true, gone.node),
                         lost.uploading());
@@ -213,12 +251,56 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
                 continue;
             }
             waiting.remove();
+            List<Worker.InlineInput> inline = new java.util.ArrayList<>();
+            List<String> transfers = new java.util.ArrayList<>();
+            try {
+                offer(next, inline, transfers);
+            } catch (RuntimeException e) {
+                transfers.forEach(channel::withdraw);
+                next.callback().failed(new ChunkError(e.getClass().getName(), "cannot offer the inlined rows of "
+                        + next.work().describe() + " to worker node " + worker.node + ": " + e.getMessage(), false,
+                        null), false);
+                continue;
+            }
             worker.busy.add(next.id());
             worker.assigned++;
-            inFlight.put(next.id(), new InFlight(next, worker, false));
-            worker.ref.tell(new Worker.RunChunk(next.id(), next.work(), next.flowHash(), getContext().getSelf()));
+            inFlight.put(next.id(), new InFlight(next, worker, false, List.copyOf(transfers)));
+            worker.ref.tell(new Worker.RunChunk(next.id(), next.work(), next.flowHash(), getContext().getSelf(),
+                    inline));
         }
         return this;
+    }
+
+    /**
+     * Offers the chunk's rows of each inlined input on the channel, which owns them from then on (those
+     * not offered when this throws are freed here).
+     */
+    private void offer(Start start, List<Worker.InlineInput> inline, List<String> transfers) {
+        if (start.inline().isEmpty()) {
+            return;
+        }
+        List<Map.Entry<String, ArrowTable>> rows = List.copyOf(start.inline().entrySet());
+        int offered = 0;
+        try {
+            if (channel == null) {
+                throw new IllegalStateException("this coordinator has no Arrow side channel to send inlined rows");
+            }
+            for (Map.Entry<String, ArrowTable> input : rows) {
+                offered++; // the channel owns the table even when offer throws
+                TableHandle handle = channel.offer(input.getValue());
+                transfers.add(handle.transfer());
+                inline.add(new Worker.InlineInput(input.getKey(), handle));
+            }
+        } finally {
+            rows.subList(offered, rows.size()).forEach(e -> e.getValue().close());
+        }
+    }
+
+    /** The attempt ended: its offers on the channel are freed (a no-op for those its worker pulled). */
+    private void withdraw(InFlight flight) {
+        if (channel != null) {
+            flight.transfers().forEach(channel::withdraw);
+        }
     }
 
     private Behavior<Command> onUpload(Upload msg) {
@@ -232,9 +314,16 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
 
     /** The run no longer wants the attempt: the worker frees it, and its slot is free. */
     private Behavior<Command> drop(String id, String interruptReason) {
-        pending.removeIf(start -> start.id().equals(id));
+        pending.removeIf(start -> {
+            if (start.id().equals(id)) {
+                start.free();
+                return true;
+            }
+            return false;
+        });
         InFlight flight = inFlight.remove(id);
         if (flight != null) {
+            withdraw(flight);
             flight.worker().busy.remove(id);
             flight.worker().ref.tell(interruptReason == null ? new Worker.CancelChunk(id)
                     : new Worker.InterruptChunk(id, interruptReason));
@@ -276,7 +365,12 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
             worker.refusedFlows.add(flight.start().work().flow());
             getContext().getLog().error("Worker {} refused: {}", worker.node, msg.reason());
         }
-        if (flight != null) {
+        if (flight != null && !flight.transfers().isEmpty()) {
+            // its rows were offered to the refusing worker: the next attempt sends its own to another
+            flight.start().callback().failed(new ChunkError("dev.weir.cluster.NodeRefused", "worker node "
+                    + (worker == null ? "?" : worker.node) + " refused " + flight.start().work().describe() + ": "
+                    + msg.reason(), true, worker == null ? null : worker.node), false);
+        } else if (flight != null) {
             pending.addFirst(flight.start()); // not run: the same attempt goes to another worker
         }
         return dispatch();
@@ -290,6 +384,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
             return null;
         }
         flight.worker().busy.remove(id);
+        withdraw(flight);
         return flight;
     }
 

@@ -52,7 +52,7 @@ public final class ClusterPlacement implements ChunkPlacement, dev.weir.engine.s
         this.channel = channel;
         long n = PLACEMENTS.incrementAndGet();
         this.prefix = Cluster.get(system).selfMember().address() + "/" + n + "/";
-        this.dispatcher = system.systemActorOf(ChunkDispatcher.create(capacity, chunksByNode),
+        this.dispatcher = system.systemActorOf(ChunkDispatcher.create(capacity, chunksByNode, channel),
                 "weir-chunk-dispatcher-" + n, Props.empty());
     }
 
@@ -125,10 +125,35 @@ public final class ClusterPlacement implements ChunkPlacement, dev.weir.engine.s
         return Map.copyOf(chunksByNode);
     }
 
+    /**
+     * With a side channel, a chunk's rows of its inlined inputs go to the worker that runs it: the
+     * coordinator offers them when it hands the chunk over, and the worker pulls them.
+     */
+    @Override
+    public boolean carriesInline() {
+        return channel != null;
+    }
+
     @Override
     public ChunkCall start(ChunkWork work, ChunkCallback callback) {
+        return start(work, Map.of(), callback);
+    }
+
+    @Override
+    public ChunkCall start(ChunkWork work, Map<String, dev.weir.engine.data.ArrowTable> inline, ChunkCallback callback) {
         String id = prefix + ids.incrementAndGet();
-        dispatcher.tell(new ChunkDispatcher.Start(id, work, hashOf(work.flow()), callback));
+        String hash;
+        try {
+            if (!inline.isEmpty() && channel == null) {
+                throw new IllegalStateException("this placement has no Arrow side channel to send the inlined inputs "
+                        + inline.keySet() + " of " + work.describe());
+            }
+            hash = hashOf(work.flow());
+        } catch (RuntimeException e) {
+            inline.values().forEach(dev.weir.engine.data.ArrowTable::close);
+            throw e;
+        }
+        dispatcher.tell(new ChunkDispatcher.Start(id, work, hash, callback, Map.copyOf(inline)));
         return new ChunkCall() {
             @Override
             public void upload() {

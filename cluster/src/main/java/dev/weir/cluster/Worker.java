@@ -36,7 +36,9 @@ import org.apache.pekko.cluster.typed.Cluster;
  * whose flow code differs from the coordinator's, by hash), reads this node's own configuration of the
  * instance (its store and secrets), computes on the blocking dispatcher, holds the result until the
  * coordinator grants the upload, then appends with the store's ledgered append. Only ids and values
- * come and go; the rows stay in the store and in this JVM.
+ * come and go in messages; the rows stay in the store and in this JVM, except a chunk's rows of an
+ * inlined input, which it pulls from the coordinator's side channel ({@link RunChunk#inline}) before it
+ * computes and frees once it has.
  *
  * <p>A computed chunk is freed when its coordinator cancels it, interrupts it, or stops (watched), and
  * when this actor stops.
@@ -64,9 +66,25 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
      *
      * @param id       the attempt's id, unique at its coordinator
      * @param flowHash the hash of the coordinator's flow code; this node's must be the same
+     * @param inline   where to pull the chunk's rows of each inlined input from (empty: none)
      */
-    public record RunChunk(String id, ChunkWork work, String flowHash, ActorRef<ChunkDispatcher.Command> replyTo)
-            implements Command, ClusterMessage {
+    public record RunChunk(String id, ChunkWork work, String flowHash, ActorRef<ChunkDispatcher.Command> replyTo,
+                           java.util.List<InlineInput> inline) implements Command, ClusterMessage {
+        public RunChunk {
+            inline = inline == null ? java.util.List.of() : java.util.List.copyOf(inline);
+        }
+
+        public RunChunk(String id, ChunkWork work, String flowHash, ActorRef<ChunkDispatcher.Command> replyTo) {
+            this(id, work, flowHash, replyTo, java.util.List.of());
+        }
+    }
+
+    /** The chunk's rows of inlined input {@code input}, offered on its coordinator's side channel. */
+    public record InlineInput(String input, dev.weir.cluster.channel.TableHandle rows) {
+        public InlineInput {
+            Objects.requireNonNull(input, "input is null");
+            Objects.requireNonNull(rows, "rows is null");
+        }
     }
 
     /** Asks for this worker's slots and the chunks it holds now; answered with a {@link WorkerStatus}. */
@@ -113,8 +131,15 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
      * @param instances this node's own configuration of an instance, by name, per-user flag and table store
      *                  connection as the run names them; throws naming what is wrong
      * @param slots     chunks it runs at once, at least 1
+     * @param channel   this node's Arrow side channel, to pull the rows of chunks with inlined inputs; null:
+     *                  this worker refuses such chunks
      */
-    public record Settings(ChunkWorker chunks, FlowResolver flows, Instances instances, int slots) {
+    public record Settings(ChunkWorker chunks, FlowResolver flows, Instances instances, int slots,
+                           dev.weir.cluster.channel.ArrowChannel channel) {
+        public Settings(ChunkWorker chunks, FlowResolver flows, Instances instances, int slots) {
+            this(chunks, flows, instances, slots, null);
+        }
+
         public Settings {
             Objects.requireNonNull(chunks, "chunks is null");
             Objects.requireNonNull(flows, "flows is null");
@@ -231,6 +256,13 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         if (entries.containsKey(msg.id())) {
             return this; // a repeated request: the attempt is under way
         }
+        if (!msg.inline().isEmpty() && settings.channel() == null) {
+            msg.replyTo().tell(new ChunkDispatcher.Refused(msg.id(), getContext().getSelf(), "node " + node
+                    + " has no Arrow side channel to pull the inlined inputs of " + work.describe()));
+            return this;
+        }
+        Map<String, dev.weir.cluster.channel.TableHandle> handles = new HashMap<>();
+        msg.inline().forEach(in -> handles.put(in.input(), in.rows()));
         entries.put(msg.id(), new Entry(msg.replyTo(), work));
         if (watched.add(msg.replyTo())) {
             getContext().watchWith(msg.replyTo(), new CoordinatorGone(msg.replyTo()));
@@ -243,7 +275,14 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             try {
                 InstanceConfig instance = settings.instances().instance(work.instance(), work.perUser(),
                         work.tableStore());
-                return settings.chunks().compute(work, flow(work.flow(), instance), instance, node);
+                return settings.chunks().compute(work, flow(work.flow(), instance), instance, node, (input, into) -> {
+                    dev.weir.cluster.channel.TableHandle handle = handles.get(input);
+                    if (handle == null) {
+                        throw new IllegalArgumentException(work.describe() + ": the coordinator sent no rows of"
+                                + " inlined input '" + input + "'");
+                    }
+                    return settings.channel().pull(handle, into); // bounded by the channel's transfer timeout
+                });
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }

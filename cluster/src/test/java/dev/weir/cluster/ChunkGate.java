@@ -51,6 +51,11 @@ final class ChunkGate {
         }
     }
 
+    /** A worker's resolver of {@link ScoringFlow#inlined} ({@code orders} orders) whose chunks wait at this gate. */
+    FlowResolver scoringInlined(long orders) {
+        return FlowResolver.of(ScoringFlow.class, java.util.List.of(ScoringFlow.inlined(orders, this::pass)));
+    }
+
     /** Lets every chunk through, those waiting and those to come. */
     void open() {
         passes.release(Integer.MAX_VALUE / 2);

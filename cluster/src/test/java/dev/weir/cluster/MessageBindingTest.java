@@ -126,6 +126,9 @@ class MessageBindingTest {
             return new WorkerStatus.ChunkInFlight("run-1", "sales", "scored", "score", 7, 2,
                     WorkerStatus.Phase.APPENDING, 1_500);
         }
+        if (type == Worker.InlineInput.class) {
+            return new Worker.InlineInput("orders", new TableHandle("10.0.0.7", 40_123, "3f2a9c1e-18", 2_500, 40_000));
+        }
         if (type == TableHandle.class) {
             return new TableHandle("10.0.0.7", 40_123, "3f2a9c1e-17", 5_000, 80_000);
         }
@@ -146,7 +149,9 @@ class MessageBindingTest {
                     new ChunkWork.Input("limit", ChunkWork.InputKind.VALUE, "raw", "limit", "limit", true, null, null,
                             null, "{\"n\":5}"),
                     new ChunkWork.Input("weight", ChunkWork.InputKind.CONSTANT, null, null, null, false, null, null,
-                            null, null)),
+                            null, null),
+                    new ChunkWork.Input("customers", ChunkWork.InputKind.INLINE, "raw", "customers", "customers",
+                            false, null, "customers", "\"customer_id\" % 8 = 7", null)),
                     "mini_scored__tx", "pos", "full", "", "attrs");
         }
         if (type == ChunkComputed.class) {

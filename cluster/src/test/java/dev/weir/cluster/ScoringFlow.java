@@ -36,10 +36,32 @@ final class ScoringFlow {
 
     /** @param before what each chunk does before it scores */
     static Flow create(long orders, BeforeScoring before) {
-        return Flow.define("cluster-scoring", f -> {
+        return create(INLINE_FREE, orders, before);
+    }
+
+    /** The flow's name; the flow whose orders are inlined (held in memory, never stored) is {@link #INLINED}. */
+    static final String INLINE_FREE = "cluster-scoring";
+    static final String INLINED = "cluster-scoring-inline";
+
+    /** The flow whose orders are inlined, and whose chunks score at once. */
+    static Flow inlined(long orders) {
+        return inlined(orders, () -> { });
+    }
+
+    /** The flow whose orders are inlined; {@code before}: what each chunk does before it scores. */
+    static Flow inlined(long orders, BeforeScoring before) {
+        return create(INLINED, orders, before);
+    }
+
+    private static Flow create(String name, long orders, BeforeScoring before) {
+        boolean inline = name.equals(INLINED);
+        return Flow.define(name, f -> {
             Stage raw = f.stage("raw");
             Ref ordersRef = raw.task("orders").version("1")
-                    .produces(ctx -> Table.of(generate(orders, ctx.allocator()), "orders")).ref();
+                    .produces(ctx -> {
+                        Table table = Table.of(generate(orders, ctx.allocator()), "orders");
+                        return inline ? table.inline() : table;
+                    }).ref();
             Stage scored = f.stage("scored");
             scored.task("score").version("1").input("orders", ordersRef, ArrowTable.class)
                     .constant("weight", 3)

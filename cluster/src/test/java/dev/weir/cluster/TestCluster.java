@@ -71,12 +71,14 @@ final class TestCluster implements AutoCloseable {
         WorkerNode node = new WorkerNode(system, allocator, chunks);
         workers.add(node);
         awaitUp(coordinator.system(), 1 + workers.stream().filter(w -> !w.stopped).count());
+        // its side channel pulls the rows of chunks with inlined inputs from the coordinator's
+        node.channel = dev.weir.cluster.channel.ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
         node.worker = Worker.start(system, new Worker.Settings(chunks, flows, (name, perUser, tableStore) -> {
             if (!name.equals(instance.instanceName()) || !tableStore.equals(instance.tableStore().connectionName())) {
                 throw new IllegalArgumentException("this worker has no instance '" + name + "' on '" + tableStore + "'");
             }
             return instance;
-        }, slots));
+        }, slots, node.channel));
         return node;
     }
 

@@ -36,4 +36,30 @@ public interface ChunkPlacement {
      * A chunk that cannot be placed now waits for a free slot.
      */
     ChunkCall start(ChunkWork work, ChunkCallback callback);
+
+    /**
+     * Whether this placement carries a chunk's rows of its inlined inputs (Arrow tables held in the run's
+     * memory, {@link ChunkWork.InputKind#INLINE}) to the node that runs it: then the run hands them to
+     * {@link #start(ChunkWork, java.util.Map, ChunkCallback)}; else such chunks run in the run's JVM.
+     * Default: false.
+     */
+    default boolean carriesInline() {
+        return false;
+    }
+
+    /**
+     * {@link #start(ChunkWork, ChunkCallback)} for a chunk with inlined inputs: {@code inline} holds the
+     * chunk's own rows of each, by input name, and belongs to this placement from now on, which frees each
+     * table once the chunk no longer needs it (sent, cancelled, failed, or on any exception here). The
+     * default, for a placement that does not {@link #carriesInline carry} them, frees them and refuses.
+     */
+    default ChunkCall start(ChunkWork work, java.util.Map<String, dev.weir.engine.data.ArrowTable> inline,
+                            ChunkCallback callback) {
+        if (!inline.isEmpty()) {
+            inline.values().forEach(dev.weir.engine.data.ArrowTable::close);
+            throw new UnsupportedOperationException(getClass().getName() + " cannot carry the inlined inputs "
+                    + inline.keySet() + " of " + work.describe());
+        }
+        return start(work, callback);
+    }
 }

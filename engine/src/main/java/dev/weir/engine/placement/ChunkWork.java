@@ -7,7 +7,8 @@ import java.util.Objects;
  * One attempt of one chunk of a batched task, described as a value for a node that knows the flow (by
  * its name, from its own class path) and has its own store configuration for the instance, but knows
  * nothing of the run: everything the run resolved travels here, by name. No data does: the node reads
- * the chunk's rows from the store and appends its output there.
+ * the chunk's rows from the store and appends its output there (the rows of an inlined input, held in the
+ * run's memory, travel beside this value: {@link ChunkPlacement#carriesInline}).
  *
  * @param runId       the run's id
  * @param flow        the flow's name
@@ -59,7 +60,13 @@ public record ChunkWork(String runId, String flow, String instance, boolean perU
         /** A value output of another task, as JSON. */
         VALUE,
         /** A constant of the task's definition: the node takes it from its own copy of the flow. */
-        CONSTANT
+        CONSTANT,
+        /**
+         * An inlined table held in the run's memory: the chunk's own rows of it travel beside this work,
+         * as the placement carries them ({@link ChunkPlacement#carriesInline}); {@code where} is the chunk's
+         * predicate for it, for messages.
+         */
+        INLINE
     }
 
     /**

@@ -279,7 +279,7 @@ final class BatchedTaskRun extends AbstractBehavior<BatchedTaskRun.Command> {
      * other nodes, whose memory this task's budget does not see (each worker's own budget bounds it).
      */
     private boolean computesHere() {
-        return placement.inThisJvm() || !execution.placeableRemotely();
+        return !placement.placesRemotely(execution);
     }
 
     /**

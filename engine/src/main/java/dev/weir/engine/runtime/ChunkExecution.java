@@ -367,6 +367,11 @@ final class ChunkExecution implements AutoCloseable {
                     restricted.add(in.where(hook.restrict(chunk, in.name())).withInline(rows));
                 } else if (in.output() != null && in.output().kind() == OutputSet.Kind.TABLE) {
                     restricted.add(onWorker ? in : in.where(hook.restrict(chunk, in.name())));
+                } else if (in.inline() != null && onWorker) {
+                    // on a worker, the run sent the chunk's own rows of it: the chunk reads them as they are
+                    ArrowTable rows = in.inline().view(allocator);
+                    selected.add(rows);
+                    restricted.add(in.withInline(rows));
                 } else if (in.inline() != null) {
                     ArrowTable rows = InlineChunks.select(in.inline(), inMemoryFilter(chunk, in), allocator);
                     selected.add(rows);
@@ -487,11 +492,37 @@ final class ChunkExecution implements AutoCloseable {
 
     /**
      * Whether this task's chunks can run on another node: every input is a table in the store, a value or
-     * a constant. An inlined table lives in this JVM's memory and a blob in its files.
+     * a constant, or, when the placement carries their rows ({@code inline}), an inlined table. A blob lives
+     * in this JVM's files.
      */
-    boolean placeableRemotely() {
+    boolean placeableRemotely(boolean inline) {
         return inputs.stream().allMatch(in -> in.output() == null || in.output().kind() == OutputSet.Kind.TABLE
-                || in.output().kind() == OutputSet.Kind.VALUE);
+                || in.output().kind() == OutputSet.Kind.VALUE
+                || inline && in.output().kind() == OutputSet.Kind.INLINE && in.inline() != null);
+    }
+
+    /**
+     * The rows of each inlined input that {@code chunk} reads, by input name (empty without inlined inputs),
+     * from this task's allocator: for a placement to carry to the node that runs the chunk, which owns them.
+     * Blocking (the hook is user code).
+     */
+    Map<String, ArrowTable> inlineRows(Chunk chunk) {
+        Map<String, ArrowTable> rows = new LinkedHashMap<>();
+        try {
+            ChunkRoutes routed = routes;
+            for (InputSpec in : inputs) {
+                if (in.output() == null || in.output().kind() != OutputSet.Kind.INLINE || in.inline() == null) {
+                    continue;
+                }
+                rows.put(in.name(), routed != null && routed.routes(in.name())
+                        ? routed.rowsOf(in.name(), in.inline(), chunk, taskAllocator)
+                        : InlineChunks.select(in.inline(), inMemoryFilter(chunk, in), taskAllocator));
+            }
+            return rows;
+        } catch (RuntimeException | Error e) {
+            rows.values().forEach(ArrowTable::close);
+            throw e;
+        }
     }
 
     /**
@@ -516,6 +547,11 @@ final class ChunkExecution implements AutoCloseable {
                         dev.weir.engine.placement.ChunkWork.InputKind.VALUE, in.producerStage(), in.producerTask(),
                         in.output().name(), in.inTransaction(), null, null, null,
                         String.valueOf(in.output().value())));
+            } else if (in.output().kind() == OutputSet.Kind.INLINE && in.inline() != null) {
+                described.add(new dev.weir.engine.placement.ChunkWork.Input(in.name(),
+                        dev.weir.engine.placement.ChunkWork.InputKind.INLINE, in.producerStage(), in.producerTask(),
+                        in.output().name(), in.inTransaction(), null, in.output().table(),
+                        hook.restrict(chunk, in.name()), null));
             } else {
                 throw new IllegalStateException("input '" + in.name() + "' of task '" + plan.name() + "' is "
                         + in.output().kind() + ", which a worker node cannot read; the chunk runs in the run's JVM");

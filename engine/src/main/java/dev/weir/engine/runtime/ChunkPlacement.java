@@ -30,6 +30,11 @@ interface ChunkPlacement {
         return false;
     }
 
+    /** Whether the chunks of {@code execution} run on other nodes. Default: false. */
+    default boolean placesRemotely(ChunkExecution execution) {
+        return false;
+    }
+
     /** Chunks as children of their task, on this JVM's blocking dispatcher. */
     static ChunkPlacement local(Executor blocking) {
         return new ChunkPlacement() {
@@ -49,7 +54,8 @@ interface ChunkPlacement {
 
     /**
      * Chunks placed by {@code remote} (e.g. on a cluster's worker nodes), up to its capacity at once; the
-     * chunks of a task that reads an inlined table or a blob run locally.
+     * chunks of a task that reads a blob run locally, and those of a task that reads an inlined table too,
+     * unless {@code remote} {@link dev.weir.engine.placement.ChunkPlacement#carriesInline carries} their rows.
      */
     static ChunkPlacement remote(dev.weir.engine.placement.ChunkPlacement remote, Executor blocking) {
         ChunkPlacement local = local(blocking);
@@ -57,7 +63,7 @@ interface ChunkPlacement {
             @Override
             public ActorRef<ChunkRun.Command> place(ActorContext<BatchedTaskRun.Command> task, ChunkExecution execution,
                                                     Chunk chunk, int attempt) {
-                if (!execution.placeableRemotely()) {
+                if (!execution.placeableRemotely(remote.carriesInline())) {
                     return local.place(task, execution, chunk, attempt);
                 }
                 return task.spawn(RemoteChunkRun.create(execution, chunk, attempt, remote, blocking, task.getSelf()),
@@ -65,8 +71,13 @@ interface ChunkPlacement {
             }
 
             @Override
+            public boolean placesRemotely(ChunkExecution execution) {
+                return execution.placeableRemotely(remote.carriesInline());
+            }
+
+            @Override
             public int computeParallelism(ChunkExecution execution, HookLimits limits) {
-                return execution.placeableRemotely() ? Math.max(limits.computeParallelism(), remote.capacity())
+                return execution.placeableRemotely(remote.carriesInline()) ? Math.max(limits.computeParallelism(), remote.capacity())
                         : limits.computeParallelism();
             }
         };

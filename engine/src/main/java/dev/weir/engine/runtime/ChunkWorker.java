@@ -62,6 +62,26 @@ public final class ChunkWorker implements AutoCloseable {
      * @param node this node's address, for reports
      */
     public Computation compute(ChunkWork work, Flow flow, InstanceConfig config, String node) throws Exception {
+        return compute(work, flow, config, node, (input, into) -> {
+            throw new IllegalArgumentException(work.describe() + ": input '" + input + "' is an inlined table, but"
+                    + " nothing brought its rows to this node");
+        });
+    }
+
+    /** Where a chunk's rows of its inlined inputs come from on this node (e.g. pulled from the run's node). */
+    @FunctionalInterface
+    public interface InlineRows {
+        /** The chunk's rows of inlined input {@code input}, in {@code into}; the caller owns them. Blocking. */
+        ArrowTable rows(String input, BufferAllocator into) throws Exception;
+    }
+
+    /**
+     * {@link #compute(ChunkWork, Flow, InstanceConfig, String)} for a chunk that may have inlined inputs
+     * ({@link ChunkWork.InputKind#INLINE}): their rows come from {@code inline}, and are freed once the
+     * chunk has computed.
+     */
+    public Computation compute(ChunkWork work, Flow flow, InstanceConfig config, String node, InlineRows inline)
+            throws Exception {
         long start = System.nanoTime();
         if (!flow.name().equals(work.flow())) {
             throw new IllegalArgumentException(work.describe() + ": this node was given flow '" + flow.name() + "'");
@@ -83,11 +103,23 @@ public final class ChunkWorker implements AutoCloseable {
         Map<String, String> committed = new HashMap<>();
         Map<String, String> transaction = new HashMap<>();
         transaction.put(work.stage(), work.outputSchema());
-        List<InputSpec> inputs = inputs(work, task, committed, transaction);
+        List<InputSpec> declared = inputs(work, task, committed, transaction);
         BufferAllocator chunkAllocator = allocator.newChildAllocator("work-" + work.runId() + "-" + work.stage() + "-"
                 + work.task() + "-" + work.chunk() + "-" + work.attempt(), 0, Long.MAX_VALUE);
         ChunkExecution chunks = null;
+        List<ArrowTable> pulled = new ArrayList<>();
         try {
+            List<InputSpec> inputs = new ArrayList<>();
+            for (int i = 0; i < declared.size(); i++) {
+                ChunkWork.Input in = work.inputs().get(i);
+                if (in.kind() == ChunkWork.InputKind.INLINE) {
+                    ArrowTable rows = inline.rows(in.name(), chunkAllocator);
+                    pulled.add(rows);
+                    inputs.add(declared.get(i).withInline(rows));
+                } else {
+                    inputs.add(declared.get(i));
+                }
+            }
             TaskExecution execution = new TaskExecution(flow, config, store, new FileBlobStore(config.blobStoreDir()),
                     chunkAllocator, chunkAllocator, work.runId()).withSchemas(committed, transaction);
             TaskPlan plan = new TaskPlan(task, TaskPlan.Decision.RUN, "placed", work.positionKey(), work.fullKey(),
@@ -95,6 +127,8 @@ public final class ChunkWorker implements AutoCloseable {
             chunks = new ChunkExecution(execution, plan, inputs, true);
             Chunk chunk = new Chunk(work.chunk(), work.predicate(), work.label());
             ChunkExecution.ChunkResult result = chunks.compute(chunk, work.attempt());
+            pulled.forEach(ArrowTable::close); // the chunk read its views of them
+            pulled.clear();
             List<ChunkComputed.Output> outputs = new ArrayList<>();
             for (Map.Entry<String, ArrowTable> e : result.data().entrySet()) {
                 OutputShape shape = result.shapes().get(e.getKey());
@@ -106,6 +140,7 @@ public final class ChunkWorker implements AutoCloseable {
             return new Computation(work, chunks, result, chunk, computed, chunkAllocator, node);
         } catch (Exception | Error e) {
             try {
+                pulled.forEach(ArrowTable::close);
                 if (chunks != null) {
                     chunks.close();
                 }
@@ -158,6 +193,8 @@ public final class ChunkWorker implements AutoCloseable {
                             -1, TableSpec.NONE), in.producerStage(), in.producerTask(), in.inTransaction(), null,
                             null, in.where()));
                 }
+                case INLINE -> inputs.add(new InputSpec(in.name(), declared.type(), OutputSet.Output.inline(in.output(),
+                        in.table(), -1), in.producerStage(), in.producerTask(), in.inTransaction(), null, null, null));
             }
         }
         return inputs;

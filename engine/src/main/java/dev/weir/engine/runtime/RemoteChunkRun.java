@@ -36,7 +36,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  */
 final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
 
-    private record Described(ChunkWork work, Throwable error) implements ChunkRun.Command {
+    /** The chunk described, with its own rows of each inlined input (this actor owns them until it starts). */
+    private record Described(ChunkWork work, java.util.Map<String, dev.weir.engine.data.ArrowTable> inline,
+                             Throwable error) implements ChunkRun.Command {
+        void free() {
+            if (inline != null) {
+                inline.values().forEach(dev.weir.engine.data.ArrowTable::close);
+            }
+        }
     }
 
     private record RemoteComputed(ChunkComputed computed) implements ChunkRun.Command {
@@ -62,6 +69,7 @@ final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
     private final ActorRef<BatchedTaskRun.Command> task;
     private final TimerScheduler<ChunkRun.Command> timers;
     private final Limits limit;
+    private CompletableFuture<Described> describing;
     private ChunkCall call;
     private ChunkComputed computed;
     private boolean uploading;
@@ -72,8 +80,12 @@ final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
                                              ActorRef<BatchedTaskRun.Command> task) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             RemoteChunkRun run = new RemoteChunkRun(ctx, timers, execution, chunk, attempt, placement, blocking, task);
-            ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> execution.describe(chunk, attempt), blocking),
-                    Described::new);
+            run.describing = CompletableFuture.supplyAsync(() -> {
+                ChunkWork work = execution.describe(chunk, attempt);
+                return new Described(work, execution.inlineRows(chunk), null);
+            }, blocking);
+            ctx.pipeToSelf(run.describing, (described, error) -> described != null ? described
+                    : new Described(null, null, error));
             timers.startSingleTimer(new TimedOut(), run.limit.duration());
             return run;
         }));
@@ -126,6 +138,9 @@ final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
                             limit.setting()), uploading);
                 })
                 .onSignal(PostStop.class, signal -> {
+                    if (call == null && describing != null) {
+                        describing.thenAccept(Described::free); // stopped before it started: its rows are freed
+                    }
                     if (!ended && call != null) {
                         call.cancel(); // stopped before its end (its task failed): the node frees the data
                     }
@@ -139,7 +154,7 @@ final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
             return fail(Failures.unwrap(msg.error()), false);
         }
         ActorRef<ChunkRun.Command> self = getContext().getSelf();
-        call = placement.start(msg.work(), new ChunkCallback() {
+        ChunkCallback callback = new ChunkCallback() {
             @Override
             public void computed(ChunkComputed computed) {
                 self.tell(new RemoteComputed(computed));
@@ -154,7 +169,14 @@ final class RemoteChunkRun extends AbstractBehavior<ChunkRun.Command> {
             public void failed(ChunkError error, boolean duringUpload) {
                 self.tell(new RemoteFailed(error, duringUpload));
             }
-        });
+        };
+        try {
+            call = msg.inline().isEmpty() ? placement.start(msg.work(), callback)
+                    : placement.start(msg.work(), msg.inline(), callback); // the placement owns the rows now
+        } catch (RuntimeException e) {
+            describing = null; // the placement freed the rows
+            return fail(e, false);
+        }
         return this;
     }
 

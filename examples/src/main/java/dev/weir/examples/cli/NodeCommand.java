@@ -96,7 +96,7 @@ final class NodeCommand implements Callable<Integer> {
             };
             CatalogFlows flows = new CatalogFlows(catalog, weirConfig);
             ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
-                    flows, instances, settings.slots()));
+                    flows, instances, settings.slots(), channel)); // pulls chunks' rows of inlined inputs
             // streaming calls: their batches come and go over the side channel, their code from the class path
             BatchWorker.start(cluster.system(), new BatchWorker.Settings(flows, channel, allocator, settings.slots()));
             Duration drain = settings.drainTimeout();
