@@ -50,6 +50,14 @@ public final class ClusterNode<T> implements AutoCloseable {
         INSTANCE
     }
 
+    /**
+     * The reason a worker leaves when the last coordinator of its cluster has left it (see
+     * {@link #leaveWhenTheCoordinatorLeaves()}).
+     */
+    public enum CoordinatorLeft implements CoordinatedShutdown.Reason {
+        INSTANCE
+    }
+
     private final NodeSettings settings;
     private final ActorSystem<T> system;
     private final CompletableFuture<Done> up = new CompletableFuture<>();
@@ -146,6 +154,18 @@ public final class ClusterNode<T> implements AutoCloseable {
      */
     public CompletionStage<Done> leave() {
         return CoordinatedShutdown.get(system).runAll(LeaveRequested.INSTANCE);
+    }
+
+    /**
+     * Makes this node leave, with reason {@link CoordinatorLeft}, once a coordinator it has seen as a member
+     * is removed and no other coordinator is left. A cluster keeps its members when its coordinator leaves at
+     * the end of a run, and the next run's coordinator starts a new cluster at the seed address, which the old
+     * members can never join: a worker that wants the next run's work leaves, then joins the seed nodes again
+     * with a new actor system ({@code weir node} does).
+     */
+    public void leaveWhenTheCoordinatorLeaves() {
+        system.systemActorOf(CoordinatorWatch.create(() -> CoordinatedShutdown.get(system)
+                .runAll(CoordinatorLeft.INSTANCE)), "weir-coordinator-watch", org.apache.pekko.actor.typed.Props.empty());
     }
 
     /** Completes when the actor system has terminated, for whatever reason. */

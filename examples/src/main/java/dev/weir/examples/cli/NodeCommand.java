@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Runs a worker node of a Weir cluster: it runs batched tasks' chunks for `weir run --cluster`.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the node left the cluster", "1:the node could not start", "2:the command line is wrong"})
+        exitCodeList = {"0:the node left the cluster", "1:the node could not start", "2:the command line is wrong",
+                "255:the cluster downed the node"})
 final class NodeCommand implements Callable<Integer> {
 
     /** The bound on one transfer over the Arrow side channel, and how long an unpulled batch is kept. */
@@ -69,6 +71,9 @@ final class NodeCommand implements Callable<Integer> {
             + " (.yaml, .yml or .conf); default: the examples' configuration.")
     Path config;
 
+    /** The exit status of a node the cluster downed: a supervisor should start it again. */
+    static final int DOWNED = 255;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -88,27 +93,43 @@ final class NodeCommand implements Callable<Integer> {
         try (RootAllocator allocator = new RootAllocator();
              ChunkWorker chunks = new ChunkWorker(allocator, classpath.loader());
              ArrowChannel channel = ArrowChannel.start(settings, 0, SIDE_CHANNEL_TIMEOUT)) {
-            ClusterNode<Void> cluster = ClusterNode.start(settings, Behaviors.<Void>empty());
             com.typesafe.config.Config paramAttrs = WeirCommand.Run.paramAttrs(params);
             Worker.Instances instances = (name, perUser, tableStore) -> {
                 dev.weir.engine.config.InstanceConfig instance = weirConfig.instance(name, perUser, tableStore);
                 return params.isEmpty() ? instance : instance.withAttrs(paramAttrs.withFallback(instance.attrs()));
             };
             CatalogFlows flows = new CatalogFlows(catalog, weirConfig);
-            ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
-                    flows, instances, settings.slots(), channel)); // pulls chunks' rows of inlined inputs
-            // streaming calls: their batches come and go over the side channel, their code from the class path
-            BatchWorker.start(cluster.system(), new BatchWorker.Settings(flows, channel, allocator, settings.slots()));
-            Duration drain = settings.drainTimeout();
-            cluster.beforeLeave("weir-drain-chunks", () -> AskPattern.<Worker.Command, Done>ask(worker,
-                    Worker.Drain::new, drain, cluster.system().scheduler()));
-            out.println("weir node " + cluster.address() + ": a worker with " + settings.slots() + " slots, joining "
-                    + settings.seedNodes() + "; its flows: " + catalog.listed().keySet() + "; Arrow side channel on port "
-                    + channel.port() + (channel.secure() ? " (TLS)" : ""));
-            out.flush();
-            cluster.terminated().toCompletableFuture().join();
-            out.println("weir node " + cluster.address() + ": left the cluster"
-                    + cluster.shutdownReason().map(reason -> " (" + reason + ")").orElse(""));
+            // The node's actor system ends when it leaves; this command then exits the JVM itself, unless the
+            // coordinator left (its run is over): then a new actor system joins the seed nodes again, so that the
+            // node also works for the next run, whose coordinator starts a new cluster.
+            NodeSettings each = settings.withExitJvmWhenDown(false);
+            while (true) {
+                ClusterNode<Void> cluster = ClusterNode.start(each, Behaviors.<Void>empty());
+                cluster.leaveWhenTheCoordinatorLeaves();
+                ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
+                        flows, instances, settings.slots(), channel)); // pulls chunks' rows of inlined inputs
+                // streaming calls: their batches come and go over the side channel, their code from the class path
+                BatchWorker.start(cluster.system(), new BatchWorker.Settings(flows, channel, allocator, settings.slots()));
+                Duration drain = settings.drainTimeout();
+                cluster.beforeLeave("weir-drain-chunks", () -> AskPattern.<Worker.Command, Done>ask(worker,
+                        Worker.Drain::new, drain, cluster.system().scheduler()));
+                out.println("weir node " + cluster.address() + ": a worker with " + settings.slots() + " slots, joining "
+                        + settings.seedNodes() + "; its flows: " + catalog.listed().keySet() + "; Arrow side channel on port "
+                        + channel.port() + (channel.secure() ? " (TLS)" : ""));
+                out.flush();
+                cluster.terminated().toCompletableFuture().join();
+                boolean again = cluster.shutdownReason().filter(ClusterNode.CoordinatorLeft.INSTANCE::equals).isPresent();
+                out.println("weir node " + cluster.address() + ": left the cluster"
+                        + cluster.shutdownReason().map(reason -> " (" + reason + ")").orElse("")
+                        + (again ? "; the coordinator's run is over, joining " + settings.seedNodes() + " again" : ""));
+                out.flush();
+                if (cluster.shutdownReason().filter(CoordinatedShutdown.clusterDowningReason()::equals).isPresent()) {
+                    return DOWNED;
+                }
+                if (!again) {
+                    break;
+                }
+            }
         }
         return 0;
     }
