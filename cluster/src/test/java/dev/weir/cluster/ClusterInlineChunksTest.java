@@ -121,6 +121,26 @@ class ClusterInlineChunksTest {
     }
 
     @Test
+    void aWorkerWithoutASideChannelRefusesAndTheChunkRunsElsewhereWithFreshRows() throws Exception {
+        Flow flow = ScoringFlow.inlined(ORDERS);
+        FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));
+        InstanceConfig instance = kit.postgresInstance("mini");
+        TestCluster.WorkerNode without = cluster.worker(2, flows, instance, false);
+        TestCluster.WorkerNode with = cluster.worker(2, flows, instance);
+        try (ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(), flows, channel)) {
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
+            Result onCluster = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
+            assertTrue(onCluster.successful(), () -> "the cluster run failed: " + onCluster.failure());
+            assertEquals(Map.of(with.address(), 8), placement.chunksByNode(), "the refused chunks ran on the other");
+            assertEquals(0, channel.offered(), "the rows offered to the refusing worker were withdrawn");
+            assertEquals(ORDERS, ClusterRuns.summary(onCluster).distinct());
+            awaitFreed(without.allocator);
+            onCluster.close();
+            assertEquals(0, kit.allocator().getAllocatedMemory(), "the coordinator freed every attempt's rows");
+        }
+    }
+
+    @Test
     void withoutASideChannelTheChunksStayOnTheCoordinator() throws Exception {
         Flow flow = ScoringFlow.inlined(2_000);
         FlowResolver flows = FlowResolver.of(ScoringFlow.class, List.of(flow));

@@ -64,6 +64,11 @@ final class TestCluster implements AutoCloseable {
 
     /** A worker node with {@code slots} slots, joined to the coordinator, running {@code flows}. */
     WorkerNode worker(int slots, FlowResolver flows, InstanceConfig instance) {
+        return worker(slots, flows, instance, true);
+    }
+
+    /** {@link #worker(int, FlowResolver, InstanceConfig)}, without an Arrow side channel unless {@code sideChannel}. */
+    WorkerNode worker(int slots, FlowResolver flows, InstanceConfig instance, boolean sideChannel) {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config("worker"));
         RootAllocator allocator = new RootAllocator();
         ChunkWorker chunks = new ChunkWorker(allocator, getClass().getClassLoader());
@@ -72,7 +77,8 @@ final class TestCluster implements AutoCloseable {
         workers.add(node);
         awaitUp(coordinator.system(), 1 + workers.stream().filter(w -> !w.stopped).count());
         // its side channel pulls the rows of chunks with inlined inputs from the coordinator's
-        node.channel = dev.weir.cluster.channel.ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
+        node.channel = sideChannel
+                ? dev.weir.cluster.channel.ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20)) : null;
         node.worker = Worker.start(system, new Worker.Settings(chunks, flows, (name, perUser, tableStore) -> {
             if (!name.equals(instance.instanceName()) || !tableStore.equals(instance.tableStore().connectionName())) {
                 throw new IllegalArgumentException("this worker has no instance '" + name + "' on '" + tableStore + "'");
