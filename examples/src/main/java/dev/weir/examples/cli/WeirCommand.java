@@ -218,19 +218,6 @@ public final class WeirCommand implements Callable<Integer> {
             checkWritable("--report", report);
             checkWritable("--graph", graph);
             checkWritable("--report-html", reportHtml);
-            // a local run's engine starts on a second thread while the configuration and the flow are read
-            EngineStart engineStart = cluster ? null : EngineStart.begin();
-            try {
-                return run(out, err, catalog, example, paramAttrs, mode, engineStart);
-            } finally {
-                if (engineStart != null) {
-                    engineStart.discard(); // closes it if the run never took it (an error before it started)
-                }
-            }
-        }
-
-        private int run(PrintWriter out, PrintWriter err, FlowCatalog catalog, NamedFlow example, Config paramAttrs,
-                CacheValidation.Mode mode, EngineStart engineStart) throws Exception {
             WeirConfig weirConfig = target.loadConfig();
             weirConfig.warnings().forEach(w -> err.println("warning: " + w));
             InstanceConfig resolved = target.resolve(weirConfig);
@@ -259,7 +246,7 @@ public final class WeirCommand implements Callable<Integer> {
                         + " calls run on worker nodes (weir node --seed " + clusterHostname + ":"
                         + coordinator.address().getPort().orElse(0) + "); Arrow side channel on port " + channel.port());
             }
-            try (Weir weir = coordinator != null ? Weir.embedded(coordinator.system()) : engineStart.take()) {
+            try (Weir weir = coordinator != null ? Weir.embedded(coordinator.system()) : Weir.start()) {
                 RunProgress progress = RunProgress.forConsole(System.out, mask, noProgress);
                 Signals signals = Signals.install();
                 RunTimeline timeline = new RunTimeline(); // for --report-html; sees what the progress display sees
