@@ -33,7 +33,10 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * The coordinator's side of chunk distribution (credits): learns the workers from the Receptionist,
  * asks each for its slots, and hands a chunk only to a worker with a free slot, the one with the most
  * free slots first, so that one task's chunks spread over every worker. A chunk holds its slot from
- * {@link Worker.RunChunk} until it is uploaded, fails or is cancelled; chunks beyond the free slots wait
+ * {@link Worker.RunChunk} until it has computed; from then until it is uploaded, fails or is cancelled it
+ * holds a place of its own, at most as many as the worker's slots, so that a worker computes its next
+ * chunks while the computed ones wait for their upload (as a local task computes and uploads at once), and
+ * holds at most twice its slots' chunks. Chunks beyond the free slots wait
  * here, and a worker that joins mid-run takes them. Each worker is watched: when one is lost (downed,
  * or stopped), each of its unfinished chunks fails with a transient {@link ChunkError}, and its task
  * runs it again with the next attempt number; the store's append ledger refuses a second append of a
@@ -110,7 +113,10 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         final ActorRef<Worker.Command> ref;
         final int slots;
         final String node;
+        /** Every attempt it holds, computing or computed. */
         final Set<String> busy = new HashSet<>();
+        /** Those of {@link #busy} that have computed and wait for their upload or append. */
+        final Set<String> computed = new HashSet<>();
         final Set<String> refusedFlows = new HashSet<>();
         long assigned;
         boolean listed = true;
@@ -121,8 +127,9 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
             this.node = node;
         }
 
+        /** Slots free to compute, as long as the computed chunks waiting for an upload leave room for one more. */
         int free() {
-            return slots - busy.size();
+            return Math.min(slots - (busy.size() - computed.size()), 2 * slots - busy.size());
         }
     }
 
@@ -325,6 +332,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         if (flight != null) {
             withdraw(flight);
             flight.worker().busy.remove(id);
+            flight.worker().computed.remove(id);
             flight.worker().ref.tell(interruptReason == null ? new Worker.CancelChunk(id)
                     : new Worker.InterruptChunk(id, interruptReason));
         }
@@ -337,8 +345,9 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
             getContext().getLog().debug("Ignoring a late report of chunk attempt {}", msg.id());
             return this;
         }
+        flight.worker().computed.add(msg.id());
         flight.start().callback().computed(msg.computed());
-        return this;
+        return dispatch(); // its slot computes the next chunk while this one waits for its upload
     }
 
     private Behavior<Command> onUploaded(Uploaded msg) {
@@ -384,6 +393,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
             return null;
         }
         flight.worker().busy.remove(id);
+        flight.worker().computed.remove(id);
         withdraw(flight);
         return flight;
     }
