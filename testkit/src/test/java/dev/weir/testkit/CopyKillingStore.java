@@ -95,7 +95,10 @@ final class CopyKillingStore {
         private int terminateCopy() throws SQLException {
             try (Connection c = PostgresFaultInjectionTest.connect(); PreparedStatement s = c.prepareStatement(
                     "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = ?"
-                            + " AND datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY %'")) {
+                            + " AND datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
+                            // an append's COPY under way only: an idle pooled connection whose last query was a
+                            // COPY would, once ended, fail whatever next borrows it (a task's own statements too)
+                            + " AND query LIKE 'COPY % FROM STDIN%'")) {
                 s.setString(1, application);
                 int ended = 0;
                 try (ResultSet rs = s.executeQuery()) {
