@@ -63,8 +63,10 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     }
 
     /**
-     * One attempt at the instance lock: the held lock, or null when another run holds it; then, once the
-     * wait is over, {@code holder} names that run when the store can tell (else empty).
+     * One attempt at the instance lock: the held lock, or null when another run holds it. {@code holder} is
+     * null while the wait goes on; on the attempt made after the deadline it names that run when the store
+     * can tell (else empty), and the run gives up. The attempt decides, not the reply's arrival: a reply
+     * arriving after the deadline from an attempt made before it leads to one more attempt.
      */
     private record LockTried(LockManager.Lock lock, String holder, Throwable error) implements Command {
     }
@@ -115,16 +117,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
     private boolean lockTaken;
     private final int blockingThreads;
 
-    /** The first wait between attempts at a held instance lock; it doubles up to {@link #MAX_LOCK_POLL}. */
-    private static final Duration FIRST_LOCK_POLL = Duration.ofMillis(20);
-    private static final Duration MAX_LOCK_POLL = Duration.ofMillis(250);
     private static final Object LOCK_POLL_TIMER = "lock-poll";
-    private long lockDeadline;
+    /** The wait for the instance lock, from the store's opening. */
+    private LockWait lockWait;
     /** A tryAcquire is on its way; without one, a run waiting for the lock waits only on its timer. */
     private boolean lockPending;
     /** Why the run was cancelled, or null. */
     private String cancelled;
-    private Duration lockPoll = Duration.ZERO;
 
     private TableStore store;
     private LockManager.Lock lock;
@@ -208,7 +207,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         if (cancelled != null) {
             return notStarted(null);
         }
-        lockDeadline = System.nanoTime() + config.lockTimeout().toNanos();
+        lockWait = new LockWait(System.nanoTime(), config.lockTimeout());
         return tryLock();
     }
 
@@ -218,15 +217,14 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
         String name = lockName();
         lockPending = true;
         preparing = true;
-        long deadline = lockDeadline;
+        LockWait wait = lockWait;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
                     Optional<LockManager.Lock> held = opened.locks().tryAcquire(name);
                     // The last try: ask who holds the lock, for the timeout's message.
-                    String holder = held.isEmpty() && System.nanoTime() >= deadline ? opened.locks().holder(name) : "";
-                    return Map.entry(held, holder);
+                    String holder = held.isEmpty() && wait.isLast(System.nanoTime()) ? opened.locks().holder(name) : null;
+                    return new LockTried(held.orElse(null), holder, null);
                 }, services.blocking()),
-                (tried, error) -> tried == null ? new LockTried(null, "", error)
-                        : new LockTried(tried.getKey().orElse(null), tried.getValue(), null));
+                (tried, error) -> tried == null ? new LockTried(null, "", error) : tried);
         return this;
     }
 
@@ -254,8 +252,7 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                     Prepared::new);
             return this;
         }
-        long remaining = lockDeadline - System.nanoTime();
-        if (remaining <= 0) {
+        if (msg.holder() != null) {
             Duration waited = Duration.ofNanos(System.nanoTime() - startNanos);
             return onPrepared(new Prepared(null, new LockManager.LockTimeoutException(store.locks().describe(lockName())
                     + " is still held by another run of instance '" + config.instanceName() + "'" + msg.holder()
@@ -263,16 +260,13 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
                     + waited.toMillis() + " ms (lock_timeout " + config.lockTimeout() + " of " + config.source()
                     + "); wait for that run to finish, or raise lock_timeout")));
         }
-        if (lockPoll.isZero()) {
+        if (lockWait.firstWait()) {
             String message = "Waiting up to " + config.lockTimeout() + " for " + store.locks().describe(lockName())
                     + ": another run of instance '" + config.instanceName() + "' holds it";
             getContext().getLog().info("{}", message);
             emit(new RunEvent.Waiting(options.runId(), message));
-            lockPoll = FIRST_LOCK_POLL;
-        } else {
-            lockPoll = lockPoll.multipliedBy(2).compareTo(MAX_LOCK_POLL) > 0 ? MAX_LOCK_POLL : lockPoll.multipliedBy(2);
         }
-        Duration next = Duration.ofNanos(Math.min(lockPoll.toNanos(), remaining));
+        Duration next = lockWait.next(System.nanoTime());
         timers.startSingleTimer(LOCK_POLL_TIMER, new PollLock(), next);
         return this;
     }
