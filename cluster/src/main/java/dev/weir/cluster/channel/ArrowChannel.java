@@ -1,6 +1,7 @@
 package dev.weir.cluster.channel;
 
 import dev.weir.cluster.node.NodeSettings;
+import dev.weir.cluster.node.SideChannelSettings;
 import dev.weir.cluster.node.TlsSettings;
 import dev.weir.cluster.node.Transport;
 import dev.weir.engine.data.ArrowTable;
@@ -97,14 +98,21 @@ public final class ArrowChannel implements AutoCloseable {
     }
 
     /**
-     * A channel for a cluster node: on the node's hostname, with TLS from its settings when its transport
-     * is {@code tls-tcp} and plain otherwise.
+     * A channel for a cluster node: on the node's hostname and its {@code weir.cluster.side-channel} port and
+     * transfer timeout, with TLS from its settings when its transport is {@code tls-tcp} and plain otherwise.
      *
-     * @param port    0 for any free port
-     * @param timeout the bound on one transfer, and how long an offer waits to be pulled
+     * @throws IllegalStateException naming {@code weir.cluster.side-channel.port} and the settings' origin when
+     *                               the port cannot be listened on (in use, not this host's address)
      */
-    public static ArrowChannel start(NodeSettings node, int port, Duration timeout) {
-        return start(node.hostname(), port, node.transport() == Transport.TLS_TCP ? node.tls() : null, timeout);
+    public static ArrowChannel start(NodeSettings node) {
+        SideChannelSettings side = node.sideChannel();
+        try {
+            return start(node.hostname(), side.port(), node.transport() == Transport.TLS_TCP ? node.tls() : null,
+                    side.transferTimeout());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(node.origin() + ": weir.cluster.side-channel.port: " + e.getMessage()
+                    + (side.port() == 0 ? "" : " (choose another port, or 0 for any free one)"), e.getCause());
+        }
     }
 
     /** A channel on {@code host}:{@code port}; {@code tls} null for plain TCP. */

@@ -31,13 +31,15 @@ import java.util.Objects;
  * @param drainTimeout    {@code weir.cluster.drain-timeout}: how long a leaving node waits for the tasks
  *                        added with {@link ClusterNode#beforeLeave}
  * @param failureDetection {@code weir.cluster.failure-detection}
+ * @param sideChannel     {@code weir.cluster.side-channel}: the port and transfer timeout of the node's Arrow
+ *                        side channel
  * @param pekko           the file's own {@code pekko} block, passed to the actor system below the settings
  *                        derived from {@code weir.cluster}
  */
 public record NodeSettings(String origin, NodeRole role, String systemName, String hostname, int port,
                            List<String> seedNodes, int slots, Transport transport, TlsSettings tls,
                            boolean exitJvmWhenDown, Duration joinTimeout, Duration drainTimeout,
-                           FailureDetection failureDetection, Config pekko) {
+                           FailureDetection failureDetection, SideChannelSettings sideChannel, Config pekko) {
 
     public NodeSettings {
         Objects.requireNonNull(origin, "origin is null");
@@ -48,6 +50,7 @@ public record NodeSettings(String origin, NodeRole role, String systemName, Stri
         Objects.requireNonNull(joinTimeout, "joinTimeout is null");
         Objects.requireNonNull(drainTimeout, "drainTimeout is null");
         Objects.requireNonNull(failureDetection, "failureDetection is null");
+        Objects.requireNonNull(sideChannel, "sideChannel is null");
         Objects.requireNonNull(pekko, "pekko is null");
         seedNodes = List.copyOf(seedNodes);
         seedNodes.forEach(seed -> SeedNodes.parse(seed, origin, "seedNodes"));
@@ -85,61 +88,66 @@ public record NodeSettings(String origin, NodeRole role, String systemName, Stri
 
     public NodeSettings withRole(NodeRole newRole) {
         return new NodeSettings(origin, newRole, systemName, hostname, port, seedNodes, slots, transport, tls,
-                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withHostname(String newHostname) {
         return new NodeSettings(origin, role, systemName, newHostname, port, seedNodes, slots, transport, tls,
-                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withPort(int newPort) {
         return new NodeSettings(origin, role, systemName, hostname, newPort, seedNodes, slots, transport, tls,
-                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     /** Seed nodes as {@code HOST:PORT}; an empty list makes this node start a new cluster. */
     public NodeSettings withSeedNodes(List<String> newSeedNodes) {
         return new NodeSettings(origin, role, systemName, hostname, port, newSeedNodes, slots, transport, tls,
-                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withSlots(int newSlots) {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, newSlots, transport, tls,
-                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     /** Whether a downed or leaving node exits its JVM: on for {@code weir node}, off for an embedded worker. */
     public NodeSettings withExitJvmWhenDown(boolean exit) {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, transport, tls,
-                exit, joinTimeout, drainTimeout, failureDetection, pekko);
+                exit, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withJoinTimeout(Duration newJoinTimeout) {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, transport, tls,
-                exitJvmWhenDown, newJoinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, newJoinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withDrainTimeout(Duration newDrainTimeout) {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, transport, tls,
-                exitJvmWhenDown, joinTimeout, newDrainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, newDrainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withFailureDetection(FailureDetection newFailureDetection) {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, transport, tls,
-                exitJvmWhenDown, joinTimeout, drainTimeout, newFailureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, newFailureDetection, sideChannel, pekko);
+    }
+
+    public NodeSettings withSideChannel(SideChannelSettings newSideChannel) {
+        return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, transport, tls,
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, newSideChannel, pekko);
     }
 
     /** Plain TCP (no TLS): for a trusted network only; the node warns at start. */
     public NodeSettings withPlainTcp() {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, Transport.TCP, null,
-                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, pekko);
+                exitJvmWhenDown, joinTimeout, drainTimeout, failureDetection, sideChannel, pekko);
     }
 
     public NodeSettings withTls(TlsSettings newTls) {
         return new NodeSettings(origin, role, systemName, hostname, port, seedNodes, slots, Transport.TLS_TCP,
                 Objects.requireNonNull(newTls, "newTls is null"), exitJvmWhenDown, joinTimeout, drainTimeout,
-                failureDetection, pekko);
+                failureDetection, sideChannel, pekko);
     }
 
     @Override
@@ -147,6 +155,6 @@ public record NodeSettings(String origin, NodeRole role, String systemName, Stri
         return "NodeSettings[origin=" + origin + ", role=" + role.roleName() + ", system=" + systemName + ", address="
                 + hostname + ":" + port + ", seedNodes=" + seedNodes + ", slots=" + slots + ", transport="
                 + transport.configName() + ", tls=" + tls + ", exitJvmWhenDown=" + exitJvmWhenDown + ", joinTimeout="
-                + joinTimeout + ", drainTimeout=" + drainTimeout + ", failureDetection=" + failureDetection + "]";
+                + joinTimeout + ", drainTimeout=" + drainTimeout + ", failureDetection=" + failureDetection + ", sideChannel=" + sideChannel + "]";
     }
 }

@@ -33,11 +33,13 @@ final class NodeSettingsReader {
     static final String TRUST_STORE_ENV = "WEIR_CLUSTER_TRUST_STORE";
 
     private static final Set<String> KEYS = Set.of("role", "system-name", "hostname", "port", "seed-nodes", "slots",
-            "transport", "tls", "exit-jvm-when-down", "join-timeout", "drain-timeout", "failure-detection");
+            "transport", "tls", "exit-jvm-when-down", "join-timeout", "drain-timeout", "failure-detection",
+            "side-channel");
     private static final Set<String> TLS_KEYS = Set.of("key-store", "key-store-password", "key-password",
             "trust-store", "trust-store-password", "protocol", "enabled-algorithms", "hostname-verification");
     private static final Set<String> FAILURE_KEYS = Set.of("heartbeat-interval", "acceptable-heartbeat-pause",
             "gossip-interval", "stable-after");
+    private static final Set<String> SIDE_CHANNEL_KEYS = Set.of("port", "transfer-timeout");
     /** Pekko's rule for an actor system's name. */
     private static final Pattern SYSTEM_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_-]*");
 
@@ -77,6 +79,8 @@ final class NodeSettingsReader {
         checkKnown(block(own, "tls", PREFIX + "tls", origin), "tls.", TLS_KEYS, origin);
         checkKnown(block(own, "failure-detection", PREFIX + "failure-detection", origin), "failure-detection.",
                 FAILURE_KEYS, origin);
+        checkKnown(block(own, "side-channel", PREFIX + "side-channel", origin), "side-channel.", SIDE_CHANNEL_KEYS,
+                origin);
         Config merged = own.withFallback(ConfigFactory.defaultReference(NodeSettings.class.getClassLoader())
                 .getConfig("weir.cluster"));
         Config pekko = config.hasPath("pekko") ? config.getConfig("pekko").atKey("pekko") : ConfigFactory.empty();
@@ -112,8 +116,19 @@ final class NodeSettingsReader {
                     "failure-detection.acceptable-heartbeat-pause").unwrapped().toString(),
                     "at least failure-detection.heartbeat-interval (" + failure.heartbeatInterval() + ")");
         }
+        SideChannelSettings sideChannel = sideChannel(port);
         return new NodeSettings(origin, role, systemName, hostname, port, seeds, slots, transport, tls, exitJvm,
-                joinTimeout, drainTimeout, failure, pekko);
+                joinTimeout, drainTimeout, failure, sideChannel, pekko);
+    }
+
+    /** The side channel listens beside the node's own port, on the same host: never on the same port. */
+    private SideChannelSettings sideChannel(int nodePort) {
+        int port = integer("side-channel.port", 0, 65_535, "0 (any free port) or a port from 1 to 65535");
+        if (port != 0 && port == nodePort) {
+            throw error("side-channel.port", String.valueOf(port), "a port other than " + PREFIX + "port (" + nodePort
+                    + "), which the node's cluster transport listens on");
+        }
+        return new SideChannelSettings(port, positiveDuration("side-channel.transfer-timeout"));
     }
 
     private List<String> seedNodes() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.cluster.node.NodeSettings;
 import dev.weir.cluster.node.TestCertificates;
 import dev.weir.cluster.node.TlsSettings;
 import dev.weir.engine.data.ArrowTable;
@@ -70,6 +71,33 @@ class ArrowChannelTest {
             assertEquals(0, memory.getAllocatedMemory());
             assertThrows(IllegalStateException.class, () -> channel.offer(table(memory, 1, 1)));
             assertEquals(0, memory.getAllocatedMemory());
+        }
+    }
+
+    @Test
+    void aNodesChannelListensOnItsConfiguredPortAndABusyPortNamesTheKey() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        NodeSettings node = NodeSettings.fromConfig(com.typesafe.config.ConfigFactory.parseString(
+                "weir.cluster { transport = tcp, side-channel { port = " + port + ", transfer-timeout = 300 ms } }"),
+                "node.conf", java.nio.file.Path.of(""), java.util.Map.of());
+        try (RootAllocator memory = new RootAllocator();
+             ArrowChannel channel = ArrowChannel.start(node);
+             ArrowChannel receiver = ArrowChannel.start("127.0.0.1", 0, null, TIMEOUT)) {
+            assertEquals(port, channel.port());
+            TableHandle handle = channel.offer(table(memory, 1, 10));
+            assertEquals(port, handle.port());
+            try (ArrowTable pulled = receiver.pull(handle, memory)) {
+                assertEquals(rows(1, 10), rows(pulled));
+            }
+            channel.offer(table(memory, 1, 10));
+            awaitFreed(channel, memory); // unpulled: freed after the configured 300 ms, not 2 minutes
+
+            IllegalStateException busy = assertThrows(IllegalStateException.class, () -> ArrowChannel.start(node));
+            assertTrue(busy.getMessage().startsWith("node.conf: weir.cluster.side-channel.port: could not open the"
+                    + " Arrow side channel on 127.0.0.1:" + port), busy::getMessage);
         }
     }
 

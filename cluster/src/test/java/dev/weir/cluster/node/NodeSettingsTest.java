@@ -110,6 +110,31 @@ class NodeSettingsTest {
     }
 
     @Test
+    void theSideChannelHasAPortAndATransferTimeout() {
+        assertEquals(SideChannelSettings.defaults(), read(plain("")).sideChannel());
+        SideChannelSettings chosen = read(plain("side-channel { port = 25521, transfer-timeout = 30 s }"))
+                .sideChannel();
+        assertEquals(25521, chosen.port());
+        assertEquals(Duration.ofSeconds(30), chosen.transferTimeout());
+    }
+
+    @Test
+    void aBadSideChannelValueNamesItsKeyAndTheFile() {
+        assertError(plain("side-channel.port = 70000"), "node.conf: weir.cluster.side-channel.port: '70000' - expected"
+                + " 0 (any free port) or a port from 1 to 65535");
+        assertError(plain("side-channel.port = firewall"), "node.conf: weir.cluster.side-channel.port: 'firewall'");
+        assertError(plain("port = 25520, side-channel.port = 25520"), "node.conf: weir.cluster.side-channel.port:"
+                + " '25520' - expected a port other than weir.cluster.port (25520)");
+        assertError(plain("side-channel.transfer-timeout = 0 s"), "node.conf: weir.cluster.side-channel.transfer-timeout:"
+                + " '0 s' - expected a positive duration");
+        assertError(plain("side-channel.transfer-timeout = long"), "weir.cluster.side-channel.transfer-timeout: 'long'"
+                + " - expected a duration");
+        assertError(plain("side-channel.bind-port = 1"), "node.conf: weir.cluster.side-channel.bind-port: not a known"
+                + " key; known keys under weir.cluster.side-channel. are [port, transfer-timeout]");
+        assertError(plain("side-channel = 25521"), "weir.cluster.side-channel: must be a block of keys");
+    }
+
+    @Test
     void tlsNeedsBothStoresNamingTheKeyAndTheEnvironmentVariable() {
         assertError("weir.cluster {}", "node.conf: weir.cluster.tls.key-store: - expected the path of a PKCS12 or JKS"
                 + " file, in this key or the environment variable WEIR_CLUSTER_KEY_STORE");

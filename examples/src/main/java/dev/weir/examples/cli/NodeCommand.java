@@ -38,9 +38,6 @@ import picocli.CommandLine.Option;
                 "255:the cluster downed the node"})
 final class NodeCommand implements Callable<Integer> {
 
-    /** The bound on one transfer over the Arrow side channel, and how long an unpulled batch is kept. */
-    static final Duration SIDE_CHANNEL_TIMEOUT = Duration.ofMinutes(2);
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -59,6 +56,11 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--port", description = "This node's port; 0 picks a free one. Default: 0.")
     Integer port;
+
+    @Option(names = "--side-channel-port", description = "The port of this node's Arrow side channel, on which"
+            + " tables cross between nodes; 0 picks a free one. Default: weir.cluster.side-channel.port of"
+            + " --node-config, else 0.")
+    Integer sideChannelPort;
 
     @Option(names = "--slots", description = "Chunks this node runs at once. Default: its processors.")
     Integer slots;
@@ -87,12 +89,15 @@ final class NodeCommand implements Callable<Integer> {
         if (slots != null) {
             own.put("slots", slots);
         }
+        if (sideChannelPort != null) {
+            own.put("side-channel.port", sideChannelPort);
+        }
         NodeSettings settings = node.settings(own);
         WeirConfig weirConfig = loadConfig();
         FlowCatalog catalog = classpath.catalog();
         try (RootAllocator allocator = new RootAllocator();
              ChunkWorker chunks = new ChunkWorker(allocator, classpath.loader());
-             ArrowChannel channel = ArrowChannel.start(settings, 0, SIDE_CHANNEL_TIMEOUT)) {
+             ArrowChannel channel = ArrowChannel.start(settings)) {
             com.typesafe.config.Config paramAttrs = WeirCommand.Run.paramAttrs(params);
             Worker.Instances instances = (name, perUser, tableStore) -> {
                 dev.weir.engine.config.InstanceConfig instance = weirConfig.instance(name, perUser, tableStore);

@@ -203,6 +203,11 @@ public final class WeirCommand implements Callable<Integer> {
         @Option(names = "--cluster-port", description = "With --cluster: this node's port. Default: 25520.")
         int clusterPort = 25520;
 
+        @Option(names = "--cluster-side-channel-port", description = "With --cluster: the port of this node's Arrow"
+                + " side channel, which workers pull streaming calls' batches and inlined rows from; 0 picks a free"
+                + " one. Default: weir.cluster.side-channel.port of --node-config, else 0.")
+        Integer clusterSideChannelPort;
+
         @CommandLine.Mixin
         NodeOptions clusterNode = new NodeOptions();
 
@@ -229,14 +234,23 @@ public final class WeirCommand implements Callable<Integer> {
                 options = options.cacheValidation(instanceConfig.cacheValidation().withMode(mode));
             }
             Flow built = example.create(weirConfig, instanceConfig);
+            Map<String, Object> coordinatorKeys = new java.util.LinkedHashMap<>(Map.of("role", "coordinator",
+                    "hostname", clusterHostname, "port", clusterPort, "seed-nodes", List.of(),
+                    "exit-jvm-when-down", false));
+            if (clusterSideChannelPort != null) {
+                coordinatorKeys.put("side-channel.port", clusterSideChannelPort);
+            }
             dev.weir.cluster.node.ClusterNode<Void> coordinator = cluster ? dev.weir.cluster.node.ClusterNode.start(
-                    clusterNode.settings(Map.of("role", "coordinator", "hostname", clusterHostname, "port", clusterPort,
-                            "seed-nodes", List.of(), "exit-jvm-when-down", false)),
+                    clusterNode.settings(coordinatorKeys),
                     org.apache.pekko.actor.typed.javadsl.Behaviors.<Void>empty()) : null;
             // streaming graphs' batches cross to the workers over an Arrow side channel, not in actor messages
-            dev.weir.cluster.channel.ArrowChannel channel = coordinator == null ? null
-                    : dev.weir.cluster.channel.ArrowChannel.start(coordinator.settings(), 0,
-                            NodeCommand.SIDE_CHANNEL_TIMEOUT);
+            dev.weir.cluster.channel.ArrowChannel channel;
+            try {
+                channel = coordinator == null ? null : dev.weir.cluster.channel.ArrowChannel.start(coordinator.settings());
+            } catch (RuntimeException e) {
+                coordinator.close(); // e.g. its side channel's port is in use: says which key to change
+                throw e;
+            }
             dev.weir.cluster.ClusterPlacement placement = coordinator == null ? null
                     : dev.weir.cluster.ClusterPlacement.start(coordinator.system(), new CatalogFlows(catalog, weirConfig),
                             channel);

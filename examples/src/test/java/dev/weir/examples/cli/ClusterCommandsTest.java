@@ -27,10 +27,20 @@ class ClusterCommandsTest {
         Outcome help = weir("node", "--help");
         assertEquals(0, help.code(), help.err());
         for (String option : new String[] {"--seed", "--hostname", "--port", "--slots", "--classpath", "--config",
-                "--node-config", "--transport"}) {
+                "--node-config", "--transport", "--side-channel-port"}) {
             assertTrue(help.out().contains(option), () -> option + " missing from:\n" + help.out());
         }
         assertTrue(weir("run", "--help").out().contains("--cluster"));
+        assertTrue(weir("run", "--help").out().contains("--cluster-side-channel-port"));
+    }
+
+    @Test
+    void aSideChannelOnTheNodesOwnPortIsAUsageErrorNamingTheKey() {
+        Outcome same = weir("node", "--seed", "127.0.0.1:25520", "--port", "25599", "--side-channel-port", "25599",
+                "--transport", "tcp");
+        assertEquals(WeirCommand.USAGE, same.code(), same.out() + same.err());
+        assertTrue(same.err().contains("the command line: weir.cluster.side-channel.port: '25599' - expected a port"
+                + " other than weir.cluster.port (25599)"), same.err());
     }
 
     @Test
