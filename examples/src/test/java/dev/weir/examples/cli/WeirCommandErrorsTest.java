@@ -119,6 +119,18 @@ class WeirCommandErrorsTest {
     }
 
     @Test
+    void invalidYamlIsNamedOnceWithItsFileLineAndColumn() throws IOException {
+        Path config = CliFixtures.examplesConfigIn(dir);
+        Files.writeString(config, "instances:\n  mini:\n    table_store: {kind: duckdb\n");
+        Outcome o = run(config);
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().startsWith("weir: " + config + ": is not valid YAML: while parsing a flow mapping"), o.err());
+        assertTrue(o.err().contains("(line 3, column"), o.err());
+        assertEquals(1, o.err().split("while parsing a flow mapping", -1).length - 1,
+                "the parser's complaint is said once, not again as a cause:\n" + o.err());
+    }
+
+    @Test
     void aReportUnderAFileIsRefusedBeforeTheRunNamingThePathAndWhy() throws IOException {
         Path config = CliFixtures.examplesConfigIn(dir);
         Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
