@@ -21,8 +21,8 @@ final class RunErrors {
     }
 
     /**
-     * {@code weir: <message>}, then one {@code   caused by: ...} line per cause whose message (or, for a
-     * message of several lines, its first line) is not already part of what was said, every line passed through {@code mask}.
+     * {@code weir: <message>}, then one {@code   caused by: ...} line per cause whose message is not
+     * already part of what was said (white space aside), every line passed through {@code mask}.
      */
     static String describe(Throwable error, UnaryOperator<String> mask) {
         Throwable top = unwrap(error);
@@ -32,8 +32,8 @@ final class RunErrors {
         seen.add(top);
         for (Throwable cause = top.getCause(); cause != null && seen.add(cause); cause = cause.getCause()) {
             String message = cause.getMessage();
-            if (message == null || message.isBlank() || said.stream().anyMatch(s -> s.contains(message.strip()))
-                    || said.stream().anyMatch(s -> s.contains(firstLineOfSeveral(message)))) {
+            if (message == null || message.isBlank()
+                    || said.stream().anyMatch(s -> spaced(s).contains(spaced(message)))) {
                 continue;
             }
             said.add(message);
@@ -42,14 +42,9 @@ final class RunErrors {
         return text.toString();
     }
 
-    /**
-     * The first line of a message of several lines (a parser's complaint, then where: the error above it
-     * says that already, with the file), else a text no message contains.
-     */
-    private static String firstLineOfSeveral(String message) {
-        String text = message.strip();
-        int end = text.indexOf('\n');
-        return end < 0 ? "\u0000" : text.substring(0, end).strip();
+    /** {@code text} with every run of white space one space: a cause's text laid out differently is still the same. */
+    private static String spaced(String text) {
+        return text.strip().replaceAll("\\s+", " ");
     }
 
     /** Why a file operation failed, in a few words: "permission denied", "not a directory", … */
