@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import dev.weir.engine.store.TableLocation;
@@ -12,7 +11,8 @@ import dev.weir.engine.store.TableSpec;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TableStoreFactory;
 import dev.weir.stores.ArrowFixtures;
-import dev.weir.stores.TableStoreConformanceTest;
+import dev.weir.stores.conformance.StoreUnderTest;
+import dev.weir.stores.conformance.TableStoreFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,24 +27,20 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 
-/** The DuckDB store passes the conformance suite, plus what is particular to DuckDB. */
-class DuckDbConformanceTest extends TableStoreConformanceTest {
+/**
+ * What is particular to the DuckDB store: its settings, its database file, its view-switching commits and
+ * sharing one file between instances. The conformance suite runs on DuckDB in the
+ * {@code DuckDb*ConformanceTest} classes.
+ */
+class DuckDbStoreTest extends TableStoreFixture {
 
-    static StoreSettings settings(String instanceId, Path workDir, Map<String, Object> args) {
-        return new StoreSettings(instanceId, instanceId, "duckdb", "duckdb", ConfigFactory.parseMap(args), workDir,
-                "test.conf: instances." + instanceId + ".table_store");
+    private static StoreSettings settings(String instanceId, Path workDir, Map<String, Object> args) {
+        return DuckDbStoreUnderTest.settings(instanceId, workDir, args);
     }
 
     @Override
-    protected TableStore openStore(String instanceId, Path workDir) {
-        return new DuckDbStoreFactory().open(settings(instanceId, workDir, Map.of("threads", 2)));
-    }
-
-    @Override
-    protected int indexCount(TableStore store, TableLocation location) {
-        return Integer.parseInt(query("SELECT CAST(count(*) AS INTEGER) FROM duckdb_indexes() WHERE schema_name = '"
-                + location.schema().replace("'", "''") + "' AND table_name = '"
-                + location.table().replace("'", "''") + "'").get(0).get(0).toString());
+    protected StoreUnderTest storeUnderTest() {
+        return DuckDbStoreUnderTest.DUCKDB;
     }
 
     @Test

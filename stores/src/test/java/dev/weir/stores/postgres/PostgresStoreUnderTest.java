@@ -2,7 +2,7 @@ package dev.weir.stores.postgres;
 
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableStore;
-import dev.weir.stores.TableStoreConformanceTest;
+import dev.weir.stores.conformance.StoreUnderTest;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -12,40 +12,37 @@ import java.util.Map;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** The store conformance suite on a real PostgreSQL server; each instance gets its own schema prefix. */
-@ExtendWith(PostgresTestServer.Required.class)
-class PostgresConformanceTest extends TableStoreConformanceTest {
+/**
+ * The PostgreSQL store for the conformance suite, on the server {@link PostgresTestServer} finds. A
+ * conformance class's PostgreSQL subclass registers one in a static field
+ * ({@code @RegisterExtension}): it connects before the class's tests, gives each test its own schema
+ * prefix (so tests never see each other's stages), and drops the class's schemas after them.
+ */
+final class PostgresStoreUnderTest implements StoreUnderTest, BeforeAllCallback, AfterEachCallback, AfterAllCallback {
 
-    private static PostgresTestServer server;
+    private PostgresTestServer server;
     private Integer savedVersion;
 
-    @BeforeAll
-    static void connect() {
+    @Override
+    public void beforeAll(ExtensionContext context) {
         server = PostgresTestServer.require();
-    }
-
-    @AfterAll
-    static void dropSchemas() throws SQLException {
-        if (server != null) {
-            server.dropAll();
-        }
     }
 
     /** Each test has its own work directory, so its own schema prefix: tests never see each other's stages. */
     @Override
-    protected TableStore openStore(String instanceId, Path workDir) {
+    public TableStore open(String instanceId, Path workDir) {
         String perTest = server.prefix() + Integer.toHexString(workDir.hashCode()) + "_" + instanceId + "_";
         return PostgresTableStore.open(server.settings(instanceId, perTest, Map.of()), server.env());
     }
 
     /** PostgreSQL's smallest integer is smallint: Int8 columns come back as Int16. */
     @Override
-    protected Field asRead(Field written) {
+    public Field asRead(Field written) {
         if (written.getType() instanceof ArrowType.Int i && i.getBitWidth() == 8) {
             return new Field(written.getName(), new FieldType(written.isNullable(), new ArrowType.Int(16, i.getIsSigned()),
                     null), null);
@@ -54,7 +51,7 @@ class PostgresConformanceTest extends TableStoreConformanceTest {
     }
 
     @Override
-    protected int indexCount(TableStore store, TableLocation location) {
+    public int indexCount(TableStore store, TableLocation location) {
         try (Connection c = server.connection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
                      + " JOIN pg_namespace n ON n.oid = t.relnamespace WHERE NOT i.indisprimary AND n.nspname = '"
@@ -69,7 +66,7 @@ class PostgresConformanceTest extends TableStoreConformanceTest {
 
     /** The metadata schema is shared by every instance on the server: remember the version to restore it. */
     @Override
-    protected void corruptMetadataVersion(TableStore store) {
+    public void corruptMetadataVersion(TableStore store) {
         try (Connection c = server.connection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version FROM weir_metadata.version")) {
             rs.next();
@@ -77,16 +74,23 @@ class PostgresConformanceTest extends TableStoreConformanceTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        super.corruptMetadataVersion(store);
+        StoreUnderTest.super.corruptMetadataVersion(store);
     }
 
-    @AfterEach
-    void restoreMetadataVersion() throws SQLException {
+    @Override
+    public void afterEach(ExtensionContext context) throws SQLException {
         if (savedVersion != null) {
             try (Connection c = server.connection(); Statement s = c.createStatement()) {
                 s.execute("UPDATE weir_metadata.version SET version = " + savedVersion);
             }
             savedVersion = null;
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws SQLException {
+        if (server != null) {
+            server.dropAll();
         }
     }
 }
