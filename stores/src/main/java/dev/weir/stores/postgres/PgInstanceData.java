@@ -68,7 +68,7 @@ final class PgInstanceData {
 
     private List<String> schemasOf(String stage) {
         String committed = committedSchema.apply(stage);
-        return List.of(committed, committed + PostgresTableStore.TX_SUFFIX, committed + PostgresTableStore.OLD_SUFFIX);
+        return List.of(committed, committed + PgStageNames.TX_SUFFIX, committed + PgStageNames.OLD_SUFFIX);
     }
 
     StoredStage stored(String stage) {

@@ -89,7 +89,7 @@ final class PgSlicedTables {
     void seal(TableLocation target, TableSpec spec) {
         String name = store.sqlName(target);
         PgTx.runStaged(pool, store, "add the keys of table " + target, t -> {
-            PostgresTableStore.addKeys(t, name, spec);
+            PgTableWrites.addKeys(t, name, spec);
             metadata.forgetSlices(t, target);
             return null;
         });

@@ -7,8 +7,11 @@
  *   <li>{@link dev.weir.stores.postgres.PostgresStoreFactory} — the entry point and its arguments;
  *       {@code PgConnectionSettings} reads them (key, then {@code url}, then {@code PG*} variables),
  *       {@code PgPool} connects and explains connection failures.</li>
- *   <li>{@code PostgresTableStore} — the {@code TableStore}: stage transactions by schema swap
- *       ({@code <schema>__tx} renamed to {@code <schema>} in one transaction), tables, copies.</li>
+ *   <li>{@code PostgresTableStore} — the {@code TableStore}, answering through one collaborator per
+ *       concern: {@code PgStageNames} (stage to schema, name checks), {@code PgStageTransactions} (schema
+ *       swap: {@code <schema>__tx} renamed to {@code <schema>} in one transaction), {@code PgKeptAttempts},
+ *       {@code PgTableWrites} (whole tables, copies), {@code PgSlicedTables} (appends),
+ *       {@code PgTableReads}, {@code PgInstanceData}, {@code PgForeignStages}.</li>
  *   <li>{@code ArrowCopyColumns}, {@code CopyBuffer}, {@code PgNumeric}, {@code PgCopyWriter} —
  *       Arrow into PostgreSQL by {@code COPY ... (FORMAT binary)}, one batch at a time.</li>
  *   <li>{@code ResultSetColumns}, {@code PgArrowReader} — PostgreSQL into Arrow through a cursor.</li>
