@@ -43,6 +43,8 @@ final class DatabaseFileLock {
         private FileChannel channel;
         private FileLock lock;
         private int holders;
+        /** The line this process wrote into the lock file while it holds it ({@link LockHolder#write}). */
+        private String line;
     }
 
     /** A store's share of the lock; closing it gives the share back. Closing twice is harmless. */
@@ -105,7 +107,9 @@ final class DatabaseFileLock {
             waiting = true;
             onWait.run();
             if (!shared.gate.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                throw timeout(databaseFile, file, storeName, start, timeout);
+                // this process may hold the file: it must not read it (LockHolder.of)
+                throw timeout(databaseFile, file, storeName, start, timeout, " (a store of this process kept"
+                        + " opening or closing it)");
             }
         }
         try {
@@ -116,11 +120,33 @@ final class DatabaseFileLock {
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    throw timeout(databaseFile, file, storeName, start, timeout);
+                    // under the gate, holding no share: this process holds no lock on the file to lose
+                    throw timeout(databaseFile, file, storeName, start, timeout, LockHolder.of(file));
                 }
                 Thread.sleep(Math.max(1, Math.min(POLL_MILLIS, remaining / 1_000_000)));
             }
             return new Held(file, shared);
+        } finally {
+            shared.gate.unlock();
+        }
+    }
+
+    /**
+     * Who holds the database's lock file: {@code " (held by process 123 on host since …)"} as its holder wrote it,
+     * or empty when the file names none. While this process holds it, the line it wrote, without reading the file
+     * (reading a file this process has locked would end the lock: {@link LockHolder#of}).
+     */
+    static String holder(Path databaseFile) {
+        Path file = lockFileOf(databaseFile);
+        if (!Files.exists(file)) {
+            return "";
+        }
+        Shared shared = HELD_BY_THIS_PROCESS.computeIfAbsent(lockFile(databaseFile, "DuckDB"), f -> new Shared());
+        if (!shared.gate.tryLock()) {
+            return " (held by this process, which is opening or closing it)";
+        }
+        try {
+            return shared.holders > 0 ? " (held by this process, " + shared.line + ")" : LockHolder.of(file);
         } finally {
             shared.gate.unlock();
         }
@@ -155,7 +181,7 @@ final class DatabaseFileLock {
                 channel.close();
                 return false;
             }
-            LockHolder.write(channel);
+            shared.line = LockHolder.write(channel);
             shared.channel = channel;
             shared.lock = lock;
             shared.holders = 1;
@@ -179,10 +205,10 @@ final class DatabaseFileLock {
     }
 
     private static LockTimeoutException timeout(Path databaseFile, Path file, String storeName, long start,
-                                                Duration timeout) {
+                                                Duration timeout, String holder) {
         long waited = (System.nanoTime() - start) / 1_000_000;
         return new LockTimeoutException(storeName + ": DuckDB database " + databaseFile
-                + " stayed open in another process" + LockHolder.of(file) + " for " + waited + " ms (lock file "
+                + " stayed open in another process" + holder + " for " + waited + " ms (lock file "
                 + file + ", timeout " + timeout
                 + "); wait for that run to finish (a process embedding Weir holds the file until its engine closes),"
                 + " or raise lock_timeout");

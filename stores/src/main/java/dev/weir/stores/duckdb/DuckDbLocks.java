@@ -50,7 +50,7 @@ final class DuckDbLocks implements LockManager {
     @Override
     public String holder(String name) {
         if (!database.isOpen() && database.config().databaseFile().isPresent()) {
-            String process = LockHolder.of(DatabaseFileLock.lockFileOf(database.config().databaseFile().get()));
+            String process = DatabaseFileLock.holder(database.config().databaseFile().get());
             return process.isEmpty() ? " (another process has the DuckDB database open)"
                     : process.replace(" (held by ", " (the DuckDB database is held open by ");
         }

@@ -34,6 +34,12 @@ final class FileLockManager implements LockManager {
      */
     private static final ConcurrentHashMap<Path, Semaphore> IN_JVM = new ConcurrentHashMap<>();
 
+    /**
+     * The line each lock file held by this JVM names its holder with, by file: read instead of the file while
+     * the lock is held here ({@link LockHolder#of} says why). Set while its semaphore's permit is taken.
+     */
+    private static final ConcurrentHashMap<Path, String> HELD_HERE = new ConcurrentHashMap<>();
+
     private static final long POLL_MILLIS = 50;
 
     private final Path lockBase;
@@ -61,7 +67,7 @@ final class FileLockManager implements LockManager {
         if (!inJvm.tryAcquire()) {
             startWaiting.run();
             if (!inJvm.tryAcquire(remaining(deadline), TimeUnit.NANOSECONDS)) {
-                throw timeout(name, file, timeout, "a run in this JVM");
+                throw timeout(name, file, timeout, "a run in this JVM" + heldHere(file));
             }
         }
         try {
@@ -71,11 +77,12 @@ final class FileLockManager implements LockManager {
                 while ((lock = channel.tryLock()) == null) {
                     startWaiting.run();
                     if (remaining(deadline) <= 0) {
-                        throw timeout(name, file, timeout, "another process");
+                        // this thread holds the file's permit: no lock of this JVM on it to lose by reading it
+                        throw timeout(name, file, timeout, "another process" + LockHolder.of(file));
                     }
                     Thread.sleep(Math.min(POLL_MILLIS, Math.max(1, remaining(deadline) / 1_000_000)));
                 }
-                LockHolder.write(channel);
+                HELD_HERE.put(file, LockHolder.write(channel));
                 return new HeldLock(file, lock, channel, inJvm);
             } catch (IOException | RuntimeException | InterruptedException e) {
                 channel.close();
@@ -106,7 +113,7 @@ final class FileLockManager implements LockManager {
                     inJvm.release();
                     return java.util.Optional.empty();
                 }
-                LockHolder.write(channel);
+                HELD_HERE.put(file, LockHolder.write(channel));
                 return java.util.Optional.of(new HeldLock(file, lock, channel, inJvm));
             } catch (IOException | RuntimeException e) {
                 channel.close();
@@ -121,10 +128,29 @@ final class FileLockManager implements LockManager {
         }
     }
 
-    /** The line the holder wrote into the lock file; a hint, as {@link LockHolder} says. */
+    /**
+     * The line the holder wrote into the lock file; a hint, as {@link LockHolder} says. When a run of this JVM
+     * holds the lock, the line it wrote, without reading the file (reading it would end the lock).
+     */
     @Override
     public String holder(String name) {
-        return LockHolder.of(lockFile(name));
+        Path file = lockFile(name);
+        Semaphore inJvm = IN_JVM.computeIfAbsent(file, f -> new Semaphore(1));
+        if (!inJvm.tryAcquire()) {
+            String line = HELD_HERE.get(file);
+            return " (held by a run in this process" + (line == null ? "" : ", " + line) + ")";
+        }
+        try {
+            return LockHolder.of(file);
+        } finally {
+            inJvm.release();
+        }
+    }
+
+    /** {@code " (held by process 123 on host since …)"} while a run of this JVM holds {@code file}, else empty. */
+    private static String heldHere(Path file) {
+        String line = HELD_HERE.get(file);
+        return line == null ? "" : " (held by " + line + ")";
     }
 
     @Override
@@ -134,7 +160,7 @@ final class FileLockManager implements LockManager {
 
     private LockTimeoutException timeout(String name, Path file, Duration timeout, String holder) {
         return new LockTimeoutException(storeName + ": lock '" + name + "' (" + file + ") is still held by "
-                + holder + LockHolder.of(file) + " after waiting " + timeout + "; wait for that run to finish, or delete the lock"
+                + holder + " after waiting " + timeout + "; wait for that run to finish, or delete the lock"
                 + " file if no Weir process is running");
     }
 
@@ -201,6 +227,7 @@ final class FileLockManager implements LockManager {
             if (!released.compareAndSet(false, true)) {
                 return;
             }
+            HELD_HERE.remove(file);
             try {
                 lock.release();
                 channel.close();

@@ -21,24 +21,35 @@ final class LockHolder {
     private LockHolder() {
     }
 
-    /** Replaces the contents of the locked file with this process's line; a failure to write is ignored. */
-    static void write(FileChannel locked) {
+    /**
+     * Replaces the contents of the locked file with this process's line, through the channel that holds the lock;
+     * a failure to write is ignored. Returns the line ({@code process 123 on host since …}), which the process
+     * keeps: it must never read a file it has locked (see {@link #of}).
+     */
+    static String write(FileChannel locked) {
         String host;
         try {
             host = java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             host = "an unknown host";
         }
-        String line = "process " + ProcessHandle.current().pid() + " on " + host + " since " + Instant.now() + "\n";
+        String line = "process " + ProcessHandle.current().pid() + " on " + host + " since " + Instant.now();
         try {
             locked.truncate(0);
-            locked.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), 0);
+            locked.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         } catch (IOException e) {
             // only a hint for messages: the lock itself is held
         }
+        return line;
     }
 
-    /** {@code " (held by process 123 on host since …)"}, or empty when the file names no holder. */
+    /**
+     * {@code " (held by process 123 on host since …)"}, or empty when the file names no holder.
+     *
+     * <p>Only for a file this process does not hold and cannot take meanwhile (the caller holds the in-process
+     * gate of the file): the operating system's locks belong to the process, and closing any descriptor of a
+     * file ends every lock the process holds on it, so reading a lock file this process holds would let it go.
+     */
     static String of(Path file) {
         try {
             byte[] bytes = Files.readAllBytes(file);
