@@ -8,12 +8,10 @@ import dev.weir.engine.stream.BatchCall;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,22 +86,10 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
     record Submitted(String id, BatchCall call, CompletableFuture<ArrowTable> result, Duration bound) {
     }
 
-    private static final class WorkerState {
-        final ActorRef<BatchWorker.Command> ref;
-        final int slots;
-        final String node;
-        final Set<String> busy = new HashSet<>();
-        long assigned;
-        boolean listed = true;
-
+    /** A known batch worker: its slots and the calls holding them. */
+    private static final class WorkerState extends WorkerRegistry.Registered<BatchWorker.Command> {
         WorkerState(ActorRef<BatchWorker.Command> ref, int slots, String node) {
-            this.ref = ref;
-            this.slots = slots;
-            this.node = node;
-        }
-
-        int free() {
-            return slots - busy.size();
+            super(ref, slots, node);
         }
     }
 
@@ -126,24 +112,19 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
     private final ArrowChannel channel;
     private final Executor blocking;
     private final TimerScheduler<Command> timers;
-    private final Map<ActorRef<BatchWorker.Command>, WorkerState> workers = new LinkedHashMap<>();
-    private final Set<ActorRef<BatchWorker.Command>> asked = new HashSet<>();
+    private final WorkerRegistry<BatchWorker.Command, Command, WorkerState> workers;
     private final Deque<Flight> pending = new ArrayDeque<>();
     private final Map<String, Flight> flights = new HashMap<>();
     private final Map<String, Integer> callsByNode;
     private final java.util.concurrent.atomic.AtomicInteger attemptsLost;
-    private final java.util.concurrent.atomic.AtomicInteger slots;
     private boolean stopped;
 
     static Behavior<Command> create(ClusterBatchPlacement.Settings settings, ArrowChannel channel,
                                     ConcurrentHashMap<String, Integer> callsByNode,
                                     java.util.concurrent.atomic.AtomicInteger attemptsLost,
                                     java.util.concurrent.atomic.AtomicInteger slots) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
-            ctx.getSystem().receptionist().tell(Receptionist.subscribe(BatchWorker.KEY, adapter));
-            return new BatchDispatcher(ctx, timers, settings, channel, callsByNode, attemptsLost, slots);
-        }));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new BatchDispatcher(ctx, timers, settings, channel, callsByNode, attemptsLost, slots)));
     }
 
     private BatchDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers,
@@ -151,7 +132,8 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
                             Map<String, Integer> callsByNode, java.util.concurrent.atomic.AtomicInteger attemptsLost,
                             java.util.concurrent.atomic.AtomicInteger slots) {
         super(context);
-        this.slots = slots;
+        this.workers = new WorkerRegistry<>(context, new WorkerRegistry.Protocol<>(BatchWorker.KEY, Listed::new,
+                BatchWorker.Describe::new, WorkerGone::new, "Batch worker {} offers {} slots"), WorkerState::new, slots);
         this.attemptsLost = attemptsLost;
         this.timers = timers;
         this.settings = settings;
@@ -184,25 +166,12 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
     }
 
     private Behavior<Command> onListed(Listed msg) {
-        Set<ActorRef<BatchWorker.Command>> listed = msg.listing().getServiceInstances(BatchWorker.KEY);
-        for (ActorRef<BatchWorker.Command> worker : listed) {
-            if (asked.add(worker)) {
-                worker.tell(new BatchWorker.Describe(getContext().getSelf()));
-            }
-        }
-        workers.values().forEach(worker -> worker.listed = listed.contains(worker.ref));
-        asked.retainAll(listed);
-        updateSlots();
+        workers.onListing(msg.listing());
         return dispatch();
     }
 
     private Behavior<Command> onWorkerReady(WorkerReady msg) {
-        if (!workers.containsKey(msg.worker())) {
-            getContext().getLog().info("Batch worker {} offers {} slots", msg.node(), msg.slots());
-            workers.put(msg.worker(), new WorkerState(msg.worker(), msg.slots(), msg.node()));
-            getContext().watchWith(msg.worker(), new WorkerGone(msg.worker()));
-            updateSlots();
-        }
+        workers.onReady(msg.worker(), msg.slots(), msg.node());
         return dispatch();
     }
 
@@ -217,9 +186,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
     }
 
     private Behavior<Command> onWorkerGone(WorkerGone msg) {
-        WorkerState gone = workers.remove(msg.worker());
-        asked.remove(msg.worker());
-        updateSlots();
+        WorkerState gone = workers.onGone(msg.worker());
         if (gone == null) {
             return this;
         }
@@ -239,10 +206,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
         Iterator<Flight> waiting = pending.iterator();
         while (waiting.hasNext()) {
             Flight flight = waiting.next();
-            WorkerState worker = workers.values().stream()
-                    .filter(w -> w.listed && w.free() > 0 && !flight.refusedBy.contains(w.ref))
-                    .max(Comparator.comparingInt(WorkerState::free).thenComparing(w -> -w.assigned))
-                    .orElse(null);
+            WorkerState worker = workers.pick(w -> !flight.refusedBy.contains(w.ref)).orElse(null);
             if (worker == null) {
                 continue;
             }
@@ -269,8 +233,7 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
         }
         flight.attempt++;
         flight.worker = worker;
-        worker.busy.add(flight.call.id());
-        worker.assigned++;
+        workers.assign(worker, flight.call.id());
         worker.ref.tell(new BatchWorker.RunCall(flight.call.id(), flight.attempt, settings.flow(), settings.flowHash(),
                 settings.graph(), call.tasks(), call.batchId(), names, handles, getContext().getSelf()));
     }
@@ -386,10 +349,6 @@ final class BatchDispatcher extends AbstractBehavior<BatchDispatcher.Command> {
         end(flight);
         flight.call.call().discard();
         flight.call.result().completeExceptionally(error);
-    }
-
-    private void updateSlots() {
-        slots.set(workers.values().stream().filter(w -> w.listed).mapToInt(w -> w.slots).sum());
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -31,9 +31,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A worker node's runner of streaming batch calls ({@link ClusterBatchPlacement}): registers under
@@ -107,6 +105,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
 
     private final Settings settings;
     private final Executor blocking;
+    private final WorkerRegistration<Command> registration;
     private final String node;
     /** Attempts under way here, by "id#attempt". */
     private final Set<String> running = new HashSet<>();
@@ -115,7 +114,6 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     /** Outputs offered and not yet freed by the channel, by "id#attempt", so that a cancel can withdraw one. */
     private final Map<String, String> offered = new HashMap<>();
     /** Read on blocking threads. */
-    private final Map<String, Optional<String>> hashes = new ConcurrentHashMap<>();
     private final Map<String, Optional<StreamGraph>> graphs = new ConcurrentHashMap<>();
 
     /** Starts a batch worker on this node's actor system (a cluster member), registered with the Receptionist. */
@@ -124,17 +122,15 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     }
 
     public static Behavior<Command> create(Settings settings) {
-        return Behaviors.setup(ctx -> {
-            ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-            return new BatchWorker(ctx, settings);
-        });
+        return Behaviors.setup(ctx -> new BatchWorker(ctx, settings));
     }
 
     private BatchWorker(ActorContext<Command> context, Settings settings) {
         super(context);
         this.settings = settings;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Engine.BLOCKING_DISPATCHER));
-        this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
+        this.registration = new WorkerRegistration<>(context, KEY, settings.flows());
+        this.node = registration.node();
     }
 
     @Override
@@ -168,14 +164,14 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
 
     /** Pulls, runs and offers; returns {output handle or null, steps done, error or null}. Blocking. */
     private Object[] call(RunCall msg) {
-        String refusal = refusal(msg.flow(), msg.flowHash());
+        String refusal = registration.refusal(msg.flow(), msg.flowHash());
         if (refusal != null) {
-            throw new Refusal(refusal);
+            throw new WorkerRegistration.Refusal(refusal);
         }
         StreamGraph graph = graphs.computeIfAbsent(msg.flow() + "\u0000" + msg.graph(),
                 key -> settings.flows().streamGraph(msg.flow(), msg.graph())).orElse(null);
         if (graph == null) {
-            throw new Refusal("node " + node + " has no streaming graph '" + msg.graph() + "' of flow '" + msg.flow()
+            throw new WorkerRegistration.Refusal("node " + node + " has no streaming graph '" + msg.graph() + "' of flow '" + msg.flow()
                     + "'");
         }
         Map<String, ArrowTable> inputs = new LinkedHashMap<>();
@@ -211,24 +207,6 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         }
     }
 
-    /** Why this node will not run calls of {@code flow} for a coordinator whose code has {@code hash}, or null. */
-    private String refusal(String flow, String hash) {
-        Optional<String> own;
-        try {
-            own = hashes.computeIfAbsent(flow, name -> settings.flows().codeHash(name));
-        } catch (RuntimeException e) {
-            return "node " + node + " cannot resolve flow '" + flow + "': " + e;
-        }
-        if (own.isEmpty()) {
-            return "node " + node + " has no flow named '" + flow + "' on its class path";
-        }
-        if (!own.get().equals(hash)) {
-            return "node " + node + " has other code for flow '" + flow + "' (hash " + own.get()
-                    + ", the coordinator's is " + hash + "): every worker must run the coordinator's flow jar";
-        }
-        return null;
-    }
-
     private Behavior<Command> onCallDone(CallDone msg) {
         RunCall call = msg.call();
         String key = key(call.id(), call.attempt());
@@ -248,7 +226,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
             return this;
         }
         Throwable error = msg.error();
-        boolean refused = error instanceof Refusal;
+        boolean refused = error instanceof WorkerRegistration.Refusal;
         boolean transientError = error instanceof ChannelException;
         if (!refused && !transientError) {
             getContext().getLog().warn("Task '{}' failed on batch {} (call {} attempt {}): {}",
@@ -271,13 +249,6 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
             cancelled.add(key);
         }
         return this;
-    }
-
-    /** This node will not run the call; another node may. */
-    private static final class Refusal extends RuntimeException {
-        Refusal(String reason) {
-            super(reason);
-        }
     }
 
     /** What a task's function sees on this node. */

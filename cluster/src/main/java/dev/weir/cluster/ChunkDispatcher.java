@@ -9,12 +9,10 @@ import dev.weir.engine.placement.ChunkError;
 import dev.weir.engine.placement.ChunkUploaded;
 import dev.weir.engine.placement.ChunkWork;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,26 +106,18 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     private record WorkerGone(ActorRef<Worker.Command> worker) implements Command, NoSerializationVerificationNeeded {
     }
 
-    /** A known worker: its slots, the chunk attempts holding them, the flows it refused. */
-    private static final class WorkerState {
-        final ActorRef<Worker.Command> ref;
-        final int slots;
-        final String node;
-        /** Every attempt it holds, computing or computed. */
-        final Set<String> busy = new HashSet<>();
+    /** A known worker: its slots, the chunk attempts holding them (computing or computed), the flows it refused. */
+    private static final class WorkerState extends WorkerRegistry.Registered<Worker.Command> {
         /** Those of {@link #busy} that have computed and wait for their upload or append. */
         final Set<String> computed = new HashSet<>();
         final Set<String> refusedFlows = new HashSet<>();
-        long assigned;
-        boolean listed = true;
 
         WorkerState(ActorRef<Worker.Command> ref, int slots, String node) {
-            this.ref = ref;
-            this.slots = slots;
-            this.node = node;
+            super(ref, slots, node);
         }
 
         /** Slots free to compute, as long as the computed chunks waiting for an upload leave room for one more. */
+        @Override
         int free() {
             return Math.min(slots - (busy.size() - computed.size()), 2 * slots - busy.size());
         }
@@ -140,11 +130,9 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         }
     }
 
-    private final Map<ActorRef<Worker.Command>, WorkerState> workers = new LinkedHashMap<>();
-    private final Set<ActorRef<Worker.Command>> asked = new HashSet<>();
+    private final WorkerRegistry<Worker.Command, Command, WorkerState> workers;
     private final Deque<Start> pending = new ArrayDeque<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
-    private final AtomicInteger capacity;
     private final Map<String, Integer> chunksByNode;
     /** Where inlined rows are offered to workers; null: no chunk with inlined inputs comes here. */
     private final ArrowChannel channel;
@@ -155,17 +143,14 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
 
     static Behavior<Command> create(AtomicInteger capacity, ConcurrentHashMap<String, Integer> chunksByNode,
                                     ArrowChannel channel) {
-        return Behaviors.setup(ctx -> {
-            ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
-            ctx.getSystem().receptionist().tell(Receptionist.subscribe(Worker.KEY, adapter));
-            return new ChunkDispatcher(ctx, capacity, chunksByNode, channel);
-        });
+        return Behaviors.setup(ctx -> new ChunkDispatcher(ctx, capacity, chunksByNode, channel));
     }
 
     private ChunkDispatcher(ActorContext<Command> context, AtomicInteger capacity, Map<String, Integer> chunksByNode,
                             ArrowChannel channel) {
         super(context);
-        this.capacity = capacity;
+        this.workers = new WorkerRegistry<>(context, new WorkerRegistry.Protocol<>(Worker.KEY, Listed::new,
+                Worker.Describe::new, WorkerGone::new, "Worker {} offers {} chunk slots"), WorkerState::new, capacity);
         this.chunksByNode = chunksByNode;
         this.channel = channel;
     }
@@ -199,35 +184,17 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     }
 
     private Behavior<Command> onListed(Listed msg) {
-        Set<ActorRef<Worker.Command>> listed = msg.listing().getServiceInstances(Worker.KEY);
-        for (ActorRef<Worker.Command> worker : listed) {
-            if (asked.add(worker)) {
-                worker.tell(new Worker.Describe(getContext().getSelf()));
-            }
-        }
-        for (WorkerState worker : workers.values()) {
-            // a worker leaving the cluster is no longer listed: it finishes its chunks and takes no new ones
-            worker.listed = listed.contains(worker.ref);
-        }
-        asked.retainAll(listed);
-        updateCapacity();
+        workers.onListing(msg.listing());
         return dispatch();
     }
 
     private Behavior<Command> onWorkerReady(WorkerReady msg) {
-        if (!workers.containsKey(msg.worker())) {
-            getContext().getLog().info("Worker {} offers {} chunk slots", msg.node(), msg.slots());
-            workers.put(msg.worker(), new WorkerState(msg.worker(), msg.slots(), msg.node()));
-            getContext().watchWith(msg.worker(), new WorkerGone(msg.worker()));
-            updateCapacity();
-        }
+        workers.onReady(msg.worker(), msg.slots(), msg.node());
         return dispatch();
     }
 
     private Behavior<Command> onWorkerGone(WorkerGone msg) {
-        WorkerState gone = workers.remove(msg.worker());
-        asked.remove(msg.worker());
-        updateCapacity();
+        WorkerState gone = workers.onGone(msg.worker());
         if (gone == null) {
             return this;
         }
@@ -250,10 +217,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         Iterator<Start> waiting = pending.iterator();
         while (waiting.hasNext()) {
             Start next = waiting.next();
-            WorkerState worker = workers.values().stream()
-                    .filter(w -> w.listed && w.free() > 0 && !w.refusedFlows.contains(next.work().flow()))
-                    .max(Comparator.comparingInt(WorkerState::free).thenComparing(w -> -w.assigned))
-                    .orElse(null);
+            WorkerState worker = workers.pick(w -> !w.refusedFlows.contains(next.work().flow())).orElse(null);
             if (worker == null) {
                 continue;
             }
@@ -269,8 +233,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
                         null), false);
                 continue;
             }
-            worker.busy.add(next.id());
-            worker.assigned++;
+            workers.assign(worker, next.id());
             inFlight.put(next.id(), new InFlight(next, worker, false, List.copyOf(transfers)));
             worker.ref.tell(new Worker.RunChunk(next.id(), next.work(), next.flowHash(), getContext().getSelf(),
                     inline));
@@ -396,9 +359,5 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         flight.worker().computed.remove(id);
         withdraw(flight);
         return flight;
-    }
-
-    private void updateCapacity() {
-        capacity.set(workers.values().stream().filter(w -> w.listed).mapToInt(w -> w.slots).sum());
     }
 }

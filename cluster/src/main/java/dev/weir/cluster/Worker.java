@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -27,7 +26,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A worker node's chunk runner: registers with the Receptionist under {@link #KEY}, tells a coordinator
@@ -176,16 +174,12 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private final Settings settings;
     private final Executor blocking;
+    private final WorkerRegistration<Command> registration;
     private final String node;
     private final Map<String, Entry> entries = new java.util.LinkedHashMap<>();
     private final Set<ActorRef<ChunkDispatcher.Command>> watched = new HashSet<>();
     /** The computations under way, by attempt id, until their result reaches this actor. */
     private final Map<String, CompletableFuture<ChunkWorker.Computation>> inCompute = new HashMap<>();
-    /** Waiting for the chunks under way to end before the node leaves; empty unless draining. */
-    private final java.util.List<ActorRef<org.apache.pekko.Done>> drained = new java.util.ArrayList<>();
-    private boolean draining;
-    /** By flow name: the hash of this node's code of it; read on blocking threads. */
-    private final Map<String, Optional<String>> hashes = new java.util.concurrent.ConcurrentHashMap<>();
     /** By flow name and instance: the flow, built once. */
     private final Map<String, dev.weir.engine.Flow> flows = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -196,7 +190,6 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     public static Behavior<Command> create(Settings settings) {
         return Behaviors.setup(ctx -> {
-            ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
             ctx.getSystem().receptionist().tell(Receptionist.register(STATUS_KEY, ctx.getSelf()));
             return new Worker(ctx, settings);
         });
@@ -206,7 +199,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         super(context);
         this.settings = settings;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Engine.BLOCKING_DISPATCHER));
-        this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
+        this.registration = new WorkerRegistration<>(context, KEY, settings.flows());
+        this.node = registration.node();
     }
 
     @Override
@@ -248,7 +242,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onRunChunk(RunChunk msg) {
         ChunkWork work = msg.work();
-        if (draining) {
+        if (registration.draining()) {
             msg.replyTo().tell(new ChunkDispatcher.Refused(msg.id(), getContext().getSelf(), "node " + node
                     + " is leaving the cluster"));
             return this;
@@ -268,9 +262,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             getContext().watchWith(msg.replyTo(), new CoordinatorGone(msg.replyTo()));
         }
         CompletableFuture<ChunkWorker.Computation> computing = CompletableFuture.supplyAsync(() -> {
-            String refusal = refusal(work.flow(), msg.flowHash());
+            String refusal = registration.refusal(work.flow(), msg.flowHash());
             if (refusal != null) {
-                throw new Refusal(refusal);
+                throw new WorkerRegistration.Refusal(refusal);
             }
             try {
                 InstanceConfig instance = settings.instances().instance(work.instance(), work.perUser(),
@@ -292,35 +286,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         return this;
     }
 
-    /** Why this node will not run chunks of {@code flow} for a coordinator whose code has {@code hash}, or null. */
-    private String refusal(String flow, String hash) {
-        Optional<String> own;
-        try {
-            own = hashes.computeIfAbsent(flow, name -> settings.flows().codeHash(name));
-        } catch (RuntimeException e) {
-            return "node " + node + " cannot resolve flow '" + flow + "': " + e;
-        }
-        if (own.isEmpty()) {
-            return "node " + node + " has no flow named '" + flow + "' on its class path";
-        }
-        if (!own.get().equals(hash)) {
-            return "node " + node + " has other code for flow '" + flow + "' (hash " + own.get()
-                    + ", the coordinator's is " + hash + "): every worker must run the coordinator's flow jar";
-        }
-        return null;
-    }
-
     /** The flow as it runs on {@code instance}, built once per flow and instance (user code: blocking). */
     private dev.weir.engine.Flow flow(String name, InstanceConfig instance) {
         return flows.computeIfAbsent(name + "\u0000" + instance.instanceName(),
                 key -> settings.flows().flow(name, instance));
-    }
-
-    /** This node will not run the chunk; another node may. */
-    private static final class Refusal extends RuntimeException {
-        Refusal(String reason) {
-            super(reason);
-        }
     }
 
     private Behavior<Command> onComputed(ComputeDone msg) {
@@ -332,8 +301,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             }
             return this;
         }
-        Throwable refusal = msg.error() instanceof Refusal ? msg.error()
-                : msg.error() != null && msg.error().getCause() instanceof Refusal ? msg.error().getCause() : null;
+        Throwable refusal = WorkerRegistration.refusalIn(msg.error());
         if (refusal != null) {
             entries.remove(msg.id());
             entry.replyTo.tell(new ChunkDispatcher.Refused(msg.id(), getContext().getSelf(), refusal.getMessage()));
@@ -395,27 +363,19 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                         (now - entry.handedAt) / 1_000_000))
                 .toList();
         msg.replyTo().tell(new WorkerStatus(node, settings.slots(), Math.max(0, settings.slots() - chunks.size()),
-                draining, chunks));
+                registration.draining(), chunks));
         return this;
     }
 
     private Behavior<Command> onDrain(Drain msg) {
-        if (!draining) {
-            draining = true;
-            getContext().getLog().info("Leaving: this worker takes no new chunks and finishes {} under way",
-                    entries.size());
-            getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
-        }
-        drained.add(msg.done());
+        registration.drain(msg.done(), "Leaving: this worker takes no new chunks and finishes {} under way",
+                entries.size());
         return checkDrained();
     }
 
     /** Tells those waiting for the drain once no chunk is under way. */
     private Behavior<Command> checkDrained() {
-        if (draining && entries.isEmpty() && !drained.isEmpty()) {
-            drained.forEach(done -> done.tell(org.apache.pekko.Done.getInstance()));
-            drained.clear();
-        }
+        registration.checkDrained(entries.isEmpty());
         return this;
     }
 
