@@ -257,13 +257,7 @@ public record InstanceConfig(
 
             /** Accepts the kebab-case name and the pipedag snake_case name. */
             public static Optional<Mode> parse(String text) {
-                String normalized = text.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-                for (Mode m : values()) {
-                    if (m.configName.equals(normalized)) {
-                        return Optional.of(m);
-                    }
-                }
-                return Optional.empty();
+                return ConfigNames.parse(values(), Mode::configName, text);
             }
         }
     }
@@ -400,15 +394,7 @@ public record InstanceConfig(
          * maximum. Arrow's buffers count toward it, so a budget above it would never be the one that refuses.
          */
         public static long directMemoryLimit() {
-            try {
-                var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
-                        com.sun.management.HotSpotDiagnosticMXBean.class);
-                long set = diagnostics == null ? 0
-                        : Long.parseLong(diagnostics.getVMOption("MaxDirectMemorySize").getValue());
-                return set > 0 ? set : Runtime.getRuntime().maxMemory();
-            } catch (RuntimeException e) {
-                return Runtime.getRuntime().maxMemory(); // not HotSpot: the JDK's own default
-            }
+            return MemorySizes.directMemoryLimit();
         }
 
         /** A level left unlimited takes the budget of the level above, which bounds it anyway. */
@@ -440,19 +426,7 @@ public record InstanceConfig(
 
         /** A budget as a user would write it: {@code 512 MiB}, {@code 1.5 GiB}, {@code 700 bytes} or {@code unlimited}. */
         public static String describe(long bytes) {
-            if (bytes == Long.MAX_VALUE) {
-                return "unlimited";
-            }
-            String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-            double value = bytes;
-            int unit = 0;
-            while (value >= 1024 && unit < units.length - 1) {
-                value /= 1024;
-                unit++;
-            }
-            return unit == 0 ? bytes + " bytes" : (value == Math.rint(value)
-                    ? String.format(java.util.Locale.ROOT, "%d %s", (long) value, units[unit])
-                    : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]));
+            return MemorySizes.describe(bytes);
         }
 
         @Override
@@ -476,14 +450,9 @@ public record InstanceConfig(
             return configName;
         }
 
+        /** Accepts the kebab-case name and the pipedag snake_case name. */
         public static Optional<InlineMode> parse(String text) {
-            String normalized = text.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-            for (InlineMode m : values()) {
-                if (m.configName.equals(normalized)) {
-                    return Optional.of(m);
-                }
-            }
-            return Optional.empty();
+            return ConfigNames.parse(values(), InlineMode::configName, text);
         }
     }
 }
