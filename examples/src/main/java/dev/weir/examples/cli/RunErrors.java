@@ -31,7 +31,12 @@ final class RunErrors {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         seen.add(top);
         for (Throwable cause = top.getCause(); cause != null && seen.add(cause); cause = cause.getCause()) {
-            String message = cause.getMessage();
+            // a file system error's message is often only the file: say why too ("permission denied")
+            // and a parser's, its complaint without where in the parser's input (the error above says where)
+            String message = cause instanceof java.nio.file.FileSystemException fs && fs.getFile() != null
+                    ? fs.getFile() + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile()) + ": " + reason(fs)
+                    : cause instanceof com.fasterxml.jackson.core.JsonProcessingException parser
+                    ? parser.getOriginalMessage() : cause.getMessage();
             if (message == null || message.isBlank()
                     || said.stream().anyMatch(s -> spaced(s).contains(spaced(message)))) {
                 continue;

@@ -119,6 +119,22 @@ class WeirCommandErrorsTest {
     }
 
     @Test
+    void aFileThatCannotBeCreatedIsNamedWithTheReason() throws IOException {
+        Path config = CliFixtures.examplesConfigIn(dir);
+        Path blocked = dir.resolve("blocked");
+        Files.writeString(blocked, "a file where the database's directory should be");
+        String text = Files.readString(config);
+        assertTrue(text.contains("path: \"../pipeline.duckdb\""), "the examples' configuration names its database");
+        Files.writeString(config, text.replace("path: \"../pipeline.duckdb\"",
+                "path: \"" + blocked.resolve("pipeline.duckdb") + "\""));
+        Outcome o = run(config);
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().contains(blocked.resolve("pipeline.duckdb").toString()), o.err());
+        assertTrue(o.err().contains(blocked + ": " + blocked + " exists and is not a directory")
+                || o.err().contains(blocked + ": not a directory"), "says why:\n" + o.err());
+    }
+
+    @Test
     void invalidYamlIsNamedOnceWithItsFileLineAndColumn() throws IOException {
         Path config = CliFixtures.examplesConfigIn(dir);
         Files.writeString(config, "instances:\n  mini:\n    table_store: {kind: duckdb\n");
