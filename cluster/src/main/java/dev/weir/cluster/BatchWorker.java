@@ -8,6 +8,7 @@ import dev.weir.engine.runtime.Engine;
 import dev.weir.engine.stream.BatchFunction;
 import dev.weir.engine.stream.BatchInput;
 import dev.weir.engine.stream.StreamGraph;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -31,6 +33,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
@@ -42,6 +45,11 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * another, and offers the output on this node's {@link ArrowChannel}; the reply carries only its handle.
  * The channel frees the output when the coordinator has pulled it, withdraws it (a cancelled call, a
  * late attempt), or does not pull it in time.
+ *
+ * <p>When its node leaves the cluster gracefully ({@link Drain}, from a {@code ClusterNode#beforeLeave} task
+ * bounded by {@code weir.cluster.drain-timeout}, as {@link Worker}'s), it leaves the Receptionist so that
+ * coordinators send it no new call, refuses one sent before they saw that (the call goes to another worker),
+ * and answers once its calls under way have ended and their outputs are pulled (or freed by the channel).
  */
 public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
 
@@ -76,6 +84,14 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
                           ActorRef<BatchDispatcher.Command> replyTo) implements Command, ClusterMessage {
     }
 
+    /**
+     * The node is leaving: take no new calls (this worker leaves the Receptionist, and refuses a call sent
+     * before its coordinator saw that), finish those under way, then answer {@code done} once their outputs
+     * are pulled. For the node's graceful leave ({@code CoordinatedShutdown}); stays in its JVM.
+     */
+    public record Drain(ActorRef<Done> done) implements Command, NoSerializationVerificationNeeded {
+    }
+
     /** The coordinator no longer wants this attempt: free its output, now or when it is made. */
     public record CancelCall(String id, int attempt) implements Command, ClusterMessage {
     }
@@ -83,6 +99,13 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     private record CallDone(RunCall call, TableHandle output, int stepsDone, Throwable error)
             implements Command, NoSerializationVerificationNeeded {
     }
+
+    /** While draining: look again whether the outputs offered have been pulled. */
+    private record CheckDrained() implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** How often a draining worker looks whether its offered outputs were pulled (the channel does not say). */
+    private static final Duration DRAIN_POLL = Duration.ofMillis(50);
 
     /**
      * What a batch worker needs.
@@ -104,6 +127,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     }
 
     private final Settings settings;
+    private final TimerScheduler<Command> timers;
     private final Executor blocking;
     private final WorkerRegistration<Command> registration;
     private final String node;
@@ -122,12 +146,14 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     }
 
     public static Behavior<Command> create(Settings settings) {
-        return Behaviors.setup(ctx -> new BatchWorker(ctx, settings));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new BatchWorker(ctx, timers, settings)));
     }
 
-    private BatchWorker(ActorContext<Command> context, Settings settings) {
+    private BatchWorker(ActorContext<Command> context, TimerScheduler<Command> timers,
+                        Settings settings) {
         super(context);
         this.settings = settings;
+        this.timers = timers;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Engine.BLOCKING_DISPATCHER));
         this.registration = new WorkerRegistration<>(context, KEY, settings.flows());
         this.node = registration.node();
@@ -143,6 +169,8 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
                 .onMessage(RunCall.class, this::onRunCall)
                 .onMessage(CallDone.class, this::onCallDone)
                 .onMessage(CancelCall.class, this::onCancel)
+                .onMessage(Drain.class, this::onDrain)
+                .onMessage(CheckDrained.class, msg -> checkDrained())
                 .build();
     }
 
@@ -151,9 +179,15 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     }
 
     private Behavior<Command> onRunCall(RunCall msg) {
-        if (!running.add(key(msg.id(), msg.attempt()))) {
+        if (running.contains(key(msg.id(), msg.attempt()))) {
             return this; // a repeated request: under way
         }
+        if (registration.draining()) {
+            msg.replyTo().tell(new BatchDispatcher.CallEnded(msg.id(), msg.attempt(), getContext().getSelf(), null, 0,
+                    REFUSED, "node " + node + " is leaving the cluster", true));
+            return this;
+        }
+        running.add(key(msg.id(), msg.attempt()));
         CompletableFuture<Object[]> calling = CompletableFuture.supplyAsync(() -> call(msg), blocking);
         getContext().pipeToSelf(calling, (done, error) -> done == null
                 ? new CallDone(msg, null, 0, error instanceof CompletionException && error.getCause() != null
@@ -215,7 +249,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
             if (msg.output() != null) {
                 settings.channel().withdraw(msg.output().transfer());
             }
-            return this;
+            return checkDrained();
         }
         if (msg.output() != null) {
             // forget outputs the channel has freed (pulled, or timed out): what is left awaits its pull
@@ -223,7 +257,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
             offered.put(key, msg.output().transfer());
             call.replyTo().tell(new BatchDispatcher.CallEnded(call.id(), call.attempt(), getContext().getSelf(),
                     msg.output(), msg.stepsDone(), null, null, false));
-            return this;
+            return checkDrained();
         }
         Throwable error = msg.error();
         boolean refused = error instanceof WorkerRegistration.Refusal;
@@ -237,7 +271,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
                 msg.stepsDone(), refused ? REFUSED : error == null ? "java.lang.IllegalStateException"
                 : error.getClass().getName(),
                 refused ? error.getMessage() : "on node " + node + ": " + error, refused || transientError));
-        return this;
+        return checkDrained();
     }
 
     private Behavior<Command> onCancel(CancelCall msg) {
@@ -247,6 +281,30 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
             settings.channel().withdraw(transfer);
         } else if (running.contains(key)) {
             cancelled.add(key);
+        }
+        return checkDrained();
+    }
+
+    private Behavior<Command> onDrain(Drain msg) {
+        registration.drain(msg.done(), "Leaving: this batch worker takes no new calls and finishes {} under way",
+                running.size());
+        return checkDrained();
+    }
+
+    /**
+     * While draining: answers the drain once no call runs and every output offered has left the channel
+     * (pulled, withdrawn or timed out); until then looks again every {@link #DRAIN_POLL}, since the channel
+     * frees a pulled output without telling this actor.
+     */
+    private Behavior<Command> checkDrained() {
+        if (!registration.draining()) {
+            return this;
+        }
+        offered.values().removeIf(transfer -> !settings.channel().offering(transfer));
+        boolean idle = running.isEmpty() && offered.isEmpty();
+        registration.checkDrained(idle);
+        if (!idle && running.isEmpty()) {
+            timers.startSingleTimer(CheckDrained.class, new CheckDrained(), DRAIN_POLL);
         }
         return this;
     }

@@ -43,6 +43,13 @@ class ClusterStreamingTest {
     private static volatile long scoreMillis;
     /** The node (by its allocator) where {@code score} hangs, so that the node stops with calls in flight. */
     private static volatile BufferAllocator hangOn;
+    /** The node (by its allocator) where {@code score} waits for {@link #gate}, so that a call is under way there. */
+    private static volatile BufferAllocator holdOn;
+    private static volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
+    /** Calls of {@code score} waiting at the gate, and the tasks started on the node {@link #holdOn}. */
+    private static final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger startedOnHeld =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     @Test
     void callsRunOnTwoWorkersAndTheOutputEqualsALocalRun() throws Exception {
@@ -109,6 +116,67 @@ class ClusterStreamingTest {
         } finally {
             scoreMillis = 0;
             hangOn = null;
+        }
+    }
+
+    @Test
+    void aLeavingWorkerFinishesItsCallUnderWayThereAndNewCallsGoToTheOthers() throws Exception {
+        scoreMillis = 0;
+        StreamGraph graph = graph();
+        Map<String, List<String>> local = runLocally(graph);
+        try (TestCluster cluster = new TestCluster(); RootAllocator coordinatorMemory = new RootAllocator()) {
+            FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
+            TestCluster.WorkerNode leaving = cluster.batchWorker(1, flows);
+            TestCluster.WorkerNode kept = cluster.batchWorker(2, flows);
+            // as weir node does: the node's graceful leave (SIGTERM) first drains its batch worker
+            org.apache.pekko.actor.CoordinatedShutdown.get(leaving.system).addTask(
+                    org.apache.pekko.actor.CoordinatedShutdown.PhaseServiceRequestsDone(), "weir-drain-calls",
+                    () -> org.apache.pekko.actor.typed.javadsl.AskPattern.ask(leaving.batchWorker,
+                            BatchWorker.Drain::new, Duration.ofSeconds(30), leaving.system.scheduler()));
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
+            gate = new java.util.concurrent.CountDownLatch(1);
+            held.set(0);
+            startedOnHeld.set(0);
+            holdOn = leaving.allocator;
+            try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
+                    settings(graph, flows))) {
+                awaitSlots(placement, 3);
+                CompletableFuture<Map<String, List<String>>> remote = CompletableFuture.supplyAsync(() -> outputs(
+                        new StreamExecutor(cluster.coordinator.system(), coordinatorMemory, placement), graph, null));
+                awaitTrue(() -> held.get() == 1, "a call of score under way on the leaving worker");
+
+                CompletableFuture<org.apache.pekko.Done> left = org.apache.pekko.actor.CoordinatedShutdown
+                        .get(leaving.system).runAll(org.apache.pekko.actor.CoordinatedShutdown.jvmExitReason())
+                        .toCompletableFuture();
+                awaitTrue(() -> placement.slots() == 2, "the coordinator no longer counts the leaving worker's slot");
+                int startedBeforeLeave = startedOnHeld.get();
+                assertTrue(!left.isDone(), "the node left before its call under way ended");
+                gate.countDown();
+
+                left.get(30, TimeUnit.SECONDS);
+                assertEquals(local, remote.get(60, TimeUnit.SECONDS));
+                assertEquals(startedBeforeLeave, startedOnHeld.get(), "the leaving worker took a new call");
+                assertEquals(0, placement.attemptsLost(), "the call under way on the leaving worker ran again elsewhere");
+                Map<String, Integer> byNode = placement.callsByNode();
+                assertEquals(startedBeforeLeave, byNode.get(leaving.address()), byNode::toString);
+                assertEquals(4 * BATCHES, byNode.values().stream().mapToInt(Integer::intValue).sum(), byNode::toString);
+                assertTrue(byNode.get(kept.address()) > 0, byNode::toString);
+            } finally {
+                gate.countDown();
+                holdOn = null;
+                channel.close();
+            }
+            assertEquals(0, coordinatorMemory.getAllocatedMemory(), "the coordinator keeps no Arrow memory");
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            Thread.sleep(20);
         }
     }
 
@@ -204,19 +272,33 @@ class ClusterStreamingTest {
      */
     static StreamGraph graph() {
         return StreamGraph.builder()
-                .task("parse", keep(amount -> amount >= 0)).source("parse")
-                .task("score", in -> {
+                .task("parse", counted(keep(amount -> amount >= 0))).source("parse")
+                .task("score", counted(in -> {
                     if (scoreMillis > 0) {
                         Thread.sleep(in.allocator() == hangOn ? 3_000 : scoreMillis);
                     }
+                    if (in.allocator() == holdOn) {
+                        held.incrementAndGet();
+                        gate.await(60, TimeUnit.SECONDS);
+                    }
                     return map(in.allocator(), in.table(), amount -> amount * 1.1);
-                }, "parse")
-                .task("flag", keep(amount -> amount >= 500), "parse")
-                .task("join", in -> join(in.allocator(), in.table("score"), in.table("flag")), "score", "flag")
+                }), "parse")
+                .task("flag", counted(keep(amount -> amount >= 500)), "parse")
+                .task("join", counted(in -> join(in.allocator(), in.table("score"), in.table("flag"))), "score", "flag")
                 .task("round", in -> map(in.allocator(), in.table(), amount -> Math.round(amount * 100) / 100.0), "join")
                 .set("call-timeout", "60s")
                 .maxBatches(BATCHES)
                 .build();
+    }
+
+    /** {@code function}, counting in {@link #startedOnHeld} the calls that start on the node {@link #holdOn}. */
+    private static BatchFunction counted(BatchFunction function) {
+        return in -> {
+            if (in.allocator() == holdOn) {
+                startedOnHeld.incrementAndGet();
+            }
+            return function.apply(in);
+        };
     }
 
     static BatchSource source() {

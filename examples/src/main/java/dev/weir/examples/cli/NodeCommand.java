@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
  * {@code weir node}: a worker node of a Weir cluster. Joins the seed nodes, registers its chunk slots,
  * and runs the chunks coordinators hand it: the flow found by name on its own class path, the store of
  * the instance from its own configuration (its secrets never travel). Runs until stopped; on
- * {@code SIGTERM} or Ctrl-C it takes no new chunks, finishes those under way, and leaves the cluster.
+ * {@code SIGTERM} or Ctrl-C it takes no new chunks or streaming calls, finishes those under way, and leaves the
+ * cluster.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Runs a worker node of a Weir cluster: it runs batched tasks' chunks for `weir run --cluster`.",
@@ -114,10 +115,13 @@ final class NodeCommand implements Callable<Integer> {
                 ActorRef<Worker.Command> worker = Worker.start(cluster.system(), new Worker.Settings(chunks,
                         flows, instances, settings.slots(), channel)); // pulls chunks' rows of inlined inputs
                 // streaming calls: their batches come and go over the side channel, their code from the class path
-                BatchWorker.start(cluster.system(), new BatchWorker.Settings(flows, channel, allocator, settings.slots()));
+                ActorRef<BatchWorker.Command> batchWorker = BatchWorker.start(cluster.system(),
+                        new BatchWorker.Settings(flows, channel, allocator, settings.slots()));
                 Duration drain = settings.drainTimeout();
                 cluster.beforeLeave("weir-drain-chunks", () -> AskPattern.<Worker.Command, Done>ask(worker,
                         Worker.Drain::new, drain, cluster.system().scheduler()));
+                cluster.beforeLeave("weir-drain-calls", () -> AskPattern.<BatchWorker.Command, Done>ask(batchWorker,
+                        BatchWorker.Drain::new, drain, cluster.system().scheduler()));
                 out.println("weir node " + cluster.address() + ": a worker with " + settings.slots() + " slots, joining "
                         + settings.seedNodes() + "; its flows: " + catalog.listed().keySet() + "; Arrow side channel on port "
                         + channel.port() + (channel.secure() ? " (TLS)" : ""));
