@@ -53,6 +53,14 @@ final class TaskExecution {
     /** Where the run's chunks run when not in this JVM, or null. */
     private final dev.weir.engine.placement.ChunkPlacement placement;
     private final LocalTableFiles localTables;
+    /**
+     * The tables of stage transactions that this run's tasks write or carry forward, named before they are
+     * created: a raw SQL script's outputs are the tables it created, not those other tasks of its stage
+     * wrote meanwhile. Shared by every copy of this execution.
+     */
+    private final Set<TableLocation> written;
+    /** Held by a raw SQL script from listing its stage's tables before it to listing them after it. */
+    private final java.util.concurrent.locks.ReentrantLock scriptLock;
 
     /**
      * @param runAllocator    the run's allocator; each attempt takes a child of it
@@ -73,6 +81,8 @@ final class TaskExecution {
         this.placement = null;
         this.localTables = config.localTableCache().enabled()
                 ? new LocalTableFiles(config.localTableCache(), TaskExecution.class.getClassLoader()) : null;
+        this.written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        this.scriptLock = new java.util.concurrent.locks.ReentrantLock();
     }
 
     private TaskExecution(TaskExecution base, Map<String, String> committedSchemas,
@@ -88,6 +98,8 @@ final class TaskExecution {
         this.transactionSchemas = Map.copyOf(transactionSchemas);
         this.localTables = base.localTables;
         this.placement = placement;
+        this.written = base.written;
+        this.scriptLock = base.scriptLock;
     }
 
     /**
@@ -347,9 +359,13 @@ final class TaskExecution {
         }
     }
 
-    private List<OutputSet.Output> runScript(TaskDef task, RunTaskContext ctx) {
+    /**
+     * Runs a raw SQL script; its outputs are the tables of the stage's transaction that are new after it and
+     * that no other task of the run wrote meanwhile. Scripts take turns (another one's tables would look
+     * like this one's), waiting as long as the task may run: its timeout interrupts the wait.
+     */
+    private List<OutputSet.Output> runScript(TaskDef task, RunTaskContext ctx) throws InterruptedException {
         String schema = store.transactionSchema(task.stage());
-        Set<String> before = new HashSet<>(store.listTables(schema));
         String script = task.rawScript().replace("{out}", store.quote(schema));
         Map<String, String> names = new LinkedHashMap<>();
         for (TaskDef.Input in : task.inputs()) {
@@ -363,15 +379,28 @@ final class TaskExecution {
                     replacement != null ? replacement : m.group()));
         }
         m.appendTail(rendered);
-        store.executeScript(rendered.toString());
-        List<OutputSet.Output> created = new ArrayList<>();
-        for (String table : store.listTables(schema)) {
-            if (!before.contains(table)) {
-                created.add(OutputSet.Output.table(table, table, store.rowCount(new TableLocation(schema, table)),
-                        TableSpec.NONE));
+        List<String> created = new ArrayList<>();
+        scriptLock.lockInterruptibly();
+        try {
+            Set<String> before = new HashSet<>(store.listTables(schema));
+            store.executeScript(rendered.toString());
+            for (String table : store.listTables(schema)) {
+                TableLocation location = new TableLocation(schema, table);
+                // a table another task wrote was named in written before it was created, so before this listing
+                if (!before.contains(table) && !written.contains(location)) {
+                    created.add(table);
+                }
             }
+            created.forEach(table -> written.add(new TableLocation(schema, table)));
+        } finally {
+            scriptLock.unlock();
         }
-        return created;
+        List<OutputSet.Output> outputs = new ArrayList<>();
+        for (String table : created) {
+            outputs.add(OutputSet.Output.table(table, table, store.rowCount(new TableLocation(schema, table)),
+                    TableSpec.NONE));
+        }
+        return outputs;
     }
 
     private byte[] json(TaskDef task, String output, Object value) {
@@ -387,9 +416,12 @@ final class TaskExecution {
         return new TableLocation(schema != null ? schema : store.committedSchema(stage), table);
     }
 
+    /** Where {@code table} of {@code stage} is written in this run; a raw SQL script does not claim it. */
     TableLocation transaction(String stage, String table) {
         String schema = transactionSchemas.get(stage);
-        return new TableLocation(schema != null ? schema : store.transactionSchema(stage), table);
+        TableLocation location = new TableLocation(schema != null ? schema : store.transactionSchema(stage), table);
+        written.add(location);
+        return location;
     }
 
     TableStore store() {
