@@ -34,6 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
@@ -55,6 +56,12 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
 
     /** The Receptionist key batch workers register under. */
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "weir-batch-worker");
+
+    /**
+     * The Receptionist key of batch workers that answer {@link Status}: every batch worker, while it runs,
+     * draining or not (a draining one leaves {@link #KEY} only).
+     */
+    public static final ServiceKey<Command> STATUS_KEY = ServiceKey.create(Command.class, "weir-batch-worker-status");
 
     public interface Command {
     }
@@ -92,12 +99,20 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     public record Drain(ActorRef<Done> done) implements Command, NoSerializationVerificationNeeded {
     }
 
+    /** Asks for this worker's slots and the calls it runs now; answered with a {@link WorkerStatus.Calls}. */
+    public record Status(ActorRef<WorkerStatus.Calls> replyTo) implements Command, ClusterMessage {
+    }
+
     /** The coordinator no longer wants this attempt: free its output, now or when it is made. */
     public record CancelCall(String id, int attempt) implements Command, ClusterMessage {
     }
 
     private record CallDone(RunCall call, TableHandle output, int stepsDone, Throwable error)
             implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** An attempt under way, and when this worker was handed it ({@link System#nanoTime()}). */
+    private record Running(RunCall call, long handedAt) {
     }
 
     /** While draining: look again whether the outputs offered have been pulled. */
@@ -131,8 +146,8 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     private final Executor blocking;
     private final WorkerRegistration<Command> registration;
     private final String node;
-    /** Attempts under way here, by "id#attempt". */
-    private final Set<String> running = new HashSet<>();
+    /** Attempts under way here, by "id#attempt", oldest first. */
+    private final Map<String, Running> running = new LinkedHashMap<>();
     /** Attempts cancelled while under way: their output is withdrawn when made. */
     private final Set<String> cancelled = new HashSet<>();
     /** Outputs offered and not yet freed by the channel, by "id#attempt", so that a cancel can withdraw one. */
@@ -157,6 +172,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Engine.BLOCKING_DISPATCHER));
         this.registration = new WorkerRegistration<>(context, KEY, settings.flows());
         this.node = registration.node();
+        context.getSystem().receptionist().tell(Receptionist.register(STATUS_KEY, context.getSelf()));
     }
 
     @Override
@@ -170,6 +186,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
                 .onMessage(CallDone.class, this::onCallDone)
                 .onMessage(CancelCall.class, this::onCancel)
                 .onMessage(Drain.class, this::onDrain)
+                .onMessage(Status.class, this::onStatus)
                 .onMessage(CheckDrained.class, msg -> checkDrained())
                 .build();
     }
@@ -179,7 +196,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     }
 
     private Behavior<Command> onRunCall(RunCall msg) {
-        if (running.contains(key(msg.id(), msg.attempt()))) {
+        if (running.containsKey(key(msg.id(), msg.attempt()))) {
             return this; // a repeated request: under way
         }
         if (registration.draining()) {
@@ -187,7 +204,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
                     REFUSED, "node " + node + " is leaving the cluster", true));
             return this;
         }
-        running.add(key(msg.id(), msg.attempt()));
+        running.put(key(msg.id(), msg.attempt()), new Running(msg, System.nanoTime()));
         CompletableFuture<Object[]> calling = CompletableFuture.supplyAsync(() -> call(msg), blocking);
         getContext().pipeToSelf(calling, (done, error) -> done == null
                 ? new CallDone(msg, null, 0, error instanceof CompletionException && error.getCause() != null
@@ -279,10 +296,21 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         String transfer = offered.remove(key);
         if (transfer != null) {
             settings.channel().withdraw(transfer);
-        } else if (running.contains(key)) {
+        } else if (running.containsKey(key)) {
             cancelled.add(key);
         }
         return checkDrained();
+    }
+
+    private Behavior<Command> onStatus(Status msg) {
+        long now = System.nanoTime();
+        List<WorkerStatus.CallInFlight> calls = running.values().stream()
+                .map(r -> new WorkerStatus.CallInFlight(r.call().id(), r.call().attempt(), r.call().flow(),
+                        r.call().graph(), r.call().tasks(), r.call().batchId(), (now - r.handedAt()) / 1_000_000))
+                .toList();
+        msg.replyTo().tell(new WorkerStatus.Calls(node, settings.slots(), Math.max(0, settings.slots() - calls.size()),
+                registration.draining(), calls));
+        return this;
     }
 
     private Behavior<Command> onDrain(Drain msg) {

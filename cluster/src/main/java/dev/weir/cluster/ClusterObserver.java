@@ -30,11 +30,12 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Reads a cluster's state from a node that joined it to look ({@code weir cluster}, role {@code observer}):
- * once this node is a member (Up, or WeaklyUp while another member is unreachable), finds the workers
- * through the Receptionist ({@link Worker#STATUS_KEY}), asks each for its {@link WorkerStatus}, and
- * completes with the membership and the answers once every reachable worker answered, or when the answer
- * bound passes (those that did not answer are listed without slots). One actor per observation; it stops
- * when it has completed.
+ * once this node is a member (Up, or WeaklyUp while another member is unreachable), finds the chunk and
+ * batch workers through the Receptionist ({@link Worker#STATUS_KEY}, {@link BatchWorker#STATUS_KEY}), asks
+ * each for its {@link WorkerStatus}, and completes with the membership and the answers, a node's two put
+ * together (its chunks and its streaming calls), once every reachable worker node answered and every worker
+ * asked did, or when the answer bound passes (those that did not answer are listed without slots). One
+ * actor per observation; it stops when it has completed.
  */
 public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Command> {
 
@@ -61,14 +62,20 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
     private record Answered(WorkerStatus status) implements Command, NoSerializationVerificationNeeded {
     }
 
+    private record CallsAnswered(WorkerStatus.Calls status) implements Command, NoSerializationVerificationNeeded {
+    }
+
     private final CompletableFuture<ClusterStatus> result;
     private final TimerScheduler<Command> timers;
     private final Duration joinBound;
     private final Duration answerBound;
     private final Cluster cluster;
     private final ActorRef<WorkerStatus> answers;
+    private final ActorRef<WorkerStatus.Calls> callAnswers;
     private final Set<ActorRef<Worker.Command>> asked = new HashSet<>();
+    private final Set<ActorRef<BatchWorker.Command>> askedCalls = new HashSet<>();
     private final Map<String, WorkerStatus> answered = new HashMap<>();
+    private final Map<String, WorkerStatus.Calls> answeredCalls = new HashMap<>();
     private boolean joined;
 
     /**
@@ -100,6 +107,7 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
         this.answerBound = answerBound;
         this.cluster = Cluster.get(context.getSystem());
         this.answers = context.messageAdapter(WorkerStatus.class, Answered::new);
+        this.callAnswers = context.messageAdapter(WorkerStatus.Calls.class, CallsAnswered::new);
         timers.startTimerWithFixedDelay(new Tick(), TICK);
         timers.startSingleTimer(new JoinDeadline(), joinBound);
     }
@@ -123,6 +131,10 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
                     answered.put(msg.status().node(), msg.status());
                     return allAnswered() ? finish() : this;
                 })
+                .onMessage(CallsAnswered.class, msg -> {
+                    answeredCalls.put(msg.status().node(), msg.status());
+                    return allAnswered() ? finish() : this;
+                })
                 .onSignal(PostStop.class, signal -> {
                     result.completeExceptionally(new IllegalStateException("the cluster observer stopped before it"
                             + " saw the cluster: its node is shutting down"));
@@ -143,11 +155,15 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
             ActorRef<Receptionist.Listing> listings = getContext().messageAdapter(Receptionist.Listing.class,
                     Listed::new);
             getContext().getSystem().receptionist().tell(Receptionist.subscribe(Worker.STATUS_KEY, listings));
+            getContext().getSystem().receptionist().tell(Receptionist.subscribe(BatchWorker.STATUS_KEY, listings));
         }
         return allAnswered() ? finish() : this;
     }
 
     private Behavior<Command> onListed(Listed msg) {
+        if (msg.listing().isForKey(BatchWorker.STATUS_KEY)) {
+            return onListedCalls(msg);
+        }
         for (ActorRef<Worker.Command> worker : msg.listing().getServiceInstances(Worker.STATUS_KEY)) {
             if (asked.add(worker)) {
                 worker.tell(new Worker.Status(answers));
@@ -156,7 +172,19 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
         return this;
     }
 
-    /** Whether every reachable worker that is a member has answered. */
+    private Behavior<Command> onListedCalls(Listed msg) {
+        for (ActorRef<BatchWorker.Command> worker : msg.listing().getServiceInstances(BatchWorker.STATUS_KEY)) {
+            if (askedCalls.add(worker)) {
+                worker.tell(new BatchWorker.Status(callAnswers));
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Whether every reachable worker node that is a member has answered: with a chunk or batch worker's
+     * status, and with both when both were asked.
+     */
     private boolean allAnswered() {
         if (!joined) {
             return false;
@@ -164,12 +192,26 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
         ClusterEvent.CurrentClusterState state = cluster.state();
         Set<Member> unreachable = state.getUnreachable();
         for (Member member : state.getMembers()) {
-            if (member.hasRole("worker") && ANSWERING.contains(member.status()) && !unreachable.contains(member)
-                    && !answered.containsKey(member.address().toString())) {
+            String node = member.address().toString();
+            if (!member.hasRole("worker") || !ANSWERING.contains(member.status()) || unreachable.contains(member)) {
+                continue;
+            }
+            boolean chunks = answered.containsKey(node);
+            boolean calls = answeredCalls.containsKey(node);
+            if (!chunks && !calls) {
+                return false;
+            }
+            boolean askedBoth = asked.stream().anyMatch(w -> onNode(w, node))
+                    && askedCalls.stream().anyMatch(w -> onNode(w, node));
+            if (askedBoth && !(chunks && calls)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean onNode(ActorRef<?> worker, String node) {
+        return worker.path().address().toString().equals(node);
     }
 
     private Behavior<Command> finish() {
@@ -183,8 +225,11 @@ public final class ClusterObserver extends AbstractBehavior<ClusterObserver.Comm
             }
             String address = member.address().toString();
             List<String> roles = member.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().toList();
+            WorkerStatus chunks = answered.get(address);
+            WorkerStatus.Calls calls = answeredCalls.get(address);
+            WorkerStatus worker = calls == null ? chunks : chunks == null ? calls.alone() : chunks.with(calls);
             members.add(new ClusterStatus.Member(address, roles, member.status().toString(),
-                    !unreachable.contains(member), answered.get(address)));
+                    !unreachable.contains(member), worker));
         }
         members.sort(Comparator.comparing(ClusterStatus.Member::address));
         result.complete(new ClusterStatus(self.address().toString(), members));

@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * What {@link ClusterObserver} saw: each member of the cluster but the observer itself, in address order,
- * with its roles and membership status, and for a worker that answered, its slots and chunks in flight.
+ * with its roles and membership status, and for a worker that answered, its slots, chunks and streaming calls
+ * in flight.
  *
  * @param observer the observing node's address
  * @param members  the other members, in address order
@@ -26,7 +27,8 @@ public record ClusterStatus(String observer, List<Member> members) {
      * @param status    Pekko's membership status: {@code Joining}, {@code WeaklyUp}, {@code Up}, {@code Leaving},
      *                  {@code Exiting}, {@code Down}
      * @param reachable false when the observer's failure detector (or another member's) finds it unreachable
-     * @param worker    a worker's answer to {@link Worker.Status}, or null: not a worker, or no answer in time
+     * @param worker    a worker's answer to {@link Worker.Status} with its batch worker's calls
+     *                  ({@link BatchWorker.Status}), or null: not a worker, or no answer in time
      */
     public record Member(String address, List<String> roles, String status, boolean reachable, WorkerStatus worker) {
         public Member {

@@ -363,7 +363,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                         (now - entry.handedAt) / 1_000_000))
                 .toList();
         msg.replyTo().tell(new WorkerStatus(node, settings.slots(), Math.max(0, settings.slots() - chunks.size()),
-                registration.draining(), chunks));
+                registration.draining(), chunks, java.util.List.of()));
         return this;
     }
 

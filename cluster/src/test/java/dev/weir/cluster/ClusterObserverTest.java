@@ -88,8 +88,10 @@ class ClusterObserverTest {
                     .collect(Collectors.toMap(ClusterStatus.Member::address, m -> m));
             assertEquals(List.of("coordinator"), byAddress.get(coordinator).roles());
             assertNull(byAddress.get(coordinator).worker(), "a coordinator runs no worker");
-            assertEquals(new WorkerStatus(one.address(), 2, 2, false, List.of()), byAddress.get(one.address()).worker());
-            assertEquals(new WorkerStatus(two.address(), 3, 3, false, List.of()), byAddress.get(two.address()).worker());
+            assertEquals(new WorkerStatus(one.address(), 2, 2, false, List.of(), List.of()),
+                    byAddress.get(one.address()).worker());
+            assertEquals(new WorkerStatus(two.address(), 3, 3, false, List.of(), List.of()),
+                    byAddress.get(two.address()).worker());
             idle.members().forEach(m -> assertEquals("Up", m.status(), m::toString));
             idle.members().forEach(m -> assertTrue(m.reachable(), m::toString));
 

@@ -170,6 +170,61 @@ class ClusterStreamingTest {
         }
     }
 
+    @Test
+    void anObserverSeesTheStreamingCallAWorkerRunsNow() throws Exception {
+        scoreMillis = 0;
+        StreamGraph graph = graph();
+        try (TestCluster cluster = new TestCluster(); RootAllocator coordinatorMemory = new RootAllocator()) {
+            FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
+            TestCluster.WorkerNode busy = cluster.batchWorker(1, flows);
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(20));
+            org.apache.pekko.actor.typed.ActorSystem<Void> observer = org.apache.pekko.actor.typed.ActorSystem.create(
+                    org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "weir", TestCluster.config("observer"));
+            org.apache.pekko.cluster.typed.Cluster.get(observer).manager().tell(org.apache.pekko.cluster.typed.Join
+                    .create(org.apache.pekko.cluster.typed.Cluster.get(cluster.coordinator.system()).selfMember().address()));
+            gate = new java.util.concurrent.CountDownLatch(1);
+            held.set(0);
+            holdOn = busy.allocator;
+            try (ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
+                    settings(graph, flows))) {
+                awaitSlots(placement, 1);
+                CompletableFuture<Map<String, List<String>>> remote = CompletableFuture.supplyAsync(() -> outputs(
+                        new StreamExecutor(cluster.coordinator.system(), coordinatorMemory, placement), graph, null));
+                awaitTrue(() -> held.get() == 1, "a call of score under way on the worker");
+
+                WorkerStatus seen = workerSeenBy(observer, busy.address());
+                assertEquals(0, seen.freeSlots(), seen::toString);
+                assertEquals(1, seen.calls().size(), seen::toString);
+                WorkerStatus.CallInFlight call = seen.calls().get(0);
+                assertEquals(List.of(FLOW, GRAPH, List.of("score"), 1), List.of(call.flow(), call.graph(), call.tasks(),
+                        call.attempt()), call::toString);
+                assertTrue(call.call().startsWith(org.apache.pekko.cluster.typed.Cluster.get(
+                        cluster.coordinator.system()).selfMember().address() + "/stream-"), call::toString);
+                assertTrue(call.batchId() >= 0 && call.millis() >= 0, call::toString);
+
+                gate.countDown();
+                remote.get(60, TimeUnit.SECONDS);
+                WorkerStatus after = workerSeenBy(observer, busy.address());
+                assertEquals(List.of(), after.calls(), after::toString);
+                assertEquals(1, after.freeSlots(), after::toString);
+            } finally {
+                gate.countDown();
+                holdOn = null;
+                channel.close();
+                observer.terminate();
+            }
+        }
+    }
+
+    private static WorkerStatus workerSeenBy(org.apache.pekko.actor.typed.ActorSystem<?> observer, String node)
+            throws Exception {
+        ClusterStatus status = ClusterObserver.observe(observer, Duration.ofSeconds(20), Duration.ofSeconds(5))
+                .toCompletableFuture().get(60, TimeUnit.SECONDS);
+        return status.members().stream().filter(m -> m.address().equals(node)).findFirst()
+                .map(ClusterStatus.Member::worker).orElseThrow(() -> new AssertionError("no answer of " + node + ": "
+                        + status));
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {

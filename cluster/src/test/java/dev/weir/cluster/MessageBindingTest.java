@@ -126,6 +126,10 @@ class MessageBindingTest {
             return new WorkerStatus.ChunkInFlight("run-1", "sales", "scored", "score", 7, 2,
                     WorkerStatus.Phase.APPENDING, 1_500);
         }
+        if (type == WorkerStatus.CallInFlight.class) {
+            return new WorkerStatus.CallInFlight("pekko://weir@127.0.0.1:1/stream-1/42", 2, "sales", "orders",
+                    List.of("join", "round"), 17, 300);
+        }
         if (type == Worker.InlineInput.class) {
             return new Worker.InlineInput("orders", new TableHandle("10.0.0.7", 40_123, "3f2a9c1e-18", 2_500, 40_000));
         }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * {@code weir cluster}: what a running Weir cluster is doing. Joins it for a moment as a node of role
  * {@code observer} (with the transport and TLS settings of {@code weir node}), lists every member with its
  * roles and status, each worker's slots, free slots and the chunks it holds (run, stage, task, chunk,
- * attempt, phase, age), and leaves. Runs nothing and is not counted by the Split Brain Resolver. Bounded
+ * attempt, phase, age) and the streaming calls it runs (call, attempt, graph, tasks, batch, age), and leaves. Runs nothing and is not counted by the Split Brain Resolver. Bounded
  * by {@code --timeout}: when no seed node answers, it says so and exits 1.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
@@ -189,11 +189,23 @@ final class ClusterCommand implements Callable<Integer> {
                 chunk.put("phase", c.phase().name().toLowerCase(Locale.ROOT));
                 chunk.put("seconds", c.millis() / 1000.0);
             }
+            ArrayNode calls = member.putArray("calls");
+            for (WorkerStatus.CallInFlight c : w.calls()) {
+                ObjectNode call = calls.addObject();
+                call.put("call", c.call());
+                call.put("attempt", c.attempt());
+                call.put("flow", c.flow());
+                call.put("graph", c.graph());
+                ArrayNode tasks = call.putArray("tasks");
+                c.tasks().forEach(tasks::add);
+                call.put("batch", c.batchId());
+                call.put("seconds", c.millis() / 1000.0);
+            }
         }
         return root;
     }
 
-    /** A line per member, and below each worker a line per chunk it holds. */
+    /** A line per member, and below each worker a line per chunk it holds and per streaming call it runs. */
     static String text(ClusterStatus status, NodeSettings settings) {
         StringBuilder text = new StringBuilder();
         text.append(String.format(Locale.ROOT, "Cluster '%s' seen from %s: %d members%n", settings.systemName(),
@@ -206,7 +218,9 @@ final class ClusterCommand implements Callable<Integer> {
             String slots = w == null ? "-" : Integer.toString(w.slots());
             String free = w == null ? "-" : Integer.toString(w.freeSlots());
             String chunks = !m.isWorker() ? "-" : w == null ? "no answer" : w.chunks().size()
-                    + (w.draining() ? " (leaving: takes no new chunks)" : "");
+                    + (w.calls().isEmpty() ? "" : " + " + w.calls().size() + " streaming call"
+                            + (w.calls().size() == 1 ? "" : "s"))
+                    + (w.draining() ? " (leaving: takes no new " + (w.calls().isEmpty() ? "chunks" : "work") + ")" : "");
             text.append(String.format(Locale.ROOT, "%-24s %-12s %-12s %5s %5s  %s%n", m.hostPort(),
                     String.join(",", m.roles()), state, slots, free, chunks));
             if (w != null) {
@@ -214,6 +228,11 @@ final class ClusterCommand implements Callable<Integer> {
                     text.append(String.format(Locale.ROOT, "    run %s  %s/%s chunk %d attempt %d  %s %.1f s%n",
                             c.runId(), c.stage(), c.task(), c.chunk(), c.attempt(),
                             c.phase().name().toLowerCase(Locale.ROOT), c.millis() / 1000.0));
+                }
+                for (WorkerStatus.CallInFlight c : w.calls()) {
+                    text.append(String.format(Locale.ROOT, "    call %s attempt %d  %s/%s %s batch %d  running %.1f s%n",
+                            c.call(), c.attempt(), c.flow(), c.graph(), String.join("+", c.tasks()), c.batchId(),
+                            c.millis() / 1000.0));
                 }
             }
         }

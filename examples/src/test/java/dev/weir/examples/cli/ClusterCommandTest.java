@@ -133,7 +133,7 @@ class ClusterCommandTest {
                 new WorkerStatus.ChunkInFlight("20261206-1", "batched", "scored", "score", 3, 1,
                         WorkerStatus.Phase.COMPUTING, 2_100),
                 new WorkerStatus.ChunkInFlight("20261206-1", "batched", "scored", "score", 5, 2,
-                        WorkerStatus.Phase.APPENDING, 400)));
+                        WorkerStatus.Phase.APPENDING, 400)), List.of());
         ClusterStatus status = new ClusterStatus("pekko://weir@127.0.0.1:40000", List.of(
                 new ClusterStatus.Member("pekko://weir@10.0.0.4:25520", List.of("coordinator"), "Up", true, null),
                 new ClusterStatus.Member("pekko://weir@10.0.0.5:25521", List.of("worker"), "Leaving", true, busy),
@@ -149,6 +149,30 @@ class ClusterCommandTest {
                     run 20261206-1  scored/score chunk 5 attempt 2  appending 0.4 s
                 10.0.0.6:25521           worker       Unreachable      -     -  no answer
                 """, ClusterCommand.text(status, settings));
+    }
+
+    @Test
+    void theTableListsEachStreamingCallAWorkerRunsUnderIt() {
+        WorkerStatus busy = new WorkerStatus("pekko://weir@10.0.0.5:25521", 2, 1, false, List.of(
+                new WorkerStatus.ChunkInFlight("20261206-1", "batched", "scored", "score", 3, 1,
+                        WorkerStatus.Phase.COMPUTING, 2_100)), List.of(
+                new WorkerStatus.CallInFlight("pekko://weir@10.0.0.4:25520/stream-1/42", 2, "streaming", "orders",
+                        List.of("join", "round"), 17, 300)));
+        ClusterStatus status = new ClusterStatus("pekko://weir@127.0.0.1:40000", List.of(
+                new ClusterStatus.Member("pekko://weir@10.0.0.5:25521", List.of("worker"), "Up", true, busy)));
+        NodeSettings settings = settings("observer", List.of("10.0.0.4:25520"), 1);
+
+        assertEquals("""
+                Cluster 'weir' seen from 10.0.0.4:25520: 1 members
+                NODE                     ROLES        STATUS       SLOTS  FREE  CHUNKS IN FLIGHT
+                10.0.0.5:25521           worker       Up               2     1  1 + 1 streaming call
+                    run 20261206-1  scored/score chunk 3 attempt 1  computing 2.1 s
+                    call pekko://weir@10.0.0.4:25520/stream-1/42 attempt 2  streaming/orders join+round batch 17  running 0.3 s
+                """, ClusterCommand.text(status, settings));
+        var call = ClusterCommand.toJson(status, settings).get("members").get(0).get("calls").get(0);
+        assertEquals("pekko://weir@10.0.0.4:25520/stream-1/42", call.get("call").asText());
+        assertEquals("join", call.get("tasks").get(0).asText());
+        assertEquals(17, call.get("batch").asLong());
     }
 
     private static long members(ClusterNode<?> node) {
