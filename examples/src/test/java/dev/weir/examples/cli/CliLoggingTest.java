@@ -40,6 +40,25 @@ class CliLoggingTest {
     }
 
     @Test
+    void theConfigurationsWarningsAreLeftToTheCommandsThatPrintThem() {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            // logged when a pipedag.yaml is loaded, and printed by `weir run` as "warning: ..."
+            dev.weir.engine.config.WeirConfig config = dev.weir.engine.config.WeirConfig.parseString(
+                    "technical_setups: {default: {network_interface: x}}", dev.weir.engine.config.WeirConfig.Syntax.YAML);
+            assertEquals(1, config.warnings().size(), config.warnings().toString());
+            org.slf4j.LoggerFactory.getLogger("dev.weir.engine.runtime.FlowRun").warn("another warning");
+        } finally {
+            System.setErr(stderr);
+        }
+        String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(text.contains("network_interface"), text);
+        assertTrue(text.contains("WARN  d.w.e.r.FlowRun - another warning"), text);
+    }
+
+    @Test
     void aLevelComesFromTheSystemPropertyOrTheEnvironmentElseTheDefault() {
         System.setProperty("WEIR_TEST_LEVEL", "debug");
         try {
