@@ -48,9 +48,13 @@ import org.slf4j.LoggerFactory;
  * message; the receiver {@link #pull pulls} it, which streams the batches and then acknowledges.
  *
  * <p><b>Ownership.</b> An offered table belongs to the channel: it is freed when its receiver has
- * acknowledged it, when it is {@link #withdraw withdrawn}, when the transfer timeout passes unpulled, or
- * when the channel closes — whichever comes first, and never while it is being streamed. A pulled table
- * belongs to the caller of {@link #pull}.
+ * acknowledged it, when it is {@link #withdraw withdrawn} (a transfer of it under way is cut off), when the
+ * transfer timeout passes unpulled, or when the channel closes — whichever comes first, and never while it
+ * is being streamed. Its memory moves to the channel as it is offered: its buffers are transferred (no
+ * copy) into an allocator of the channel's, a child of the root allocator the table came from, so that the
+ * offerer's allocator (a run's, a task's) holds none of it from then on and can close at once, whenever
+ * the transfer ends. That allocator exists while the channel holds tables from its root, and is checked
+ * for leaks as it closes. A pulled table belongs to the caller of {@link #pull}.
  *
  * <p><b>Security.</b> With TLS settings the server is an {@code SSLServerSocket} that needs the peer's
  * certificate (mutual authentication, as Artery's {@code tls-tcp}), and pulls use the same key and trust
@@ -79,6 +83,8 @@ public final class ArrowChannel implements AutoCloseable {
     private final ExecutorService threads;
     private final ScheduledExecutorService timer;
     private final Map<String, Offer> offers = new ConcurrentHashMap<>();
+    /** By root allocator, the allocator holding the offered tables that came from it, while it holds any. */
+    private final Map<BufferAllocator, Custody> custody = new java.util.HashMap<>(); // guarded by itself
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final String prefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     private final AtomicLong ids = new AtomicLong();
@@ -168,9 +174,17 @@ public final class ArrowChannel implements AutoCloseable {
         return bytesServed.get();
     }
 
+    /** Bytes of offered tables this channel holds now, in its own allocators. */
+    public long heldBytes() {
+        synchronized (custody) {
+            return custody.values().stream().mapToLong(c -> c.allocator.getAllocatedMemory()).sum();
+        }
+    }
+
     /**
-     * Offers {@code table} for one pull; the channel owns it from now on (see the class comment). The
-     * handle goes to the receiver in a message.
+     * Offers {@code table} for one pull; the channel owns it from now on, also when this throws (see the
+     * class comment), and its buffers move to the channel's allocator. The handle goes to the receiver in a
+     * message. Any thread; does not block.
      */
     public TableHandle offer(ArrowTable table) {
         Objects.requireNonNull(table, "table is null");
@@ -179,7 +193,7 @@ public final class ArrowChannel implements AutoCloseable {
             throw new IllegalStateException("the Arrow side channel on " + host + ":" + port() + " is closed");
         }
         String id = prefix + ids.incrementAndGet();
-        Offer offer = new Offer(id, table);
+        Offer offer = take(id, table);
         offers.put(id, offer);
         offer.expiry = timer.schedule(() -> {
             if (offers.containsKey(id)) {
@@ -190,7 +204,10 @@ public final class ArrowChannel implements AutoCloseable {
         return new TableHandle(host, port(), id, offer.rows, offer.bytes);
     }
 
-    /** The offer is no longer wanted: frees it now, or as soon as a pull streaming it ends. Any thread. */
+    /**
+     * The offer is no longer wanted: frees it now, or, when a pull is streaming it, cuts that transfer off
+     * (on this channel's thread) and frees it as soon as the transfer has ended. Any thread; does not block.
+     */
     public void withdraw(String transfer) {
         Offer offer = offers.get(transfer);
         if (offer != null) {
@@ -296,7 +313,7 @@ public final class ArrowChannel implements AutoCloseable {
             }
             String id = in.readUTF();
             Offer found = offers.get(id);
-            if (found == null || !found.begin()) {
+            if (found == null || !found.begin(socket)) {
                 out.writeByte(UNKNOWN);
                 out.flush();
                 return;
@@ -324,7 +341,7 @@ public final class ArrowChannel implements AutoCloseable {
         } finally {
             cutOff.cancel(false);
             if (offer != null) {
-                offer.end(acknowledged);
+                offer.end(socket, acknowledged);
             }
             open.remove(socket);
             closeQuietly(socket);
@@ -333,7 +350,11 @@ public final class ArrowChannel implements AutoCloseable {
 
     /**
      * Stops serving and frees every offered table (one being streamed as soon as its transfer is cut
-     * off, which closing does at once), waiting up to the transfer timeout for those transfers to end.
+     * off, which closing does at once), waiting up to the transfer timeout for those transfers to end;
+     * then checks that the channel holds no memory.
+     *
+     * @throws IllegalStateException when memory of offered tables is still held: a transfer that did not
+     *                               end within the timeout (it frees its table when it ends), or a leak
      */
     @Override
     public void close() {
@@ -355,6 +376,68 @@ public final class ArrowChannel implements AutoCloseable {
         }
         threads.shutdownNow();
         timer.shutdownNow();
+        long held = heldBytes();
+        if (held > 0) {
+            throw new IllegalStateException("the Arrow side channel on " + host + ":" + port() + " closed holding "
+                    + held + " bytes of " + offers.size() + " offered tables: " + offers.keySet());
+        }
+    }
+
+    /**
+     * The offer of {@code table}, whose buffers move into this channel's allocator for the table's root
+     * (a table whose columns come from several roots, or that has none, stays where it is); frees the
+     * table when that fails.
+     */
+    private Offer take(String id, ArrowTable table) {
+        BufferAllocator root = rootOf(table);
+        if (root == null) {
+            return new Offer(id, table, null);
+        }
+        Custody holder;
+        synchronized (custody) {
+            holder = custody.computeIfAbsent(root, r -> new Custody(r, r.newChildAllocator("arrow-channel-"
+                    + port() + "-offers", 0, Long.MAX_VALUE)));
+            holder.tables++;
+        }
+        try {
+            return new Offer(id, table.transferTo(holder.allocator), holder);
+        } catch (RuntimeException | Error e) {
+            table.close();
+            let(holder);
+            throw e;
+        }
+    }
+
+    /** One table of {@code holder}'s is freed: the allocator closes with the last, failing on a leak. */
+    private void let(Custody holder) {
+        synchronized (custody) {
+            if (--holder.tables > 0) {
+                return;
+            }
+            custody.remove(holder.root);
+            try {
+                holder.allocator.close();
+            } catch (IllegalStateException e) {
+                LOG.error("The Arrow side channel on port {} freed its last offered table and still holds memory: {}",
+                        port(), e.getMessage());
+            }
+        }
+    }
+
+    /** The root allocator every column of {@code table} comes from; null when none has columns, or several roots. */
+    private static BufferAllocator rootOf(ArrowTable table) {
+        BufferAllocator root = null;
+        for (VectorSchemaRoot batch : table.batches()) {
+            for (var vector : batch.getFieldVectors()) {
+                BufferAllocator own = vector.getAllocator().getRoot();
+                if (root == null) {
+                    root = own;
+                } else if (own != root) {
+                    return null;
+                }
+            }
+        }
+        return root;
     }
 
     @Override
@@ -382,20 +465,36 @@ public final class ArrowChannel implements AutoCloseable {
         };
     }
 
+    /** The allocator that holds the offered tables of one root allocator, and how many it holds. */
+    private static final class Custody {
+        final BufferAllocator root;
+        final BufferAllocator allocator;
+        int tables;
+
+        Custody(BufferAllocator root, BufferAllocator allocator) {
+            this.root = root;
+            this.allocator = allocator;
+        }
+    }
+
     /** One offered table: freed once released and no transfer streams it. */
     private final class Offer {
         final String id;
         final ArrowTable table;
+        /** Where the table's memory is; null: it stayed where it came from. */
+        final Custody holder;
         final long rows;
         final long bytes;
         ScheduledFuture<?> expiry;
-        private int serving;
+        /** The sockets of the transfers streaming it. */
+        private final Set<Socket> streams = new java.util.HashSet<>();
         private boolean released;
         private boolean freed;
 
-        Offer(String id, ArrowTable table) {
+        Offer(String id, ArrowTable table, Custody holder) {
             this.id = id;
             this.table = table;
+            this.holder = holder;
             this.rows = table.rowCount();
             long size = 0;
             for (VectorSchemaRoot batch : table.batches()) {
@@ -406,35 +505,49 @@ public final class ArrowChannel implements AutoCloseable {
             this.bytes = size;
         }
 
-        synchronized boolean begin() {
+        synchronized boolean begin(Socket socket) {
             if (released) {
                 return false;
             }
-            serving++;
+            streams.add(socket);
             return true;
         }
 
-        synchronized void end(boolean acknowledged) {
-            serving--;
+        synchronized void end(Socket socket, boolean acknowledged) {
+            streams.remove(socket);
             if (acknowledged) {
                 released = true;
             }
             freeIfDone();
         }
 
+        /** No longer wanted: freed now, or once the transfers streaming it, cut off here, have ended. */
         synchronized void release() {
             released = true;
+            for (Socket stream : streams) {
+                try {
+                    timer.execute(() -> closeQuietly(stream)); // closing a TLS socket may write: not on the caller's thread
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the channel is closing, and closes every socket itself
+                }
+            }
             freeIfDone();
         }
 
         private void freeIfDone() {
-            if (released && serving == 0 && !freed) {
+            if (released && streams.isEmpty() && !freed) {
                 freed = true;
                 offers.remove(id);
                 if (expiry != null) {
                     expiry.cancel(false);
                 }
-                table.close();
+                try {
+                    table.close();
+                } finally {
+                    if (holder != null) {
+                        let(holder);
+                    }
+                }
             }
         }
     }

@@ -102,6 +102,67 @@ class ArrowChannelTest {
     }
 
     @Test
+    void anOfferedTablesMemoryMovesToTheChannelSoThatItsOfferersAllocatorClosesAtOnce() {
+        try (RootAllocator memory = new RootAllocator()) {
+            try (ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, TIMEOUT)) {
+                BufferAllocator run = memory.newChildAllocator("run", 0, Long.MAX_VALUE);
+                ArrowTable table = table(run, 2, 500);
+                long bytes = run.getAllocatedMemory();
+                TableHandle handle = channel.offer(table);
+                assertEquals(0, run.getAllocatedMemory(), "the offered buffers left the offerer's allocator");
+                run.close(); // no leak: the table is the channel's
+                assertEquals(bytes, channel.heldBytes(), "the channel holds the table, without a copy");
+                assertEquals(bytes, memory.getAllocatedMemory(), "the same root accounts for it");
+                channel.withdraw(handle.transfer());
+                assertEquals(0, channel.heldBytes());
+                assertEquals(0, memory.getAllocatedMemory());
+                assertEquals(List.of(), memory.getChildAllocators().stream().map(BufferAllocator::getName).toList(),
+                        "the channel's allocator closes with the last table it holds");
+            }
+        }
+    }
+
+    @Test
+    void withdrawingAnOfferWhoseTransferIsUnderWayCutsTheTransferOffAndFreesIt() throws Exception {
+        java.util.concurrent.CountDownLatch streaming = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+        Duration transferTimeout = Duration.ofSeconds(60); // far longer than the test waits for the cut
+        try (RootAllocator senderMemory = new RootAllocator(); RootAllocator receiverRoot = new RootAllocator();
+             ArrowChannel sender = ArrowChannel.start("127.0.0.1", 0, null, transferTimeout);
+             ArrowChannel receiver = ArrowChannel.start("127.0.0.1", 0, null, transferTimeout)) {
+            // the receiver's first allocation waits: its pull is under way, unacknowledged, until resumed
+            BufferAllocator receiverMemory = receiverRoot.newChildAllocator("held", new org.apache.arrow.memory
+                    .AllocationListener() {
+                @Override
+                public void onPreAllocation(long size) {
+                    streaming.countDown();
+                    try {
+                        resume.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }, 0, Long.MAX_VALUE);
+            TableHandle handle = sender.offer(table(senderMemory, 2, 500));
+            java.util.concurrent.CompletableFuture<ArrowTable> pull = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> receiver.pull(handle, receiverMemory));
+            assertTrue(streaming.await(10, java.util.concurrent.TimeUnit.SECONDS), "the pull never began");
+            sender.withdraw(handle.transfer());
+            awaitFreed(sender, senderMemory); // within 10 s: cut off, not left to the transfer timeout
+            resume.countDown();
+            // the receiver may still read what its socket buffered before the cut; either way the pull ends
+            pull.handle((table, error) -> {
+                if (table != null) {
+                    table.close();
+                }
+                return null;
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, receiverMemory.getAllocatedMemory());
+            receiverMemory.close();
+        }
+    }
+
+    @Test
     void withTlsOnlyAHolderOfTheClustersCertificatePulls() {
         TestCertificates certificates = TestCertificates.shared();
         TlsSettings cluster = certificates.nodeTls();
