@@ -2,7 +2,6 @@ package dev.weir.cluster;
 
 import dev.weir.cluster.channel.ArrowChannel;
 import dev.weir.cluster.channel.TableHandle;
-import dev.weir.engine.data.ArrowTable;
 import dev.weir.engine.placement.ChunkCallback;
 import dev.weir.engine.placement.ChunkComputed;
 import dev.weir.engine.placement.ChunkError;
@@ -42,14 +41,15 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * lost or interrupted attempt) are ignored. A worker that refuses a flow (other code, by hash) gets no
  * more chunks of it, and the chunk goes to another.
  *
- * <p>A chunk with inlined inputs ({@link ChunkWork.InputKind#INLINE}) arrives with its own rows of each,
- * which this dispatcher owns: when the chunk goes to a worker it offers them on the node's
- * {@link ArrowChannel} (the channel owns them from then on) and sends their {@link TableHandle}s in the
+ * <p>A chunk with inlined inputs ({@link ChunkWork.InputKind#INLINE}) arrives with its own rows of each
+ * ({@link InlineRows}): when the chunk goes to a worker they are offered on the node's
+ * {@link ArrowChannel} (the channel owns them from then on) and their {@link TableHandle}s go in the
  * {@link Worker.RunChunk}; the worker pulls them. Only the chunks handed to a worker, at most its free
- * slots, have rows on offer. Whenever the attempt ends (appended, failed, cancelled, its worker lost) the
- * offers are withdrawn, which frees the rows a worker has not pulled; a chunk still waiting for a slot
- * frees its rows when cancelled or when the dispatcher stops. A worker refusing such a chunk fails the
- * attempt as transient (its rows are spent), so its task sends the next attempt elsewhere.
+ * slots, have rows on offer. Whenever the attempt ends (appended, failed, its worker lost) the offers are
+ * withdrawn here before the run hears of it, which frees the rows a worker has not pulled; an attempt the
+ * run drops (cancelled, interrupted) has its rows freed by the run's own call, before this dispatcher hears
+ * of it, and a chunk still waiting for a slot then never goes to a worker. A worker refusing such a chunk
+ * fails the attempt as transient (its rows are spent), so its task sends the next attempt elsewhere.
  */
 public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Command> {
 
@@ -74,17 +74,9 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     public record Refused(String id, ActorRef<Worker.Command> worker, String reason) implements Command, ClusterMessage {
     }
 
-    /** From the run's placement, in this JVM. */
-    record Start(String id, ChunkWork work, String flowHash, ChunkCallback callback, Map<String, ArrowTable> inline)
+    /** From the run's placement, in this JVM; {@code rows}: the attempt's inlined rows, shared with its call. */
+    record Start(String id, ChunkWork work, String flowHash, ChunkCallback callback, InlineRows rows)
             implements Command, NoSerializationVerificationNeeded {
-        Start(String id, ChunkWork work, String flowHash, ChunkCallback callback) {
-            this(id, work, flowHash, callback, Map.of());
-        }
-
-        /** Frees the rows of a chunk never offered. */
-        void free() {
-            inline.values().forEach(ArrowTable::close);
-        }
     }
 
     record Upload(String id) implements Command, NoSerializationVerificationNeeded {
@@ -123,10 +115,10 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         }
     }
 
-    /** An attempt on a worker; {@code transfers}: the offers of its inlined rows on the channel. */
-    private record InFlight(Start start, WorkerState worker, boolean uploading, List<String> transfers) {
+    /** An attempt on a worker. */
+    private record InFlight(Start start, WorkerState worker, boolean uploading) {
         InFlight asUploading() {
-            return new InFlight(start, worker, true, transfers);
+            return new InFlight(start, worker, true);
         }
     }
 
@@ -174,7 +166,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
                 .onMessage(Refused.class, this::onRefused)
                 .onMessage(Stop.class, msg -> Behaviors.stopped())
                 .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
-                    pending.forEach(Start::free);
+                    pending.forEach(start -> start.rows().end(channel));
                     pending.clear();
                     inFlight.values().forEach(this::withdraw);
                     inFlight.clear();
@@ -217,24 +209,29 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
         Iterator<Start> waiting = pending.iterator();
         while (waiting.hasNext()) {
             Start next = waiting.next();
+            if (next.rows().ended()) {
+                waiting.remove(); // dropped by its run; the message saying so follows
+                continue;
+            }
             WorkerState worker = workers.pick(w -> !w.refusedFlows.contains(next.work().flow())).orElse(null);
             if (worker == null) {
                 continue;
             }
             waiting.remove();
-            List<Worker.InlineInput> inline = new java.util.ArrayList<>();
-            List<String> transfers = new java.util.ArrayList<>();
+            List<Worker.InlineInput> inline;
             try {
-                offer(next, inline, transfers);
+                inline = next.rows().offer(channel);
             } catch (RuntimeException e) {
-                transfers.forEach(channel::withdraw);
                 next.callback().failed(new ChunkError(e.getClass().getName(), "cannot offer the inlined rows of "
                         + next.work().describe() + " to worker node " + worker.node + ": " + e.getMessage(), false,
                         null), false);
                 continue;
             }
+            if (inline == null) {
+                continue; // dropped by its run just now
+            }
             workers.assign(worker, next.id());
-            inFlight.put(next.id(), new InFlight(next, worker, false, List.copyOf(transfers)));
+            inFlight.put(next.id(), new InFlight(next, worker, false));
             worker.ref.tell(new Worker.RunChunk(next.id(), next.work(), next.flowHash(), getContext().getSelf(),
                     inline));
         }
@@ -242,34 +239,12 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     }
 
     /**
-     * Offers the chunk's rows of each inlined input on the channel, which owns them from then on (those
-     * not offered when this throws are freed here).
+     * The attempt ended: its offers on the channel are freed (a no-op for those its worker pulled). A chunk
+     * without inlined rows is left as it is: a refused one goes to another worker as the same attempt.
      */
-    private void offer(Start start, List<Worker.InlineInput> inline, List<String> transfers) {
-        if (start.inline().isEmpty()) {
-            return;
-        }
-        List<Map.Entry<String, ArrowTable>> rows = List.copyOf(start.inline().entrySet());
-        int offered = 0;
-        try {
-            if (channel == null) {
-                throw new IllegalStateException("this coordinator has no Arrow side channel to send inlined rows");
-            }
-            for (Map.Entry<String, ArrowTable> input : rows) {
-                offered++; // the channel owns the table even when offer throws
-                TableHandle handle = channel.offer(input.getValue());
-                transfers.add(handle.transfer());
-                inline.add(new Worker.InlineInput(input.getKey(), handle));
-            }
-        } finally {
-            rows.subList(offered, rows.size()).forEach(e -> e.getValue().close());
-        }
-    }
-
-    /** The attempt ended: its offers on the channel are freed (a no-op for those its worker pulled). */
     private void withdraw(InFlight flight) {
-        if (channel != null) {
-            flight.transfers().forEach(channel::withdraw);
+        if (flight.start().rows().carried()) {
+            flight.start().rows().end(channel);
         }
     }
 
@@ -286,7 +261,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
     private Behavior<Command> drop(String id, String interruptReason) {
         pending.removeIf(start -> {
             if (start.id().equals(id)) {
-                start.free();
+                start.rows().end(channel);
                 return true;
             }
             return false;
@@ -337,7 +312,7 @@ public final class ChunkDispatcher extends AbstractBehavior<ChunkDispatcher.Comm
             worker.refusedFlows.add(flight.start().work().flow());
             getContext().getLog().error("Worker {} refused: {}", worker.node, msg.reason());
         }
-        if (flight != null && !flight.transfers().isEmpty()) {
+        if (flight != null && flight.start().rows().carried()) {
             // its rows were offered to the refusing worker: the next attempt sends its own to another
             flight.start().callback().failed(new ChunkError("dev.weir.cluster.NodeRefused", "worker node "
                     + (worker == null ? "?" : worker.node) + " refused " + flight.start().work().describe() + ": "

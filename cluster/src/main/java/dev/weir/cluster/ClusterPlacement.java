@@ -127,7 +127,9 @@ public final class ClusterPlacement implements ChunkPlacement, dev.weir.engine.s
 
     /**
      * With a side channel, a chunk's rows of its inlined inputs go to the worker that runs it: the
-     * coordinator offers them when it hands the chunk over, and the worker pulls them.
+     * coordinator offers them when it hands the chunk over (the channel owns their memory from then on),
+     * and the worker pulls them. An attempt the run cancels or interrupts frees its rows within that call,
+     * so that none of the run's memory is held for it once the run hears it has ended.
      */
     @Override
     public boolean carriesInline() {
@@ -153,20 +155,24 @@ public final class ClusterPlacement implements ChunkPlacement, dev.weir.engine.s
             inline.values().forEach(dev.weir.engine.data.ArrowTable::close);
             throw e;
         }
-        dispatcher.tell(new ChunkDispatcher.Start(id, work, hash, callback, Map.copyOf(inline)));
+        InlineRows rows = inline.isEmpty() ? InlineRows.none() : new InlineRows(inline);
+        dispatcher.tell(new ChunkDispatcher.Start(id, work, hash, callback, rows));
         return new ChunkCall() {
             @Override
             public void upload() {
                 dispatcher.tell(new ChunkDispatcher.Upload(id));
             }
 
+            /** Frees the attempt's rows here and now (see {@link InlineRows}); the worker hears of it next. */
             @Override
             public void cancel() {
+                rows.end(channel);
                 dispatcher.tell(new ChunkDispatcher.Cancel(id));
             }
 
             @Override
             public void interrupt(String reason) {
+                rows.end(channel);
                 dispatcher.tell(new ChunkDispatcher.Interrupt(id, reason));
             }
         };

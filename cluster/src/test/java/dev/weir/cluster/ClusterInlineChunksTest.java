@@ -1,6 +1,7 @@
 package dev.weir.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.cluster.channel.ArrowChannel;
@@ -138,6 +139,51 @@ class ClusterInlineChunksTest {
             onCluster.close();
             assertEquals(0, kit.allocator().getAllocatedMemory(), "the coordinator freed every attempt's rows");
         }
+    }
+
+    /**
+     * One chunk fails for good on one worker while another worker holds the rows of other chunks: the rows
+     * of one it is pulling (the transfer under way, unacknowledged) and of others it has not pulled. The run
+     * fails naming the chunk, and as its result arrives the run's memory is closed with nothing held: the
+     * rows on offer belong to the side channel, which frees the unpulled ones as the run drops their
+     * attempts and the one being streamed when its transfer is cut off.
+     */
+    @Test
+    void aChunkFailingWhileOtherChunksRowsAreOnOfferFailsTheRunWithoutHoldingItsMemory() throws Exception {
+        InstanceConfig instance = kit.postgresInstance("mini").withFailFast(true)
+                .withTimeouts(InstanceConfig.Timeouts.DEFAULT.withChunk(Duration.ofSeconds(3)));
+        Flow failing = ScoringFlow.inlined(ORDERS, () -> {
+            throw new IllegalStateException("this worker cannot score");
+        });
+        cluster.worker(1, FlowResolver.of(ScoringFlow.class, List.of(failing)), instance);
+        Flow flow = ScoringFlow.inlined(ORDERS);
+        try (HoldingWorker holding = new HoldingWorker(cluster.bareNode(), 3);
+             ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(),
+                     FlowResolver.of(ScoringFlow.class, List.of(flow)), channel)) {
+            ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));
+            Result result = kit.run(flow, instance, RunOptions.defaults().chunkPlacement(placement)).result();
+
+            assertFalse(result.successful(), "the run should fail");
+            Throwable failure = result.failure().orElseThrow();
+            assertTrue(failure.getMessage().contains("chunk") && failure.getMessage().contains("'score'")
+                    && failure.toString().contains("this worker cannot score"), () -> "the failure should name the"
+                    + " task, the chunk and its error: " + failure);
+            assertTrue(holding.streaming() && holding.received().size() >= 2, () -> "the holding worker should be"
+                    + " pulling one chunk's rows and hold others' unpulled: " + holding.received());
+            assertEquals(List.of(), runAllocators(kit.allocator()), "the run closed its memory, and it held nothing");
+            assertTrue(channel.offered() <= 1, () -> channel.offered() + " offers left: only the rows being streamed"
+                    + " may wait for their transfer to be cut off; the unpulled ones were freed with their attempts");
+            result.close();
+        }
+        channel.close(); // frees the rows of a transfer it cut off, and checks its memory
+        assertEquals(0, kit.allocator().getAllocatedMemory(), "the coordinator holds no Arrow memory");
+        assertEquals(List.of(), kit.allocator().getChildAllocators().stream().map(BufferAllocator::getName).toList());
+    }
+
+    /** The names of the run allocators still open under {@code root}. */
+    private static List<String> runAllocators(BufferAllocator root) {
+        return root.getChildAllocators().stream().map(BufferAllocator::getName).filter(n -> n.startsWith("run-"))
+                .toList();
     }
 
     @Test

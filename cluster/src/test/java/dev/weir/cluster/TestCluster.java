@@ -88,6 +88,16 @@ final class TestCluster implements AutoCloseable {
         return node;
     }
 
+    /** A node joined to the coordinator, with an allocator of its own and nothing running on it: for a test's actors. */
+    WorkerNode bareNode() {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config("worker"));
+        Cluster.get(system).manager().tell(Join.create(Cluster.get(coordinator.system()).selfMember().address()));
+        WorkerNode node = new WorkerNode(system, new RootAllocator(), null);
+        workers.add(node);
+        awaitUp(coordinator.system(), 1 + workers.stream().filter(w -> !w.stopped).count());
+        return node;
+    }
+
     /**
      * A worker node with {@code slots} slots for streaming calls ({@link BatchWorker}) and its own Arrow
      * side channel, joined to the coordinator, running the graphs of {@code flows}.
