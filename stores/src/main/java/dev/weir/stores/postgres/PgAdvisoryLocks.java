@@ -40,6 +40,8 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgAdvisoryLocks.class);
     private static final long POLL_MILLIS = 50;
+    /** Sessions tried when taking a lock again whose session ended; see {@code Held#retake}. */
+    private static final int RETAKE_ATTEMPTS = 3;
     /** The advisory lock of a bigint key is (classid, objid) = (high, low 32 bits), objsubid 1. */
     private static final String GRANTED = "SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
             + " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
@@ -262,8 +264,23 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
             return retake();
         }
 
-        /** Takes the lock on a new session if no other run has held it since; false otherwise. */
+        /**
+         * Takes the lock on a new session if no other run has held it since; false otherwise. What ended
+         * the lock's session (a terminated backend, a restart) may have ended idle pooled sessions too, and
+         * the pool hands out a session used in the last half second without checking it: a transient
+         * failure takes another session, up to {@code RETAKE_ATTEMPTS} in all.
+         */
         private boolean retake() {
+            for (int attempt = 1; ; attempt++) {
+                Boolean taken = retakeOnce(attempt < RETAKE_ATTEMPTS);
+                if (taken != null) {
+                    return taken;
+                }
+            }
+        }
+
+        /** One attempt of {@link #retake()}; null when it failed transiently and {@code mayRetry}. */
+        private Boolean retakeOnce(boolean mayRetry) {
             Connection fresh;
             try {
                 fresh = pool.connection();
@@ -288,6 +305,10 @@ final class PgAdvisoryLocks implements LockManager, AutoCloseable {
             } catch (SQLException e) {
                 pool.evict(fresh);
                 closeQuietly(fresh);
+                if (mayRetry && PgErrors.isTransient(e)) {
+                    LOG.debug("{}: a session failed taking it again ({}); trying another", this, describe(e));
+                    return null;
+                }
                 LOG.warn("{}: cannot take it again: {}", this, describe(e));
                 return false;
             }

@@ -109,6 +109,31 @@ class PostgresLockTest {
     }
 
     @Test
+    void aLockWhoseSessionEndedWithTheIdleSessionsOfItsPoolIsTakenAgainOnALiveOne() throws Exception {
+        // pg_terminate_backend of every session of the database ends the pool's idle sessions too, and the
+        // pool hands out a session used in the last 500 ms without checking it
+        String lockName = name("retaken-dead-pool");
+        try (PostgresTableStore store = server.open("locks_dead_pool");
+             LockManager.Lock held = store.locks().acquire(lockName, Duration.ofSeconds(1), w -> { });
+             Connection admin = server.connection()) {
+            long before = holderOf(PgAdvisoryLocks.key(lockName));
+            store.locks().holder(lockName); // a pooled session, just used, back in the pool
+            try (PreparedStatement s = admin.prepareStatement("SELECT count(pg_terminate_backend(pid, 5000))"
+                    + " FROM pg_stat_activity WHERE application_name = 'weir locks_dead_pool'")) {
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    assertTrue(rs.getInt(1) >= 2, "the lock's session and an idle one ended: " + rs.getInt(1));
+                }
+            }
+
+            assertTrue(held.isHeld(), "taken again on a live session");
+            long after = holderOf(PgAdvisoryLocks.key(lockName));
+            assertTrue(after != 0 && after != before, "held by a new session: " + before + " -> " + after);
+        }
+        assertEquals(0, holderOf(PgAdvisoryLocks.key(name("retaken-dead-pool"))), "released on close");
+    }
+
+    @Test
     void aLockWhoseSessionEndsIsLostForGoodWhenAnotherRunTookItMeanwhile() throws Exception {
         LockManager.Lock held = first.locks().acquire(name("lost"), Duration.ofSeconds(1), w -> { });
         assertEquals(1, terminateHolderOf(PgAdvisoryLocks.key(name("lost"))));
