@@ -69,7 +69,7 @@ class ClusterDroppedAttemptsTest {
 
     @Test
     void anAttemptInterruptedBeforeItsWorkerPulledItsRowsFreesThemWithinTheCall() throws Exception {
-        try (HoldingWorker holding = new HoldingWorker(cluster.bareNode(), 2)) {
+        try (HoldingWorker holding = HoldingWorker.chunks(cluster.bareNode(), 2)) {
             ClusterRuns.awaitSlots(placement, 2, Duration.ofSeconds(20));
             ChunkCall pulling = placement.start(work(0), Map.of("orders", ScoringFlow.generate(1_000, task)),
                     callback());

@@ -157,7 +157,7 @@ class ClusterInlineChunksTest {
         });
         cluster.worker(1, FlowResolver.of(ScoringFlow.class, List.of(failing)), instance);
         Flow flow = ScoringFlow.inlined(ORDERS);
-        try (HoldingWorker holding = new HoldingWorker(cluster.bareNode(), 3);
+        try (HoldingWorker holding = HoldingWorker.chunks(cluster.bareNode(), 3);
              ClusterPlacement placement = ClusterPlacement.start(cluster.coordinator.system(),
                      FlowResolver.of(ScoringFlow.class, List.of(flow)), channel)) {
             ClusterRuns.awaitSlots(placement, 4, Duration.ofSeconds(20));

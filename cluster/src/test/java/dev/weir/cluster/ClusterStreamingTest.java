@@ -235,6 +235,45 @@ class ClusterStreamingTest {
         }
     }
 
+    /**
+     * A worker leaves while it pulls a call's input (the transfer under way, unacknowledged): the call runs
+     * again elsewhere and the output is exact, and as the run ends the memory it ran in (a task's allocator)
+     * holds nothing: the batches offered belong to the side channel, which cuts the abandoned transfer off.
+     */
+    @Test
+    void aWorkerLostWhileItPullsACallsInputLeavesNoneOfTheRunsMemoryHeld() throws Exception {
+        scoreMillis = 0;
+        StreamGraph graph = graph();
+        Map<String, List<String>> local = runLocally(graph);
+        try (TestCluster cluster = new TestCluster(); RootAllocator coordinatorMemory = new RootAllocator()) {
+            FlowResolver flows = FlowResolver.of(ClusterStreamingTest.class, List.of(), Map.of(FLOW, Map.of(GRAPH, graph)));
+            TestCluster.WorkerNode leaving = cluster.bareNode();
+            ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(60));
+            BufferAllocator task = coordinatorMemory.newChildAllocator("task-stream", 0, Long.MAX_VALUE);
+            try (HoldingWorker holding = HoldingWorker.calls(leaving, 4);
+                 ClusterBatchPlacement placement = ClusterBatchPlacement.start(cluster.coordinator.system(), channel,
+                         settings(graph, flows))) {
+                cluster.batchWorker(2, flows);
+                awaitSlots(placement, 6);
+                CompletableFuture<Map<String, List<String>>> remote = CompletableFuture.supplyAsync(() -> outputs(
+                        new StreamExecutor(cluster.coordinator.system(), task, placement), graph, null));
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (!holding.streaming()) {
+                    assertTrue(System.nanoTime() < deadline, "the holding worker never began pulling a call's input");
+                    Thread.sleep(10);
+                }
+                leaving.system.terminate(); // its calls go again to the other worker; its pull stays under way
+                assertEquals(local, remote.get(60, TimeUnit.SECONDS));
+                assertTrue(placement.attemptsLost() > 0, "the leaving worker's calls were sent again");
+                assertEquals(0, task.getAllocatedMemory(), "the run's memory holds none of the batches it offered");
+                task.close();
+            } finally {
+                channel.close();
+            }
+            assertEquals(0, coordinatorMemory.getAllocatedMemory(), "the coordinator keeps no Arrow memory");
+        }
+    }
+
     @Test
     void aTaskThatThrowsOnAWorkerFailsTheRunNamingTheTaskTheBatchAndTheNode() throws Exception {
         StreamGraph graph = StreamGraph.builder()

@@ -19,12 +19,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
- * A worker node's chunk runner that takes chunks and never runs them, so that a test holds a chunk's
- * inlined rows at a known point: it starts pulling the rows of the first chunk it is given into memory whose
- * first allocation waits until the test {@link #release releases} it (the transfer is then under way, the
- * coordinator streaming it, not acknowledged), and leaves the rows of the other chunks on offer, unpulled.
- * It reports nothing, and records the chunks the coordinator dropped. Speaks the real {@link Worker}
- * protocol, through the Receptionist, on a node of its own.
+ * A worker node's chunk runner ({@link #chunks}) or streaming-call runner ({@link #calls}) that takes work
+ * and never runs it, so that a test holds the rows sent with it at a known point: it starts pulling the rows
+ * of the first chunk or call it is given into memory whose first allocation waits until the test
+ * {@link #release releases} it (the transfer is then under way, the coordinator streaming it, not
+ * acknowledged), and leaves the rows of the others on offer, unpulled. It reports nothing. Speaks the real
+ * {@link Worker} or {@link BatchWorker} protocol, through the Receptionist, on a node of its own.
  */
 final class HoldingWorker implements AutoCloseable {
 
@@ -34,7 +34,6 @@ final class HoldingWorker implements AutoCloseable {
     private final CountDownLatch streaming = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
     private final List<String> received = new CopyOnWriteArrayList<>();
-    private final List<String> dropped = new CopyOnWriteArrayList<>();
     private final ArrowChannel channel = ArrowChannel.start("127.0.0.1", 0, null, Duration.ofSeconds(60));
     private final ExecutorService puller = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "holding-worker-pull");
@@ -44,8 +43,21 @@ final class HoldingWorker implements AutoCloseable {
     private final BufferAllocator memory;
     private volatile CompletableFuture<Void> pull;
 
-    /** Spawns the worker with {@code slots} slots on {@code node}'s actor system; its pull allocates from {@code node}. */
-    HoldingWorker(TestCluster.WorkerNode node, int slots) {
+    /** A chunk runner with {@code slots} slots on {@code node}'s actor system; its pull allocates from {@code node}. */
+    static HoldingWorker chunks(TestCluster.WorkerNode node, int slots) {
+        HoldingWorker worker = new HoldingWorker(node);
+        worker.spawnChunks(node.system, slots);
+        return worker;
+    }
+
+    /** A streaming-call runner with {@code slots} slots on {@code node}'s actor system. */
+    static HoldingWorker calls(TestCluster.WorkerNode node, int slots) {
+        HoldingWorker worker = new HoldingWorker(node);
+        worker.spawnCalls(node.system, slots);
+        return worker;
+    }
+
+    private HoldingWorker(TestCluster.WorkerNode node) {
         this.memory = node.allocator.newChildAllocator("held-pull", new AllocationListener() {
             @Override
             public void onPreAllocation(long size) {
@@ -60,10 +72,9 @@ final class HoldingWorker implements AutoCloseable {
                 }
             }
         }, 0, Long.MAX_VALUE);
-        spawn(node.system, slots);
     }
 
-    private void spawn(ActorSystem<Void> system, int slots) {
+    private void spawnChunks(ActorSystem<Void> system, int slots) {
         system.systemActorOf(Behaviors.<Worker.Command>setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(Worker.KEY, ctx.getSelf()));
             return Behaviors.receive(Worker.Command.class)
@@ -72,28 +83,43 @@ final class HoldingWorker implements AutoCloseable {
                         return Behaviors.same();
                     })
                     .onMessage(Worker.RunChunk.class, msg -> {
-                        received.add(msg.id());
-                        if (received.size() == 1) {
-                            pull = CompletableFuture.runAsync(() -> {
-                                for (Worker.InlineInput input : msg.inline()) {
-                                    try (ArrowTable rows = channel.pull(input.rows(), memory)) {
-                                        rows.rowCount();
-                                    }
-                                }
-                            }, puller);
-                        }
+                        take(msg.id(), msg.inline().stream().map(Worker.InlineInput::rows).toList());
                         return Behaviors.same();
                     })
-                    .onMessage(Worker.CancelChunk.class, msg -> {
-                        dropped.add(msg.id());
-                        return Behaviors.same();
-                    })
-                    .onMessage(Worker.InterruptChunk.class, msg -> {
-                        dropped.add(msg.id());
-                        return Behaviors.same();
-                    })
+                    .onAnyMessage(msg -> Behaviors.same()) // cancels and interrupts: nothing runs here
                     .build();
         }), "holding-worker", Props.empty());
+    }
+
+    private void spawnCalls(ActorSystem<Void> system, int slots) {
+        system.systemActorOf(Behaviors.<BatchWorker.Command>setup(ctx -> {
+            ctx.getSystem().receptionist().tell(Receptionist.register(BatchWorker.KEY, ctx.getSelf()));
+            return Behaviors.receive(BatchWorker.Command.class)
+                    .onMessage(BatchWorker.Describe.class, msg -> {
+                        msg.replyTo().tell(new BatchDispatcher.WorkerReady(ctx.getSelf(), slots, "holding-worker"));
+                        return Behaviors.same();
+                    })
+                    .onMessage(BatchWorker.RunCall.class, msg -> {
+                        take(msg.id() + "#" + msg.attempt(), msg.inputs());
+                        return Behaviors.same();
+                    })
+                    .onAnyMessage(msg -> Behaviors.same())
+                    .build();
+        }), "holding-batch-worker", Props.empty());
+    }
+
+    /** Records {@code id}; the first one's rows are pulled, and held mid-transfer. */
+    private void take(String id, List<dev.weir.cluster.channel.TableHandle> rows) {
+        received.add(id);
+        if (received.size() == 1) {
+            pull = CompletableFuture.runAsync(() -> {
+                for (dev.weir.cluster.channel.TableHandle handle : rows) {
+                    try (ArrowTable pulled = channel.pull(handle, memory)) {
+                        pulled.rowCount();
+                    }
+                }
+            }, puller);
+        }
     }
 
     /** Whether the held pull has begun receiving rows (the coordinator is streaming them). */
@@ -101,14 +127,9 @@ final class HoldingWorker implements AutoCloseable {
         return streaming.getCount() == 0;
     }
 
-    /** The chunk attempts it was given, in order. */
+    /** The chunk attempts or calls (id#attempt) it was given, in order. */
     List<String> received() {
         return List.copyOf(received);
-    }
-
-    /** The chunk attempts the coordinator cancelled or interrupted. */
-    List<String> dropped() {
-        return List.copyOf(dropped);
     }
 
     /**
