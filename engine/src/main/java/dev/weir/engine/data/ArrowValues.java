@@ -95,6 +95,59 @@ final class ArrowValues {
         return Field.nullable(name, typeOf(name, sample));
     }
 
+    /**
+     * The Arrow field for a column of these non-null values: the type of the first, widened to hold every
+     * one of them exactly (integers of several widths: the widest; integers and floating-point numbers: a
+     * double; decimals: the largest scale, integers included).
+     */
+    static Field fieldFor(String name, List<Object> values) {
+        if (values.isEmpty()) {
+            return fieldFor(name, (Object) null);
+        }
+        Object first = values.get(0);
+        if (!(first instanceof Number) || values.stream().allMatch(v -> v.getClass() == first.getClass())
+                && !(first instanceof BigDecimal)) {
+            return fieldFor(name, first);
+        }
+        boolean decimal = false;
+        boolean floating = false;
+        int integerBits = 0;
+        for (Object value : values) {
+            if (value instanceof BigDecimal) {
+                decimal = true;
+            } else if (value instanceof Double || value instanceof Float) {
+                floating = true;
+            } else if (value instanceof Long || value instanceof Integer || value instanceof Short
+                    || value instanceof Byte) {
+                integerBits = Math.max(integerBits, integerBits(value));
+            } else {
+                throw new IllegalArgumentException("column '" + name + "' mixes " + first.getClass().getSimpleName()
+                        + " and " + value.getClass().getSimpleName() + " values; use one type per column");
+            }
+        }
+        if (decimal && floating) {
+            throw new IllegalArgumentException("column '" + name + "' mixes BigDecimal and floating-point values;"
+                    + " use one of them per column");
+        }
+        if (decimal) {
+            int scale = 0;
+            for (Object value : values) {
+                scale = Math.max(scale, new BigDecimal(value.toString()).scale());
+            }
+            return Field.nullable(name, new ArrowType.Decimal(38, scale, 128));
+        }
+        if (floating) {
+            boolean allFloat = values.stream().allMatch(v -> v instanceof Float || v instanceof Short || v instanceof Byte);
+            return Field.nullable(name, new ArrowType.FloatingPoint(allFloat ? FloatingPointPrecision.SINGLE
+                    : FloatingPointPrecision.DOUBLE));
+        }
+        return Field.nullable(name, new ArrowType.Int(integerBits, true));
+    }
+
+    private static int integerBits(Object value) {
+        return value instanceof Long ? 64 : value instanceof Integer ? 32 : value instanceof Short ? 16 : 8;
+    }
+
     private static ArrowType typeOf(String column, Object sample) {
         if (sample == null || sample instanceof String) {
             return ArrowType.Utf8.INSTANCE;
@@ -136,22 +189,22 @@ final class ArrowValues {
         }
         try {
             setNonNull(vector, index, value);
-        } catch (ClassCastException e) {
+        } catch (ClassCastException | UnsupportedOperationException e) {
             throw new IllegalArgumentException("column '" + vector.getName() + "' of type "
                     + vector.getField().getType() + " cannot hold " + value.getClass().getSimpleName()
-                    + " value " + value, e);
+                    + " value " + value + (e instanceof UnsupportedOperationException ? ": " + e.getMessage() : ""), e);
         }
     }
 
     private static void setNonNull(FieldVector vector, int index, Object value) {
         if (vector instanceof BigIntVector v) {
-            v.setSafe(index, ((Number) value).longValue());
+            v.setSafe(index, exactInteger(v, (Number) value, Long.MIN_VALUE, Long.MAX_VALUE));
         } else if (vector instanceof IntVector v) {
-            v.setSafe(index, ((Number) value).intValue());
+            v.setSafe(index, (int) exactInteger(v, (Number) value, Integer.MIN_VALUE, Integer.MAX_VALUE));
         } else if (vector instanceof SmallIntVector v) {
-            v.setSafe(index, ((Number) value).shortValue());
+            v.setSafe(index, (short) exactInteger(v, (Number) value, Short.MIN_VALUE, Short.MAX_VALUE));
         } else if (vector instanceof TinyIntVector v) {
-            v.setSafe(index, ((Number) value).byteValue());
+            v.setSafe(index, (byte) exactInteger(v, (Number) value, Byte.MIN_VALUE, Byte.MAX_VALUE));
         } else if (vector instanceof Float8Vector v) {
             v.setSafe(index, ((Number) value).doubleValue());
         } else if (vector instanceof Float4Vector v) {
@@ -177,6 +230,28 @@ final class ArrowValues {
             throw new IllegalArgumentException("column '" + vector.getName() + "': writing Java values into "
                     + vector.getField().getType() + " vectors is not supported");
         }
+    }
+
+    /** {@code value} as an integer in {@code [min, max]}; refused when it is not one (a fraction, too large). */
+    private static long exactInteger(FieldVector vector, Number value, long min, long max) {
+        long exact;
+        if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            exact = value.longValue();
+        } else {
+            BigDecimal decimal = value instanceof BigDecimal b ? b : new BigDecimal(value.toString());
+            try {
+                exact = decimal.longValueExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("column '" + vector.getName() + "' of type "
+                        + vector.getField().getType() + " cannot hold " + value.getClass().getSimpleName() + " value "
+                        + value + " exactly", e);
+            }
+        }
+        if (exact < min || exact > max) {
+            throw new IllegalArgumentException("column '" + vector.getName() + "' of type " + vector.getField().getType()
+                    + " cannot hold " + value.getClass().getSimpleName() + " value " + value + ": out of its range");
+        }
+        return exact;
     }
 
     private static long micros(Object value) {

@@ -18,7 +18,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * A small table as plain Java values, for tasks where Arrow vectors would be ceremony and for
  * tests. Immutable. Converts to and from Arrow: the column types come from the Arrow schema when
- * the rows were read from a store, or are inferred from the first non-null value of each column.
+ * the rows were read from a store, or are inferred from the non-null values of each column: integers
+ * of several widths make the widest, integers with floating-point numbers a double, decimals the largest
+ * scale among them. A value its column's type cannot hold exactly (a long in an int column, 2.5 in an
+ * integer column) is refused, not rounded.
  */
 public final class Rows implements Iterable<Row> {
 
@@ -113,14 +116,13 @@ public final class Rows implements Iterable<Row> {
         }
         List<Field> fields = new ArrayList<>();
         for (int c = 0; c < columns.names().size(); c++) {
-            Object sample = null;
+            List<Object> values = new ArrayList<>();
             for (Row row : rows) {
                 if (row.get(c) != null) {
-                    sample = row.get(c);
-                    break;
+                    values.add(row.get(c));
                 }
             }
-            fields.add(ArrowValues.fieldFor(columns.names().get(c), sample));
+            fields.add(ArrowValues.fieldFor(columns.names().get(c), values));
         }
         return new Schema(fields);
     }

@@ -1,0 +1,78 @@
+package dev.weir.engine.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Rows to Arrow and back: every value arrives as it was, or is refused; none is rounded or cut. */
+class RowsTest {
+
+    private final BufferAllocator allocator = new RootAllocator();
+
+    @AfterEach
+    void noLeak() {
+        allocator.close();
+    }
+
+    private List<Object> roundTrip(Rows rows, String column) {
+        try (ArrowTable table = rows.toArrow(allocator)) {
+            return Rows.fromArrow(table).stream().map(r -> r.get(column)).toList();
+        }
+    }
+
+    @Test
+    void aColumnOfIntegersOfSeveralWidthsTakesTheWidest() {
+        Rows rows = Rows.builder("n").add(1).add(3_000_000_000L).add((short) 2).build();
+        assertEquals(new ArrowType.Int(64, true), rows.schema().getFields().get(0).getType());
+        assertEquals(List.of(1L, 3_000_000_000L, 2L), roundTrip(rows, "n"));
+    }
+
+    @Test
+    void integersAndFloatingPointNumbersMakeADouble() {
+        Rows rows = Rows.builder("x").add(0).add(2.5).build();
+        assertEquals(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE), rows.schema().getFields().get(0).getType());
+        assertEquals(List.of(0.0, 2.5), roundTrip(rows, "x"));
+    }
+
+    @Test
+    void decimalsKeepTheLargestScaleOfTheColumn() {
+        Rows rows = Rows.builder("amount").add(new BigDecimal("1.5")).add((Object) null).add(new BigDecimal("2.25")).add(7L).build();
+        assertEquals(new ArrowType.Decimal(38, 2, 128), rows.schema().getFields().get(0).getType());
+        assertEquals(java.util.Arrays.asList(new BigDecimal("1.50"), null, new BigDecimal("2.25"), new BigDecimal("7.00")),
+                roundTrip(rows, "amount"));
+    }
+
+    @Test
+    void aValueItsDeclaredColumnCannotHoldExactlyIsRefusedNamingTheColumn() {
+        Schema ints = new Schema(List.of(new Field("n", FieldType.nullable(new ArrowType.Int(32, true)), null)));
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> Rows.builder(ints).add(3_000_000_000L).build().toArrow(allocator).close());
+        assertTrue(tooLarge.getMessage().contains("column 'n'") && tooLarge.getMessage().contains("3000000000"),
+                tooLarge.getMessage());
+        IllegalArgumentException fraction = assertThrows(IllegalArgumentException.class,
+                () -> Rows.builder(ints).add(2.5).build().toArrow(allocator).close());
+        assertTrue(fraction.getMessage().contains("column 'n'") && fraction.getMessage().contains("2.5"),
+                fraction.getMessage());
+        assertEquals(List.of(3L), roundTrip(Rows.builder(ints).add(3.0).build(), "n").stream()
+                .map(v -> ((Number) v).longValue()).toList());
+    }
+
+    @Test
+    void aColumnMixingNumbersAndTextIsRefusedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Rows.builder("v").add(1L).add("one").build().schema());
+        assertTrue(e.getMessage().contains("column 'v'"), e.getMessage());
+    }
+}
