@@ -56,7 +56,8 @@ final class GraphCommand implements Callable<Integer> {
     String instance;
 
     @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
-            + " default: the examples' configuration.")
+            + " default: weir.yaml, weir.yml, weir.conf or pipedag.yaml in the working directory, else the examples'"
+            + " configuration.")
     Path config;
 
     @Option(names = "--table-store", description = "One of the configured table store connections (with --instance).")

@@ -4,6 +4,7 @@ import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.config.WeirConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,7 +18,8 @@ final class InstanceOptions {
     String instance;
 
     @Option(names = "--config", description = "The pipeline configuration (.yaml, .yml or .conf);"
-            + " default: the examples' configuration.")
+            + " default: weir.yaml, weir.yml, weir.conf or pipedag.yaml in the working directory, else the examples'"
+            + " configuration.")
     Path config;
 
     @Option(names = "--table-store", description = "One of the configured table store connections,"
@@ -27,10 +29,31 @@ final class InstanceOptions {
     @Option(names = "--per-user", description = "The private copy of the instance (instance id + user name).")
     boolean perUser;
 
-    /** The configuration: --config, which must name a file, or the examples' own. */
+    /**
+     * The files a pipeline configuration is found in, in the working directory, when --config is not given
+     * (as pipedag finds its {@code pipedag.yaml}).
+     */
+    static final List<String> CONFIG_FILES = List.of("weir.yaml", "weir.yml", "weir.conf", "pipedag.yaml");
+
+    /**
+     * The configuration: --config, which must name a file, else the one of {@link #CONFIG_FILES} in the working
+     * directory, else the examples' own.
+     */
     WeirConfig loadConfig() {
+        return load(config, Path.of("").toAbsolutePath());
+    }
+
+    /** {@link #loadConfig()} with {@code config} for --config, in {@code workingDirectory}. */
+    static WeirConfig load(Path config, Path workingDirectory) {
         if (config == null) {
-            return WeirConfig.fromResource(WeirCommand.DEFAULT_CONFIG);
+            List<Path> found = CONFIG_FILES.stream().map(workingDirectory::resolve).filter(Files::isRegularFile).toList();
+            if (found.size() > 1) {
+                throw new WeirCommand.UsageError("no --config, and " + workingDirectory + " holds several pipeline"
+                        + " configurations: " + found.stream().map(f -> f.getFileName().toString()).toList()
+                        + "; name one with --config");
+            }
+            return found.isEmpty() ? WeirConfig.fromResource(WeirCommand.DEFAULT_CONFIG)
+                    : WeirConfig.load(found.get(0));
         }
         if (!Files.isRegularFile(config)) {
             throw new WeirCommand.UsageError("--config " + config + ": " + (Files.isDirectory(config)

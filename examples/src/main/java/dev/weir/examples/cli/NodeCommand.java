@@ -8,7 +8,6 @@ import dev.weir.cluster.node.NodeSettings;
 import dev.weir.engine.config.WeirConfig;
 import dev.weir.engine.runtime.ChunkWorker;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -71,7 +70,8 @@ final class NodeCommand implements Callable<Integer> {
     Map<String, String> params = new LinkedHashMap<>();
 
     @Option(names = "--config", description = "The pipeline configuration with this node's table store connections"
-            + " (.yaml, .yml or .conf); default: the examples' configuration.")
+            + " (.yaml, .yml or .conf); default: weir.yaml, weir.yml, weir.conf or pipedag.yaml in the working directory,"
+            + " else the examples' configuration.")
     Path config;
 
     /** The exit status of a node the cluster downed: a supervisor should start it again. */
@@ -144,13 +144,6 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     private WeirConfig loadConfig() {
-        if (config == null) {
-            return WeirConfig.fromResource(WeirCommand.DEFAULT_CONFIG);
-        }
-        if (!Files.isRegularFile(config)) {
-            throw new WeirCommand.UsageError("--config " + config + ": " + (Files.isDirectory(config)
-                    ? "is a directory" : "no such file") + " (" + config.toAbsolutePath() + ")");
-        }
-        return WeirConfig.load(config);
+        return InstanceOptions.load(config, Path.of("").toAbsolutePath());
     }
 }
