@@ -89,7 +89,19 @@ final class ProgressBarView extends RunProgress {
             running.clear();
             if (bar != null) {
                 bar.setExtraMessage("");
-                bar.close(); // draws the last state and ends the line
+                // The library's close draws the last state and ends the line on its own thread and waits for
+                // that, unless this thread is interrupted (a cancelled run): then it returns at once and swallows
+                // the interrupt, and the summary could be printed before the line ends. So it closes with the
+                // interrupt put aside, then the interrupt is restored for this thread's owner.
+                boolean interrupted = Thread.interrupted();
+                try {
+                    bar.close();
+                } finally {
+                    line.close(); // ends the line now if the library could not
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 bar = null;
             }
             return;

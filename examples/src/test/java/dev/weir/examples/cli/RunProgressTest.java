@@ -97,6 +97,52 @@ class RunProgressTest {
     }
 
     @Test
+    void anInterruptedListenerThreadStillEndsTheBarWithItsLastFrameAndKeepsItsInterrupt() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Thread listener = Thread.currentThread();
+        // the library's own thread writes slowly, as on a busy machine
+        java.io.OutputStream slowFromOtherThreads = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (Thread.currentThread() != listener) {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                synchronized (bytes) {
+                    bytes.write(b, off, len);
+                }
+            }
+        };
+        ProgressBarView view = ProgressBarView.forTest(new PrintStream(slowFromOtherThreads, true,
+                StandardCharsets.UTF_8), MASK, 100);
+        List<RunEvent> events = batchedRun();
+        events.subList(0, events.size() - 1).forEach(view);
+        Thread.currentThread().interrupt(); // e.g. a cancelled run: the library's close would give up at once
+        try {
+            view.accept(events.get(events.size() - 1));
+            assertTrue(Thread.currentThread().isInterrupted(), "the thread's interrupt is kept for its owner");
+        } finally {
+            Thread.interrupted();
+        }
+        String output;
+        String end;
+        synchronized (bytes) {
+            output = bytes.toString(StandardCharsets.UTF_8);
+            end = lastFrame(bytes);
+        }
+        assertTrue(end.contains("100%") && end.contains(" 4/4"), "the last frame is drawn: " + end);
+        assertTrue(output.endsWith("\n"), "the bar's line ends before the summary: " + output);
+    }
+
+    @Test
     void aFrameTheLibraryDrawsAfterTheBarEndedIsDropped() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ProgressBarView.TerminalLine line = new ProgressBarView.TerminalLine(
