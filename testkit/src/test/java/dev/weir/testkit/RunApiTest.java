@@ -104,6 +104,20 @@ abstract class RunApiTest extends FlowKitTest {
         assertTrue(table.getMessage().contains("its outputs are [numbers]"), table.getMessage());
     }
 
+    @Test
+    void readingATaskTheFlowDoesNotHaveListsTheTasksOfItsStageOrTheStages() {
+        FlowRunRecord run = kit.run(tableAndPair(), mini);
+
+        IllegalArgumentException task = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> run.result().get(Ref.of("s", "numbrs"), Rows.class));
+        assertTrue(task.getMessage().contains("has no task 's/numbrs'")
+                && task.getMessage().contains("[numbers, pair]"), task.getMessage());
+        IllegalArgumentException stage = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> run.result().get(Ref.of("t", "numbers"), Rows.class));
+        assertTrue(stage.getMessage().contains("has no task 't/numbers'") && stage.getMessage().contains("[s]"),
+                stage.getMessage());
+    }
+
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(classes = {dev.weir.engine.data.ArrowTable.class, String.class})
     void anInputDeclaredAsRowsReadAsAnotherTypeFailsItsTaskNamingBoth(Class<?> readAs) {

@@ -12,6 +12,7 @@ import dev.weir.engine.store.ReadOptions;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableStore;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -23,6 +24,8 @@ final class CommittedTables implements Result.Reader {
     private final Map<Ref, String> tableOf;
     private final Map<TaskId, OutputSet> outputs;
     private final Map<Ref, ArrowTable> inlined;
+    /** The flow that ran, or null when the run stopped before planning. */
+    private final dev.weir.engine.Flow flow;
 
     /**
      * @param plan    the run's plan, or null when the run stopped before planning
@@ -42,6 +45,7 @@ final class CommittedTables implements Result.Reader {
         this.tableOf = Map.copyOf(tables);
         this.outputs = Map.copyOf(outputs);
         this.inlined = new java.util.concurrent.ConcurrentHashMap<>(inlined);
+        this.flow = plan == null ? null : plan.flow();
     }
 
     /** Frees the inlined tables this result kept. */
@@ -70,6 +74,13 @@ final class CommittedTables implements Result.Reader {
 
     @Override
     public <T> T read(Ref ref, Class<T> type) {
+        if (flow != null && flow.task(ref.taskId()).isEmpty()) {
+            List<String> tasks = flow.tasks().stream().filter(t -> t.stage().equals(ref.stage()))
+                    .map(dev.weir.engine.TaskDef::name).toList();
+            throw new IllegalArgumentException("flow '" + flow.name() + "' has no task '" + ref.stage() + "/" + ref.task()
+                    + "'; " + (tasks.isEmpty() ? "its stages are " + flow.stages().stream()
+                    .map(dev.weir.engine.StageDef::name).toList() : "the tasks of stage '" + ref.stage() + "' are " + tasks));
+        }
         OutputSet set = outputs.get(ref.taskId());
         OutputSet.Output output = set == null ? null : set.output(ref.output()).orElse(null);
         if (output != null && output.kind() == OutputSet.Kind.VALUE) {
