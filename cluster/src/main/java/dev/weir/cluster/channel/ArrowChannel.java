@@ -195,12 +195,21 @@ public final class ArrowChannel implements AutoCloseable {
         String id = prefix + ids.incrementAndGet();
         Offer offer = take(id, table);
         offers.put(id, offer);
-        offer.expiry = timer.schedule(() -> {
-            if (offers.containsKey(id)) {
-                LOG.warn("Transfer {} of {} rows was not pulled within {} ms; freed", id, offer.rows, timeoutMillis);
-                offer.release();
+        try {
+            if (closed) {
+                throw new java.util.concurrent.RejectedExecutionException("closed");
             }
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
+            offer.expiry = timer.schedule(() -> {
+                if (offers.containsKey(id)) {
+                    LOG.warn("Transfer {} of {} rows was not pulled within {} ms; freed", id, offer.rows,
+                            timeoutMillis);
+                    offer.release();
+                }
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            offer.release(); // the channel closed meanwhile, after it freed what it offered
+            throw new IllegalStateException("the Arrow side channel on " + host + ":" + port() + " is closed");
+        }
         return new TableHandle(host, port(), id, offer.rows, offer.bytes);
     }
 
@@ -526,7 +535,8 @@ public final class ArrowChannel implements AutoCloseable {
             released = true;
             for (Socket stream : streams) {
                 try {
-                    timer.execute(() -> closeQuietly(stream)); // closing a TLS socket may write: not on the caller's thread
+                    // closing a TLS socket may write: on this channel's thread, not the caller's
+                    timer.execute(() -> closeQuietly(stream));
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     // the channel is closing, and closes every socket itself
                 }
