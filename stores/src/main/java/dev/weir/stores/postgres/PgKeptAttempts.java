@@ -18,6 +18,8 @@ import java.util.TreeSet;
  */
 final class PgKeptAttempts {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PgKeptAttempts.class);
+
     /** The relations of a schema and their kind ({@code pg_class.relkind}). */
     private static final String RELATIONS = "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ?"
@@ -125,6 +127,11 @@ final class PgKeptAttempts {
                 .toList();
         java.util.Map<String, String> dropped = new java.util.LinkedHashMap<>();
         for (PgMetadata.Transaction orphan : orphans) {
+            PgTx.run(pool, store, "end the sessions working in the orphaned transaction schema "
+                    + orphan.transactionSchema(), t -> {
+                endSessionsIn(t, orphan.transactionSchema());
+                return null;
+            });
             PgTx.run(pool, store, "drop the orphaned transaction schema " + orphan.transactionSchema(), t -> {
                 t.execute("DROP SCHEMA IF EXISTS " + PgIdentifiers.quote(orphan.transactionSchema()) + " CASCADE");
                 metadata.deleteUncommitted(t, orphan.committedSchema());
@@ -135,6 +142,44 @@ final class PgKeptAttempts {
             dropped.put(orphan.stage(), orphan.transactionSchema());
         }
         return dropped;
+    }
+
+    /**
+     * The sessions holding a lock on schema {@code ?} or on a relation in schema {@code ?}: pid,
+     * application, state, start of the statement, and whether this session may end it.
+     */
+    private static final String SESSIONS_IN = "SELECT a.pid, a.application_name, a.state, a.query_start,"
+            + " pg_catalog.pg_has_role(a.usesysid, 'MEMBER') FROM pg_catalog.pg_stat_activity a"
+            + " WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN (SELECT l.pid FROM pg_catalog.pg_locks l"
+            + " WHERE l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
+            + " AND ((l.locktype = 'object' AND l.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+            + " AND l.objid = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ?))"
+            + " OR (l.locktype = 'relation' AND l.relation IN (SELECT c.oid FROM pg_catalog.pg_class c"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ?)))) ORDER BY a.pid";
+
+    /**
+     * Ends the sessions still working in the orphaned transaction schema {@code tx}. A killed run's
+     * statement goes on in the server until it ends or reaches statement_timeout (the server notices that
+     * its client is gone only when it next talks to it), holding locks that would keep the schema's DROP
+     * waiting as long, without a word. No live run owns {@code tx} (the caller holds the instance lock), so
+     * such a session works for a run that is gone. One this user may not end is named in a warning.
+     */
+    private void endSessionsIn(PgTx t, String tx) throws SQLException {
+        record Session(int pid, String application, String state, java.time.OffsetDateTime since, boolean mine) { }
+        List<Session> sessions = t.query(SESSIONS_IN, rs -> new Session(rs.getInt(1), rs.getString(2), rs.getString(3),
+                rs.getObject(4, java.time.OffsetDateTime.class), rs.getBoolean(5)), tx, tx);
+        for (Session session : sessions) {
+            String who = "session " + session.pid() + " (application '" + session.application() + "', "
+                    + session.state() + (session.since() == null ? "" : " since " + session.since().toInstant()) + ")";
+            if (session.mine()) {
+                t.query("SELECT pg_catalog.pg_terminate_backend(?)", rs -> rs.getBoolean(1), session.pid());
+                LOG.warn("{}: ended {}, which still worked in the orphaned transaction schema {} of a run that"
+                        + " is gone", store, who, tx);
+            } else {
+                LOG.warn("{}: dropping the orphaned transaction schema {} waits for {}, which works in it and which"
+                        + " user '{}' may not end", store, tx, who, pool.settings().user());
+            }
+        }
     }
 
     /** The transaction of a stage if it is kept, in schema {@code tx}. */

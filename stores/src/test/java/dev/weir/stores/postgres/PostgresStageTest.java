@@ -138,6 +138,59 @@ class PostgresStageTest {
     }
 
     @Test
+    void aStatementOfAKilledRunStillRunningInTheServerDoesNotHoldUpTheDropOfItsTransaction() throws Exception {
+        store.beginStage("orphan");
+        String tx = store.transactionSchema("orphan");
+        // The process dies while its session runs a long statement in the stage's transaction: the server
+        // runs the statement to its end (up to statement_timeout) before it notices the client is gone.
+        Connection dead = server.connection();
+        CompletableFuture<Void> statement = CompletableFuture.runAsync(() -> {
+            try (Statement s = dead.createStatement()) {
+                s.execute("CREATE TABLE \"" + tx + "\".\"slow\" AS SELECT 1 AS v FROM (SELECT pg_sleep(45)) AS w");
+            } catch (java.sql.SQLException e) {
+                // terminated, as the next run must do
+            }
+        });
+        try (PostgresTableStore next = server.open("stages")) {
+            awaitActive(tx);
+            long start = System.nanoTime();
+            Map<String, String> dropped = next.dropOrphanedTransactions();
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+            assertEquals(Map.of("orphan", tx), dropped);
+            assertTrue(seconds < 20, "the orphaned statement's session was ended, not waited for: " + seconds + " s");
+            try (Connection c = server.connection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + tx + "'")) {
+                rs.next();
+                assertEquals(0, rs.getLong(1), tx + " dropped");
+            }
+            statement.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            dead.close();
+        }
+    }
+
+    /** Waits until a session runs a statement naming {@code schema}. */
+    private static void awaitActive(String schema) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        try (Connection c = server.connection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND position(? in query) > 0"
+                        + " AND pid <> pg_backend_pid()")) {
+            s.setString(1, schema);
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("no session ran a statement in " + schema);
+    }
+
+    @Test
     void committingAStageThatWasNotBegunSaysSo() {
         StoreException e = assertThrows(StoreException.class, () -> store.commitStage("never_begun", "test_flow"));
         assertTrue(e.getMessage().contains("never_begun") && e.getMessage().contains("does not exist"), e.getMessage());
