@@ -32,18 +32,20 @@ import org.apache.arrow.vector.TimeStampSecVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.util.Text;
 
 /**
  * Converts between Arrow vector cells and plain Java values: {@code Long}, {@code Integer},
  * {@code Short}, {@code Byte}, {@code Double}, {@code Float}, {@code BigDecimal}, {@code Boolean},
  * {@code String}, {@code LocalDate}, {@code LocalDateTime} (timestamp without zone),
- * {@code Instant} (timestamp with zone), {@code byte[]} and null.
+ * {@code Instant} (timestamp with zone), {@code byte[]}, a {@code List} of these (a list column) and null.
  */
 final class ArrowValues {
 
@@ -83,6 +85,14 @@ final class ArrowValues {
                 || vector instanceof TimeStampNanoVector || vector instanceof TimeStampSecVector) {
             return vector.getObject(index); // LocalDateTime
         }
+        if (vector instanceof ListVector v) {
+            FieldVector elements = v.getDataVector();
+            List<Object> list = new java.util.ArrayList<>();
+            for (int i = v.getElementStartIndex(index); i < v.getElementEndIndex(index); i++) {
+                list.add(get(elements, i));
+            }
+            return java.util.Collections.unmodifiableList(list);
+        }
         Object value = vector.getObject(index);
         if (value instanceof Text text) {
             return text.toString();
@@ -105,6 +115,18 @@ final class ArrowValues {
             return fieldFor(name, (Object) null);
         }
         Object first = values.get(0);
+        if (first instanceof List<?>) {
+            List<Object> elements = new java.util.ArrayList<>();
+            for (Object value : values) {
+                if (!(value instanceof List<?> list)) {
+                    throw new IllegalArgumentException("column '" + name + "' mixes lists and "
+                            + value.getClass().getSimpleName() + " values; use one type per column");
+                }
+                list.stream().filter(java.util.Objects::nonNull).forEach(elements::add);
+            }
+            return new Field(name, FieldType.nullable(ArrowType.List.INSTANCE),
+                    List.of(fieldFor(ListVector.DATA_VECTOR_NAME, elements)));
+        }
         if (!(first instanceof Number) || values.stream().allMatch(v -> v.getClass() == first.getClass())
                 && !(first instanceof BigDecimal)) {
             return fieldFor(name, first);
@@ -177,8 +199,8 @@ final class ArrowValues {
             return ArrowType.Binary.INSTANCE;
         }
         throw new IllegalArgumentException("column '" + column + "': values of " + sample.getClass().getName()
-                + " have no Arrow type; use Long, Integer, Double, BigDecimal, Boolean, String, LocalDate,"
-                + " LocalDateTime, Instant or byte[]");
+                + " have no Arrow type; use Long, Integer, Short, Byte, Double, Float, BigDecimal, Boolean, String,"
+                + " LocalDate, LocalDateTime, Instant, OffsetDateTime, byte[] or a List of these");
     }
 
     /** Writes {@code value} (or null) into {@code vector} at {@code index}, growing it as needed. */
@@ -226,6 +248,13 @@ final class ArrowValues {
             v.setSafe(index, micros(value));
         } else if (vector instanceof VarBinaryVector v) {
             v.setSafe(index, (byte[]) value);
+        } else if (vector instanceof ListVector v) {
+            List<?> list = (List<?>) value;
+            int start = v.startNewValue(index);
+            for (int i = 0; i < list.size(); i++) {
+                set(v.getDataVector(), start + i, list.get(i));
+            }
+            v.endValue(index, list.size());
         } else {
             throw new IllegalArgumentException("column '" + vector.getName() + "': writing Java values into "
                     + vector.getField().getType() + " vectors is not supported");

@@ -75,4 +75,36 @@ class RowsTest {
                 () -> Rows.builder("v").add(1L).add("one").build().schema());
         assertTrue(e.getMessage().contains("column 'v'"), e.getMessage());
     }
+
+    @Test
+    void listColumnsGoToArrowAndBackWithTheirNullsAndEmptyLists() {
+        Rows rows = Rows.builder("id", "tags", "scores").add(1L, List.of("a", "b"), List.of(List.of(1L, 2L), List.of()))
+                .add(2L, null, null)
+                .add(3L, List.of(), java.util.Arrays.asList(List.of(3_000_000_000L), null))
+                .add(4L, java.util.Arrays.asList("c", null), List.of(java.util.Arrays.asList(5, null)))
+                .build();
+        Field tags = rows.schema().getFields().get(1);
+        assertEquals(ArrowType.List.INSTANCE, tags.getType());
+        assertEquals(ArrowType.Utf8.INSTANCE, tags.getChildren().get(0).getType());
+        assertEquals(new ArrowType.Int(64, true),
+                rows.schema().getFields().get(2).getChildren().get(0).getChildren().get(0).getType());
+        try (ArrowTable table = rows.toArrow(allocator)) {
+            Rows back = Rows.fromArrow(table);
+            assertEquals(rows.stream().map(r -> r.get("tags")).toList(), back.stream().map(r -> r.get("tags")).toList());
+            assertEquals(java.util.Arrays.asList(List.of(List.of(1L, 2L), List.of()), null,
+                    java.util.Arrays.asList(List.of(3_000_000_000L), null), List.of(java.util.Arrays.asList(5L, null))),
+                    back.stream().map(r -> r.get("scores")).toList());
+            // read from a store, a list column is written back as it came
+            try (ArrowTable again = back.map(r -> r).toArrow(allocator)) {
+                assertEquals(back, Rows.fromArrow(again));
+            }
+        }
+    }
+
+    @Test
+    void aColumnMixingListsAndOtherValuesIsRefusedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Rows.builder("v").add(List.of(1L)).add(2L).build().schema());
+        assertTrue(e.getMessage().contains("column 'v'") && e.getMessage().contains("lists"), e.getMessage());
+    }
 }
