@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -16,11 +17,19 @@ import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.DateMilliVector;
 import org.apache.arrow.vector.DecimalVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.FixedSizeBinaryVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.IntervalDayVector;
+import org.apache.arrow.vector.IntervalMonthDayNanoVector;
 import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.PeriodDuration;
 import org.apache.arrow.vector.SmallIntVector;
+import org.apache.arrow.vector.TimeMicroVector;
+import org.apache.arrow.vector.TimeMilliVector;
+import org.apache.arrow.vector.TimeNanoVector;
+import org.apache.arrow.vector.TimeSecVector;
 import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.TimeStampMicroVector;
 import org.apache.arrow.vector.TimeStampMilliTZVector;
@@ -30,9 +39,14 @@ import org.apache.arrow.vector.TimeStampNanoVector;
 import org.apache.arrow.vector.TimeStampSecTZVector;
 import org.apache.arrow.vector.TimeStampSecVector;
 import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.UInt1Vector;
+import org.apache.arrow.vector.UInt2Vector;
+import org.apache.arrow.vector.UInt4Vector;
+import org.apache.arrow.vector.UInt8Vector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.complex.StructVector;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.TimeUnit;
@@ -45,7 +59,9 @@ import org.apache.arrow.vector.util.Text;
  * Converts between Arrow vector cells and plain Java values: {@code Long}, {@code Integer},
  * {@code Short}, {@code Byte}, {@code Double}, {@code Float}, {@code BigDecimal}, {@code Boolean},
  * {@code String}, {@code LocalDate}, {@code LocalDateTime} (timestamp without zone),
- * {@code Instant} (timestamp with zone), {@code byte[]}, a {@code List} of these (a list column) and null.
+ * {@code Instant} (timestamp with zone), {@code LocalTime}, {@code byte[]}, a {@code List} of these (a list
+ * column), a {@code Map} by field name (a struct column, read from a store) and null; unsigned integers come as
+ * the next wider signed type, intervals as Arrow's {@code PeriodDuration} or {@code Duration}.
  */
 final class ArrowValues {
 
@@ -84,6 +100,38 @@ final class ArrowValues {
         if (vector instanceof TimeStampMicroVector || vector instanceof TimeStampMilliVector
                 || vector instanceof TimeStampNanoVector || vector instanceof TimeStampSecVector) {
             return vector.getObject(index); // LocalDateTime
+        }
+        if (vector instanceof TimeMicroVector v) {
+            return LocalTime.ofNanoOfDay(v.get(index) * 1_000L);
+        }
+        if (vector instanceof TimeMilliVector v) {
+            return LocalTime.ofNanoOfDay(v.get(index) * 1_000_000L);
+        }
+        if (vector instanceof TimeNanoVector v) {
+            return LocalTime.ofNanoOfDay(v.get(index));
+        }
+        if (vector instanceof TimeSecVector v) {
+            return LocalTime.ofSecondOfDay(v.get(index));
+        }
+        if (vector instanceof UInt1Vector v) {
+            return (short) Byte.toUnsignedInt(v.get(index));
+        }
+        if (vector instanceof UInt2Vector v) {
+            return (int) v.get(index);
+        }
+        if (vector instanceof UInt4Vector v) {
+            return Integer.toUnsignedLong(v.get(index));
+        }
+        if (vector instanceof UInt8Vector v) {
+            long raw = v.get(index);
+            return raw >= 0 ? (Object) raw : new BigDecimal(Long.toUnsignedString(raw));
+        }
+        if (vector instanceof StructVector v) {
+            java.util.Map<String, Object> struct = new java.util.LinkedHashMap<>();
+            for (FieldVector child : v.getChildrenFromFields()) {
+                struct.put(child.getName(), get(child, index));
+            }
+            return java.util.Collections.unmodifiableMap(struct);
         }
         if (vector instanceof ListVector v) {
             FieldVector elements = v.getDataVector();
@@ -197,6 +245,8 @@ final class ArrowValues {
             return new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC");
         } else if (sample instanceof byte[]) {
             return ArrowType.Binary.INSTANCE;
+        } else if (sample instanceof LocalTime) {
+            return new ArrowType.Time(TimeUnit.MICROSECOND, 64);
         }
         throw new IllegalArgumentException("column '" + column + "': values of " + sample.getClass().getName()
                 + " have no Arrow type; use Long, Integer, Short, Byte, Double, Float, BigDecimal, Boolean, String,"
@@ -248,6 +298,37 @@ final class ArrowValues {
             v.setSafe(index, micros(value));
         } else if (vector instanceof VarBinaryVector v) {
             v.setSafe(index, (byte[]) value);
+        } else if (vector instanceof TimeMicroVector v) {
+            v.setSafe(index, ((LocalTime) value).toNanoOfDay() / 1_000L);
+        } else if (vector instanceof TimeMilliVector v) {
+            v.setSafe(index, (int) (((LocalTime) value).toNanoOfDay() / 1_000_000L));
+        } else if (vector instanceof TimeNanoVector v) {
+            v.setSafe(index, ((LocalTime) value).toNanoOfDay());
+        } else if (vector instanceof TimeSecVector v) {
+            v.setSafe(index, ((LocalTime) value).toSecondOfDay());
+        } else if (vector instanceof UInt1Vector v) {
+            v.setSafe(index, (int) exactInteger(v, (Number) value, 0, 0xFF));
+        } else if (vector instanceof UInt2Vector v) {
+            v.setSafe(index, (int) exactInteger(v, (Number) value, 0, 0xFFFF));
+        } else if (vector instanceof UInt4Vector v) {
+            v.setSafe(index, (int) exactInteger(v, (Number) value, 0, 0xFFFF_FFFFL));
+        } else if (vector instanceof UInt8Vector v) {
+            v.setSafe(index, exactUnsignedLong(v, (Number) value));
+        } else if (vector instanceof IntervalMonthDayNanoVector v) {
+            PeriodDuration interval = (PeriodDuration) value;
+            v.setSafe(index, Math.toIntExact(interval.getPeriod().toTotalMonths()), interval.getPeriod().getDays(),
+                    interval.getDuration().toNanos());
+        } else if (vector instanceof IntervalDayVector v) {
+            java.time.Duration duration = (java.time.Duration) value;
+            v.setSafe(index, Math.toIntExact(duration.toDays()), (int) duration.minusDays(duration.toDays()).toMillis());
+        } else if (vector instanceof FixedSizeBinaryVector v) {
+            v.setSafe(index, (byte[]) value);
+        } else if (vector instanceof StructVector v) {
+            java.util.Map<?, ?> struct = (java.util.Map<?, ?>) value;
+            for (FieldVector child : v.getChildrenFromFields()) {
+                set(child, index, struct.get(child.getName()));
+            }
+            v.setIndexDefined(index);
         } else if (vector instanceof ListVector v) {
             List<?> list = (List<?>) value;
             int start = v.startNewValue(index);
@@ -281,6 +362,21 @@ final class ArrowValues {
                     + " cannot hold " + value.getClass().getSimpleName() + " value " + value + ": out of its range");
         }
         return exact;
+    }
+
+    /** {@code value} as the bits of an unsigned 64-bit integer; refused when it is negative, a fraction or too large. */
+    private static long exactUnsignedLong(FieldVector vector, Number value) {
+        BigDecimal decimal = value instanceof BigDecimal b ? b : new BigDecimal(value.toString());
+        try {
+            java.math.BigInteger exact = decimal.toBigIntegerExact();
+            if (exact.signum() >= 0 && exact.bitLength() <= 64) {
+                return exact.longValue();
+            }
+        } catch (ArithmeticException e) {
+            // a fraction: refused below
+        }
+        throw new IllegalArgumentException("column '" + vector.getName() + "' of type " + vector.getField().getType()
+                + " cannot hold " + value.getClass().getSimpleName() + " value " + value + " exactly");
     }
 
     private static long micros(Object value) {

@@ -107,4 +107,43 @@ class RowsTest {
                 () -> Rows.builder("v").add(List.of(1L)).add(2L).build().schema());
         assertTrue(e.getMessage().contains("column 'v'") && e.getMessage().contains("lists"), e.getMessage());
     }
+
+    @Test
+    void timesUnsignedIntegersIntervalsAndStructsOfAStoresSchemaGoToArrowAndBack() {
+        Field struct = new Field("st", FieldType.nullable(ArrowType.Struct.INSTANCE), List.of(
+                new Field("k", FieldType.nullable(new ArrowType.Int(32, true)), null),
+                new Field("name", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+        Schema schema = new Schema(List.of(
+                new Field("tm", FieldType.nullable(new ArrowType.Time(org.apache.arrow.vector.types.TimeUnit.MICROSECOND, 64)), null),
+                new Field("ms", FieldType.nullable(new ArrowType.Time(org.apache.arrow.vector.types.TimeUnit.MILLISECOND, 32)), null),
+                new Field("u8", FieldType.nullable(new ArrowType.Int(8, false)), null),
+                new Field("u64", FieldType.nullable(new ArrowType.Int(64, false)), null),
+                new Field("iv", FieldType.nullable(new ArrowType.Interval(org.apache.arrow.vector.types.IntervalUnit.MONTH_DAY_NANO)), null),
+                struct));
+        java.util.Map<String, Object> st = new java.util.LinkedHashMap<>();
+        st.put("k", 1);
+        st.put("name", null);
+        org.apache.arrow.vector.PeriodDuration interval = new org.apache.arrow.vector.PeriodDuration(
+                java.time.Period.of(0, 14, 3), java.time.Duration.ofNanos(1_500));
+        Rows rows = Rows.builder(schema)
+                .add(java.time.LocalTime.of(10, 11, 12, 345_678_000), java.time.LocalTime.of(1, 2, 3, 4_000_000), 200,
+                        new BigDecimal("18446744073709551615"), interval, st)
+                .add(null, null, null, null, null, null)
+                .build();
+        try (ArrowTable table = rows.toArrow(allocator)) {
+            Rows back = Rows.fromArrow(table);
+            assertEquals(rows.get(0).values().subList(0, 3).stream().map(v -> v instanceof Integer i ? (short) (int) i : v)
+                    .toList(), back.get(0).values().subList(0, 3));
+            assertEquals(new BigDecimal("18446744073709551615"), back.get(0).get("u64"));
+            assertEquals(interval, back.get(0).get("iv"));
+            assertEquals(st, back.get(0).get("st"));
+            assertEquals(java.util.Arrays.asList(null, null, null, null, null, null), back.get(1).values());
+            try (ArrowTable again = back.toArrow(allocator)) {
+                assertEquals(back, Rows.fromArrow(again));
+            }
+        }
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> Rows.builder(new Schema(List.of(schema.getFields().get(2)))).add(-1).build().toArrow(allocator).close());
+        assertTrue(negative.getMessage().contains("column 'u8'"), negative.getMessage());
+    }
 }
