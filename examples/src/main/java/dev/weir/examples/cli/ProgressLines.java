@@ -16,6 +16,9 @@ import java.util.function.UnaryOperator;
  */
 final class ProgressLines extends RunProgress {
 
+    /** The reason of a task whose work a failed attempt of its stage kept: listed, its stage is committed now. */
+    private static final String RESUMED = "resumed";
+
     private final PrintStream out;
     private final UnaryOperator<String> mask;
     private int total;
@@ -45,7 +48,7 @@ final class ProgressLines extends RunProgress {
             done++;
             String where = nodes.of(r.stage(), r.task());
             nodes.forget(r.stage(), r.task());
-            if (r.state() == TaskState.CACHE_VALID && r.seconds() == 0) {
+            if (r.state() == TaskState.CACHE_VALID && r.seconds() == 0 && !RESUMED.equals(r.reason())) {
                 quietHits++;
                 return;
             }
@@ -63,7 +66,7 @@ final class ProgressLines extends RunProgress {
             out.println("  aborted stage " + e.stage() + " (" + mask.apply(e.reason()) + "); its last commit stays readable");
         } else if (event instanceof RunEvent.RunFinished) {
             if (quietHits > 0) {
-                out.println("  " + quietHits + " tasks in unchanged stages: cache valid");
+                out.println("  " + quietHits + (quietHits == 1 ? " task" : " tasks") + " in unchanged stages: cache valid");
             }
         }
     }
@@ -77,7 +80,7 @@ final class ProgressLines extends RunProgress {
         if (r.rows() >= 0) {
             s.append(", ").append(r.rows()).append(" rows");
         }
-        if (r.reason() != null && r.state() != TaskState.CACHE_VALID) {
+        if (r.reason() != null && (r.state() != TaskState.CACHE_VALID || RESUMED.equals(r.reason()))) {
             s.append("  (").append(r.reason()).append(')');
         }
         if (r.error() != null) {

@@ -64,7 +64,31 @@ class RunProgressTest {
                   [4/4] FAILED      scored/report  0.25s  (no-cache-entry)
                       boom: password=***
                   aborted stage scored (task report failed); its last commit stays readable
-                  1 tasks in unchanged stages: cache valid
+                  1 task in unchanged stages: cache valid
+                """, bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aTaskResumedFromAFailedAttemptIsListedWithItsReasonNotCountedAsUnchanged() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressLines lines = new ProgressLines(new PrintStream(bytes, true, StandardCharsets.UTF_8), MASK);
+
+        java.util.stream.Stream.of(new RunEvent.RunStarted(RUN, "sales", "mini", 3, 0, 3, 0),
+                new RunEvent.TaskFinished(RUN, new TaskResult("raw", "orders", TaskState.CACHE_VALID, "cache-valid",
+                        0, 3000, 0, null)),
+                new RunEvent.TaskFinished(RUN, new TaskResult("scored", "score", TaskState.CACHE_VALID, "resumed",
+                        0, 3000, 0, null)),
+                new RunEvent.TaskFinished(RUN, new TaskResult("scored", "other", TaskState.CACHE_VALID, "cache-valid",
+                        0, 1, 0, null)),
+                new RunEvent.StageCommitted(RUN, "scored"),
+                new RunEvent.RunFinished(RUN, true, "OK sales/mini")).forEach(lines);
+
+        assertTrue(lines.awaitEnd(Duration.ZERO));
+        assertEquals("""
+                Run 20260101-000000-abcd1234 of sales on mini: 3 tasks, 0 to run, 3 cached
+                  [2/3] CACHE_VALID scored/score, 3000 rows  (resumed)
+                  committed stage scored
+                  2 tasks in unchanged stages: cache valid
                 """, bytes.toString(StandardCharsets.UTF_8));
     }
 
