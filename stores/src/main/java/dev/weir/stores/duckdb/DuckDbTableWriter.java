@@ -67,8 +67,25 @@ final class DuckDbTableWriter {
         database.execute(connection, "cannot replace table " + target, "DROP TABLE IF EXISTS " + name);
     }
 
-    /** Adds the primary key and indexes inside the caller's transaction. */
+    /**
+     * Adds the primary key and indexes inside the caller's transaction. Their columns must be named as the
+     * table's are, case included: DuckDB would find {@code "k"} for {@code "K"}, where PostgreSQL refuses it, so
+     * a flow that runs on DuckDB runs on PostgreSQL too.
+     */
     void constrain(org.duckdb.DuckDBConnection connection) {
+        if (spec.primaryKey().isEmpty() && spec.indexes().isEmpty()) {
+            return;
+        }
+        List<String> columns = database.strings(connection, "cannot read the columns of " + target,
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                target.schema(), target.table());
+        java.util.stream.Stream.concat(spec.primaryKey().stream(), spec.indexes().stream().flatMap(List::stream))
+                .filter(column -> !columns.contains(column)).findFirst().ifPresent(column -> {
+                    throw dev.weir.engine.store.StoreException.of(database.storeName() + ": cannot "
+                            + (spec.primaryKey().contains(column) ? "add the primary key" : "create an index") + " of table "
+                            + target + ": it has no column '" + column + "' (names match case and all, as in PostgreSQL);"
+                            + " its columns are " + columns);
+                });
         if (!spec.primaryKey().isEmpty()) {
             database.execute(connection, "cannot add the primary key of " + target,
                     "ALTER TABLE " + name + " ADD PRIMARY KEY (" + DuckDbSql.columnList(spec.primaryKey()) + ")");

@@ -55,6 +55,22 @@ public abstract class TableWritesConformanceTest extends TableStoreFixture {
     }
 
     @Test
+    void aKeyOrIndexColumnNamedInAnotherCaseIsRefusedNamingItAndLeavesNoTable() {
+        store.beginStage(STAGE);
+        TableLocation target = inTransaction("cased");
+        for (TableSpec spec : List.of(new TableSpec(List.of("ID"), List.of()), new TableSpec(List.of(), List.of(List.of("Name"))))) {
+            String column = spec.primaryKey().isEmpty() ? "Name" : "ID";
+            StoreException arrow = assertThrows(StoreException.class, () -> write(target, 1, 1, 3, spec));
+            assertTrue(arrow.getMessage().contains("cased") && arrow.getMessage().contains(column), arrow.getMessage());
+            assertFalse(store.exists(target));
+            StoreException sql = assertThrows(StoreException.class,
+                    () -> store.writeSql(target, "SELECT 1 AS id, 'a' AS name", spec));
+            assertTrue(sql.getMessage().contains("cased") && sql.getMessage().contains(column), sql.getMessage());
+            assertFalse(store.exists(target));
+        }
+    }
+
+    @Test
     void indexesAreCreated() {
         store.beginStage(STAGE);
         TableLocation target = inTransaction("indexed");
