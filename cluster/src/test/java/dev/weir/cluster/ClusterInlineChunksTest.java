@@ -173,7 +173,11 @@ class ClusterInlineChunksTest {
             assertEquals(List.of(), runAllocators(kit.allocator()), "the run closed its memory, and it held nothing");
             assertTrue(channel.offered() <= 1, () -> channel.offered() + " offers left: only the rows being streamed"
                     + " may wait for their transfer to be cut off; the unpulled ones were freed with their attempts");
-            result.close();
+            result.close(); // it kept the run's inlined orders
+            long channels = channel.heldBytes(); // read first: the channel only frees from here on
+            long coordinator = kit.allocator().getAllocatedMemory();
+            assertTrue(coordinator <= channels, () -> "every byte the coordinator holds is the side channel's: "
+                    + coordinator + " held, " + channels + " of them by the channel");
         }
         channel.close(); // frees the rows of a transfer it cut off, and checks its memory
         assertEquals(0, kit.allocator().getAllocatedMemory(), "the coordinator holds no Arrow memory");
