@@ -30,7 +30,7 @@ final class ForeignInstances {
     }
 
     Map<String, String> stageTables(StoreSettings other, String stage) {
-        DuckDbConfig otherConfig = DuckDbConfig.from(other);
+        DuckDbConfig otherConfig = configOf(other, stage);
         String catalog = catalogOf(other, otherConfig);
         String committed = otherConfig.schemaPrefix() + stage + otherConfig.schemaSuffix();
         return database.withConnection("cannot read stage " + stage + " of " + other, connection -> {
@@ -49,11 +49,23 @@ final class ForeignInstances {
     }
 
     Optional<String> stageVersion(StoreSettings other, String stage) {
-        DuckDbConfig otherConfig = DuckDbConfig.from(other);
+        DuckDbConfig otherConfig = configOf(other, stage);
         String catalog = catalogOf(other, otherConfig);
         String committed = otherConfig.schemaPrefix() + stage + otherConfig.schemaSuffix();
         return database.withConnection("cannot read the version of stage " + stage + " of " + other,
                 connection -> metadata.stageVersion(connection, catalog, committed));
+    }
+
+    /**
+     * The other instance's DuckDB settings; refused when its table store is of another kind (a source instance on
+     * PostgreSQL), rather than read as a DuckDB url it is not.
+     */
+    private DuckDbConfig configOf(StoreSettings other, String stage) {
+        if (!DuckDbStoreFactory.KIND.equals(other.kind())) {
+            throw StoreException.of(database.storeName() + ": cannot read stage '" + stage + "' of " + other
+                    + ": cross-instance reads need both instances on DuckDB (in one file, or in a file this one attaches)");
+        }
+        return DuckDbConfig.from(other);
     }
 
     /** The catalog holding the other instance's tables, attaching its file when needed. */

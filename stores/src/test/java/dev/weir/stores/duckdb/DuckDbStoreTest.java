@@ -174,6 +174,21 @@ class DuckDbStoreTest extends TableStoreFixture {
     }
 
     @Test
+    void anotherInstanceOnPostgresIsRefusedSayingSoNotReadAsADuckDbUrl() {
+        StoreSettings other = new StoreSettings("full", "full", "postgres", "postgres",
+                com.typesafe.config.ConfigFactory.parseMap(Map.of("url", "postgresql://db.example.com:5432/pipelines")),
+                workDir, "pipedag.yaml: instances.full.table_store");
+        for (org.junit.jupiter.api.function.Executable read : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> store.foreignStageTables(other, STAGE), () -> store.foreignStageVersion(other, STAGE))) {
+            StoreException error = assertThrows(StoreException.class, read);
+            assertTrue(error.getMessage().contains("stage '" + STAGE + "' of postgres store 'postgres' of instance 'full'"),
+                    error.getMessage());
+            assertTrue(error.getMessage().contains("both instances on DuckDB") && !error.getMessage().contains("url"),
+                    error.getMessage());
+        }
+    }
+
+    @Test
     void aStageTheOtherInstanceNeverCommittedFailsClearly() {
         StoreSettings other = withOtherInstance("full", o -> o.beginStage(STAGE));
         StoreException error = assertThrows(StoreException.class, () -> store.foreignStageTables(other, STAGE));
