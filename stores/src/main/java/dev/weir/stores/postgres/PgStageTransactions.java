@@ -86,12 +86,14 @@ final class PgStageTransactions {
                 throw StoreException.of(store + ": cannot commit stage '" + stage + "': its transaction schema "
                         + tx + " does not exist (was the stage begun, or already committed or aborted?)");
             }
-            t.execute("DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
-            if (PgCatalog.schemaExists(t, committed)) {
-                t.execute("ALTER SCHEMA " + quote(committed) + " RENAME TO " + quote(old));
+            try (PgLockWaits.Watch watch = PgLockWaits.watch(pool, store, t, "the commit of stage '" + stage + "'")) {
+                t.execute("DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
+                if (PgCatalog.schemaExists(t, committed)) {
+                    t.execute("ALTER SCHEMA " + quote(committed) + " RENAME TO " + quote(old));
+                }
+                t.execute("ALTER SCHEMA " + quote(tx) + " RENAME TO " + quote(committed),
+                        "DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
             }
-            t.execute("ALTER SCHEMA " + quote(tx) + " RENAME TO " + quote(committed),
-                    "DROP SCHEMA IF EXISTS " + quote(old) + " CASCADE");
             Map<String, TaskRecord> pending = recorded.get(stage);
             if (pending != null) {
                 synchronized (pending) {

@@ -191,6 +191,51 @@ class PostgresStageTest {
     }
 
     @Test
+    void aCommitWaitingForASessionThatReadTheTablesItReplacesNamesThatSession() throws Exception {
+        store.beginStage("blocked");
+        writeTable(store, "blocked", "t", 3, 1);
+        store.commitStage("blocked", "test_flow");
+        TableLocation t = new TableLocation(store.committedSchema("blocked"), "t");
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                PgLockWaits.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings =
+                new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        logger.addAppender(warnings);
+        try (Connection reader = server.connection()) {
+            // a session that read the committed table and was left idle in its transaction
+            reader.setAutoCommit(false);
+            int readerPid;
+            try (Statement s = reader.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_backend_pid(), count(*) FROM " + store.sqlName(t))) {
+                rs.next();
+                readerPid = rs.getInt(1);
+            }
+            store.beginStage("blocked");
+            writeTable(store, "blocked", "t", 5, 2);
+            CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> store.commitStage("blocked", "test_flow"));
+
+            String said = null;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (said == null && System.nanoTime() < deadline) {
+                said = warnings.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                        .filter(m -> m.contains("session " + readerPid + " ")).findFirst().orElse(null);
+                Thread.sleep(100);
+            }
+            assertTrue(said != null, "a warning names the reader's session " + readerPid + ": " + warnings.list);
+            assertTrue(said.contains("the commit of stage 'blocked' waits for a lock held by"), said);
+            assertTrue(said.contains("idle in transaction"), said);
+            assertFalse(commit.isDone(), "the commit waits for the reader");
+
+            reader.rollback();
+            commit.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(5, store.rowCount(t));
+        } finally {
+            logger.detachAppender(warnings);
+        }
+    }
+
+    @Test
     void committingAStageThatWasNotBegunSaysSo() {
         StoreException e = assertThrows(StoreException.class, () -> store.commitStage("never_begun", "test_flow"));
         assertTrue(e.getMessage().contains("never_begun") && e.getMessage().contains("does not exist"), e.getMessage());
