@@ -59,6 +59,11 @@ final class TaskExecution {
      * wrote meanwhile. Shared by every copy of this execution.
      */
     private final Set<TableLocation> written;
+    /**
+     * The task that writes or carries forward each table of a stage transaction in this run: two tasks of a stage
+     * returning tables of one name would overwrite each other's, so the second is refused.
+     */
+    private final Map<TableLocation, dev.weir.engine.TaskId> owners;
     /** Held by a raw SQL script from listing its stage's tables before it to listing them after it. */
     private final java.util.concurrent.locks.ReentrantLock scriptLock;
 
@@ -82,6 +87,7 @@ final class TaskExecution {
         this.localTables = config.localTableCache().enabled()
                 ? new LocalTableFiles(config.localTableCache(), TaskExecution.class.getClassLoader()) : null;
         this.written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        this.owners = new java.util.concurrent.ConcurrentHashMap<>();
         this.scriptLock = new java.util.concurrent.locks.ReentrantLock();
     }
 
@@ -99,6 +105,7 @@ final class TaskExecution {
         this.localTables = base.localTables;
         this.placement = placement;
         this.written = base.written;
+        this.owners = base.owners;
         this.scriptLock = base.scriptLock;
     }
 
@@ -154,6 +161,7 @@ final class TaskExecution {
         List<dev.weir.engine.store.TableCopy> copies = new ArrayList<>();
         for (TaskPlan hit : hits) {
             for (OutputSet.Output table : hit.cached().tables()) {
+                claim(hit.task(), table.table());
                 copies.add(new dev.weir.engine.store.TableCopy(committed(hit.stage(), table.table()),
                         transaction(hit.stage(), table.table()), table.spec()));
             }
@@ -309,6 +317,7 @@ final class TaskExecution {
         }
         if (item instanceof Table table) {
             String tableName = table.name() != null ? table.name() : output;
+            claim(task, tableName);
             TableSpec spec = new TableSpec(table.primaryKeyColumns(), table.indexes());
             long rows = writeTable(task.stage(), tableName, table.payload(), spec, allocator, keepKey);
             return OutputSet.Output.table(output, tableName, rows, spec);
@@ -329,6 +338,16 @@ final class TaskExecution {
         } catch (IllegalArgumentException e) {
             throw new TaskShapeException("output '" + output + "' is a " + item.getClass().getName()
                     + ", which is neither a Table, a Blob nor a value Jackson can write as JSON: " + e.getMessage());
+        }
+    }
+
+    /** Records that {@code task} writes {@code table} of its stage; refused when another task of the stage does. */
+    private void claim(TaskDef task, String table) {
+        dev.weir.engine.TaskId other = owners.putIfAbsent(transaction(task.stage(), table), task.id());
+        if (other != null && !other.equals(task.id())) {
+            throw new TaskShapeException("table '" + table + "' of stage '" + task.stage() + "' is written by task '"
+                    + other.name() + "' of the stage too, and one would overwrite the other; give each task's tables"
+                    + " names of their own (Table.of(data, \"name\"))");
         }
     }
 
