@@ -47,7 +47,7 @@ class PostgresPoolSizingTest extends FlowKitTest {
                 out.task("copy_" + i).input("numbers", numbers, ArrowReader.class).produces(ctx -> {
                     ArrowReader reader = ctx.input("numbers", ArrowReader.class);
                     allReading.await(45, TimeUnit.SECONDS); // longer than the pool's 30 s connection timeout
-                    return Table.of(reader, "copy");
+                    return Table.of(reader); // named after its task: copy_0, copy_1, …
                 });
             }
         });
