@@ -145,12 +145,14 @@ final class PgKeptAttempts {
     }
 
     /**
-     * The sessions holding a lock on schema {@code ?} or on a relation in schema {@code ?}: pid,
+     * The client sessions (not autovacuum, which gives way to a DROP by itself, nor a statement's parallel
+     * workers, which end with it) holding a lock on schema {@code ?} or on a relation in schema {@code ?}: pid,
      * application, state, start of the statement, and whether this session may end it.
      */
     private static final String SESSIONS_IN = "SELECT a.pid, a.application_name, a.state, a.query_start,"
             + " pg_catalog.pg_has_role(a.usesysid, 'MEMBER') FROM pg_catalog.pg_stat_activity a"
-            + " WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN (SELECT l.pid FROM pg_catalog.pg_locks l"
+            + " WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.backend_type = 'client backend'"
+            + " AND a.pid IN (SELECT l.pid FROM pg_catalog.pg_locks l"
             + " WHERE l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             + " AND ((l.locktype = 'object' AND l.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
             + " AND l.objid = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ?))"
