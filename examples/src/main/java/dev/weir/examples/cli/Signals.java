@@ -37,6 +37,8 @@ final class Signals {
     private final AtomicReference<RunHandle> run = new AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
     private final List<Runnable> restore = new ArrayList<>();
+    /** Why the run was cancelled when no signal says it (the parent ended), else null. */
+    private final AtomicReference<String> why = new AtomicReference<>();
 
     private Signals() {
     }
@@ -63,6 +65,33 @@ final class Signals {
         }
     }
 
+    /**
+     * The system property the {@code weir} scripts set when they start the JVM as their child rather than in
+     * their place (the run that records the class-data sharing archive): a signal sent to the script alone (a
+     * supervisor's {@code kill <pid>}) ends the script, and without this the run would go on unseen, holding
+     * its instance's lock.
+     */
+    static final String CANCEL_WITH_PARENT = "weir.cancel-with-parent";
+
+    /**
+     * When {@link #CANCEL_WITH_PARENT} is set: once the process that started this one has ended, cancels the run
+     * as a SIGTERM would. Unlike a second signal, it never exits at once: a process group killed as a whole
+     * (Ctrl-C, systemd) signals this JVM too, and the script's end then only confirms that cancel.
+     */
+    void cancelWhenParentEnds() {
+        if (System.getProperty(CANCEL_WITH_PARENT) == null) {
+            return;
+        }
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+            if (received.compareAndSet(null, Received.SIGTERM)) {
+                why.set("the weir script that started this process ended");
+                System.err.println("weir: the script that started this process (pid " + parent.pid()
+                        + ") has ended; cancelling the run");
+                cancelIfBoth();
+            }
+        }));
+    }
+
     /** Cancels {@code handle} on the first SIGINT or SIGTERM, or now if one came before the run started. */
     void cancelOnInterrupt(RunHandle handle) {
         run.set(handle);
@@ -73,7 +102,7 @@ final class Signals {
         Received signal = received.get();
         RunHandle handle = run.get();
         if (signal != null && handle != null && cancelled.compareAndSet(false, true)) {
-            handle.cancel(signal.name() + " received");
+            handle.cancel(why.get() != null ? why.get() : signal.name() + " received");
         }
     }
 

@@ -263,6 +263,7 @@ public final class WeirCommand implements Callable<Integer> {
             try (Weir weir = coordinator != null ? Weir.embedded(coordinator.system()) : Weir.start()) {
                 RunProgress progress = RunProgress.forConsole(System.out, mask, noProgress);
                 Signals signals = Signals.install();
+                signals.cancelWhenParentEnds();
                 RunTimeline timeline = new RunTimeline(); // for --report-html; sees what the progress display sees
                 RunHandle handle = weir.submit(built, instanceConfig, options.listener(timeline.andThen(progress)));
                 signals.cancelOnInterrupt(handle);

@@ -89,4 +89,47 @@ class WeirCommandSignalTest {
         assertTrue(second.text().contains("OK hang/mini: 1 ran, 0 cache hits"),
                 "the cancelled run committed nothing: " + second.text());
     }
+
+    @Test
+    void aRunStartedByAScriptThatIsKilledCancelsItselfInsteadOfRunningOnUnseen() throws Exception {
+        Path config = dir.resolve("weir.yaml");
+        try (InputStream in = WeirCommandSignalTest.class.getResourceAsStream("/weir-examples.yaml")) {
+            Files.writeString(config, new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace(".weir/", dir.resolve(".weir") + "/"));
+        }
+        // as the weir scripts start the run that records the class-data sharing archive: as their child
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path output = dir.resolve("scripted.out");
+        String command = String.join(" ", javaBin, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dweir.test.hang=true",
+                "-D" + Signals.CANCEL_WITH_PARENT + "=true", "-cp", "\"" + System.getProperty("java.class.path") + "\"",
+                WeirCommand.class.getName(), "run", HangingFlow.NAME, "--instance", "mini", "--config",
+                "\"" + config + "\"") + "; echo the script goes on";
+        Process script = new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).start();
+        Child run = null;
+        try {
+            Child scripted = new Child(script, output);
+            assertTrue(scripted.printed("HANGING", 60), "the task did not start: " + scripted.text());
+            ProcessHandle jvm = script.toHandle().children().findFirst()
+                    .orElseThrow(() -> new AssertionError("the script has no child JVM"));
+            script.destroy(); // SIGTERM to the script alone, as a supervisor's kill <pid>
+            assertTrue(script.waitFor(30, TimeUnit.SECONDS), "the script did not end");
+            jvm.onExit().get(60, TimeUnit.SECONDS);
+            String text = scripted.text();
+            assertTrue(text.contains("has ended; cancelling the run"), text);
+            assertTrue(text.contains("CANCELLED hang/mini"), text);
+
+            run = weirRun(config, false, "after");
+            assertTrue(run.process().waitFor(60, TimeUnit.SECONDS), "the next run did not end: " + run.text());
+            assertEquals(0, run.process().exitValue(), run.text());
+            assertFalse(run.text().toLowerCase(java.util.Locale.ROOT).contains("waiting"), "the lock was free: "
+                    + run.text());
+        } finally {
+            script.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            script.destroyForcibly();
+            if (run != null) {
+                run.process().destroyForcibly();
+            }
+        }
+    }
 }
