@@ -164,7 +164,12 @@ public final class Weir implements AutoCloseable {
         return allocator;
     }
 
-    /** Closes the stores, and the actor system and allocator if the engine created them. */
+    /**
+     * Closes the stores, and the actor system and allocator if the engine created them.
+     *
+     * @throws IllegalStateException when Arrow memory the engine allocated is still held: a {@link Result} or
+     *                               an {@code ArrowTable}/{@code ArrowReader} read from one was not closed
+     */
     @Override
     public void close() {
         try {
@@ -175,7 +180,15 @@ public final class Weir implements AutoCloseable {
                 system.getWhenTerminated().toCompletableFuture().join();
             }
             if (ownsAllocator) {
-                allocator.close();
+                long held = allocator.getAllocatedMemory();
+                try {
+                    allocator.close();
+                } catch (IllegalStateException leaked) {
+                    throw new IllegalStateException("Weir.close(): " + held + " bytes of Arrow memory are still held:"
+                            + " a Result, or an ArrowTable or ArrowReader read from one (Result.get, Result.read),"
+                            + " was not closed; close each (try-with-resources) before the engine. "
+                            + leaked.getMessage(), leaked);
+                }
             }
         }
     }

@@ -44,4 +44,18 @@ class WeirStartTest {
         Config without = ConfigFactory.parseMap(Map.of("pekko.library-extensions", List.of("a.First$")));
         assertSame(without, Weir.localConfig(without));
     }
+
+    @Test
+    void closingWithArrowMemoryStillHeldSaysWhatWasNotClosed() {
+        Weir weir = Weir.start();
+        org.apache.arrow.memory.ArrowBuf kept = weir.allocator().buffer(64); // as a table read from a Result
+        IllegalStateException leaked = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                weir::close);
+        assertTrue(leaked.getMessage().startsWith("Weir.close(): 64 bytes of Arrow memory are still held: a Result,"
+                + " or an ArrowTable or ArrowReader read from one"), leaked.getMessage());
+        assertTrue(leaked.getMessage().contains("Memory was leaked"), "Arrow's own account follows: "
+                + leaked.getMessage());
+        // the closed root takes no release any more: the 64 bytes go with the test's JVM
+        assertEquals(64, kept.capacity());
+    }
 }
