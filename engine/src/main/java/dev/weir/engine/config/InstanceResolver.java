@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import dev.weir.engine.config.InstanceConfig.CacheValidation;
 import dev.weir.engine.config.InstanceConfig.CacheValidation.Mode;
@@ -274,6 +275,14 @@ final class InstanceResolver {
                 throw raw.wrong("attrs", "a section (a mapping of keys to values)", null);
             }
             attrs = placeholders.applyAll(object.toConfig(), path -> raw.keyOf("attrs." + path), false);
+            // each value says where it was written: a task reading one as the wrong type (attrs().getInt)
+            // is told "weir.yaml: instances.__any__.attrs.n: n has type STRING rather than NUMBER"
+            Config located = ConfigFactory.empty();
+            for (Map.Entry<String, ConfigValue> entry : attrs.entrySet()) {
+                located = located.withValue(entry.getKey(), ConfigValueFactory.fromAnyRef(entry.getValue().unwrapped(),
+                        file + ": " + raw.keyOf("attrs." + entry.getKey())));
+            }
+            attrs = located;
         }
         Optional<String> attrsFile = settings.optionalString("attrs_file");
         if (attrsFile.isPresent()) {

@@ -72,6 +72,16 @@ class InstanceInheritanceTest {
     }
 
     @Test
+    void anAttrReadAsTheWrongTypeNamesTheFileAndTheKeyWhereItWasWritten() {
+        InstanceConfig mini = config.instance("mini");
+        com.typesafe.config.ConfigException.WrongType wrong = org.junit.jupiter.api.Assertions.assertThrows(
+                com.typesafe.config.ConfigException.WrongType.class, () -> mini.attrs().getInt("region"));
+        assertTrue(wrong.getMessage().startsWith("weir.yaml: instances."), wrong.getMessage());
+        assertTrue(wrong.getMessage().contains(".attrs.region: region has type STRING"), wrong.getMessage());
+        assertEquals(5, mini.attrs().getInt("sample.rows"), "values keep their types");
+    }
+
+    @Test
     void unsetKeysTakeTheReferenceDefaults() {
         InstanceConfig full = Configs.yaml(Configs.duckdb("""
                 instances:
