@@ -268,6 +268,25 @@ final class InstanceResolver {
         return result;
     }
 
+    /**
+     * {@code value} (at {@code path} below {@code attrs}), and everything in it, with the origin "file: key" of
+     * where it was written; nulls and empty sections stay as they are.
+     */
+    private ConfigValue located(ConfigValue value, List<String> path, LayeredConfig raw) {
+        String origin = file + ": " + raw.keyOf(ConfigUtil.joinPath(
+                java.util.stream.Stream.concat(java.util.stream.Stream.of("attrs"), path.stream()).toList()));
+        if (value instanceof ConfigObject object) {
+            Map<String, Object> children = new LinkedHashMap<>();
+            object.forEach((key, child) -> {
+                List<String> below = new ArrayList<>(path);
+                below.add(key);
+                children.put(key, located(child, below, raw));
+            });
+            return ConfigValueFactory.fromMap(children, origin);
+        }
+        return ConfigValueFactory.fromAnyRef(value.unwrapped(), origin);
+    }
+
     private Config attrs(LayeredConfig raw, LayeredConfig settings, Placeholders placeholders, Secrets secrets) {
         Config attrs = ConfigFactory.empty();
         if (raw.config().hasPath("attrs")) {
@@ -277,12 +296,7 @@ final class InstanceResolver {
             attrs = placeholders.applyAll(object.toConfig(), path -> raw.keyOf("attrs." + path), false);
             // each value says where it was written: a task reading one as the wrong type (attrs().getInt)
             // is told "weir.yaml: instances.__any__.attrs.n: n has type STRING rather than NUMBER"
-            Config located = ConfigFactory.empty();
-            for (Map.Entry<String, ConfigValue> entry : attrs.entrySet()) {
-                located = located.withValue(entry.getKey(), ConfigValueFactory.fromAnyRef(entry.getValue().unwrapped(),
-                        file + ": " + raw.keyOf("attrs." + entry.getKey())));
-            }
-            attrs = located;
+            attrs = ((ConfigObject) located(attrs.root(), List.of(), raw)).toConfig();
         }
         Optional<String> attrsFile = settings.optionalString("attrs_file");
         if (attrsFile.isPresent()) {

@@ -63,10 +63,15 @@ final class LayeredConfig {
         return file;
     }
 
-    /** The key, dotted from the file's root, where the value at {@code path} was written. */
+    /**
+     * The key, dotted from the file's root, where the value at {@code path} was written; {@code path} may hold
+     * list indexes ({@code tables[1]}, {@code steps[0].name}): an element of the list written there.
+     */
     String keyOf(String path) {
+        int index = path.indexOf('[');
+        String written = index < 0 ? path : path.substring(0, index); // the list's own key
         for (Layer layer : layers) {
-            if (layer.config().hasPathOrNull(path)) {
+            if (layer.config().hasPathOrNull(written)) {
                 return layer.key() + "." + path;
             }
         }

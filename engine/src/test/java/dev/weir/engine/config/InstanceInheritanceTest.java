@@ -82,6 +82,28 @@ class InstanceInheritanceTest {
     }
 
     @Test
+    void attrsKeepNullsEmptySectionsAndListsAsWritten() {
+        InstanceConfig mini = Configs.yaml(Configs.duckdb("""
+                instances:
+                  mini:
+                    table_store: {table_store_connection: duckdb}
+                    attrs:
+                      none: null
+                      empty: {}
+                      list: [1, "two", 3.5]
+                      steps: [{name: "load"}, {name: "{instance_id}-clean"}]
+                      "dotted.key": {n: 1}
+                """)).instance("mini");
+        assertTrue(mini.attrs().hasPathOrNull("none") && mini.attrs().getIsNull("none"));
+        assertTrue(mini.attrs().getObject("empty").isEmpty());
+        assertEquals(java.util.List.of(1, "two", 3.5), mini.attrs().getAnyRefList("list"));
+        assertEquals(1, mini.attrs().getInt("\"dotted.key\".n"));
+        assertEquals("mini-clean", mini.attrs().getConfigList("steps").get(1).getString("name"));
+        assertEquals("weir.yaml: instances.mini.attrs.\"dotted.key\".n",
+                mini.attrs().getValue("\"dotted.key\".n").origin().description());
+    }
+
+    @Test
     void unsetKeysTakeTheReferenceDefaults() {
         InstanceConfig full = Configs.yaml(Configs.duckdb("""
                 instances:
