@@ -17,25 +17,11 @@ public final class TaskTimeoutException extends TaskFailedException {
      */
     public TaskTimeoutException(String flow, String stage, String task, String chunk, Duration limit, String setting) {
         super(flow, stage, task, (chunk == null ? "" : chunk + ": ") + "ran longer than its timeout of "
-                + human(limit) + " (" + setting + "); it was interrupted", null);
+                + dev.weir.engine.config.Durations.human(limit) + " (" + setting + "); it was interrupted", null);
         this.limit = limit;
     }
 
     public Duration limit() {
         return limit;
-    }
-
-    static String human(Duration d) {
-        long millis = d.toMillis();
-        if (millis % 3_600_000 == 0) {
-            return millis / 3_600_000 + " h";
-        }
-        if (millis % 60_000 == 0) {
-            return millis / 60_000 + " min";
-        }
-        if (millis % 1_000 == 0) {
-            return millis / 1_000 + " s";
-        }
-        return millis + " ms";
     }
 }

@@ -281,7 +281,7 @@ abstract class TimeoutsAndCancelTest extends FlowKitTest {
             assertFalse(queued.successful());
             String error = queued.failure().map(Throwable::getMessage).orElse(queued.summary());
             assertTrue(error.contains("is still held by another run of instance '" + mini.instanceName() + "' (held by ")
-                    && error.contains(holderHint()) && error.contains("lock_timeout PT0.5S"), error);
+                    && error.contains(holderHint()) && error.contains("lock_timeout 500 ms"), error);
         } finally {
             holder.cancel("the test is over").toCompletableFuture().get(20, TimeUnit.SECONDS).close();
         }

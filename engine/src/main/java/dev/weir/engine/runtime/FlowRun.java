@@ -11,6 +11,7 @@ import dev.weir.engine.TaskResult;
 import dev.weir.engine.TaskState;
 import dev.weir.engine.WeirException;
 import dev.weir.engine.blob.FileBlobStore;
+import dev.weir.engine.config.Durations;
 import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.TableStore;
@@ -257,11 +258,11 @@ public final class FlowRun extends AbstractBehavior<FlowRun.Command> {
             return onPrepared(new Prepared(null, new LockManager.LockTimeoutException(store.locks().describe(lockName())
                     + " is still held by another run of instance '" + config.instanceName() + "'" + msg.holder()
                     + " after waiting "
-                    + waited.toMillis() + " ms (lock_timeout " + config.lockTimeout() + " of " + config.source()
+                    + waited.toMillis() + " ms (lock_timeout " + Durations.human(config.lockTimeout()) + " of " + config.source()
                     + "); wait for that run to finish, or raise lock_timeout")));
         }
         if (lockWait.firstWait()) {
-            String message = "Waiting up to " + config.lockTimeout() + " for " + store.locks().describe(lockName())
+            String message = "Waiting up to " + Durations.human(config.lockTimeout()) + " for " + store.locks().describe(lockName())
                     + ": another run of instance '" + config.instanceName() + "' holds it";
             getContext().getLog().info("{}", message);
             emit(new RunEvent.Waiting(options.runId(), message));

@@ -39,19 +39,11 @@ final class CallTimeouts {
         boolean source = StreamGraph.SOURCE.equals(task);
         boolean own = !source && graph.settings(task).timeout() != null;
         String setting = own ? "tasks." + task + ".timeout" : "call-timeout";
-        return new TimeoutException("ran longer than its timeout of " + human(bound(task)) + " (" + setting + "); "
+        return new TimeoutException("ran longer than its timeout of " + dev.weir.engine.config.Durations.human(bound(task)) + " (" + setting + "); "
                 + (source ? "" : "its thread was interrupted and ") + "the run ended without waiting for it");
     }
 
     private Duration bound(String task) {
         return StreamGraph.SOURCE.equals(task) ? run.callTimeout() : graph.settings(task).timeoutIn(run);
-    }
-
-    private static String human(Duration d) {
-        long millis = d.toMillis();
-        if (millis % 60_000 == 0) {
-            return millis / 60_000 + " min";
-        }
-        return millis % 1_000 == 0 ? millis / 1_000 + " s" : millis + " ms";
     }
 }

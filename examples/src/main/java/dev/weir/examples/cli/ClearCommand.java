@@ -113,7 +113,7 @@ final class ClearCommand implements Callable<Integer> {
                 return 0;
             } catch (LockManager.LockTimeoutException e) {
                 err.println("weir: " + mask.apply("cannot clear " + what + " while a run holds its lock: "
-                        + e.getMessage() + " (lock_timeout " + instance.lockTimeout() + " of " + instance.source()
+                        + e.getMessage() + " (lock_timeout " + dev.weir.engine.config.Durations.human(instance.lockTimeout()) + " of " + instance.source()
                         + "); nothing was changed"));
                 return WeirCommand.RUN_FAILED;
             }

@@ -226,7 +226,7 @@ class ClearCommandTest {
                 assertTrue(clear.err().contains("weir: cannot clear instance 'mini' while a run holds its lock:")
                         && clear.err().contains("instance:mini") && clear.err().contains("a run in this JVM (held by"
                         + " process " + ProcessHandle.current().pid() + " on ")
-                        && clear.err().contains("lock_timeout PT2S"), clear.err());
+                        && clear.err().contains("lock_timeout 2 s"), clear.err());
             } finally {
                 release.countDown();
             }
