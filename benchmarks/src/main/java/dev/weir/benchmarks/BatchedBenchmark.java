@@ -40,8 +40,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchedBenchmark {
 
-    static final List<String> VARIANTS = List.of("unbatched", "batched", "batched-scans", "batched-range",
+    static final List<String> ALL_VARIANTS = List.of("unbatched", "batched", "batched-scans", "batched-range",
             "spring-batch");
+
+    /** The variants run: all, or those the variable {@code WEIR_BENCH_VARIANTS} names (comma-separated). */
+    static final List<String> VARIANTS = variants(System.getenv("WEIR_BENCH_VARIANTS"));
+
+    private static List<String> variants(String chosen) {
+        if (chosen == null || chosen.isBlank()) {
+            return ALL_VARIANTS;
+        }
+        List<String> list = java.util.Arrays.stream(chosen.split(",")).map(String::trim).toList();
+        for (String v : list) {
+            if (!ALL_VARIANTS.contains(v)) {
+                throw new IllegalArgumentException("WEIR_BENCH_VARIANTS names '" + v + "'; expected some of " + ALL_VARIANTS);
+            }
+        }
+        return list;
+    }
 
     public static void main(String[] args) throws Exception {
         long rows = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 20_000_000L;
@@ -159,9 +175,11 @@ public final class BatchedBenchmark {
     }
 
     private static void summarize(long rows, Map<String, List<Measure>> measures) {
+        if (!measures.keySet().containsAll(List.of("unbatched", "batched"))) {
+            return; // the comparisons need both
+        }
         Measure unbatched = Measure.median(measures.get("unbatched"));
         Measure batched = Measure.median(measures.get("batched"));
-        Measure spring = Measure.median(measures.get("spring-batch"));
         System.out.println("  median per variant:");
         for (String v : VARIANTS) {
             Measure m = Measure.median(measures.get(v));
@@ -173,11 +191,20 @@ public final class BatchedBenchmark {
         double heapRatio = (double) batched.heapPeak / unbatched.heapPeak;
         double memoryRatio = (double) (batched.heapPeak + batched.arrowPeak) / (unbatched.heapPeak + unbatched.arrowPeak);
         double vsUnbatched = unbatched.seconds / batched.seconds;
-        double vsSpring = spring.seconds / batched.seconds;
         System.out.printf(Locale.ROOT, "  batched/unbatched peak heap %.2f (goal <= 0.20: %s); heap+Arrow %.2f (%s)%n",
                 heapRatio, heapRatio <= 0.2 ? "met" : "MISSED", memoryRatio, memoryRatio <= 0.2 ? "met" : "MISSED");
         System.out.printf(Locale.ROOT, "  batched speed vs unbatched %.2fx (goal >= 1.0x: %s)%n", vsUnbatched,
                 vsUnbatched >= 1.0 ? "met" : "MISSED");
+        System.out.println("  per round, batched vs unbatched:");
+        for (int r = 0; r < measures.get("batched").size(); r++) {
+            System.out.printf(Locale.ROOT, "    round %d: %.2fx%n", r + 1,
+                    measures.get("unbatched").get(r).seconds / measures.get("batched").get(r).seconds);
+        }
+        if (!measures.keySet().containsAll(ALL_VARIANTS)) {
+            return;
+        }
+        Measure spring = Measure.median(measures.get("spring-batch"));
+        double vsSpring = spring.seconds / batched.seconds;
         System.out.printf(Locale.ROOT, "  batched throughput vs Spring Batch %.2fx (goal >= 1.0x: %s)%n", vsSpring,
                 vsSpring >= 1.0 ? "met" : "MISSED");
         Measure scans = Measure.median(measures.get("batched-scans"));

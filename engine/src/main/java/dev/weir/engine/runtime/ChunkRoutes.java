@@ -39,12 +39,15 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * <ul>
  *   <li>An inlined input held in memory is routed into a list of row numbers per chunk and batch (four
  *       bytes a row); a chunk copies out its rows by those numbers.
- *   <li>An input in the store is read in one scan; a thread of its own ({@link HandOver}) copies each row
- *       into a small buffer of its chunk while the reading thread decodes the next batch, and a full buffer
- *       is written as a record batch to one Arrow IPC file in {@code <workDir>/spill} that the chunks read
- *       back by their batches' positions. Memory holds at most three batches of the scan and the buffers
- *       (about {@link #BUFFERED_ROWS} rows in all), whatever the size of the input; the file holds the
- *       input once.
+ *   <li>An input in the store is read in one scan (by the store's widest read, e.g. PostgreSQL's page
+ *       ranges on several connections); {@link #SPLITTERS} threads of their own ({@link HandOver}) each
+ *       take the next batch and copy each of its rows into a small buffer of its chunk while the reading
+ *       thread decodes the next batch, and a full buffer is written as a record batch to one Arrow IPC file
+ *       in {@code <workDir>/spill} that the chunks read back by their batches' positions. Memory holds at
+ *       most two batches of the scan besides those being split, one per splitting thread, and the buffers
+ *       (about {@link #BUFFERED_ROWS} rows in all, shared among the threads), whatever the size of the
+ *       input; the file holds the input once. A chunk's rows keep their order within each batch of the
+ *       scan, but batches split by different threads may interleave.
  * </ul>
  * A chunk that is retried reads the same rows again. Built on the blocking dispatcher, read by the chunks
  * on several threads at once; {@link #close()} deletes the file once every chunk has ended.
@@ -53,6 +56,13 @@ final class ChunkRoutes implements AutoCloseable {
 
     /** About how many rows the buffers of a scan's chunks hold together before they are written out. */
     static final int BUFFERED_ROWS = 1 << 17;
+
+    /**
+     * How many threads split a scan's batches: a single thread copying every row of the input bounded the
+     * scan while the store's reading connections waited for it (5M rows: 3.9 s of the scan's 5.7 s, on a
+     * loaded machine), where the whole-table read of an unbatched task decodes on several threads.
+     */
+    static final int SPLITTERS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private final Map<Integer, Integer> positions;
     private final Map<String, int[][][]> inMemory = new HashMap<>();
@@ -112,16 +122,22 @@ final class ChunkRoutes implements AutoCloseable {
     void routeFromStore(String input, TableStore store, TableLocation source, RowRouter router, Path dir,
                         BufferAllocator allocator) {
         int chunks = positions.size();
-        int bufferRows = Math.max(1_024, Math.min(ReadOptions.DEFAULT_BATCH_ROWS, BUFFERED_ROWS / chunks));
+        int bufferRows = Math.max(1_024, Math.min(ReadOptions.DEFAULT_BATCH_ROWS, BUFFERED_ROWS / (chunks * SPLITTERS)));
         Path file = SpillFiles.create(dir, "split input '" + input + "' among its chunks");
         boolean done = false;
         try (BufferAllocator routing = allocator.newChildAllocator("route-" + input, 0, Long.MAX_VALUE);
              ArrowReader reader = store.readArrow(source, routing, ReadOptions.ALL);
-             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+             VectorSchemaRoot empty = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), routing)) {
             VectorSchemaRoot scan = reader.getVectorSchemaRoot();
             Schema schema = scan.getSchema();
-            Splitter splitter = new Splitter(input, schema, router, chunks, bufferRows, routing, channel);
-            HandOver handOver = new HandOver(input, splitter);
+            List<Splitter> splitters = new ArrayList<>();
+            SpillWriter writer = new SpillWriter(empty, channel, chunks);
+            writer.start();
+            for (int s = 0; s < SPLITTERS; s++) {
+                splitters.add(new Splitter(input, schema, router, chunks, bufferRows, routing, writer));
+            }
+            HandOver handOver = new HandOver(input, splitters);
             try {
                 while (reader.loadNextBatch()) {
                     checkInterrupted(input);
@@ -133,10 +149,11 @@ final class ChunkRoutes implements AutoCloseable {
                     handOver.put(batch);
                 }
                 handOver.finish();
+                writer.end();
             } finally {
                 handOver.stop();
             }
-            spilled.put(input, new Spilled(file, schema, splitter.blocks()));
+            spilled.put(input, new Spilled(file, schema, writer.blocks()));
             done = true;
         } catch (IOException e) {
             throw new StoreException("cannot split input '" + input + "' (" + store.sqlName(source) + ") among its "
@@ -261,7 +278,7 @@ final class ChunkRoutes implements AutoCloseable {
 
     /**
      * Copies each row of the scan's batches into its chunk's buffer and writes full buffers to the file.
-     * Used by one thread, the {@link HandOver}'s.
+     * Used by one thread of the {@link HandOver}'s; the file's writer is shared.
      */
     private static final class Splitter {
         private final String input;
@@ -269,34 +286,23 @@ final class ChunkRoutes implements AutoCloseable {
         private final RowRouter router;
         private final int bufferRows;
         private final BufferAllocator allocator;
-        private final FileChannel channel;
+        private final SpillWriter writer;
         private final VectorSchemaRoot[] buffers;
         private final int[] filled;
-        private final List<List<ArrowBlock>> blocks = new ArrayList<>();
-        private VectorSchemaRoot empty;
-        private SpillWriter writer;
 
         Splitter(String input, Schema schema, RowRouter router, int chunks, int bufferRows, BufferAllocator allocator,
-                 FileChannel channel) {
+                 SpillWriter writer) {
             this.input = input;
             this.schema = schema;
             this.router = router;
             this.bufferRows = bufferRows;
             this.allocator = allocator;
-            this.channel = channel;
+            this.writer = writer;
             this.buffers = new VectorSchemaRoot[chunks];
             this.filled = new int[chunks];
-            for (int p = 0; p < chunks; p++) {
-                blocks.add(new ArrayList<>());
-            }
         }
 
         void add(VectorSchemaRoot batch) throws IOException {
-            if (writer == null) {
-                empty = VectorSchemaRoot.create(schema, allocator);
-                writer = new SpillWriter(empty, channel);
-                writer.start();
-            }
             int chunks = buffers.length;
             int[] chunkOf = chunkOf(batch, router, chunks, input);
             int[] counts = new int[chunks];
@@ -312,74 +318,63 @@ final class ChunkRoutes implements AutoCloseable {
             for (int p = 0; p < chunks; p++) {
                 filled[p] += counts[p];
                 if (filled[p] >= bufferRows) {
-                    blocks.get(p).add(writer.write(buffers[p], filled[p]));
+                    writer.write(p, buffers[p], filled[p]);
                     filled[p] = 0;
                 }
             }
         }
 
-        /** Writes what the buffers hold and the file's footer. */
-        void finish() throws IOException {
-            if (writer == null) {
-                empty = VectorSchemaRoot.create(schema, allocator);
-                writer = new SpillWriter(empty, channel);
-                writer.start();
-            }
+        /** Writes what the buffers hold. */
+        void flush() throws IOException {
             for (int p = 0; p < buffers.length; p++) {
                 if (filled[p] > 0) {
-                    blocks.get(p).add(writer.write(buffers[p], filled[p]));
+                    writer.write(p, buffers[p], filled[p]);
                     filled[p] = 0;
                 }
             }
-            writer.end();
         }
 
-        List<List<ArrowBlock>> blocks() {
-            return blocks.stream().map(List::copyOf).toList();
-        }
-
-        /** Frees the buffers; the channel is its caller's. */
+        /** Frees the buffers; the writer is its caller's. */
         void close() {
             Arrays.stream(buffers).filter(b -> b != null).forEach(VectorSchemaRoot::close);
-            if (empty != null) {
-                empty.close();
-            }
         }
     }
 
     /**
-     * Hands the scan's batches from the reading thread to a splitting thread of its own through a queue of
-     * one, so that decoding the next batch overlaps splitting this one. Every wait is bounded: each side
-     * waits a second at a time and gives up when the other has failed or stopped, or when the reading
-     * thread is interrupted (the task's timeout or cancel). A batch is owned by the queue until the
-     * splitting thread takes it, and closed by whoever holds it last.
+     * Hands the scan's batches from the reading thread to splitting threads of their own through a queue of
+     * one, so that decoding the next batch overlaps splitting this one and the others. Every wait is
+     * bounded: each side waits a second at a time and gives up when the other has failed or stopped, or
+     * when the reading thread is interrupted (the task's timeout or cancel). A batch is owned by the queue
+     * until a splitting thread takes it, and closed by whoever holds it last.
      */
     private static final class HandOver {
         private static final VectorSchemaRoot END = new VectorSchemaRoot(List.of(), List.of(), 0);
         private final java.util.concurrent.ArrayBlockingQueue<VectorSchemaRoot> queue =
                 new java.util.concurrent.ArrayBlockingQueue<>(1);
         private final String input;
-        private final Splitter splitter;
-        private final Thread thread;
+        private final List<Thread> threads = new ArrayList<>();
+        private final java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
         private volatile boolean stopped;
         private volatile Throwable failure;
-        private volatile boolean finished;
 
-        HandOver(String input, Splitter splitter) {
+        HandOver(String input, List<Splitter> splitters) {
             this.input = input;
-            this.splitter = splitter;
-            this.thread = new Thread(this::split, "weir-split-" + input);
-            thread.setDaemon(true);
-            thread.start();
+            for (int i = 0; i < splitters.size(); i++) {
+                Splitter splitter = splitters.get(i);
+                Thread thread = new Thread(() -> split(splitter), "weir-split-" + input + "-" + (i + 1));
+                thread.setDaemon(true);
+                threads.add(thread);
+            }
+            threads.forEach(Thread::start);
         }
 
-        private void split() {
+        private void split(Splitter splitter) {
             try {
-                while (!stopped) {
+                while (!stopped && failure == null) {
                     VectorSchemaRoot batch = queue.poll(1, java.util.concurrent.TimeUnit.SECONDS);
                     if (batch == END) {
-                        splitter.finish();
-                        finished = true;
+                        splitter.flush();
+                        finished.incrementAndGet();
                         return;
                     }
                     if (batch != null) {
@@ -389,17 +384,23 @@ final class ChunkRoutes implements AutoCloseable {
                     }
                 }
             } catch (Throwable e) {
-                failure = e;
+                if (failure == null) {
+                    failure = e;
+                }
             } finally {
                 splitter.close();
             }
+        }
+
+        private boolean anyDead() {
+            return threads.stream().anyMatch(t -> !t.isAlive());
         }
 
         /** Passes a batch on, waiting while one waits; the batch is the hand-over's from here on. */
         void put(VectorSchemaRoot batch) throws IOException {
             try {
                 while (!queue.offer(batch, 1, java.util.concurrent.TimeUnit.SECONDS)) {
-                    if (failure != null || !thread.isAlive()) {
+                    if (failure != null || anyDead()) {
                         batch.close();
                         throw failed();
                     }
@@ -411,23 +412,28 @@ final class ChunkRoutes implements AutoCloseable {
             }
         }
 
-        /** Waits until every batch is split and the file is complete. */
+        /** Waits until every batch is split and every thread has written what its buffers held. */
         void finish() throws IOException {
             try {
-                while (!queue.offer(END, 1, java.util.concurrent.TimeUnit.SECONDS)) {
-                    if (failure != null || !thread.isAlive()) {
-                        throw failed();
+                // one end for each thread: a thread takes one and stops taking batches
+                for (int i = 0; i < threads.size(); i++) {
+                    while (!queue.offer(END, 1, java.util.concurrent.TimeUnit.SECONDS)) {
+                        if (failure != null || threads.stream().noneMatch(Thread::isAlive)) {
+                            throw failed();
+                        }
                     }
                 }
-                while (thread.isAlive()) {
-                    thread.join(1_000);
-                    checkInterrupted(input);
+                for (Thread thread : threads) {
+                    while (thread.isAlive()) {
+                        thread.join(1_000);
+                        checkInterrupted(input);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CancellationException("interrupted while splitting input '" + input + "' among its chunks");
             }
-            if (!finished) {
+            if (finished.get() != threads.size()) {
                 throw failed();
             }
         }
@@ -440,18 +446,24 @@ final class ChunkRoutes implements AutoCloseable {
             if (cause instanceof Error error) {
                 throw error;
             }
-            return cause instanceof IOException io ? io : new IOException("the thread splitting input '" + input
+            return cause instanceof IOException io ? io : new IOException("a thread splitting input '" + input
                     + "' stopped", cause);
         }
 
         /**
-         * Stops the splitting thread (at once when it is done) and frees the batches it did not take; waits for
-         * it at most {@link Limits#GRACE}, so that the channel and allocator close after it.
+         * Stops the splitting threads (at once when they are done) and frees the batches they did not take;
+         * waits for them at most {@link Limits#GRACE} in all, so that the channel and allocator close after them.
          */
         void stop() {
             stopped = true;
+            long deadline = System.nanoTime() + Limits.GRACE.toNanos();
             try {
-                thread.join(Limits.GRACE.toMillis());
+                for (Thread thread : threads) {
+                    long left = (deadline - System.nanoTime()) / 1_000_000;
+                    if (left > 0) {
+                        thread.join(left);
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -463,13 +475,30 @@ final class ChunkRoutes implements AutoCloseable {
         }
     }
 
-    /** Writes a chunk's buffer as one record batch of the file and empties the buffer for more rows. */
+    /**
+     * Writes chunks' buffers as record batches of the file, one at a time for every splitting thread, and
+     * keeps each chunk's batches' positions.
+     */
     private static final class SpillWriter extends ArrowFileWriter {
-        SpillWriter(VectorSchemaRoot empty, FileChannel channel) {
+        private final List<List<ArrowBlock>> blocks = new ArrayList<>();
+
+        SpillWriter(VectorSchemaRoot empty, FileChannel channel, int chunks) {
             super(empty, null, channel);
+            for (int p = 0; p < chunks; p++) {
+                blocks.add(new ArrayList<>());
+            }
         }
 
-        ArrowBlock write(VectorSchemaRoot buffer, int rows) throws IOException {
+        /** Writes chunk position {@code p}'s buffer as one record batch and empties the buffer for more rows. */
+        synchronized void write(int p, VectorSchemaRoot buffer, int rows) throws IOException {
+            blocks.get(p).add(write(buffer, rows));
+        }
+
+        synchronized List<List<ArrowBlock>> blocks() {
+            return blocks.stream().map(List::copyOf).toList();
+        }
+
+        private ArrowBlock write(VectorSchemaRoot buffer, int rows) throws IOException {
             for (FieldVector v : buffer.getFieldVectors()) {
                 v.setValueCount(rows);
             }
