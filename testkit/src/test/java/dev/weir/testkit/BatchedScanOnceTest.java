@@ -186,6 +186,48 @@ abstract class BatchedScanOnceTest extends FlowKitTest {
         assertNoSpillLeft();
     }
 
+    /**
+     * The scan's splitting threads copy fixed-width columns by their bytes: every type width (1 bit, 2, 4,
+     * 8 and 16 bytes) and NULLs in each, next to a text column, over several batches of the scan, reach
+     * the chunks exactly as the unbatched task reads them.
+     */
+    @Test
+    void aScannedInputOfEveryFixedWidthAndNullsReachesTheChunksUnchanged() {
+        String sql = "SELECT CAST(g AS BIGINT) AS id, CAST(g % 37 AS INTEGER) AS k,"
+                + " CAST(CASE WHEN g % 4 = 0 THEN NULL ELSE g % 300 END AS SMALLINT) AS small,"
+                + " CAST(CASE WHEN g % 5 = 0 THEN NULL ELSE g * 3 END AS INTEGER) AS i,"
+                + " CASE WHEN g % 6 = 0 THEN NULL ELSE CAST(g AS DOUBLE PRECISION) / 4 END AS d,"
+                + " CAST(CASE WHEN g % 7 = 0 THEN NULL ELSE g % 1000 END AS NUMERIC(12, 2)) AS n,"
+                + " CASE WHEN g % 8 = 0 THEN NULL ELSE g % 3 = 0 END AS b,"
+                + " CASE WHEN g % 10 = 0 THEN NULL ELSE CAST(DATE '2020-01-01' + CAST(g % 400 AS INTEGER) AS DATE) END AS day,"
+                + " CASE WHEN g % 9 = 0 THEN NULL ELSE 'x' || CAST(g AS VARCHAR) END AS t"
+                + " FROM generate_series(1, 200000) AS s(g)";
+        List<String> columns = List.of("id", "k", "small", "i", "d", "n", "b", "day", "t");
+        AtomicInteger calls = new AtomicInteger();
+        Flow flow = Flow.define("scan-once-types", f -> {
+            Ref rows = f.stage("raw").task("rows").sql(sql, Map.of()).ref();
+            Stage out = f.stage("out");
+            out.task("plain").input("rows", rows, Rows.class)
+                    .produces(ctx -> Table.of(ctx.input("rows", Rows.class), "plain"));
+            out.task("split").input("rows", rows, Rows.class).batched(Batched.hashOf("k", 6)).produces(ctx -> {
+                calls.incrementAndGet();
+                return Table.of(ctx.input("rows", Rows.class), "split");
+            });
+        });
+        FlowRunRecord run = kit.run(flow, mini);
+        assertTrue(run.successful(), () -> run.result().toJson());
+        java.util.function.Function<Rows, List<String>> text = rows -> rows.stream()
+                .map(r -> columns.stream().map(c -> String.valueOf(r.get(c))).collect(Collectors.joining("|")))
+                .sorted().toList();
+        List<String> plain = text.apply(run.result().get(new Ref("out", "plain", "plain"), Rows.class));
+        List<String> split = text.apply(run.result().get(new Ref("out", "split", "split"), Rows.class));
+        assertEquals(200_000, plain.size());
+        assertTrue(plain.stream().anyMatch(r -> r.contains("null")), "some values are NULL");
+        assertEquals(plain, split, "the chunks together hold exactly the input's rows and values");
+        assertEquals(6, calls.get());
+        assertNoSpillLeft();
+    }
+
     @Test
     void withoutScanOnceEachHashChunkReadsItsRowsByItsPredicate() {
         try (ReadLogStore.Reads reads = new ReadLogStore.Reads()) {
