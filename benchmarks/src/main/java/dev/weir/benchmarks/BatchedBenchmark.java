@@ -37,11 +37,20 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Usage: {@code benchmarks/run batched [rows [rounds]]} (default 20,000,000 rows, 1 round), with the
  * PG* variables naming the server.
+ * {@code WEIR_BENCH_VARIANTS=batched,unbatched} runs only those variants; with
+ * {@code WEIR_BENCH_BASE_CLASSPATH} (another build's benchmark jar and {@code lib/*}) it may also name
+ * {@code batched@base} and {@code unbatched@base}, run by that build, alternating with this one's.
  */
 public final class BatchedBenchmark {
 
     static final List<String> ALL_VARIANTS = List.of("unbatched", "batched", "batched-scans", "batched-range",
             "spring-batch");
+
+    /**
+     * Another build's class path (the variable {@code WEIR_BENCH_BASE_CLASSPATH}), or null: a variant named
+     * {@code variant@base} runs in a JVM of that build, so that two builds are measured side by side.
+     */
+    static final String BASE_CLASSPATH = System.getenv("WEIR_BENCH_BASE_CLASSPATH");
 
     /** The variants run: all, or those the variable {@code WEIR_BENCH_VARIANTS} names (comma-separated). */
     static final List<String> VARIANTS = variants(System.getenv("WEIR_BENCH_VARIANTS"));
@@ -52,7 +61,8 @@ public final class BatchedBenchmark {
         }
         List<String> list = java.util.Arrays.stream(chosen.split(",")).map(String::trim).toList();
         for (String v : list) {
-            if (!ALL_VARIANTS.contains(v)) {
+            String plain = BASE_CLASSPATH != null && v.endsWith("@base") ? v.substring(0, v.length() - 5) : v;
+            if (!ALL_VARIANTS.contains(plain) || plain.equals("spring-batch") && !plain.equals(v)) {
                 throw new IllegalArgumentException("WEIR_BENCH_VARIANTS names '" + v + "'; expected some of " + ALL_VARIANTS);
             }
         }
@@ -121,8 +131,8 @@ public final class BatchedBenchmark {
     private static Measure runChild(String variant, String prefix, long rows, Path dir, String xmx) throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx" + xmx, "-XX:MaxDirectMemorySize=8g",
-                "-cp", System.getProperty("java.class.path"), BatchedVariant.class.getName(),
-                variant, prefix, Long.toString(rows), dir.toString());
+                "-cp", variant.endsWith("@base") ? BASE_CLASSPATH : System.getProperty("java.class.path"),
+                BatchedVariant.class.getName(), variant.replace("@base", ""), prefix, Long.toString(rows), dir.toString());
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         process.getOutputStream().close();
         String result = null;
@@ -149,6 +159,7 @@ public final class BatchedBenchmark {
     }
 
     private static String outputTable(PgBenchServer server, String prefix, String variant) {
+        variant = variant.replace("@base", "");
         if (variant.equals("spring-batch")) {
             return "\"" + prefix + "spring\".\"" + ScoreFlow.OUTPUT + "\"";
         }
@@ -175,6 +186,22 @@ public final class BatchedBenchmark {
     }
 
     private static void summarize(long rows, Map<String, List<Measure>> measures) {
+        if (measures.containsKey("batched@base") && measures.containsKey("unbatched@base")) {
+            System.out.println("  side by side, this build vs the base build (" + BASE_CLASSPATH.split(":")[0] + "):");
+            for (String v : List.of("batched", "unbatched")) {
+                if (measures.containsKey(v)) {
+                    System.out.printf(Locale.ROOT, "    %-9s median %6.2f s vs %6.2f s (base)%n", v,
+                            Measure.median(measures.get(v)).seconds, Measure.median(measures.get(v + "@base")).seconds);
+                }
+            }
+            System.out.printf(Locale.ROOT, "    batched speed vs unbatched, base build: %.2fx median; per round",
+                    Measure.median(measures.get("unbatched@base")).seconds / Measure.median(measures.get("batched@base")).seconds);
+            for (int r = 0; r < measures.get("batched@base").size(); r++) {
+                System.out.printf(Locale.ROOT, " %.2f", measures.get("unbatched@base").get(r).seconds
+                        / measures.get("batched@base").get(r).seconds);
+            }
+            System.out.println();
+        }
         if (!measures.keySet().containsAll(List.of("unbatched", "batched"))) {
             return; // the comparisons need both
         }
@@ -183,6 +210,9 @@ public final class BatchedBenchmark {
         System.out.println("  median per variant:");
         for (String v : VARIANTS) {
             Measure m = Measure.median(measures.get(v));
+            if (v.endsWith("@base")) {
+                continue;
+            }
             System.out.printf(Locale.ROOT, "    %-13s %7.2f s %,10.0f rows/s  peak heap %,6d MiB (after GC %,6d)"
                             + "  Arrow peak %s  heap+Arrow %,6d MiB  peak RSS %,6d MiB%n", v, m.seconds, rows / m.seconds,
                     m.heapPeak >> 20, m.heapAfterGc >> 20, m.arrowPeak < 0 ? "     -" : String.format(Locale.ROOT, "%,6d MiB", m.arrowPeak >> 20),
@@ -195,11 +225,11 @@ public final class BatchedBenchmark {
                 heapRatio, heapRatio <= 0.2 ? "met" : "MISSED", memoryRatio, memoryRatio <= 0.2 ? "met" : "MISSED");
         System.out.printf(Locale.ROOT, "  batched speed vs unbatched %.2fx (goal >= 1.0x: %s)%n", vsUnbatched,
                 vsUnbatched >= 1.0 ? "met" : "MISSED");
-        System.out.println("  per round, batched vs unbatched:");
+        System.out.print("  per round, batched speed vs unbatched:");
         for (int r = 0; r < measures.get("batched").size(); r++) {
-            System.out.printf(Locale.ROOT, "    round %d: %.2fx%n", r + 1,
-                    measures.get("unbatched").get(r).seconds / measures.get("batched").get(r).seconds);
+            System.out.printf(Locale.ROOT, " %.2fx", measures.get("unbatched").get(r).seconds / measures.get("batched").get(r).seconds);
         }
+        System.out.println();
         if (!measures.keySet().containsAll(ALL_VARIANTS)) {
             return;
         }
