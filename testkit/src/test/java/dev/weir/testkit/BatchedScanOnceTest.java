@@ -187,12 +187,12 @@ abstract class BatchedScanOnceTest extends FlowKitTest {
     }
 
     /**
-     * The scan's splitting threads copy fixed-width columns by their bytes: every type width (1 bit, 2, 4,
-     * 8 and 16 bytes) and NULLs in each, next to a text column, over several batches of the scan, reach
-     * the chunks exactly as the unbatched task reads them.
+     * The scan's splitting threads copy columns by their bytes: every fixed type width (1 bit, 2, 4, 8 and
+     * 16 bytes) and a text column (empty strings too), NULLs in each, over several batches of the scan,
+     * reach the chunks exactly as the unbatched task reads them.
      */
     @Test
-    void aScannedInputOfEveryFixedWidthAndNullsReachesTheChunksUnchanged() {
+    void aScannedInputOfEveryWidthAndNullsReachesTheChunksUnchanged() {
         String sql = "SELECT CAST(g AS BIGINT) AS id, CAST(g % 37 AS INTEGER) AS k,"
                 + " CAST(CASE WHEN g % 4 = 0 THEN NULL ELSE g % 300 END AS SMALLINT) AS small,"
                 + " CAST(CASE WHEN g % 5 = 0 THEN NULL ELSE g * 3 END AS INTEGER) AS i,"
@@ -200,7 +200,7 @@ abstract class BatchedScanOnceTest extends FlowKitTest {
                 + " CAST(CASE WHEN g % 7 = 0 THEN NULL ELSE g % 1000 END AS NUMERIC(12, 2)) AS n,"
                 + " CASE WHEN g % 8 = 0 THEN NULL ELSE g % 3 = 0 END AS b,"
                 + " CASE WHEN g % 10 = 0 THEN NULL ELSE CAST(DATE '2020-01-01' + CAST(g % 400 AS INTEGER) AS DATE) END AS day,"
-                + " CASE WHEN g % 9 = 0 THEN NULL ELSE 'x' || CAST(g AS VARCHAR) END AS t"
+                + " CASE WHEN g % 9 = 0 THEN NULL WHEN g % 11 = 0 THEN '' ELSE 'x' || CAST(g AS VARCHAR) END AS t"
                 + " FROM generate_series(1, 200000) AS s(g)";
         List<String> columns = List.of("id", "k", "small", "i", "d", "n", "b", "day", "t");
         AtomicInteger calls = new AtomicInteger();

@@ -23,6 +23,7 @@ import java.util.function.IntUnaryOperator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
@@ -267,6 +268,10 @@ final class ChunkRoutes implements AutoCloseable {
                 copyFixed(fixed, chunkOf, to, at, counts);
                 continue;
             }
+            if (from instanceof BaseVariableWidthVector variable) {
+                copyVariable(variable, chunkOf, to, at, counts);
+                continue;
+            }
             for (int r = 0; r < chunkOf.length; r++) {
                 int p = chunkOf[r];
                 if (p >= 0) {
@@ -319,6 +324,74 @@ final class ChunkRoutes implements AutoCloseable {
                 case 2 -> toData[p].setShort(target, data.getShort(source));
                 case 1 -> toData[p].setByte(target, data.getByte(source));
                 default -> toData[p].setBytes(target, data, source, width);
+            }
+        }
+    }
+
+    /**
+     * Copies a variable-width column's routed values (text, binary) by their offsets and bytes, as
+     * {@link #copyFixed} does a fixed-width one: each target first grows to hold its rows and bytes of this
+     * batch; a NULL or empty value repeats the previous offset. Each target's last set row is then its
+     * last row, so that setting its value count keeps the offsets written here.
+     */
+    private static void copyVariable(BaseVariableWidthVector from, int[] chunkOf, FieldVector[] to, int[] at,
+                                     int[] counts) {
+        ArrowBuf offsets = from.getOffsetBuffer();
+        ArrowBuf data = from.getDataBuffer();
+        ArrowBuf valid = from.getValidityBuffer();
+        long[] bytes = new long[to.length];
+        for (int r = 0; r < chunkOf.length; r++) {
+            int p = chunkOf[r];
+            if (p >= 0) {
+                bytes[p] += offsets.getInt((long) (r + 1) * 4) - offsets.getInt((long) r * 4);
+            }
+        }
+        BaseVariableWidthVector[] targets = new BaseVariableWidthVector[to.length];
+        ArrowBuf[] toOffsets = new ArrowBuf[to.length];
+        ArrowBuf[] toData = new ArrowBuf[to.length];
+        ArrowBuf[] toValid = new ArrowBuf[to.length];
+        for (int p = 0; p < to.length; p++) {
+            if (to[p] == null || counts[p] == 0) {
+                continue;
+            }
+            BaseVariableWidthVector target = (BaseVariableWidthVector) to[p];
+            targets[p] = target;
+            while (target.getValueCapacity() < at[p] + counts[p]) {
+                target.reallocValidityAndOffsetBuffers();
+            }
+            long end = target.getOffsetBuffer().getInt((long) at[p] * 4) + bytes[p];
+            if (end > Integer.MAX_VALUE) {
+                throw new IllegalStateException("a chunk's buffer of column '" + from.getName()
+                        + "' would hold more than 2 GiB of values");
+            }
+            while (target.getDataBuffer().capacity() < end) {
+                target.reallocDataBuffer();
+            }
+            toOffsets[p] = target.getOffsetBuffer();
+            toData[p] = target.getDataBuffer();
+            toValid[p] = target.getValidityBuffer();
+        }
+        for (int r = 0; r < chunkOf.length; r++) {
+            int p = chunkOf[r];
+            if (p < 0) {
+                continue;
+            }
+            int i = at[p]++;
+            int start = toOffsets[p].getInt((long) i * 4);
+            int length = 0;
+            if (BitVectorHelper.get(valid, r) != 0) {
+                BitVectorHelper.setBit(toValid[p], i);
+                int from0 = offsets.getInt((long) r * 4);
+                length = offsets.getInt((long) (r + 1) * 4) - from0;
+                if (length > 0) {
+                    toData[p].setBytes(start, data, from0, length);
+                }
+            }
+            toOffsets[p].setInt((long) (i + 1) * 4, start + length);
+        }
+        for (int p = 0; p < to.length; p++) {
+            if (targets[p] != null) {
+                targets[p].setLastSet(at[p] - 1);
             }
         }
     }
