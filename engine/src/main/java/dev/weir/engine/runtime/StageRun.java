@@ -1,9 +1,11 @@
 package dev.weir.engine.runtime;
 
 import dev.weir.engine.TaskFailedException;
+import dev.weir.engine.config.InstanceConfig;
 import dev.weir.engine.store.LockManager;
 import dev.weir.engine.store.TableLocation;
 import dev.weir.engine.store.TableSpec;
+import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.TableStore;
 import dev.weir.engine.store.TaskRecord;
 import java.net.URLEncoder;
@@ -13,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,7 +34,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>Begin, commit and abort first check that the run still holds the instance lock: a run that lost
  * it (its session ended) may have been followed by another run that now owns the transaction schema,
- * so it commits nothing and leaves every schema as it is.
+ * so it commits nothing and leaves every schema as it is. A commit that fails transiently is retried under
+ * the instance's retry policy; one that failed after the database committed it is found committed by the
+ * stage's commit marker ({@link TableStore#commitMarker}) and not committed again.
  *
  * <p><b>Failure path.</b> It watches its task actors: one that stops without reporting (an exception on
  * its thread) is reported to the run as a failed attempt, naming the task. An abort asked for while the
@@ -41,6 +46,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * it throws, this actor stops, and the run hears of it through its own watch.
  */
 final class StageRun extends AbstractBehavior<StageRun.Command> {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StageRun.class);
 
     sealed interface Command {
     }
@@ -252,11 +259,83 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
                 copyUntouchedTables(store);
                 msg.carryForward().forEach(store::recordTask);
             }
-            lock.verify(); // copying forward took time: the last check is right before the commit
-            store.commitStage(stage, execution.flow().name());
+            commit(store);
             execution.blobs().commit(stage, execution.runId());
         }, services.blocking()), (ok, error) -> new Ended(error == null, error, null));
         return this;
+    }
+
+    /**
+     * Blocking: commits the stage in the store, retrying a transient failure up to the instance's retry
+     * policy's attempts, with its backoff. A failed attempt may have committed all the same (the connection
+     * dropped after the database committed, before its acknowledgement arrived), so before any retry the
+     * stage's commit marker is read again: a marker that moved since before the first attempt means that
+     * attempt committed, and the stage is committed. The instance lock is checked right before each
+     * attempt, so that nothing commits without it; while it is held nobody else commits this stage, so
+     * only this run's attempts can move the marker.
+     */
+    private void commit(TableStore store) {
+        String flow = execution.flow().name();
+        InstanceConfig.RetryPolicy retry = execution.config().retry();
+        Optional<String> before = null; // the marker before any attempt, once read
+        boolean unsure = false; // true after an attempt failed and before the marker says how it ended
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (before == null) {
+                    before = store.commitMarker(stage);
+                } else if (unsure) {
+                    if (!store.commitMarker(stage).equals(before)) {
+                        LOG.warn("Flow '{}', stage '{}': commit attempt {} failed, yet it committed"
+                                + " (the stage's last commit moved); the stage is committed", flow, stage, attempt - 1);
+                        return;
+                    }
+                    unsure = false;
+                }
+                lock.verify(); // copying forward and backing off take time: the last check is right before the commit
+                unsure = true;
+                store.commitStage(stage, flow);
+                return;
+            } catch (RuntimeException e) {
+                if (!Failures.isTransient(e)) {
+                    throw e;
+                }
+                if (unsure && markerMoved(store, before)) {
+                    LOG.warn("Flow '{}', stage '{}': commit attempt {} failed, yet it committed (the stage's last"
+                            + " commit moved): {}", flow, stage, attempt, Failures.firstLine(e));
+                    return;
+                }
+                if (attempt >= retry.maxAttempts()) {
+                    throw new StoreException(where() + ": cannot commit the stage after " + attempt
+                            + (attempt == 1 ? " attempt" : " attempts")
+                            + (unsure ? " (whether the last one committed could not be read)" : "")
+                            + "; the last failed with: " + Failures.firstLine(e), null, false, e);
+                }
+                java.time.Duration backoff = retry.backoff(attempt);
+                LOG.warn("Flow '{}', stage '{}': commit attempt {} of {} failed transiently; retrying in {} ms: {}",
+                        flow, stage, attempt, retry.maxAttempts(), backoff.toMillis(), Failures.firstLine(e));
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException(where() + ": interrupted while waiting to retry the commit"
+                            + " of the stage after: " + Failures.firstLine(e), null, false, e);
+                }
+            }
+        }
+    }
+
+    /**
+     * After a failed attempt: true when the stage's commit marker moved, so the attempt committed; false
+     * when it did not, or when it cannot be read now (the next attempt reads it again first).
+     */
+    private boolean markerMoved(TableStore store, Optional<String> before) {
+        try {
+            return !store.commitMarker(stage).equals(before);
+        } catch (RuntimeException e) {
+            LOG.debug("Flow '{}', stage '{}': cannot read the stage's last commit yet: {}",
+                    execution.flow().name(), stage, Failures.firstLine(e));
+            return false;
+        }
     }
 
     private void copyUntouchedTables(TableStore store) {

@@ -168,6 +168,15 @@ public interface TableStore extends AutoCloseable {
      */
     Optional<String> stageVersion(String stage);
 
+    /**
+     * A marker of the last commit of {@code stage}: it changes with every {@link #commitStage} that
+     * commits, whatever the content, and with nothing else ({@link #abortStage} and {@link #keepStage}
+     * leave it); empty when the stage was never committed. A run holding the instance lock reads it before
+     * committing and again after a commit failed with a transient error: a changed marker means the
+     * failed call committed all the same (its acknowledgement was lost), so it must not be retried.
+     */
+    Optional<String> commitMarker(String stage);
+
     // ---------------------------------------------------------------- tables
 
     /** The fully quoted, qualified SQL name of {@code location} in this store's dialect. */

@@ -185,6 +185,12 @@ public final class DuckDbTableStore implements TableStore {
         return stages.stageVersion(stage);
     }
 
+    /** The stage's version: each commit records a fresh one (its run id with a random suffix). */
+    @Override
+    public Optional<String> commitMarker(String stage) {
+        return stages.stageVersion(stage);
+    }
+
     @Override
     public String sqlName(TableLocation location) {
         return DuckDbSql.qualified(location.schema(), location.table());

@@ -217,6 +217,18 @@ final class PgMetadata {
         return rows.stream().findFirst();
     }
 
+    /**
+     * The marker of the last commit of {@code schema}, if it was ever committed: its version with its commit
+     * time in microseconds. The version alone may repeat (a commit of cache hits only keeps the run id of
+     * the newest entry); the commit time is the committing transaction's start, so two commits differ.
+     */
+    Optional<String> commitMarker(String schema) {
+        List<String> rows = PgTx.run(pool, store, "read the last commit of schema " + schema, tx -> tx.query(
+                "SELECT version || ' at ' || (extract(epoch FROM committed_at) * 1000000)::bigint FROM " + STAGES
+                        + " WHERE schema_name = ?", rs -> rs.getString(1), schema));
+        return rows.stream().findFirst();
+    }
+
     // ---------------------------------------------------------------- transactions begun and not ended
 
     /**

@@ -229,6 +229,11 @@ final class PostgresTableStore implements TableStore {
     }
 
     @Override
+    public Optional<String> commitMarker(String stage) {
+        return metadata.commitMarker(committedSchema(stage));
+    }
+
+    @Override
     public Optional<java.time.Instant> committedAt(String stage) {
         return metadata.committedAt(committedSchema(stage));
     }

@@ -100,6 +100,38 @@ public abstract class StageTransactionsConformanceTest extends TableStoreFixture
         assertTrue(store.findTask(STAGE, "b", "k2").isPresent());
     }
 
+    /**
+     * The commit marker tells a run whether a commit whose acknowledgement was lost committed: it moves with
+     * every commit, also one with the same tables and cache entries as the last (a run of cache hits only),
+     * and with nothing else: not an abort, a kept attempt, or a commit that fails.
+     */
+    @Test
+    void theCommitMarkerMovesWithEachCommitAndWithNothingElse() {
+        assertEquals(Optional.empty(), store.commitMarker(STAGE), "a stage never committed has no marker");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int commit = 1; commit <= 3; commit++) {
+            store.beginStage(STAGE);
+            write(inTransaction("ids"), 1, 1, 2, TableSpec.NONE);
+            store.recordTask(record("load", "k1", "run-1")); // the same entry each time: the version may repeat
+            store.commitStage(STAGE, "test_flow");
+            String marker = store.commitMarker(STAGE).orElseThrow();
+            assertTrue(seen.add(marker), "commit " + commit + " left the marker of an earlier one: " + marker);
+        }
+        Optional<String> last = store.commitMarker(STAGE);
+
+        store.beginStage(STAGE);
+        write(inTransaction("ids"), 1, 1, 3, TableSpec.NONE);
+        store.abortStage(STAGE);
+        assertEquals(last, store.commitMarker(STAGE), "an abort leaves the marker");
+
+        failAndKeep("run-9");
+        assertEquals(last, store.commitMarker(STAGE), "a kept attempt leaves the marker");
+        store.abortStage(STAGE);
+
+        assertThrows(StoreException.class, () -> store.commitStage(STAGE, "test_flow"), "no transaction to commit");
+        assertEquals(last, store.commitMarker(STAGE), "a failed commit leaves the marker");
+    }
+
     /** A failed attempt that wrote {@code done} (its task recorded) and {@code partial} (its task failed). */
     private void failAndKeep(String runId) {
         store.beginStage(STAGE);
