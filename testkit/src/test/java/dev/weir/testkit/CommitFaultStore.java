@@ -26,6 +26,12 @@ public final class CommitFaultStore implements TableStoreFactory {
         TRANSIENT_ONCE,
         /** The first commit commits, then fails transiently: the acknowledgement of its COMMIT was lost. */
         LOST_ACKNOWLEDGEMENT,
+        /**
+         * PostgreSQL only: the first commit commits, then every other session of the instance's store is ended
+         * ({@code pg_terminate_backend}: its pooled connections and its instance lock's session) and
+         * it fails transiently, as when an administrator ends the sessions while COMMIT is acknowledged.
+         */
+        SESSIONS_ENDED_AFTER_COMMIT,
         /** Every commit fails for good, committing nothing. */
         REFUSED,
         /** Every commit fails transiently, committing nothing. */
@@ -60,7 +66,8 @@ public final class CommitFaultStore implements TableStoreFactory {
         Fault fault = Fault.valueOf(settings.args().getString(KIND + ".fault"));
         Counts counts = COUNTS.get(settings.args().getString(KIND + ".id"));
         String store = settings.instanceName() + "'s store";
-        return WrappedStore.open(settings, KIND, (method, args, proceed) -> {
+        java.util.concurrent.atomic.AtomicReference<TableStore> self = new java.util.concurrent.atomic.AtomicReference<>();
+        self.set(WrappedStore.open(settings, KIND, (method, args, proceed) -> {
             if (!method.getName().equals("commitStage") || !stage.equals(args[0])) {
                 return proceed.call();
             }
@@ -80,6 +87,20 @@ public final class CommitFaultStore implements TableStoreFactory {
                                 + "': connection lost before COMMIT was acknowledged", "COMMIT", true, null);
                     }
                 }
+                case SESSIONS_ENDED_AFTER_COMMIT -> {
+                    if (call == 1) {
+                        proceed.call();
+                        counts.committed.incrementAndGet();
+                        String sessions = ("weir " + settings.instanceName()).replace("'", "''");
+                        self.get().executeScript("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                                + " AND (application_name = '" + sessions + "' OR application_name LIKE '"
+                                + sessions.replace("_", "\\_").replace("%", "\\%") + " %')");
+                        throw new StoreException(store + ": cannot commit stage '" + stage
+                                + "': FATAL: terminating connection due to administrator command (57P01)", "COMMIT",
+                                true, null);
+                    }
+                }
                 case REFUSED -> throw StoreException.of(store + ": the store refuses to commit stage '" + stage + "'");
                 case TRANSIENT_ALWAYS -> throw new StoreException(store + ": cannot commit stage '" + stage
                         + "': connection reset (call " + call + ")", "COMMIT", true, null);
@@ -88,6 +109,7 @@ public final class CommitFaultStore implements TableStoreFactory {
             Object result = proceed.call();
             counts.committed.incrementAndGet();
             return result;
-        });
+        }));
+        return self.get();
     }
 }

@@ -37,7 +37,7 @@ abstract class StageCommitRetryTest extends FlowKitTest {
         kit.timeout(Duration.ofSeconds(60));
     }
 
-    private static Flow flow() {
+    static Flow flow() {
         return Flow.define("commit_retry", f -> {
             Ref raw = f.stage("raw").task("numbers").version("1").produces(ctx -> {
                 Rows.Builder b = Rows.builder("id");
@@ -52,11 +52,11 @@ abstract class StageCommitRetryTest extends FlowKitTest {
         });
     }
 
-    private Map.Entry<InstanceConfig, CommitFaultStore.Counts> faulty(CommitFaultStore.Fault fault) {
+    Map.Entry<InstanceConfig, CommitFaultStore.Counts> faulty(CommitFaultStore.Fault fault) {
         return CommitFaultStore.around(mini.withRetry(RETRY), "scored", fault);
     }
 
-    private static List<String> abortedStages(FlowRunRecord run) {
+    static List<String> abortedStages(FlowRunRecord run) {
         return run.events().stream().filter(e -> e instanceof RunEvent.StageAborted)
                 .map(e -> ((RunEvent.StageAborted) e).stage()).toList();
     }
@@ -66,7 +66,7 @@ abstract class StageCommitRetryTest extends FlowKitTest {
     }
 
     /** The next run of the flow, on the plain store, finds every task in the cache. */
-    private void assertAllCacheHits() {
+    void assertAllCacheHits() {
         FlowRunRecord again = kit.run(flow(), mini);
         assertTrue(again.successful(), () -> again.result().toJson());
         assertEquals(Set.of("numbers", "score"), again.cacheHits(), () -> again.result().toJson());
