@@ -139,6 +139,7 @@ final class StageRun extends AbstractBehavior<StageRun.Command> {
             execution.store().resumeStage(stage, tables);
             execution.blobs().resume(stage, blobs);
         }
+        execution.claimResumed(resumed);
         execution.carryForward(carried.stream().filter(t -> t.decision() == TaskPlan.Decision.HIT).toList());
         resumed.forEach(t -> execution.store().recordTask(rerecord(execution.runId(), t)));
     }

@@ -154,6 +154,19 @@ final class TaskExecution {
     }
 
     /**
+     * The tables of tasks resumed from a kept attempt of their stage are theirs in this run, as a cache hit's
+     * are: a task of the stage returning a table of the same name is refused rather than overwriting it (the
+     * resumed task's output would then be the other task's rows).
+     */
+    void claimResumed(List<TaskPlan> resumed) {
+        for (TaskPlan task : resumed) {
+            for (OutputSet.Output table : task.cached().tables()) {
+                claim(task.task(), table.table());
+            }
+        }
+    }
+
+    /**
      * Carries cache hits forward into their stage's transaction: every table in one store call (one
      * transaction), the blobs, and the cache entries again (a commit replaces the stage's entries).
      */
