@@ -12,7 +12,7 @@ import java.util.Optional;
  * the store-friendly arguments it holds ({@code path} for DuckDB; {@code host}, {@code port},
  * {@code database}, {@code user}, {@code password} for PostgreSQL).
  */
-final class StoreUrls {
+public final class StoreUrls {
 
     static final String DUCKDB = "duckdb";
     static final String POSTGRES = "postgres";
@@ -55,6 +55,19 @@ final class StoreUrls {
 
     /** {@code duckdb:////tmp/x.duckdb} → {@code /tmp/x.duckdb}; {@code duckdb:///x.duckdb} → {@code x.duckdb}. */
     private static Map<String, Object> duckdbArgs(String url) {
+        return duckdbFile(url).<Map<String, Object>>map(file -> Map.of("path", file)).orElse(Map.of());
+    }
+
+    /**
+     * The database file a DuckDB url names, as pipedag writes it ({@code duckdb:////abs/x.duckdb}, {@code
+     * duckdb:///relative.duckdb}) or DuckDB's JDBC driver does ({@code jdbc:duckdb:/abs/x.duckdb}); {@code :memory:}
+     * when it names none; empty when {@code url} is not a DuckDB url. The DuckDB store reads its {@code url}
+     * argument with it too, so that the configuration and the store agree on the file.
+     */
+    public static Optional<String> duckdbFile(String url) {
+        if (!DUCKDB.equals(kindOf(url).orElse(null))) {
+            return Optional.empty();
+        }
         String rest = stripJdbc(url);
         rest = rest.substring(rest.indexOf(':') + 1);
         if (rest.startsWith("///")) {
@@ -66,7 +79,7 @@ final class StoreUrls {
         if (query >= 0) {
             rest = rest.substring(0, query);
         }
-        return Map.of("path", rest.isEmpty() ? ":memory:" : rest);
+        return Optional.of(rest.isEmpty() ? ":memory:" : rest);
     }
 
     /** {@code postgresql://user:password@host:port/database?…}, user and password URL-decoded. */

@@ -2,6 +2,7 @@ package dev.weir.stores.duckdb;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.weir.engine.config.StoreUrls;
 import dev.weir.engine.store.StoreException;
 import dev.weir.engine.store.StoreSettings;
 import java.nio.file.Path;
@@ -39,7 +40,6 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
     }
 
     static final String MEMORY = ":memory:";
-    private static final String URL_SCHEME = "duckdb:";
     private static final Pattern MEMORY_LIMIT = Pattern.compile(
             "\\d+(\\.\\d+)?\\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB|%)?", Pattern.CASE_INSENSITIVE);
 
@@ -93,27 +93,6 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
         }
     }
 
-    /**
-     * The database file a url names, as pipedag writes it ({@code duckdb:////abs/x.duckdb}, {@code
-     * duckdb:///relative.duckdb}) or as DuckDB's JDBC driver does ({@code jdbc:duckdb:/abs/x.duckdb}); null
-     * when it is not a DuckDB url; {@code :memory:} when it names no file. The same reading as the configuration's, which adds it as {@code path}.
-     */
-    static String urlLocation(String url) {
-        String rest = url.regionMatches(true, 0, "jdbc:", 0, 5) ? url.substring(5) : url;
-        if (!rest.regionMatches(true, 0, URL_SCHEME, 0, URL_SCHEME.length())) {
-            return null;
-        }
-        rest = rest.substring(URL_SCHEME.length());
-        if (rest.startsWith("///")) {
-            rest = rest.substring(3);
-        } else if (rest.startsWith("//")) {
-            rest = rest.substring(2);
-        }
-        int query = rest.indexOf('?');
-        rest = query < 0 ? rest : rest.substring(0, query);
-        return rest.isEmpty() ? MEMORY : rest;
-    }
-
     private static Optional<Path> databaseFile(StoreSettings settings) {
         Config args = settings.args();
         boolean hasPath = args.hasPath("path");
@@ -121,12 +100,9 @@ public record DuckDbConfig(Optional<Path> databaseFile, String schemaPrefix, Str
         String location;
         if (hasUrl) {
             String url = args.getString("url");
-            location = urlLocation(url);
-            if (location == null) {
-                throw invalid(settings, "url",
-                        "a DuckDB url such as duckdb:////var/weir/mini.duckdb (absolute) or "
-                                + "duckdb:///mini.duckdb (relative to the work directory)");
-            }
+            location = StoreUrls.duckdbFile(url).orElseThrow(() -> invalid(settings, "url",
+                    "a DuckDB url such as duckdb:////var/weir/mini.duckdb (absolute) or "
+                            + "duckdb:///mini.duckdb (relative to the work directory)"));
             // the configuration adds the url's file as path: only a path naming another file is a contradiction
             if (hasPath && !args.getString("path").equals(location)) {
                 throw invalid(settings, "path", "either 'path' or 'url', not both: path " + args.getString("path")
